@@ -1,0 +1,66 @@
+# Stimmwerk: `make run` starts the demo on SQLite, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ASSETS := app/static/vendor/htmx.min.js
+
+.DEFAULT_GOAL := help
+
+help: ## list targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs
+	@if command -v npm >/dev/null 2>&1; then \
+		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
+	else \
+		echo "npm not found: pages work without htmx (no partial updates). Install Node.js and npm."; \
+	fi
+
+install: $(STAMP) $(ASSETS) ## create .venv, install the project and build browser assets
+
+migrate: install ## apply database migrations
+	$(BIN)/stimmwerk migrate
+
+demo: migrate ## load demo data (idempotent)
+	$(BIN)/stimmwerk demo
+
+run: demo ## set up and serve the demo on http://127.0.0.1:8000 (SQLite, no services)
+	@echo "Open http://127.0.0.1:8000 — stop with Ctrl-C"
+	$(BIN)/stimmwerk serve --host 127.0.0.1 --port 8000
+
+worker: install ## run a Celery worker with beat (needs STIMMWERK_BROKER_URL)
+	$(BIN)/stimmwerk worker
+
+test: install ## run the whole suite (SQLite; also PostgreSQL if STIMMWERK_TEST_POSTGRES_URL is set)
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: install ## ruff, formatting, mypy, import contracts, migrations in step with models
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	STIMMWERK_DATABASE_URL=sqlite:///$$(mktemp -d)/check.sqlite3 bash -c '$(BIN)/stimmwerk migrate >/dev/null && $(BIN)/stimmwerk check-migrations'
+
+fmt: install ## fix what ruff can fix
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migration: install ## new Alembic revision: make migration m="what changed"
+	$(BIN)/alembic revision --autogenerate -m "$(m)"
+
+bench: install ## run the platform benchmarks (prints figures)
+	$(BIN)/python -m bench.import_members
+	$(BIN)/python -m bench.pages
+
+clean: ## remove the virtual environment, local data and build output
+	rm -rf $(VENV) var frontend/node_modules app/static/vendor .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: help install migrate demo run worker test lint fmt migration bench clean

@@ -1,0 +1,365 @@
+"""Login, logout, second factor, guest registration, activation and password reset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import Body, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.orm import Session
+
+from app.accounts import totp
+from app.accounts.guards import requires_login
+from app.accounts.models import Account
+from app.accounts.services import AccountService, InvalidCode, InvalidLink, LoginFailed
+from app.accounts.sessions import LoadedSession, cookie_name
+from app.core import i18n
+from app.core.errors import DomainError, ValidationFailed
+from app.core.settings import Settings
+from app.core.web import client_address, flash_cookie, flash_message
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def provide_account_service(
+    request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+) -> AccountService:
+    return AccountService(db_session, request.app.state.settings, request.app.state.hasher)
+
+
+def session_cookie(settings: Settings, token: str) -> Cookie:
+    """The login cookie: host-only, Secure, HttpOnly, SameSite=Lax.
+
+    Lax (not Strict) so that following a link from an e-mail keeps the member logged
+    in; cross-site POSTs are stopped by the CSRF token on every form.
+    """
+    return Cookie(
+        key=cookie_name(settings.security),
+        value=token,
+        path="/",
+        secure=settings.security.cookie_secure,
+        httponly=True,
+        samesite="lax",
+        max_age=settings.security.session_absolute_hours * 3600,
+    )
+
+
+def expired_session_cookie(settings: Settings) -> Cookie:
+    cookie = session_cookie(settings, "")
+    return Cookie(**{**cookie.__dict__, "max_age": 0, "expires": 0})
+
+
+def safe_next(path: str | None) -> str:
+    """Only same-site relative paths are accepted as a redirect target."""
+    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
+        return path
+    return "/dashboard"
+
+
+@dataclass
+class LoginForm:
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@dataclass
+class CodeForm:
+    code: str = ""
+
+
+@dataclass
+class TotpSetupForm:
+    secret: str = ""
+    code: str = ""
+
+
+@dataclass
+class RegisterForm:
+    email: str = ""
+    display_name: str = ""
+    password: str = ""
+    accept_terms: str = ""
+
+
+@dataclass
+class EmailForm:
+    email: str = ""
+
+
+@dataclass
+class PasswordForm:
+    token: str = ""
+    password: str = ""
+    password_repeat: str = ""
+
+
+@dataclass
+class LanguageForm:
+    locale: str = "de"
+    next: str = "/"
+
+
+class AccountController(Controller):
+    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
+
+    @get("/login", sync_to_thread=False)
+    def login_page(self, request: Request[Any, Any, Any], next_path: FromQuery[str] = "") -> Template:
+        return Template("accounts/login.html", context={"next": next_path, "flash": flash_message(request)})
+
+    @post("/login", sync_to_thread=True)
+    def login(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[LoginForm, Form],
+    ) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        old_token = request.cookies.get(cookie_name(settings.security))
+        try:
+            result = accounts.log_in(
+                data.email, data.password, address=client_address(request), replaces_token=old_token
+            )
+        except LoginFailed as error:
+            return Template(
+                "accounts/login.html",
+                context={"error": error.message, "email": data.email, "next": data.next},
+                status_code=400,
+            )
+        target = "/login/totp" if result.second_factor_pending else safe_next(data.next)
+        if result.second_factor_pending and not result.account.has_totp:
+            target = "/account/totp"
+        return Redirect(path=target, cookies=[session_cookie(settings, result.session_token)])
+
+    @get("/login/totp", sync_to_thread=False)
+    def totp_page(self, request: Request[Any, Any, Any]) -> Template:
+        _pending_session(request)
+        return Template("accounts/totp_login.html")
+
+    @post("/login/totp", sync_to_thread=True)
+    def totp_submit(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        db_session: NamedDependency[Session],
+        data: Annotated[CodeForm, Form],
+    ) -> Response[Any]:
+        pending = _pending_session(request)
+        settings: Settings = request.app.state.settings
+        account = db_session.get(Account, pending.account.id)
+        if account is None:
+            raise NotAuthorizedException
+        old_token = request.cookies.get(cookie_name(settings.security), "")
+        try:
+            token = accounts.complete_second_factor(account, data.code, old_token=old_token)
+        except InvalidCode as error:
+            return Template("accounts/totp_login.html", context={"error": error.message}, status_code=400)
+        return Redirect(path="/dashboard", cookies=[session_cookie(settings, token)])
+
+    @post("/logout", sync_to_thread=True)
+    def logout(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        token = request.cookies.get(cookie_name(settings.security))
+        if token:
+            account_id = request.auth.account.id if isinstance(request.auth, LoadedSession) else None
+            accounts.log_out(account_id, token)
+        return Redirect(
+            path="/login",
+            cookies=[expired_session_cookie(settings), flash_cookie("logged_out", settings)],
+        )
+
+    # -- second factor set-up -------------------------------------------------------------
+
+    @get("/account/totp", sync_to_thread=False)
+    def totp_setup_page(self, request: Request[Any, Any, Any]) -> Template:
+        loaded = _any_session(request)
+        secret = totp.new_secret()
+        return Template("accounts/totp_setup.html", context=_totp_context(loaded.account, secret))
+
+    @post("/account/totp", sync_to_thread=True)
+    def totp_setup(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        db_session: NamedDependency[Session],
+        data: Annotated[TotpSetupForm, Form],
+    ) -> Response[Any]:
+        loaded = _any_session(request)
+        settings: Settings = request.app.state.settings
+        account = db_session.get(Account, loaded.account.id)
+        if account is None:
+            raise NotAuthorizedException
+        if account.has_totp and not loaded.second_factor_done:
+            # A half-logged-in session must not replace an existing second factor.
+            raise NotAuthorizedException
+        old_token = request.cookies.get(cookie_name(settings.security), "")
+        try:
+            token = accounts.enable_totp(account, data.secret, data.code, old_token=old_token)
+        except InvalidCode as error:
+            context = {**_totp_context(account, data.secret), "error": error.message}
+            return Template("accounts/totp_setup.html", context=context, status_code=400)
+        return Redirect(
+            path="/me", cookies=[session_cookie(settings, token), flash_cookie("totp_enabled", settings)]
+        )
+
+    @post("/account/totp/disable", guards=[requires_login], sync_to_thread=True)
+    def totp_disable(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        db_session: NamedDependency[Session],
+        data: Annotated[CodeForm, Form],
+    ) -> Response[Any]:
+        account = db_session.get(Account, request.user.id)
+        if account is None:
+            raise NotAuthorizedException
+        accounts.disable_totp(account, data.code)
+        return Redirect(path="/me", cookies=[flash_cookie("totp_disabled", request.app.state.settings)])
+
+    # -- guests ---------------------------------------------------------------------------
+
+    @get("/register", sync_to_thread=False)
+    def register_page(self) -> Template:
+        return Template("accounts/register.html", context={"form": RegisterForm()})
+
+    @post("/register", sync_to_thread=True)
+    def register(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[RegisterForm, Form],
+    ) -> Response[Any]:
+        errors: dict[str, str] = {}
+        if not data.accept_terms:
+            errors["accept_terms"] = "Please accept the privacy notice."
+        try:
+            if errors:
+                raise ValidationFailed(errors)
+            accounts.register_guest(
+                email=data.email,
+                display_name=data.display_name,
+                password=data.password,
+                locale=i18n.current_locale(),
+            )
+        except ValidationFailed as error:
+            return Template(
+                "accounts/register.html",
+                context={"form": data, "errors": {**errors, **error.errors}},
+                status_code=400,
+            )
+        return Redirect(path="/login", cookies=[flash_cookie("registered", request.app.state.settings)])
+
+    @get("/register/verify", sync_to_thread=True)
+    def verify_email(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Response[Any]:
+        accounts.verify_email(token)
+        return Redirect(path="/login", cookies=[flash_cookie("verified", request.app.state.settings)])
+
+    # -- member activation ----------------------------------------------------------------
+
+    @get("/activate", sync_to_thread=False)
+    def activate_page(self, token: FromQuery[str] = "") -> Template:
+        return Template("accounts/set_password.html", context={"token": token, "action": "/activate", "activation": True})
+
+    @post("/activate", sync_to_thread=True)
+    def activate(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[PasswordForm, Form],
+    ) -> Response[Any]:
+        return _set_password(request, data, "/activate", accounts.activate, "activated")
+
+    # -- password reset -------------------------------------------------------------------
+
+    @get("/password/forgot", sync_to_thread=False)
+    def forgot_page(self) -> Template:
+        return Template("accounts/forgot.html")
+
+    @post("/password/forgot", sync_to_thread=True)
+    def forgot(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[EmailForm, Form],
+    ) -> Response[Any]:
+        accounts.request_password_reset(data.email, address=client_address(request))
+        return Redirect(path="/login", cookies=[flash_cookie("reset_sent", request.app.state.settings)])
+
+    @get("/password/reset", sync_to_thread=False)
+    def reset_page(self, token: FromQuery[str] = "") -> Template:
+        return Template("accounts/set_password.html", context={"token": token, "action": "/password/reset"})
+
+    @post("/password/reset", sync_to_thread=True)
+    def reset(
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[PasswordForm, Form],
+    ) -> Response[Any]:
+        return _set_password(request, data, "/password/reset", accounts.reset_password, "password_reset")
+
+    # -- language ---------------------------------------------------------------------------
+
+    @post("/language", sync_to_thread=False)
+    def language(self, request: Request[Any, Any, Any], data: Annotated[LanguageForm, Form]) -> Redirect:
+        locale = data.locale if data.locale in i18n.SUPPORTED_LOCALES else i18n.DEFAULT_LOCALE
+        settings: Settings = request.app.state.settings
+        cookie = Cookie(
+            key=i18n.LOCALE_COOKIE,
+            value=locale,
+            path="/",
+            max_age=365 * 24 * 3600,
+            secure=settings.security.cookie_secure,
+            httponly=True,
+            samesite="lax",
+        )
+        target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
+        return Redirect(path=target, cookies=[cookie])
+
+
+def _set_password(
+    request: Request[Any, Any, Any], data: PasswordForm, action: str, apply: Any, flash: str
+) -> Response[Any]:
+    context: dict[str, Any] = {"token": data.token, "action": action, "activation": action == "/activate"}
+    if data.password != data.password_repeat:
+        context["errors"] = {"password_repeat": "The two passwords differ."}
+        return Template("accounts/set_password.html", context=context, status_code=400)
+    try:
+        apply(data.token, data.password)
+    except ValidationFailed as error:
+        context["errors"] = error.errors
+        return Template("accounts/set_password.html", context=context, status_code=400)
+    except InvalidLink as error:
+        context["error"] = error.message
+        return Template("accounts/set_password.html", context=context, status_code=400)
+    return Redirect(path="/login", cookies=[flash_cookie(flash, request.app.state.settings)])
+
+
+def _pending_session(request: Request[Any, Any, Any]) -> LoadedSession:
+    if not isinstance(request.auth, LoadedSession) or request.auth.second_factor_done:
+        raise NotAuthorizedException
+    if not request.auth.account.has_totp:
+        raise NotAuthorizedException
+    return request.auth
+
+
+def _any_session(request: Request[Any, Any, Any]) -> LoadedSession:
+    if not isinstance(request.auth, LoadedSession):
+        raise NotAuthorizedException
+    return request.auth
+
+
+def _totp_context(account: Account, secret: str) -> dict[str, Any]:
+    uri = totp.provisioning_uri(secret, account.email)
+    return {"secret": secret, "qr_svg": totp.qr_svg(uri), "uri": uri}
+
+
+__all__ = ["AccountController", "DomainError"]

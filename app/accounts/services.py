@@ -1,0 +1,324 @@
+"""Account rules: login, second factor, guest registration, verification, password reset.
+
+Every function takes the caller's SQLAlchemy session and commits its own unit of work,
+with the audit event in the same transaction. Responses never reveal whether an
+e-mail address has an account (registration and reset answer the same either way).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts import passwords, sessions, throttle, tokens, totp
+from app.accounts.models import ROLES_REQUIRING_TOTP, Account, RoleAssignment
+from app.core import i18n
+from app.core.audit import pseudonym, record_event
+from app.core.db import utcnow
+from app.core.errors import DomainError, ValidationFailed
+from app.core.mail import queue_mail
+from app.core.settings import Settings
+from app.core.templating import render_text
+
+
+class LoginFailed(DomainError):
+    message = "E-mail address or password is wrong, or the account is not active yet."
+
+
+class InvalidLink(DomainError):
+    message = "This link is invalid, was already used or has expired."
+
+
+class InvalidCode(DomainError):
+    message = "The code is not correct. Please try again."
+
+
+def normalise_email(raw: str) -> str:
+    """Validate syntax (no DNS lookup) and return the normalised address."""
+    try:
+        return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationFailed({"email": "Please enter a valid e-mail address."}) from error
+
+
+def find_by_email(session: Session, email: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.email == email.strip().lower()))
+
+
+def requires_second_factor(session: Session, account: Account) -> bool:
+    """A second factor is asked of everyone who enabled one, and of every admin and
+    election commission member whether they enabled one or not (they must enrol)."""
+    return account.has_totp or requires_second_factor_by_role(session, account)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    account: Account
+    session_token: str
+    second_factor_pending: bool
+
+
+class AccountService:
+    def __init__(self, session: Session, settings: Settings, hasher: PasswordHasher) -> None:
+        self.session = session
+        self.settings = settings
+        self.hasher = hasher
+
+    # -- login ---------------------------------------------------------------------
+
+    def log_in(
+        self, email: str, password: str, *, address: str, replaces_token: str | None
+    ) -> LoginResult:
+        security = self.settings.security
+        login = email.strip().lower()
+        login_key, address_key = throttle.keys_for(security, login, address)
+        throttle.check_allowed(self.session, security, login_key, address_key)
+        account = find_by_email(self.session, login)
+        ok, new_hash = passwords.verify_and_update(
+            self.hasher, account.password_hash if account else None, password
+        )
+        if account is None or not ok or not account.can_log_in:
+            throttle.record_attempt(self.session, login_key, address_key, succeeded=False)
+            record_event(
+                self.session,
+                "login:failed",
+                actor_id=account.id if account else None,
+                login=pseudonym(security.secret_key, login),
+            )
+            self.session.commit()
+            raise LoginFailed
+        if new_hash:
+            account.password_hash = new_hash
+            record_event(self.session, "account:password_rehashed", actor_id=account.id)
+        throttle.record_attempt(self.session, login_key, address_key, succeeded=True)
+        pending = requires_second_factor(self.session, account)
+        token = sessions.start_session(
+            self.session, account, second_factor_done=not pending, replaces=replaces_token
+        )
+        if not pending:
+            account.last_login_at = utcnow()
+        record_event(
+            self.session, "login:password_ok" if pending else "login:succeeded", actor_id=account.id
+        )
+        self.session.commit()
+        return LoginResult(account=account, session_token=token, second_factor_pending=pending)
+
+    def complete_second_factor(self, account: Account, code: str, *, old_token: str) -> str:
+        """Check the TOTP code and rotate the session into a fully logged-in one."""
+        if account.totp_secret is None:
+            raise InvalidCode
+        secret = totp.open_secret(self.settings.security.secret_key, account.totp_secret)
+        step = totp.matching_step(secret, code, last_step=account.totp_last_step)
+        if step is None:
+            record_event(self.session, "login:second_factor_failed", actor_id=account.id)
+            self.session.commit()
+            raise InvalidCode
+        account.totp_last_step = step
+        account.last_login_at = utcnow()
+        token = sessions.start_session(
+            self.session, account, second_factor_done=True, replaces=old_token
+        )
+        record_event(self.session, "login:succeeded", actor_id=account.id, second_factor=True)
+        self.session.commit()
+        return token
+
+    def log_out(self, account_id: uuid.UUID | None, token: str) -> None:
+        sessions.end_session(self.session, token)
+        if account_id is not None:
+            record_event(self.session, "logout", actor_id=account_id)
+        self.session.commit()
+
+    # -- second factor enrolment ------------------------------------------------------
+
+    def enable_totp(self, account: Account, secret: str, code: str, *, old_token: str) -> str:
+        step = totp.matching_step(secret, code, last_step=None)
+        if step is None:
+            raise InvalidCode
+        account.totp_secret = totp.seal_secret(self.settings.security.secret_key, secret)
+        account.totp_last_step = step
+        token = sessions.start_session(
+            self.session, account, second_factor_done=True, replaces=old_token
+        )
+        record_event(self.session, "account:totp_enabled", actor_id=account.id)
+        self.session.commit()
+        return token
+
+    def disable_totp(self, account: Account, code: str) -> None:
+        if requires_second_factor_by_role(self.session, account):
+            raise DomainError("Your roles require a second factor; it cannot be switched off.")
+        self.complete_code_check(account, code)
+        account.totp_secret = None
+        account.totp_last_step = None
+        record_event(self.session, "account:totp_disabled", actor_id=account.id)
+        self.session.commit()
+
+    def complete_code_check(self, account: Account, code: str) -> None:
+        if account.totp_secret is None:
+            raise InvalidCode
+        secret = totp.open_secret(self.settings.security.secret_key, account.totp_secret)
+        step = totp.matching_step(secret, code, last_step=account.totp_last_step)
+        if step is None:
+            raise InvalidCode
+        account.totp_last_step = step
+
+    # -- guests -------------------------------------------------------------------------
+
+    def register_guest(self, *, email: str, display_name: str, password: str, locale: str) -> None:
+        address = normalise_email(email)
+        errors: dict[str, str] = {}
+        if not display_name.strip():
+            errors["display_name"] = "Please enter your name."
+        problem = passwords.password_problem(password, email=address)
+        if problem:
+            errors["password"] = PASSWORD_MESSAGES[problem]
+        if errors:
+            raise ValidationFailed(errors)
+        existing = find_by_email(self.session, address)
+        if existing is not None:
+            # Do not reveal that the address is known: tell its owner by mail instead.
+            self._mail(address, locale, "emails/already_registered.txt", subject="Your Stimmwerk account")
+            self.session.commit()
+            return
+        account = Account(
+            email=address,
+            display_name=display_name.strip(),
+            password_hash=passwords.hash_password(self.hasher, password),
+            locale=locale,
+        )
+        self.session.add(account)
+        self.session.flush()
+        self._send_link(account, tokens.VERIFY_EMAIL, "emails/verify_email.txt", "Please confirm your e-mail address")
+        record_event(self.session, "guest:registered", actor_id=account.id, object_type="account", object_id=account.id)
+        self.session.commit()
+
+    def verify_email(self, token: str) -> Account:
+        found = tokens.consume_token(self.session, token, tokens.VERIFY_EMAIL)
+        if found is None:
+            raise InvalidLink
+        account = self.session.get(Account, found.account_id)
+        if account is None:
+            raise InvalidLink
+        account.email_verified_at = account.email_verified_at or utcnow()
+        record_event(self.session, "account:email_verified", actor_id=account.id)
+        self.session.commit()
+        return account
+
+    # -- member activation (accounts created for imported members) -----------------------
+
+    def activate(self, token: str, password: str) -> Account:
+        found = tokens.find_valid_token(self.session, token, tokens.ACTIVATE)
+        if found is None:
+            raise InvalidLink
+        account = self.session.get(Account, found.account_id)
+        if account is None:
+            raise InvalidLink
+        problem = passwords.password_problem(password, email=account.email)
+        if problem:
+            raise ValidationFailed({"password": PASSWORD_MESSAGES[problem]})
+        if tokens.consume_token(self.session, token, tokens.ACTIVATE) is None:
+            raise InvalidLink
+        account.password_hash = passwords.hash_password(self.hasher, password)
+        account.email_verified_at = account.email_verified_at or utcnow()
+        record_event(self.session, "account:activated", actor_id=account.id)
+        self.session.commit()
+        return account
+
+    def send_activation(self, account: Account) -> None:
+        """Queue an activation link (valid for a week) for a member's new account."""
+        self._send_link(
+            account,
+            tokens.ACTIVATE,
+            "emails/activate.txt",
+            "Activate your Stimmwerk account",
+            valid_for=timedelta(days=7),
+        )
+
+    # -- password reset -----------------------------------------------------------------
+
+    def request_password_reset(self, email: str, *, address: str) -> None:
+        security = self.settings.security
+        login = email.strip().lower()
+        login_key, address_key = throttle.keys_for(security, "reset:" + login, address)
+        throttle.check_allowed(self.session, security, login_key, address_key)
+        throttle.record_attempt(self.session, login_key, address_key, succeeded=False)
+        account = find_by_email(self.session, login)
+        if account is not None and not account.is_disabled and account.email_verified_at:
+            self._send_link(account, tokens.RESET_PASSWORD, "emails/reset_password.txt", "Reset your password", valid_for=timedelta(hours=2))
+            record_event(self.session, "account:password_reset_requested", actor_id=account.id)
+        self.session.commit()
+
+    def reset_password(self, token: str, password: str) -> Account:
+        found = tokens.find_valid_token(self.session, token, tokens.RESET_PASSWORD)
+        account = self.session.get(Account, found.account_id) if found else None
+        if found is None or account is None:
+            raise InvalidLink
+        problem = passwords.password_problem(password, email=account.email)
+        if problem:
+            raise ValidationFailed({"password": PASSWORD_MESSAGES[problem]})
+        if tokens.consume_token(self.session, token, tokens.RESET_PASSWORD) is None:
+            raise InvalidLink
+        account.password_hash = passwords.hash_password(self.hasher, password)
+        sessions.end_all_sessions(self.session, account.id)
+        record_event(self.session, "account:password_reset", actor_id=account.id)
+        self.session.commit()
+        return account
+
+    # -- mail helpers ---------------------------------------------------------------------
+
+    def _send_link(
+        self,
+        account: Account,
+        purpose: str,
+        template: str,
+        subject: str,
+        *,
+        valid_for: timedelta | None = None,
+        payload: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        lifetime = valid_for or timedelta(hours=self.settings.security.token_hours)
+        token = tokens.issue_token(
+            self.session, purpose=purpose, account_id=account.id, valid_for=lifetime, payload=payload
+        )
+        link = f"{self.settings.base_url}{LINK_PATHS[purpose]}?token={token}"
+        self._mail(to or account.email, account.locale, template, subject=subject, link=link, name=account.display_name, hours=int(lifetime.total_seconds() // 3600))
+
+    def _mail(self, to: str, locale: str, template: str, *, subject: str, **context: object) -> None:
+        with i18n.using_locale(locale):
+            translated_subject = i18n.gettext(subject)
+        body = render_text(template, locale, base_url=self.settings.base_url, **context)
+        queue_mail(self.session, to=to, subject=translated_subject, body=body)
+
+
+def requires_second_factor_by_role(session: Session, account: Account) -> bool:
+    return (
+        session.scalar(
+            select(RoleAssignment.id)
+            .where(
+                RoleAssignment.account_id == account.id,
+                RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+LINK_PATHS = {
+    tokens.VERIFY_EMAIL: "/register/verify",
+    tokens.ACTIVATE: "/activate",
+    tokens.RESET_PASSWORD: "/password/reset",
+    tokens.CHANGE_EMAIL: "/me/email/confirm",
+}
+
+PASSWORD_MESSAGES = {
+    "password_too_short": "The password must have at least 12 characters.",
+    "password_too_long": "The password is too long.",
+    "password_is_email": "The password must not be your e-mail address.",
+}

@@ -1,0 +1,54 @@
+"""Login rate limiting, shared by all app processes through the database.
+
+Two limits: failed attempts per login name (stops guessing one account's password) and
+attempts per client address (stops spraying many accounts). Both keys are keyed
+hashes, so the table holds no e-mail or IP address.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import LoginAttempt
+from app.core.audit import pseudonym
+from app.core.db import utcnow
+from app.core.errors import TooManyAttempts
+from app.core.settings import SecuritySettings
+
+
+def keys_for(settings: SecuritySettings, login: str, address: str) -> tuple[str, str]:
+    return pseudonym(settings.secret_key, login), pseudonym(settings.secret_key, address)
+
+
+def check_allowed(session: Session, settings: SecuritySettings, login_key: str, address_key: str) -> None:
+    """Raise ``TooManyAttempts`` if either limit is reached within the window."""
+    window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.occurred_at)).where(
+            LoginAttempt.login_key == login_key, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    failures_since = max(window_start, last_success) if last_success else window_start
+    failures = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.login_key == login_key,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.occurred_at > failures_since,
+        )
+    )
+    from_address = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.address_key == address_key, LoginAttempt.occurred_at > window_start
+        )
+    )
+    if (failures or 0) >= settings.login_max_failures or (
+        from_address or 0
+    ) >= settings.login_max_per_address:
+        raise TooManyAttempts(minutes=settings.login_window_minutes)
+
+
+def record_attempt(session: Session, login_key: str, address_key: str, *, succeeded: bool) -> None:
+    session.add(LoginAttempt(login_key=login_key, address_key=address_key, succeeded=succeeded))

@@ -1,0 +1,238 @@
+"""The ``stimmwerk`` command line: migrate, demo, serve, worker, imports, admin tasks.
+
+Settings come from ``STIMMWERK_*`` environment variables (see app/core/settings.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from app.core.settings import get_settings
+
+Command = Callable[[argparse.Namespace], int]
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.core import migrate
+
+    settings = get_settings()
+    migrate.upgrade(settings.database.url)
+    print("database is at the newest schema")
+    return 0
+
+
+def cmd_check_migrations(_: argparse.Namespace) -> int:
+    from app.core import migrate
+
+    migrate.check(get_settings().database.url)
+    print("models and migrations agree")
+    return 0
+
+
+def cmd_demo(_: argparse.Namespace) -> int:
+    from app.demo import load_demo
+
+    settings = get_settings()
+    with _database().session() as session:
+        logins = load_demo(session, settings)
+    print("Demo data is loaded. Demo logins (password for all: %s):" % logins.password)
+    for email, description in logins.accounts:
+        print(f"  {email:<32} {description}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.server:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=args.proxy_headers,
+        forwarded_allow_ips=args.forwarded_allow_ips,
+        server_header=False,
+        log_level="info",
+    )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from app.core.celery import celery_app
+
+    settings = get_settings()
+    if settings.tasks_in_process:
+        print(
+            "STIMMWERK_BROKER_URL is 'in-process': tasks run inside the app, no worker is needed.\n"
+            "Set it to a Redis or RabbitMQ URL to run workers.",
+            file=sys.stderr,
+        )
+        return 2
+    argv = ["worker", "--loglevel", args.loglevel, "--concurrency", str(args.concurrency)]
+    if not args.no_beat:
+        argv.append("--beat")
+        argv.extend(["--schedule", str(settings.var_dir / "celerybeat-schedule")])
+    celery_app.worker_main(argv)
+    return 0
+
+
+def cmd_import_units(args: argparse.Namespace) -> int:
+    from app.organisations.imports import ImportRejected, import_units
+
+    with _database().session() as session:
+        try:
+            report = import_units(session, Path(args.file))
+        except ImportRejected as rejected:
+            return _print_rejection(rejected)
+    print(_report_line("units", report))
+    return 0
+
+
+def cmd_import_members(args: argparse.Namespace) -> int:
+    from app.organisations.imports import ImportRejected, import_members
+
+    with _database().session() as session:
+        try:
+            report = import_members(session, Path(args.file), mark_missing_left=args.mark_missing_left)
+        except ImportRejected as rejected:
+            return _print_rejection(rejected)
+    print(_report_line("members", report))
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    from app.organisations.admin_setup import create_admin
+
+    password = os.environ.get("STIMMWERK_ADMIN_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    settings = get_settings()
+    with _database().session() as session:
+        message = create_admin(
+            session, settings, email=args.email, name=args.name, password=password, unit_code=args.unit
+        )
+    print(message)
+    return 0
+
+
+def cmd_grant_role(args: argparse.Namespace) -> int:
+    from app.organisations import roles, units
+
+    with _database().session() as session:
+        unit = units.get_unit(session, args.unit)
+        roles.grant_role(session, None, email=args.email, role=args.role, unit=unit)
+    print(f"granted {args.role} on {args.unit}")
+    return 0
+
+
+def cmd_invite_members(args: argparse.Namespace) -> int:
+    from app.accounts.passwords import make_hasher
+    from app.core.celery import celery_app, configure_celery
+    from app.core.runtime import set_runtime
+    from app.organisations import units
+    from app.organisations.activation import invite_members
+
+    settings = get_settings()
+    database = _database()
+    set_runtime(settings, database)
+    configure_celery(celery_app, settings)
+    with database.session() as session:
+        unit = units.get_unit(session, args.unit)
+        report = invite_members(session, settings, make_hasher(settings.security), unit, actor=None)
+    print(
+        f"invited {report.invited}, linked guest accounts {report.linked_guests}, "
+        f"without e-mail {report.without_email}, already active {report.already_active}"
+    )
+    return 0
+
+
+def _database():  # noqa: ANN202 - Database, imported lazily to keep `--help` fast
+    from app.core.db import Database
+
+    settings = get_settings()
+    return Database(settings.database.url)
+
+
+def _report_line(kind: str, report: object) -> str:
+    fields = ", ".join(f"{k} {v}" for k, v in vars(report).items() if not k.startswith("_"))
+    return f"{kind} imported: {fields}"
+
+
+def _print_rejection(rejected: Exception) -> int:
+    errors = getattr(rejected, "errors", [])
+    print(f"The file was rejected; nothing was changed. {len(errors)} problem(s):", file=sys.stderr)
+    for error in errors:
+        print(f"  {error}", file=sys.stderr)
+    if not errors:
+        print(f"  {rejected}", file=sys.stderr)
+    return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="stimmwerk", description="Stimmwerk participation and voting")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    sub.add_parser("check-migrations", help="fail if models and migrations differ").set_defaults(
+        run=cmd_check_migrations
+    )
+    sub.add_parser("demo", help="load demo data (idempotent)").set_defaults(run=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy")
+    serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
+    serve.set_defaults(run=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run a Celery worker (with beat)")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--loglevel", default="info")
+    worker.add_argument("--no-beat", action="store_true", help="run beat elsewhere (only one beat per site)")
+    worker.set_defaults(run=cmd_worker)
+
+    units = sub.add_parser("import-units", help="import units from CSV code,name,level,parent_code")
+    units.add_argument("file")
+    units.set_defaults(run=cmd_import_units)
+
+    members = sub.add_parser("import-members", help="import the member register from CSV")
+    members.add_argument("file")
+    members.add_argument("--mark-missing-left", action="store_true", help="members absent from the file have left")
+    members.set_defaults(run=cmd_import_members)
+
+    admin = sub.add_parser("create-admin", help="create an admin account (password from STIMMWERK_ADMIN_PASSWORD or prompt)")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--name", default="Administrator")
+    admin.add_argument("--unit", help="unit code of the admin's scope (default: the root unit)")
+    admin.set_defaults(run=cmd_create_admin)
+
+    grant = sub.add_parser("grant-role", help="grant a role on a unit to an account")
+    grant.add_argument("--email", required=True)
+    grant.add_argument("--role", required=True, choices=["admin", "staff", "board", "commission", "auditor"])
+    grant.add_argument("--unit", required=True)
+    grant.set_defaults(run=cmd_grant_role)
+
+    invite = sub.add_parser("invite-members", help="e-mail activation links to members of a unit")
+    invite.add_argument("--unit", required=True)
+    invite.set_defaults(run=cmd_invite_members)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from app.core.errors import DomainError
+
+    try:
+        return int(args.run(args))
+    except DomainError as error:
+        details = getattr(error, "errors", None)
+        print(f"error: {error.message}" + (f" {details}" if details else ""), file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

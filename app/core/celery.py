@@ -1,0 +1,74 @@
+"""The Celery application and after-commit dispatch.
+
+Embedded default (``STIMMWERK_BROKER_URL=in-process``): there is no broker server;
+tasks are executed in the app process right after the database commit that asked for
+them. This keeps ``make run`` free of services while running exactly the same task
+code. Production sets a Redis or RabbitMQ URL and runs ``stimmwerk worker``.
+
+Tasks are never sent before the transaction that created their data commits:
+``enqueue_after_commit`` parks them on the session and a session event sends them
+after a successful commit (and drops them on rollback).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Celery, Task
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from app.core.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+_PENDING_KEY = "stimmwerk_pending_tasks"
+
+
+def make_celery(settings: Settings) -> Celery:
+    app = Celery("stimmwerk", include=["app.core.mail"])
+    configure_celery(app, settings)
+    return app
+
+
+def configure_celery(app: Celery, settings: Settings) -> None:
+    in_process = settings.tasks_in_process
+    app.conf.update(
+        broker_url="memory://" if in_process else settings.broker_url,
+        result_backend=settings.result_backend or None,
+        task_always_eager=in_process,
+        task_eager_propagates=True,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        task_ignore_result=True,
+    )
+
+
+celery_app = make_celery(get_settings())
+
+
+def enqueue_after_commit(session: Session, task: Task, *args: Any, **kwargs: Any) -> None:
+    """Send ``task`` once the session's current transaction has committed."""
+    session.info.setdefault(_PENDING_KEY, []).append((task, args, kwargs))
+
+
+@event.listens_for(Session, "after_commit")
+def _send_pending_tasks(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, [])
+    for task, args, kwargs in pending:
+        try:
+            task.apply_async(args=args, kwargs=kwargs)
+        except Exception:
+            # The data is committed; a lost message must be visible, not crash the request.
+            log.exception("could not enqueue task %s", task.name)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_tasks(session: Session) -> None:
+    session.info.pop(_PENDING_KEY, None)

@@ -1,0 +1,122 @@
+"""Domain errors raised by services, and their mapping to HTTP responses.
+
+Services raise ``DomainError`` subclasses carrying a message id; the handlers here turn
+them (and Litestar's own HTTP errors) into a translated page or an htmx fragment. No
+exception detail or stack trace ever reaches the client.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    status_code = HTTP_400_BAD_REQUEST
+    message = "The request could not be processed."
+
+    def __init__(self, message: str | None = None, **params: Any) -> None:
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.params = params
+
+
+class NotFound(DomainError):
+    status_code = HTTP_404_NOT_FOUND
+    message = "This page does not exist or you may not see it."
+
+
+class Forbidden(DomainError):
+    status_code = HTTP_403_FORBIDDEN
+    message = "You are not allowed to do this."
+
+
+class Conflict(DomainError):
+    status_code = HTTP_409_CONFLICT
+    message = "This conflicts with the current state."
+
+
+class TooManyAttempts(DomainError):
+    status_code = HTTP_429_TOO_MANY_REQUESTS
+    message = "Too many attempts. Please wait {minutes} minutes and try again."
+
+
+class ValidationFailed(DomainError):
+    message = "Please check your input."
+
+    def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors
+
+
+CSRF_MESSAGE = (
+    "The form has expired or was sent from elsewhere. Please reload the page and try again."
+)
+_HTTP_MESSAGES = {
+    400: "The request could not be processed.",
+    401: "Please log in first.",
+    403: "You are not allowed to do this.",
+    404: "This page does not exist or you may not see it.",
+    405: "This action is not available here.",
+    429: "Too many requests. Please wait a moment and try again.",
+}
+
+
+def _error_page(
+    request: Request[Any, Any, Any], status: int, message: str, params: dict[str, Any]
+) -> Response[Any]:
+    wants_html = "text/html" in request.headers.get("accept", "text/html")
+    if not wants_html and not request.headers.get("hx-request"):
+        return Response(
+            {"error": message.format(**params), "status": status},
+            status_code=status,
+            media_type=MediaType.JSON,
+        )
+    return Template(
+        template_name="error.html",
+        context={"status": status, "message": message, "params": params},
+        status_code=status,
+    )
+
+
+def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _error_page(request, exc.status_code, exc.message, exc.params)
+
+
+def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
+        return _error_page(request, status, CSRF_MESSAGE, {})
+    if status == 401:  # noqa: PLR2004
+        from litestar.response import Redirect
+
+        return Redirect(path="/login")  # type: ignore[return-value]
+    message = _HTTP_MESSAGES.get(status, "The request could not be processed.")
+    return _error_page(request, status, message, {})
+
+
+def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
+    message = "Something went wrong on our side. Please try again later."
+    return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, message, {})
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: domain_error_handler,
+    HTTPException: http_error_handler,
+    Exception: internal_error_handler,
+}

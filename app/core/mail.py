@@ -1,0 +1,71 @@
+"""Outgoing mail: rendered by services, delivered by a Celery task.
+
+Backends: ``outbox`` (embedded default) writes one RFC 5322 ``.eml`` file per message
+to a folder; ``smtp`` delivers through the configured server. Addresses are never
+logged; failures are logged with the message id only.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from celery import shared_task
+from sqlalchemy.orm import Session
+
+from app.core.celery import enqueue_after_commit
+from app.core.runtime import get_runtime
+from app.core.settings import MailSettings
+
+log = logging.getLogger(__name__)
+
+
+def build_message(settings: MailSettings, *, to: str, subject: str, body: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain="stimmwerk.invalid")
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body)
+    return message
+
+
+def deliver(settings: MailSettings, message: EmailMessage) -> None:
+    if settings.backend == "outbox":
+        settings.outbox_dir.mkdir(parents=True, exist_ok=True)
+        path = settings.outbox_dir / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(message.as_bytes())
+        path.chmod(0o600)
+        return
+    if settings.backend != "smtp":
+        raise ValueError(f"unknown mail backend {settings.backend!r}")
+    smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
+    with smtp_class(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
+        if settings.smtp_starttls:
+            smtp.starttls(context=ssl.create_default_context())
+        if settings.smtp_user:
+            smtp.login(settings.smtp_user, settings.smtp_password)
+        smtp.send_message(message)
+
+
+@shared_task(
+    name="stimmwerk.send_mail",
+    autoretry_for=(OSError, smtplib.SMTPException),
+    retry_backoff=True,
+    max_retries=5,
+)
+def send_mail_task(to: str, subject: str, body: str) -> None:
+    settings = get_runtime().settings.mail
+    message = build_message(settings, to=to, subject=subject, body=body)
+    deliver(settings, message)
+    log.info("mail delivered message_id=%s", message["Message-ID"])
+
+
+def queue_mail(session: Session, *, to: str, subject: str, body: str) -> None:
+    """Send a mail once the caller's transaction commits."""
+    enqueue_after_commit(session, send_mail_task, to, subject, body)

@@ -1,0 +1,155 @@
+"""Settings, read once from ``STIMMWERK_*`` environment variables.
+
+The defaults are the embedded ones: a SQLite file under ``var/``, tasks run in-process
+(no broker server), mail written to an outbox folder. Production sets a PostgreSQL URL,
+a Redis or RabbitMQ broker, SMTP and a real secret key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_VAR_DIR = PROJECT_ROOT / "var"
+IN_PROCESS_BROKER = "in-process"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"STIMMWERK_{name}", default)
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(_env(name, str(default)))
+
+
+def _env_bool(name: str, *, default: bool) -> bool:
+    return _env(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """Where mail goes: ``outbox`` writes .eml files, ``smtp`` delivers."""
+
+    backend: str
+    outbox_dir: Path
+    sender: str
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """Secrets and the limits a security reviewer asks about."""
+
+    secret_key: str = field(repr=False)
+    cookie_secure: bool = True
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    login_max_per_address: int = 30
+    # argon2id parameters; raising them makes old hashes rehash at the next login.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    argon2_parallelism: int = 4
+    token_hours: int = 48
+    hsts_seconds: int = 31536000
+    openapi_enabled: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    mail: MailSettings
+    security: SecuritySettings
+    broker_url: str = IN_PROCESS_BROKER
+    result_backend: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    default_locale: str = "de"
+    var_dir: Path = DEFAULT_VAR_DIR
+    debug: bool = False
+
+    @property
+    def tasks_in_process(self) -> bool:
+        """True on the embedded default: Celery tasks run in the app process after commit."""
+        return self.broker_url == IN_PROCESS_BROKER
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _secret_key(var_dir: Path) -> str:
+    """Return the configured key, or a per-installation key kept under ``var/``.
+
+    The embedded default must work without configuration but must not share a
+    hard-coded key between installations.
+    """
+    configured = _env("SECRET_KEY", "")
+    if configured:
+        return configured
+    key_file = var_dir / "secret_key"
+    if key_file.exists():
+        return key_file.read_text(encoding="ascii").strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    key_file.write_text(key, encoding="ascii")
+    key_file.chmod(0o600)
+    return key
+
+
+def load_settings() -> Settings:
+    var_dir = Path(_env("VAR_DIR", str(DEFAULT_VAR_DIR)))
+    return Settings(
+        database=DatabaseSettings(
+            url=_env("DATABASE_URL", f"sqlite:///{var_dir / 'stimmwerk.sqlite3'}"),
+            echo=_env_bool("DATABASE_ECHO", default=False),
+        ),
+        mail=MailSettings(
+            backend=_env("MAIL_BACKEND", "outbox"),
+            outbox_dir=Path(_env("MAIL_OUTBOX", str(var_dir / "outbox"))),
+            sender=_env("MAIL_SENDER", "Stimmwerk <noreply@stimmwerk.invalid>"),
+            smtp_host=_env("SMTP_HOST", "127.0.0.1"),
+            smtp_port=_env_int("SMTP_PORT", 25),
+            smtp_user=_env("SMTP_USER", ""),
+            smtp_password=_env("SMTP_PASSWORD", ""),
+            smtp_starttls=_env_bool("SMTP_STARTTLS", default=False),
+            smtp_ssl=_env_bool("SMTP_SSL", default=False),
+        ),
+        security=SecuritySettings(
+            secret_key=_secret_key(var_dir),
+            cookie_secure=_env_bool("COOKIE_SECURE", default=True),
+            session_idle_minutes=_env_int("SESSION_IDLE_MINUTES", 30),
+            session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12),
+            login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
+            login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", 15),
+            login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 30),
+            openapi_enabled=_env_bool("OPENAPI", default=False),
+        ),
+        broker_url=_env("BROKER_URL", IN_PROCESS_BROKER),
+        result_backend=_env("RESULT_BACKEND", ""),
+        base_url=_env("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+        default_locale=_env("DEFAULT_LOCALE", "de"),
+        var_dir=var_dir,
+        debug=_env_bool("DEBUG", default=False),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return load_settings()

@@ -1,0 +1,154 @@
+"""Web plumbing shared by every controller: headers, locale, flash messages, DB session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from litestar import Request
+from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.orm import Session
+
+from app.core import i18n
+from app.core.db import Database
+from app.core.settings import Settings
+
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+        "base-uri 'none'",
+        "object-src 'none'",
+    ]
+)
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    headers = {
+        "content-security-policy": CONTENT_SECURITY_POLICY,
+        "x-content-type-options": "nosniff",
+        "x-frame-options": "DENY",
+        "referrer-policy": "no-referrer",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        "cross-origin-opener-policy": "same-origin",
+        "cross-origin-resource-policy": "same-origin",
+    }
+    if settings.security.hsts_seconds:
+        headers["strict-transport-security"] = (
+            f"max-age={settings.security.hsts_seconds}; includeSubDomains"
+        )
+    return headers
+
+
+class SecurityHeadersMiddleware:
+    """Adds the security headers and the request's locale to every HTTP response.
+
+    A plain ASGI middleware (not a Litestar hook) so that error pages, static files and
+    redirects get the headers too.
+    """
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.headers = security_headers(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = i18n.set_locale(_locale_of(scope))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                for name, value in self.headers.items():
+                    headers.setdefault(name, value)
+                headers.setdefault("content-language", i18n.current_locale())
+                if scope["path"] != "/static" and not scope["path"].startswith("/static/"):
+                    headers.setdefault("cache-control", "no-store")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n._current_locale.reset(token)  # noqa: SLF001 - same module family
+
+
+def _locale_of(scope: Scope) -> str:
+    cookie_value: str | None = None
+    accept: str | None = None
+    for raw_name, raw_value in scope.get("headers", []):
+        name = raw_name.decode("latin-1").lower()
+        if name == "cookie":
+            for part in raw_value.decode("latin-1").split(";"):
+                key, _, value = part.strip().partition("=")
+                if key == i18n.LOCALE_COOKIE:
+                    cookie_value = value
+        elif name == "accept-language":
+            accept = raw_value.decode("latin-1")
+    return i18n.pick_locale(cookie_value, accept)
+
+
+def make_security_headers_middleware(settings: Settings) -> Any:
+    def factory(app: ASGIApp) -> ASGIApp:
+        return SecurityHeadersMiddleware(app, settings)
+
+    return factory
+
+
+def provide_db_session(request: Request[Any, Any, Any]) -> Iterator[Session]:
+    database: Database = request.app.state.database
+    with database.session() as session:
+        yield session
+
+
+def provide_settings(request: Request[Any, Any, Any]) -> Settings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def client_address(request: Request[Any, Any, Any]) -> str:
+    """The client address as the ASGI server saw it (run uvicorn with --proxy-headers
+    behind a trusted proxy so this is the real client)."""
+    return request.client.host if request.client else "unknown"
+
+
+FLASH_COOKIE = "stimmwerk_flash"
+# Only these keys are ever shown, so a forged cookie can at most pick one of them.
+FLASH_MESSAGES = {
+    "saved": "Your changes have been saved.",
+    "logged_out": "You have been logged out.",
+    "registered": "Almost done: we have sent you an e-mail with a link to confirm your address.",
+    "verified": "Your e-mail address is confirmed. You can log in now.",
+    "activated": "Your account is active. You can log in now.",
+    "reset_sent": "If an account exists for this address, we have sent a link to reset the password.",
+    "password_reset": "Your password has been changed. Please log in with the new password.",
+    "totp_enabled": "The second factor is active.",
+    "totp_disabled": "The second factor is switched off.",
+    "role_granted": "The role has been granted.",
+    "role_revoked": "The role has been revoked.",
+    "invitations_sent": "Activation e-mails are on their way.",
+    "email_change_sent": "We have sent a confirmation link to the new address.",
+    "email_changed": "Your e-mail address has been changed.",
+}
+
+
+def flash_cookie(key: str, settings: Settings) -> Cookie:
+    return Cookie(
+        key=FLASH_COOKIE,
+        value=key,
+        max_age=60,
+        httponly=True,
+        secure=settings.security.cookie_secure,
+        samesite="lax",
+        path="/",
+    )
+
+
+def flash_message(request: Request[Any, Any, Any]) -> str | None:
+    return FLASH_MESSAGES.get(request.cookies.get(FLASH_COOKIE, ""))

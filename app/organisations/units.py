@@ -1,0 +1,57 @@
+"""Reading the organisation tree."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.core.errors import NotFound
+from app.organisations.models import Member, MemberStatus, Unit
+
+
+def get_unit(session: Session, code: str) -> Unit:
+    unit = session.scalar(select(Unit).where(Unit.code == code))
+    if unit is None:
+        raise NotFound
+    return unit
+
+
+def roots(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.name)))
+
+
+def children(session: Session, unit: Unit) -> list[Unit]:
+    return list(session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.level, Unit.name)))
+
+
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    """Root first, the unit itself excluded."""
+    ids = [int(part) for part in unit.path.strip("/").split("/")[:-1] if part]
+    if not ids:
+        return []
+    found = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def subtree_filter(unit: Unit):  # noqa: ANN201 - SQLAlchemy expression type
+    """Members of ``unit`` and of every unit below it."""
+    return Member.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
+
+
+def count_active_members(session: Session, unit: Unit) -> int:
+    query = select(func.count()).select_from(Member).where(
+        subtree_filter(unit), Member.status == MemberStatus.ACTIVE
+    )
+    return int(session.scalar(query) or 0)
+
+
+def search_units(session: Session, text: str, limit: int = 20) -> list[Unit]:
+    pattern = f"%{text.strip()}%"
+    return list(
+        session.scalars(
+            select(Unit)
+            .where((Unit.name.ilike(pattern)) | (Unit.code.ilike(pattern)))
+            .order_by(Unit.depth, Unit.name)
+            .limit(limit)
+        )
+    )

@@ -1,0 +1,91 @@
+"""Application factory: the only module that imports every controller."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Litestar, get
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi.config import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app.accounts.controllers import AccountController
+from app.accounts.middleware import SessionAuthenticationMiddleware
+from app.accounts.passwords import make_hasher
+from app.core.celery import celery_app, configure_celery
+from app.core.db import Database
+from app.core.errors import EXCEPTION_HANDLERS
+from app.core.runtime import set_runtime
+from app.core.settings import Settings, get_settings
+from app.core.templating import jinja_environment
+from app.core.web import make_security_headers_middleware, provide_db_session, provide_settings
+from app.organisations.controllers import (
+    AdminController,
+    HomeController,
+    MemberController,
+    OwnDataController,
+    UnitController,
+)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+@get("/healthz", sync_to_thread=False, exclude_from_csrf=True)
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    secure = settings.security.cookie_secure
+    return CSRFConfig(
+        secret=settings.security.secret_key,
+        cookie_name="__Host-csrftoken" if secure else "csrftoken",
+        cookie_secure=secure,
+        cookie_httponly=True,  # the token reaches forms and htmx through the page, not JS
+        cookie_samesite="strict",
+        cookie_path="/",
+        header_name="x-csrftoken",
+    )
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
+    settings = settings or get_settings()
+    database = database or Database(settings.database.url, echo=settings.database.echo)
+    set_runtime(settings, database)
+    configure_celery(celery_app, settings)
+    app = Litestar(
+        route_handlers=[
+            healthz,
+            HomeController,
+            AccountController,
+            UnitController,
+            MemberController,
+            OwnDataController,
+            AdminController,
+            create_static_files_router(path="/static", directories=[STATIC_DIR]),
+        ],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        middleware=[
+            make_security_headers_middleware(settings),
+            DefineMiddleware(SessionAuthenticationMiddleware, exclude=["^/static/", "^/healthz$"]),
+        ],
+        csrf_config=csrf_config(settings),
+        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
+        plugins=[HTMXPlugin()],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=OpenAPIConfig(title="Stimmwerk", version="0.1.0") if settings.security.openapi_enabled else None,
+        debug=settings.debug,
+        on_shutdown=[database.dispose],
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.hasher = make_hasher(settings.security)
+    return app

@@ -1,0 +1,1 @@
+"""The auditable ballot core (elections, credentials, casting, board, tally, record)."""

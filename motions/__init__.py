@@ -1,0 +1,1 @@
+"""Anträge, amendments and Mitgliederbegehren, built on ballots/ for decisions."""

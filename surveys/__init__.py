@@ -1,0 +1,1 @@
+"""Mitgliederbefragung (surveys), built on ballots/."""
