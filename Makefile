@@ -63,4 +63,8 @@ bench: install ## run the platform benchmarks (prints figures)
 clean: ## remove the virtual environment, local data and build output
 	rm -rf $(VENV) var frontend/node_modules app/static/vendor .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run worker test lint fmt migration bench clean
+.PHONY: help install migrate demo run worker test lint fmt migration bench clean messages
+
+messages: install ## extract message ids and update the catalogs (then translate app/translations/de)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching --omit-header

@@ -99,7 +99,9 @@ def cmd_import_members(args: argparse.Namespace) -> int:
 
     with _database().session() as session:
         try:
-            report = import_members(session, Path(args.file), mark_missing_left=args.mark_missing_left)
+            report = import_members(
+                session, Path(args.file), mark_missing_left=args.mark_missing_left
+            )
         except ImportRejected as rejected:
             return _print_rejection(rejected)
     print(_report_line("members", report))
@@ -109,11 +111,18 @@ def cmd_import_members(args: argparse.Namespace) -> int:
 def cmd_create_admin(args: argparse.Namespace) -> int:
     from app.organisations.admin_setup import create_admin
 
-    password = os.environ.get("STIMMWERK_ADMIN_PASSWORD") or getpass.getpass("Password (12+ characters): ")
+    password = os.environ.get("STIMMWERK_ADMIN_PASSWORD") or getpass.getpass(
+        "Password (12+ characters): "
+    )
     settings = get_settings()
     with _database().session() as session:
         message = create_admin(
-            session, settings, email=args.email, name=args.name, password=password, unit_code=args.unit
+            session,
+            settings,
+            email=args.email,
+            name=args.name,
+            password=password,
+            unit_code=args.unit,
         )
     print(message)
     return 0
@@ -173,7 +182,9 @@ def _print_rejection(rejected: Exception) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="stimmwerk", description="Stimmwerk participation and voting")
+    parser = argparse.ArgumentParser(
+        prog="stimmwerk", description="Stimmwerk participation and voting"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
     sub.add_parser("check-migrations", help="fail if models and migrations differ").set_defaults(
@@ -185,14 +196,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-For from the proxy"
+    )
     serve.add_argument("--forwarded-allow-ips", default="127.0.0.1")
     serve.set_defaults(run=cmd_serve)
 
     worker = sub.add_parser("worker", help="run a Celery worker (with beat)")
     worker.add_argument("--concurrency", type=int, default=2)
     worker.add_argument("--loglevel", default="info")
-    worker.add_argument("--no-beat", action="store_true", help="run beat elsewhere (only one beat per site)")
+    worker.add_argument(
+        "--no-beat", action="store_true", help="run beat elsewhere (only one beat per site)"
+    )
     worker.set_defaults(run=cmd_worker)
 
     units = sub.add_parser("import-units", help="import units from CSV code,name,level,parent_code")
@@ -201,10 +216,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     members = sub.add_parser("import-members", help="import the member register from CSV")
     members.add_argument("file")
-    members.add_argument("--mark-missing-left", action="store_true", help="members absent from the file have left")
+    members.add_argument(
+        "--mark-missing-left", action="store_true", help="members absent from the file have left"
+    )
     members.set_defaults(run=cmd_import_members)
 
-    admin = sub.add_parser("create-admin", help="create an admin account (password from STIMMWERK_ADMIN_PASSWORD or prompt)")
+    admin = sub.add_parser(
+        "create-admin",
+        help="create an admin account (password from STIMMWERK_ADMIN_PASSWORD or prompt)",
+    )
     admin.add_argument("--email", required=True)
     admin.add_argument("--name", default="Administrator")
     admin.add_argument("--unit", help="unit code of the admin's scope (default: the root unit)")
@@ -212,7 +232,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     grant = sub.add_parser("grant-role", help="grant a role on a unit to an account")
     grant.add_argument("--email", required=True)
-    grant.add_argument("--role", required=True, choices=["admin", "staff", "board", "commission", "auditor"])
+    grant.add_argument(
+        "--role", required=True, choices=["admin", "staff", "board", "commission", "auditor"]
+    )
     grant.add_argument("--unit", required=True)
     grant.set_defaults(run=cmd_grant_role)
 

@@ -38,8 +38,42 @@ _UNITS = [
     ("AG-JUNG", "Arbeitskreis Junge Mitglieder", "working_group", "LV-NW"),
 ]
 
-_GIVEN = ["Anna", "Ben", "Clara", "Deniz", "Emil", "Fatma", "Greta", "Hannes", "Ilse", "Jonas", "Katrin", "Lukas", "Mia", "Nils", "Oksana", "Paul"]
-_FAMILY = ["Albers", "Becker", "Celik", "Dietrich", "Engel", "Fischer", "Graf", "Hoffmann", "Ivanović", "Jansen", "Krüger", "Lange", "Meyer", "Nowak", "Otto", "Peters"]
+_GIVEN = [
+    "Anna",
+    "Ben",
+    "Clara",
+    "Deniz",
+    "Emil",
+    "Fatma",
+    "Greta",
+    "Hannes",
+    "Ilse",
+    "Jonas",
+    "Katrin",
+    "Lukas",
+    "Mia",
+    "Nils",
+    "Oksana",
+    "Paul",
+]
+_FAMILY = [
+    "Albers",
+    "Becker",
+    "Celik",
+    "Dietrich",
+    "Engel",
+    "Fischer",
+    "Graf",
+    "Hoffmann",
+    "Ivanović",
+    "Jansen",
+    "Krüger",
+    "Lange",
+    "Meyer",
+    "Nowak",
+    "Otto",
+    "Peters",
+]
 _LOCAL_UNITS = ["OV-ALT", "OV-NORD", "OV-DEICH", "OV-TAL", "OV-HOCH"]
 
 
@@ -56,11 +90,19 @@ def _units_csv() -> io.StringIO:
 
 def _members_csv() -> io.StringIO:
     rng = random.Random(20261122)  # noqa: S311 - fixed seed: the demo is the same every time
-    lines = ["membership_number,given_name,family_name,email,birth_year,unit_code,joined_on,status,postal_vote"]
-    lines.append("100001,Maria,Mitglied,mitglied@demo.stimmwerk.example,1980,OV-ALT,2010-05-01,active,0")
-    lines.append("100002,Volker,Vorstand,vorstand@demo.stimmwerk.example,1975,OV-ALT,2001-03-15,active,0")
+    lines = [
+        "membership_number,given_name,family_name,email,birth_year,unit_code,joined_on,status,postal_vote"
+    ]
+    lines.append(
+        "100001,Maria,Mitglied,mitglied@demo.stimmwerk.example,1980,OV-ALT,2010-05-01,active,0"
+    )
+    lines.append(
+        "100002,Volker,Vorstand,vorstand@demo.stimmwerk.example,1975,OV-ALT,2001-03-15,active,0"
+    )
     lines.append("100003,Sabine,Stab,staff@demo.stimmwerk.example,1985,UB-HAF,2005-09-01,active,0")
-    lines.append("100004,Paula,Post,briefwahl@demo.stimmwerk.example,1950,OV-NORD,1979-01-01,active,1")
+    lines.append(
+        "100004,Paula,Post,briefwahl@demo.stimmwerk.example,1950,OV-NORD,1979-01-01,active,1"
+    )
     for number in range(100010, 100130):
         given, family = rng.choice(_GIVEN), rng.choice(_FAMILY)
         unit = rng.choice(_LOCAL_UNITS)
@@ -68,7 +110,9 @@ def _members_csv() -> io.StringIO:
         postal = "1" if number % 11 == 0 else "0"
         year = rng.randint(1940, 2006)
         joined = f"{rng.randint(1990, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
-        lines.append(f"{number},{given},{family},m{number}@demo.stimmwerk.example,{year},{unit},{joined},{status},{postal}")
+        lines.append(
+            f"{number},{given},{family},m{number}@demo.stimmwerk.example,{year},{unit},{joined},{status},{postal}"
+        )
     return io.StringIO("\n".join(lines) + "\n")
 
 
@@ -80,16 +124,53 @@ def load_demo(session: Session, settings: Settings) -> DemoLogins:
     import_units(session, _units_csv())
     import_members(session, _members_csv())
     people = [
-        ("admin@demo.stimmwerk.example", "Ada Admin", None, Role.ADMIN, "BV", "admin of the federal party (sets up TOTP at first login)"),
-        ("vorstand@demo.stimmwerk.example", "Volker Vorstand", "100002", Role.BOARD, "OV-ALT", "board of Ortsverein Altstadt"),
-        ("staff@demo.stimmwerk.example", "Sabine Stab", "100003", Role.STAFF, "UB-HAF", "staff of Unterbezirk Hafenstadt"),
-        ("mitglied@demo.stimmwerk.example", "Maria Mitglied", "100001", None, None, "member in Ortsverein Altstadt"),
-        ("briefwahl@demo.stimmwerk.example", "Paula Post", "100004", None, None, "member voting by post"),
+        (
+            "admin@demo.stimmwerk.example",
+            "Ada Admin",
+            None,
+            Role.ADMIN,
+            "BV",
+            "admin of the federal party (sets up TOTP at first login)",
+        ),
+        (
+            "vorstand@demo.stimmwerk.example",
+            "Volker Vorstand",
+            "100002",
+            Role.BOARD,
+            "OV-ALT",
+            "board of Ortsverein Altstadt",
+        ),
+        (
+            "staff@demo.stimmwerk.example",
+            "Sabine Stab",
+            "100003",
+            Role.STAFF,
+            "UB-HAF",
+            "staff of Unterbezirk Hafenstadt",
+        ),
+        (
+            "mitglied@demo.stimmwerk.example",
+            "Maria Mitglied",
+            "100001",
+            None,
+            None,
+            "member in Ortsverein Altstadt",
+        ),
+        (
+            "briefwahl@demo.stimmwerk.example",
+            "Paula Post",
+            "100004",
+            None,
+            None,
+            "member voting by post",
+        ),
         ("gast@demo.stimmwerk.example", "Gerd Gast", None, None, None, "guest (not a member)"),
     ]
     for email, name, number, role, unit_code, _ in people:
         member_id = _member_id(session, number) if number else None
-        account = ensure_account(session, settings, email=email, name=name, password=DEMO_PASSWORD, member_id=member_id)
+        account = ensure_account(
+            session, settings, email=email, name=name, password=DEMO_PASSWORD, member_id=member_id
+        )
         if role is not None and unit_code is not None:
             ensure_role(session, account, role, units.get_unit(session, unit_code))
     session.commit()

@@ -74,18 +74,24 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         middleware=[
-            make_security_headers_middleware(settings),
             DefineMiddleware(SessionAuthenticationMiddleware, exclude=["^/static/", "^/healthz$"]),
         ],
         csrf_config=csrf_config(settings),
-        template_config=TemplateConfig(engine=JinjaTemplateEngine.from_environment(jinja_environment())),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(jinja_environment())
+        ),
         plugins=[HTMXPlugin()],
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
-        openapi_config=OpenAPIConfig(title="Stimmwerk", version="0.1.0") if settings.security.openapi_enabled else None,
+        openapi_config=OpenAPIConfig(title="Stimmwerk", version="0.1.0")
+        if settings.security.openapi_enabled
+        else None,
         debug=settings.debug,
         on_shutdown=[database.dispose],
     )
     app.state.settings = settings
     app.state.database = database
     app.state.hasher = make_hasher(settings.security)
+    # Wrap the whole ASGI handler, not one route's stack: a path that matches no route
+    # (404, 405) never reaches route middleware, and its error page needs the headers too.
+    app.asgi_handler = make_security_headers_middleware(settings)(app.asgi_handler)
     return app

@@ -21,6 +21,7 @@ from app.accounts.services import AccountService, InvalidCode, InvalidLink, Logi
 from app.accounts.sessions import LoadedSession, cookie_name
 from app.core import i18n
 from app.core.errors import DomainError, ValidationFailed
+from app.core.i18n import N_
 from app.core.settings import Settings
 from app.core.web import client_address, flash_cookie, flash_message
 
@@ -110,8 +111,12 @@ class AccountController(Controller):
     dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
 
     @get("/login", sync_to_thread=False)
-    def login_page(self, request: Request[Any, Any, Any], next_path: FromQuery[str] = "") -> Template:
-        return Template("accounts/login.html", context={"next": next_path, "flash": flash_message(request)})
+    def login_page(
+        self, request: Request[Any, Any, Any], next_path: FromQuery[str] = ""
+    ) -> Template:
+        return Template(
+            "accounts/login.html", context={"next": next_path, "flash": flash_message(request)}
+        )
 
     @post("/login", sync_to_thread=True)
     def login(
@@ -159,15 +164,21 @@ class AccountController(Controller):
         try:
             token = accounts.complete_second_factor(account, data.code, old_token=old_token)
         except InvalidCode as error:
-            return Template("accounts/totp_login.html", context={"error": error.message}, status_code=400)
+            return Template(
+                "accounts/totp_login.html", context={"error": error.message}, status_code=400
+            )
         return Redirect(path="/dashboard", cookies=[session_cookie(settings, token)])
 
     @post("/logout", sync_to_thread=True)
-    def logout(self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]) -> Response[Any]:
+    def logout(
+        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService]
+    ) -> Response[Any]:
         settings: Settings = request.app.state.settings
         token = request.cookies.get(cookie_name(settings.security))
         if token:
-            account_id = request.auth.account.id if isinstance(request.auth, LoadedSession) else None
+            account_id = (
+                request.auth.account.id if isinstance(request.auth, LoadedSession) else None
+            )
             accounts.log_out(account_id, token)
         return Redirect(
             path="/login",
@@ -205,7 +216,8 @@ class AccountController(Controller):
             context = {**_totp_context(account, data.secret), "error": error.message}
             return Template("accounts/totp_setup.html", context=context, status_code=400)
         return Redirect(
-            path="/me", cookies=[session_cookie(settings, token), flash_cookie("totp_enabled", settings)]
+            path="/me",
+            cookies=[session_cookie(settings, token), flash_cookie("totp_enabled", settings)],
         )
 
     @post("/account/totp/disable", guards=[requires_login], sync_to_thread=True)
@@ -220,7 +232,9 @@ class AccountController(Controller):
         if account is None:
             raise NotAuthorizedException
         accounts.disable_totp(account, data.code)
-        return Redirect(path="/me", cookies=[flash_cookie("totp_disabled", request.app.state.settings)])
+        return Redirect(
+            path="/me", cookies=[flash_cookie("totp_disabled", request.app.state.settings)]
+        )
 
     # -- guests ---------------------------------------------------------------------------
 
@@ -237,7 +251,7 @@ class AccountController(Controller):
     ) -> Response[Any]:
         errors: dict[str, str] = {}
         if not data.accept_terms:
-            errors["accept_terms"] = "Please accept the privacy notice."
+            errors["accept_terms"] = N_("Please accept the privacy notice.")
         try:
             if errors:
                 raise ValidationFailed(errors)
@@ -253,20 +267,30 @@ class AccountController(Controller):
                 context={"form": data, "errors": {**errors, **error.errors}},
                 status_code=400,
             )
-        return Redirect(path="/login", cookies=[flash_cookie("registered", request.app.state.settings)])
+        return Redirect(
+            path="/login", cookies=[flash_cookie("registered", request.app.state.settings)]
+        )
 
     @get("/register/verify", sync_to_thread=True)
     def verify_email(
-        self, request: Request[Any, Any, Any], accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[AccountService],
+        token: FromQuery[str] = "",
     ) -> Response[Any]:
         accounts.verify_email(token)
-        return Redirect(path="/login", cookies=[flash_cookie("verified", request.app.state.settings)])
+        return Redirect(
+            path="/login", cookies=[flash_cookie("verified", request.app.state.settings)]
+        )
 
     # -- member activation ----------------------------------------------------------------
 
     @get("/activate", sync_to_thread=False)
     def activate_page(self, token: FromQuery[str] = "") -> Template:
-        return Template("accounts/set_password.html", context={"token": token, "action": "/activate", "activation": True})
+        return Template(
+            "accounts/set_password.html",
+            context={"token": token, "action": "/activate", "activation": True},
+        )
 
     @post("/activate", sync_to_thread=True)
     def activate(
@@ -291,11 +315,15 @@ class AccountController(Controller):
         data: Annotated[EmailForm, Form],
     ) -> Response[Any]:
         accounts.request_password_reset(data.email, address=client_address(request))
-        return Redirect(path="/login", cookies=[flash_cookie("reset_sent", request.app.state.settings)])
+        return Redirect(
+            path="/login", cookies=[flash_cookie("reset_sent", request.app.state.settings)]
+        )
 
     @get("/password/reset", sync_to_thread=False)
     def reset_page(self, token: FromQuery[str] = "") -> Template:
-        return Template("accounts/set_password.html", context={"token": token, "action": "/password/reset"})
+        return Template(
+            "accounts/set_password.html", context={"token": token, "action": "/password/reset"}
+        )
 
     @post("/password/reset", sync_to_thread=True)
     def reset(
@@ -304,12 +332,16 @@ class AccountController(Controller):
         accounts: NamedDependency[AccountService],
         data: Annotated[PasswordForm, Form],
     ) -> Response[Any]:
-        return _set_password(request, data, "/password/reset", accounts.reset_password, "password_reset")
+        return _set_password(
+            request, data, "/password/reset", accounts.reset_password, "password_reset"
+        )
 
     # -- language ---------------------------------------------------------------------------
 
     @post("/language", sync_to_thread=False)
-    def language(self, request: Request[Any, Any, Any], data: Annotated[LanguageForm, Form]) -> Redirect:
+    def language(
+        self, request: Request[Any, Any, Any], data: Annotated[LanguageForm, Form]
+    ) -> Redirect:
         locale = data.locale if data.locale in i18n.SUPPORTED_LOCALES else i18n.DEFAULT_LOCALE
         settings: Settings = request.app.state.settings
         cookie = Cookie(
@@ -328,9 +360,13 @@ class AccountController(Controller):
 def _set_password(
     request: Request[Any, Any, Any], data: PasswordForm, action: str, apply: Any, flash: str
 ) -> Response[Any]:
-    context: dict[str, Any] = {"token": data.token, "action": action, "activation": action == "/activate"}
+    context: dict[str, Any] = {
+        "token": data.token,
+        "action": action,
+        "activation": action == "/activate",
+    }
     if data.password != data.password_repeat:
-        context["errors"] = {"password_repeat": "The two passwords differ."}
+        context["errors"] = {"password_repeat": N_("The two passwords differ.")}
         return Template("accounts/set_password.html", context=context, status_code=400)
     try:
         apply(data.token, data.password)

@@ -99,8 +99,6 @@ class LoginAttempt(Base):
     succeeded: Mapped[bool]
 
 
-
-
 class Role(enum.StrEnum):
     ADMIN = "admin"  # keeps the member register
     STAFF = "staff"  # runs votes and surveys for the unit and its sub-units
@@ -127,4 +125,3 @@ class RoleAssignment(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
     granted_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     granted_at: Mapped[datetime] = mapped_column(default=utcnow)
-

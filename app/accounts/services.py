@@ -22,21 +22,22 @@ from app.core import i18n
 from app.core.audit import pseudonym, record_event
 from app.core.db import utcnow
 from app.core.errors import DomainError, ValidationFailed
+from app.core.i18n import N_
 from app.core.mail import queue_mail
 from app.core.settings import Settings
 from app.core.templating import render_text
 
 
 class LoginFailed(DomainError):
-    message = "E-mail address or password is wrong, or the account is not active yet."
+    message = N_("E-mail address or password is wrong, or the account is not active yet.")
 
 
 class InvalidLink(DomainError):
-    message = "This link is invalid, was already used or has expired."
+    message = N_("This link is invalid, was already used or has expired.")
 
 
 class InvalidCode(DomainError):
-    message = "The code is not correct. Please try again."
+    message = N_("The code is not correct. Please try again.")
 
 
 def normalise_email(raw: str) -> str:
@@ -44,7 +45,7 @@ def normalise_email(raw: str) -> str:
     try:
         return validate_email(raw.strip(), check_deliverability=False).normalized.lower()
     except EmailNotValidError as error:
-        raise ValidationFailed({"email": "Please enter a valid e-mail address."}) from error
+        raise ValidationFailed({"email": N_("Please enter a valid e-mail address.")}) from error
 
 
 def find_by_email(session: Session, email: str) -> Account | None:
@@ -151,7 +152,7 @@ class AccountService:
 
     def disable_totp(self, account: Account, code: str) -> None:
         if requires_second_factor_by_role(self.session, account):
-            raise DomainError("Your roles require a second factor; it cannot be switched off.")
+            raise DomainError(N_("Your roles require a second factor; it cannot be switched off."))
         self.complete_code_check(account, code)
         account.totp_secret = None
         account.totp_last_step = None
@@ -173,7 +174,7 @@ class AccountService:
         address = normalise_email(email)
         errors: dict[str, str] = {}
         if not display_name.strip():
-            errors["display_name"] = "Please enter your name."
+            errors["display_name"] = N_("Please enter your name.")
         problem = passwords.password_problem(password, email=address)
         if problem:
             errors["password"] = PASSWORD_MESSAGES[problem]
@@ -182,7 +183,12 @@ class AccountService:
         existing = find_by_email(self.session, address)
         if existing is not None:
             # Do not reveal that the address is known: tell its owner by mail instead.
-            self._mail(address, locale, "emails/already_registered.txt", subject="Your Stimmwerk account")
+            self._mail(
+                address,
+                locale,
+                "emails/already_registered.txt",
+                subject=N_("Your Stimmwerk account"),
+            )
             self.session.commit()
             return
         account = Account(
@@ -193,8 +199,19 @@ class AccountService:
         )
         self.session.add(account)
         self.session.flush()
-        self._send_link(account, tokens.VERIFY_EMAIL, "emails/verify_email.txt", "Please confirm your e-mail address")
-        record_event(self.session, "guest:registered", actor_id=account.id, object_type="account", object_id=account.id)
+        self._send_link(
+            account,
+            tokens.VERIFY_EMAIL,
+            "emails/verify_email.txt",
+            N_("Please confirm your e-mail address"),
+        )
+        record_event(
+            self.session,
+            "guest:registered",
+            actor_id=account.id,
+            object_type="account",
+            object_id=account.id,
+        )
         self.session.commit()
 
     def verify_email(self, token: str) -> Account:
@@ -235,7 +252,7 @@ class AccountService:
             account,
             tokens.ACTIVATE,
             "emails/activate.txt",
-            "Activate your Stimmwerk account",
+            N_("Activate your Stimmwerk account"),
             valid_for=timedelta(days=7),
         )
 
@@ -249,7 +266,13 @@ class AccountService:
         throttle.record_attempt(self.session, login_key, address_key, succeeded=False)
         account = find_by_email(self.session, login)
         if account is not None and not account.is_disabled and account.email_verified_at:
-            self._send_link(account, tokens.RESET_PASSWORD, "emails/reset_password.txt", "Reset your password", valid_for=timedelta(hours=2))
+            self._send_link(
+                account,
+                tokens.RESET_PASSWORD,
+                "emails/reset_password.txt",
+                N_("Reset your password"),
+                valid_for=timedelta(hours=2),
+            )
             record_event(self.session, "account:password_reset_requested", actor_id=account.id)
         self.session.commit()
 
@@ -284,12 +307,26 @@ class AccountService:
     ) -> None:
         lifetime = valid_for or timedelta(hours=self.settings.security.token_hours)
         token = tokens.issue_token(
-            self.session, purpose=purpose, account_id=account.id, valid_for=lifetime, payload=payload
+            self.session,
+            purpose=purpose,
+            account_id=account.id,
+            valid_for=lifetime,
+            payload=payload,
         )
         link = f"{self.settings.base_url}{LINK_PATHS[purpose]}?token={token}"
-        self._mail(to or account.email, account.locale, template, subject=subject, link=link, name=account.display_name, hours=int(lifetime.total_seconds() // 3600))
+        self._mail(
+            to or account.email,
+            account.locale,
+            template,
+            subject=subject,
+            link=link,
+            name=account.display_name,
+            hours=int(lifetime.total_seconds() // 3600),
+        )
 
-    def _mail(self, to: str, locale: str, template: str, *, subject: str, **context: object) -> None:
+    def _mail(
+        self, to: str, locale: str, template: str, *, subject: str, **context: object
+    ) -> None:
         with i18n.using_locale(locale):
             translated_subject = i18n.gettext(subject)
         body = render_text(template, locale, base_url=self.settings.base_url, **context)
@@ -318,7 +355,7 @@ LINK_PATHS = {
 }
 
 PASSWORD_MESSAGES = {
-    "password_too_short": "The password must have at least 12 characters.",
-    "password_too_long": "The password is too long.",
-    "password_is_email": "The password must not be your e-mail address.",
+    "password_too_short": N_("The password must have at least 12 characters."),
+    "password_too_long": N_("The password is too long."),
+    "password_is_email": N_("The password must not be your e-mail address."),
 }

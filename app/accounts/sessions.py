@@ -69,9 +69,7 @@ def end_all_sessions(session: Session, account_id: uuid.UUID) -> None:
     session.execute(delete(WebSession).where(WebSession.account_id == account_id))
 
 
-def load_session(
-    session: Session, token: str, settings: SecuritySettings
-) -> LoadedSession | None:
+def load_session(session: Session, token: str, settings: SecuritySettings) -> LoadedSession | None:
     """Return the live session for ``token``; expired sessions are deleted."""
     row = session.get(WebSession, _hash(token))
     if row is None:

@@ -23,7 +23,9 @@ def keys_for(settings: SecuritySettings, login: str, address: str) -> tuple[str,
     return pseudonym(settings.secret_key, login), pseudonym(settings.secret_key, address)
 
 
-def check_allowed(session: Session, settings: SecuritySettings, login_key: str, address_key: str) -> None:
+def check_allowed(
+    session: Session, settings: SecuritySettings, login_key: str, address_key: str
+) -> None:
     """Raise ``TooManyAttempts`` if either limit is reached within the window."""
     window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
     last_success = session.scalar(

@@ -34,7 +34,9 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4, dark="#111", light="#fff")
 
 
-def matching_step(secret: str, code: str, *, last_step: int | None, now: float | None = None) -> int | None:
+def matching_step(
+    secret: str, code: str, *, last_step: int | None, now: float | None = None
+) -> int | None:
     """Return the time step the code belongs to, or None.
 
     Accepts one step of clock drift either way and refuses a step at or before the last

@@ -33,6 +33,7 @@ def make_celery(settings: Settings) -> Celery:
 
 def configure_celery(app: Celery, settings: Settings) -> None:
     in_process = settings.tasks_in_process
+    _drop_broker_pools(app)
     app.conf.update(
         broker_url="memory://" if in_process else settings.broker_url,
         result_backend=settings.result_backend or None,
@@ -48,6 +49,18 @@ def configure_celery(app: Celery, settings: Settings) -> None:
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
     )
+
+
+def _drop_broker_pools(app: Celery) -> None:
+    """Forget pooled broker connections made under an earlier configuration.
+
+    Production configures once per process; tests switch between the in-process mode
+    and Redis within one process. Celery itself does the same after a fork.
+    """
+    app.close()
+    amqp = app.__dict__.get("amqp")
+    if amqp is not None:
+        amqp._producer_pool = None  # noqa: SLF001 - mirrors Celery's own _after_fork
 
 
 celery_app = make_celery(get_settings())

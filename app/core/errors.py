@@ -22,12 +22,14 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from app.core.i18n import N_
+
 log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
     status_code = HTTP_400_BAD_REQUEST
-    message = "The request could not be processed."
+    message = N_("The request could not be processed.")
 
     def __init__(self, message: str | None = None, **params: Any) -> None:
         super().__init__(message or self.message)
@@ -37,42 +39,42 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     status_code = HTTP_404_NOT_FOUND
-    message = "This page does not exist or you may not see it."
+    message = N_("This page does not exist or you may not see it.")
 
 
 class Forbidden(DomainError):
     status_code = HTTP_403_FORBIDDEN
-    message = "You are not allowed to do this."
+    message = N_("You are not allowed to do this.")
 
 
 class Conflict(DomainError):
     status_code = HTTP_409_CONFLICT
-    message = "This conflicts with the current state."
+    message = N_("This conflicts with the current state.")
 
 
 class TooManyAttempts(DomainError):
     status_code = HTTP_429_TOO_MANY_REQUESTS
-    message = "Too many attempts. Please wait {minutes} minutes and try again."
+    message = N_("Too many attempts. Please wait {minutes} minutes and try again.")
 
 
 class ValidationFailed(DomainError):
-    message = "Please check your input."
+    message = N_("Please check your input.")
 
     def __init__(self, errors: dict[str, str], message: str | None = None) -> None:
         super().__init__(message)
         self.errors = errors
 
 
-CSRF_MESSAGE = (
+CSRF_MESSAGE = N_(
     "The form has expired or was sent from elsewhere. Please reload the page and try again."
 )
 _HTTP_MESSAGES = {
-    400: "The request could not be processed.",
-    401: "Please log in first.",
-    403: "You are not allowed to do this.",
-    404: "This page does not exist or you may not see it.",
-    405: "This action is not available here.",
-    429: "Too many requests. Please wait a moment and try again.",
+    400: N_("The request could not be processed."),
+    401: N_("Please log in first."),
+    403: N_("You are not allowed to do this."),
+    404: N_("This page does not exist or you may not see it."),
+    405: N_("This action is not available here."),
+    429: N_("Too many requests. Please wait a moment and try again."),
 }
 
 
@@ -86,6 +88,10 @@ def _error_page(
             status_code=status,
             media_type=MediaType.JSON,
         )
+    # A path that matches no route fails before the route's middleware runs, so the
+    # session middleware never set a user; the page layout asks for one.
+    request.scope.setdefault("user", None)
+    request.scope.setdefault("auth", None)
     return Template(
         template_name="error.html",
         context={"status": status, "message": message, "params": params},
@@ -110,8 +116,10 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
 
 
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc)
-    message = "Something went wrong on our side. Please try again later."
+    log.error(
+        "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
+    )
+    message = N_("Something went wrong on our side. Please try again later.")
     return _error_page(request, HTTP_500_INTERNAL_SERVER_ERROR, message, {})
 
 

@@ -74,3 +74,8 @@ def pick_locale(cookie_value: str | None, accept_language: str | None) -> str:
         if tag in SUPPORTED_LOCALES:
             return tag
     return DEFAULT_LOCALE
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    """Mark a message id for extraction; it is translated where it is shown."""
+    return message

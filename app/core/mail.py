@@ -14,10 +14,9 @@ import uuid
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from celery import shared_task
 from sqlalchemy.orm import Session
 
-from app.core.celery import enqueue_after_commit
+from app.core.celery import celery_app, enqueue_after_commit
 from app.core.runtime import get_runtime
 from app.core.settings import MailSettings
 
@@ -53,7 +52,10 @@ def deliver(settings: MailSettings, message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
-@shared_task(
+# Bound to our app, not @shared_task: shared tasks resolve the app through Celery's
+# thread-local current_app, which in a request handler thread is Celery's default app
+# (amqp://localhost), not the configured one.
+@celery_app.task(
     name="stimmwerk.send_mail",
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=True,

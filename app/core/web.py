@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from app.core import i18n
 from app.core.db import Database
+from app.core.i18n import N_
 from app.core.settings import Settings
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -121,20 +122,24 @@ def client_address(request: Request[Any, Any, Any]) -> str:
 FLASH_COOKIE = "stimmwerk_flash"
 # Only these keys are ever shown, so a forged cookie can at most pick one of them.
 FLASH_MESSAGES = {
-    "saved": "Your changes have been saved.",
-    "logged_out": "You have been logged out.",
-    "registered": "Almost done: we have sent you an e-mail with a link to confirm your address.",
-    "verified": "Your e-mail address is confirmed. You can log in now.",
-    "activated": "Your account is active. You can log in now.",
-    "reset_sent": "If an account exists for this address, we have sent a link to reset the password.",
-    "password_reset": "Your password has been changed. Please log in with the new password.",
-    "totp_enabled": "The second factor is active.",
-    "totp_disabled": "The second factor is switched off.",
-    "role_granted": "The role has been granted.",
-    "role_revoked": "The role has been revoked.",
-    "invitations_sent": "Activation e-mails are on their way.",
-    "email_change_sent": "We have sent a confirmation link to the new address.",
-    "email_changed": "Your e-mail address has been changed.",
+    "saved": N_("Your changes have been saved."),
+    "logged_out": N_("You have been logged out."),
+    "registered": N_(
+        "Almost done: we have sent you an e-mail with a link to confirm your address."
+    ),
+    "verified": N_("Your e-mail address is confirmed. You can log in now."),
+    "activated": N_("Your account is active. You can log in now."),
+    "reset_sent": N_(
+        "If an account exists for this address, we have sent a link to reset the password."
+    ),
+    "password_reset": N_("Your password has been changed. Please log in with the new password."),
+    "totp_enabled": N_("The second factor is active."),
+    "totp_disabled": N_("The second factor is switched off."),
+    "role_granted": N_("The role has been granted."),
+    "role_revoked": N_("The role has been revoked."),
+    "invitations_sent": N_("Activation e-mails are on their way."),
+    "email_change_sent": N_("We have sent a confirmation link to the new address."),
+    "email_changed": N_("Your e-mail address has been changed."),
 }
 
 

@@ -67,7 +67,9 @@ def invite_members(
             if account is not None:
                 already += 1
                 continue
-            account = Account(email=member.email, display_name=member.full_name, member_id=member.id)
+            account = Account(
+                email=member.email, display_name=member.full_name, member_id=member.id
+            )
             session.add(account)
             session.flush()
         service.send_activation(account)

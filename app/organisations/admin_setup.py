@@ -11,6 +11,7 @@ from app.accounts.services import find_by_email, normalise_email
 from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import ValidationFailed
+from app.core.i18n import N_
 from app.core.settings import Settings
 from app.organisations import units
 from app.organisations.models import Unit
@@ -57,19 +58,31 @@ def ensure_role(session: Session, account: Account, role: Role, unit: Unit) -> N
     if exists is None:
         session.add(RoleAssignment(account_id=account.id, role=role, unit_id=unit.id))
         record_event(
-            session, "role:granted", object_type="account", object_id=account.id, role=role.value, unit_id=unit.id, via="cli"
+            session,
+            "role:granted",
+            object_type="account",
+            object_id=account.id,
+            role=role.value,
+            unit_id=unit.id,
+            via="cli",
         )
 
 
 def create_admin(
-    session: Session, settings: Settings, *, email: str, name: str, password: str, unit_code: str | None
+    session: Session,
+    settings: Settings,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    unit_code: str | None,
 ) -> str:
     if unit_code:
         unit = units.get_unit(session, unit_code)
     else:
         roots = units.roots(session)
         if not roots:
-            raise ValidationFailed({"unit": "Import the units first (stimmwerk import-units)."})
+            raise ValidationFailed({"unit": N_("Import the units first (stimmwerk import-units).")})
         unit = roots[0]
     account = ensure_account(session, settings, email=email, name=name, password=password)
     ensure_role(session, account, Role.ADMIN, unit)

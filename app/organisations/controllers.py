@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.enums import RequestEncodingType
 from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
-from app.core.audit import record_event, recent_events
+from app.core.audit import recent_events, record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
 from app.core.settings import Settings
 from app.core.web import flash_cookie, flash_message
 from app.organisations import activation, policies, roles, units
@@ -67,7 +68,9 @@ class HomeController(Controller):
         return Template("home.html", context={"flash": flash_message(request)})
 
     @get("/dashboard", guards=[requires_login], sync_to_thread=True)
-    def dashboard(self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]) -> Template:
+    def dashboard(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
         account = _account(db_session, request)
         member = own_member(db_session, account) if account.member_id else None
         home_units = [*units.ancestors(db_session, member.unit), member.unit] if member else []
@@ -93,11 +96,16 @@ class UnitController(Controller):
     @get("/", sync_to_thread=True)
     def tree(self, db_session: NamedDependency[Session], q: FromQuery[str] = "") -> Template:
         found = units.search_units(db_session, q) if q.strip() else []
-        return Template("units/tree.html", context={"roots": units.roots(db_session), "q": q, "found": found})
+        return Template(
+            "units/tree.html", context={"roots": units.roots(db_session), "q": q, "found": found}
+        )
 
     @get("/{code:str}", sync_to_thread=True)
     def detail(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session], code: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        code: FromPath[str],
     ) -> Template:
         unit = units.get_unit(db_session, code)
         account = _account(db_session, request)
@@ -127,7 +135,9 @@ class UnitController(Controller):
         unit = units.get_unit(db_session, code)
         directory = MemberDirectory(db_session, _account(db_session, request))
         result = directory.page(unit, page=page, query=q, include_left=include_left)
-        template = "units/_member_rows.html" if request.headers.get("hx-request") else "units/members.html"
+        template = (
+            "units/_member_rows.html" if request.headers.get("hx-request") else "units/members.html"
+        )
         return Template(template, context={"result": result, "unit": unit})
 
 
@@ -137,7 +147,10 @@ class MemberController(Controller):
 
     @get("/{member_id:int}", sync_to_thread=True)
     def detail(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session], member_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        member_id: FromPath[int],
     ) -> Template:
         member = MemberDirectory(db_session, _account(db_session, request)).get(member_id)
         return Template("members/detail.html", context={"member": member})
@@ -148,7 +161,9 @@ class OwnDataController(Controller):
     guards = [requires_login]
 
     @get("/", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]) -> Template:
+    def show(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
         account = _account(db_session, request)
         return Template("me/show.html", context=self._context(request, db_session, account))
 
@@ -162,18 +177,28 @@ class OwnDataController(Controller):
         settings: Settings = request.app.state.settings
         account = _account(db_session, request)
         change = ContactChange(
-            phone=data.phone, street=data.street, postcode=data.postcode, city=data.city, iban=data.iban
+            phone=data.phone,
+            street=data.street,
+            postcode=data.postcode,
+            city=data.city,
+            iban=data.iban,
         )
         try:
             update_contact(db_session, settings.security.secret_key, account, change)
         except ValidationFailed as error:
             db_session.rollback()
-            context = {**self._context(request, db_session, account), "form": data, "errors": error.errors}
+            context = {
+                **self._context(request, db_session, account),
+                "form": data,
+                "errors": error.errors,
+            }
             return Template("me/show.html", context=context, status_code=400)
         return Redirect(path="/me", cookies=[flash_cookie("saved", settings)])
 
     @staticmethod
-    def _context(request: Request[Any, Any, Any], db_session: Session, account: Account) -> dict[str, Any]:
+    def _context(
+        request: Request[Any, Any, Any], db_session: Session, account: Account
+    ) -> dict[str, Any]:
         settings: Settings = request.app.state.settings
         member = own_member(db_session, account) if account.member_id else None
         return {
@@ -192,15 +217,22 @@ class AdminController(Controller):
     guards = [requires_login]
 
     @get("/roles", sync_to_thread=True)
-    def roles_page(self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]) -> Template:
+    def roles_page(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
         account = _account(db_session, request)
         if not policies.is_admin_anywhere(db_session, account):
             raise Forbidden
-        return Template("admin/roles.html", context=self._roles_context(request, db_session, account))
+        return Template(
+            "admin/roles.html", context=self._roles_context(request, db_session, account)
+        )
 
     @post("/roles", sync_to_thread=True)
     def grant(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session], data: Annotated[GrantForm, Form]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        data: Annotated[GrantForm, Form],
     ) -> Response[Any]:
         account = _account(db_session, request)
         try:
@@ -209,24 +241,38 @@ class AdminController(Controller):
             unit = None
         try:
             if unit is None:
-                raise ValidationFailed({"unit_code": "There is no unit with this code."})
+                raise ValidationFailed({"unit_code": N_("There is no unit with this code.")})
             roles.grant_role(db_session, account, email=data.email, role=data.role, unit=unit)
         except ValidationFailed as error:
             db_session.rollback()
-            context = {**self._roles_context(request, db_session, account), "form": data, "errors": error.errors}
+            context = {
+                **self._roles_context(request, db_session, account),
+                "form": data,
+                "errors": error.errors,
+            }
             return Template("admin/roles.html", context=context, status_code=400)
-        return Redirect(path="/admin/roles", cookies=[flash_cookie("role_granted", request.app.state.settings)])
+        return Redirect(
+            path="/admin/roles", cookies=[flash_cookie("role_granted", request.app.state.settings)]
+        )
 
     @post("/roles/{assignment_id:int}/revoke", sync_to_thread=True)
     def revoke(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session], assignment_id: FromPath[int]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        assignment_id: FromPath[int],
     ) -> Response[Any]:
         roles.revoke_role(db_session, _account(db_session, request), assignment_id)
-        return Redirect(path="/admin/roles", cookies=[flash_cookie("role_revoked", request.app.state.settings)])
+        return Redirect(
+            path="/admin/roles", cookies=[flash_cookie("role_revoked", request.app.state.settings)]
+        )
 
     @post("/invitations", sync_to_thread=True)
     def invite(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session], data: Annotated[InviteForm, Form]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        data: Annotated[InviteForm, Form],
     ) -> Response[Any]:
         account = _account(db_session, request)
         unit = units.get_unit(db_session, data.unit_code.strip())
@@ -234,7 +280,8 @@ class AdminController(Controller):
             db_session, request.app.state.settings, request.app.state.hasher, unit, actor=account
         )
         return Redirect(
-            path=f"/units/{unit.code}", cookies=[flash_cookie("invitations_sent", request.app.state.settings)]
+            path=f"/units/{unit.code}",
+            cookies=[flash_cookie("invitations_sent", request.app.state.settings)],
         )
 
     @get("/audit", sync_to_thread=True)
@@ -254,7 +301,9 @@ class AdminController(Controller):
         return Template("admin/audit.html", context={"events": events, "action": action})
 
     @staticmethod
-    def _roles_context(request: Request[Any, Any, Any], db_session: Session, account: Account) -> dict[str, Any]:
+    def _roles_context(
+        request: Request[Any, Any, Any], db_session: Session, account: Account
+    ) -> dict[str, Any]:
         return {
             "assignments": roles.roles_in_scope(db_session, account),
             "role_names": [role.value for role in Role],

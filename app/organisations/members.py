@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.core.audit import record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
 from app.core.secrets_box import decrypt_field, encrypt_field
 from app.organisations import policies
 from app.organisations.models import Member, MemberStatus, Unit
@@ -45,7 +46,9 @@ class MemberDirectory:
         self.session = session
         self.viewer = viewer
 
-    def page(self, unit: Unit, *, page: int = 1, query: str = "", include_left: bool = False) -> MemberPage:
+    def page(
+        self, unit: Unit, *, page: int = 1, query: str = "", include_left: bool = False
+    ) -> MemberPage:
         if not policies.may_see_members_of(self.session, self.viewer, unit):
             raise Forbidden
         conditions: list[Any] = [subtree_filter(unit)]
@@ -58,7 +61,9 @@ class MemberDirectory:
                 | (Member.given_name.ilike(f"{text}%"))
                 | (Member.membership_number == text)
             )
-        total = int(self.session.scalar(select(func.count()).select_from(Member).where(*conditions)) or 0)
+        total = int(
+            self.session.scalar(select(func.count()).select_from(Member).where(*conditions)) or 0
+        )
         pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(max(1, page), pages)
         items = list(
@@ -71,7 +76,12 @@ class MemberDirectory:
             )
         )
         record_event(
-            self.session, "members:listed", actor_id=self.viewer.id, object_type="unit", object_id=unit.id, page=page
+            self.session,
+            "members:listed",
+            actor_id=self.viewer.id,
+            object_type="unit",
+            object_id=unit.id,
+            page=page,
         )
         self.session.commit()
         return MemberPage(unit, items, total, page, pages, text, include_left)
@@ -79,9 +89,17 @@ class MemberDirectory:
     def get(self, member_id: int) -> Member:
         member = self.session.get(Member, member_id)
         # Same answer for "does not exist" and "not yours": no probing of other units.
-        if member is None or not policies.may_see_members_of(self.session, self.viewer, member.unit):
+        if member is None or not policies.may_see_members_of(
+            self.session, self.viewer, member.unit
+        ):
             raise NotFound
-        record_event(self.session, "member:viewed", actor_id=self.viewer.id, object_type="member", object_id=member.id)
+        record_event(
+            self.session,
+            "member:viewed",
+            actor_id=self.viewer.id,
+            object_type="member",
+            object_id=member.id,
+        )
         self.session.commit()
         return member
 
@@ -127,7 +145,9 @@ def masked_iban(secret_key: str, member: Member) -> str | None:
     return f"{iban[:4]} •••• {iban[-4:]}"
 
 
-def update_contact(session: Session, secret_key: str, account: Account, change: ContactChange) -> list[str]:
+def update_contact(
+    session: Session, secret_key: str, account: Account, change: ContactChange
+) -> list[str]:
     """Apply the member's own corrections; return the names of the changed fields."""
     member = own_member(session, account)
     errors = _contact_errors(change)
@@ -149,7 +169,14 @@ def update_contact(session: Session, secret_key: str, account: Account, change: 
         member.iban_encrypted = encrypt_field(secret_key, _IBAN_PURPOSE, iban)
         changed.append("iban")
     if changed:
-        record_event(session, "member:contact_updated", actor_id=account.id, object_type="member", object_id=member.id, fields=changed)
+        record_event(
+            session,
+            "member:contact_updated",
+            actor_id=account.id,
+            object_type="member",
+            object_id=member.id,
+            fields=changed,
+        )
     session.commit()
     return changed
 
@@ -157,12 +184,12 @@ def update_contact(session: Session, secret_key: str, account: Account, change: 
 def _contact_errors(change: ContactChange) -> dict[str, str]:
     errors: dict[str, str] = {}
     if change.phone.strip() and not _PHONE.match(change.phone.strip()):
-        errors["phone"] = "Please enter a phone number with digits only (and + - / ( ))."
+        errors["phone"] = N_("Please enter a phone number with digits only (and + - / ( )).")
     if change.postcode.strip() and not _POSTCODE.match(change.postcode.strip()):
-        errors["postcode"] = "Please enter a valid postcode."
+        errors["postcode"] = N_("Please enter a valid postcode.")
     if len(change.street) > 200 or len(change.city) > 100:  # noqa: PLR2004 - column sizes
-        errors["street"] = "This text is too long."
+        errors["street"] = N_("This text is too long.")
     iban = change.iban.strip()
     if iban and iban != "-" and normalise_iban(iban) is None:
-        errors["iban"] = "This IBAN is not valid (check digits do not match)."
+        errors["iban"] = N_("This IBAN is not valid (check digits do not match).")
     return errors

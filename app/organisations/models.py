@@ -47,7 +47,9 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     level: Mapped[UnitLevel] = mapped_column(
-        Enum(UnitLevel, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+        Enum(
+            UnitLevel, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]
+        )
     )
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(512), index=True)
@@ -62,9 +64,7 @@ class Unit(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (
-        Index("ix_members_unit_sort", "unit_id", "family_name", "given_name", "id"),
-    )
+    __table_args__ = (Index("ix_members_unit_sort", "unit_id", "family_name", "given_name", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     membership_number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -75,7 +75,12 @@ class Member(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
     joined_on: Mapped[date | None]
     status: Mapped[MemberStatus] = mapped_column(
-        Enum(MemberStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        Enum(
+            MemberStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
         default=MemberStatus.ACTIVE,
     )
     left_on: Mapped[date | None]

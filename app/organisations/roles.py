@@ -9,11 +9,14 @@ from app.accounts.models import Account, Role, RoleAssignment
 from app.accounts.services import find_by_email
 from app.core.audit import record_event
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
 from app.organisations import policies
 from app.organisations.models import Unit
 
 
-def grant_role(session: Session, actor: Account | None, *, email: str, role: str, unit: Unit) -> RoleAssignment:
+def grant_role(
+    session: Session, actor: Account | None, *, email: str, role: str, unit: Unit
+) -> RoleAssignment:
     """Give ``role`` on ``unit`` to the account with ``email``.
 
     ``actor`` None means the operator on the command line (trusted like the database).
@@ -23,13 +26,13 @@ def grant_role(session: Session, actor: Account | None, *, email: str, role: str
     try:
         parsed = Role(role)
     except ValueError as error:
-        raise ValidationFailed({"role": "Unknown role."}) from error
+        raise ValidationFailed({"role": N_("Unknown role.")}) from error
     account = find_by_email(session, email)
     if account is None:
-        raise ValidationFailed({"email": "There is no account with this e-mail address."})
+        raise ValidationFailed({"email": N_("There is no account with this e-mail address.")})
     if account.is_guest and parsed != Role.AUDITOR:
         # Guests never see member data or run votes; auditors may be external.
-        raise ValidationFailed({"email": "Only members can hold this role."})
+        raise ValidationFailed({"email": N_("Only members can hold this role.")})
     exists = session.scalar(
         select(RoleAssignment).where(
             RoleAssignment.account_id == account.id,
@@ -38,9 +41,12 @@ def grant_role(session: Session, actor: Account | None, *, email: str, role: str
         )
     )
     if exists is not None:
-        raise Conflict("This person already has this role here.")
+        raise Conflict(N_("This person already has this role here."))
     assignment = RoleAssignment(
-        account_id=account.id, role=parsed, unit_id=unit.id, granted_by_id=actor.id if actor else None
+        account_id=account.id,
+        role=parsed,
+        unit_id=unit.id,
+        granted_by_id=actor.id if actor else None,
     )
     session.add(assignment)
     session.flush()

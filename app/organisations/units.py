@@ -21,7 +21,11 @@ def roots(session: Session) -> list[Unit]:
 
 
 def children(session: Session, unit: Unit) -> list[Unit]:
-    return list(session.scalars(select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.level, Unit.name)))
+    return list(
+        session.scalars(
+            select(Unit).where(Unit.parent_id == unit.id).order_by(Unit.level, Unit.name)
+        )
+    )
 
 
 def ancestors(session: Session, unit: Unit) -> list[Unit]:
@@ -39,8 +43,10 @@ def subtree_filter(unit: Unit):  # noqa: ANN201 - SQLAlchemy expression type
 
 
 def count_active_members(session: Session, unit: Unit) -> int:
-    query = select(func.count()).select_from(Member).where(
-        subtree_filter(unit), Member.status == MemberStatus.ACTIVE
+    query = (
+        select(func.count())
+        .select_from(Member)
+        .where(subtree_filter(unit), Member.status == MemberStatus.ACTIVE)
     )
     return int(session.scalar(query) or 0)
 
