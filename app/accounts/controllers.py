@@ -216,7 +216,7 @@ class AccountController(Controller):
             context = {**_totp_context(account, data.secret), "error": error.message}
             return Template("accounts/totp_setup.html", context=context, status_code=400)
         return Redirect(
-            path="/me",
+            path="/me/",
             cookies=[session_cookie(settings, token), flash_cookie("totp_enabled", settings)],
         )
 
@@ -233,7 +233,7 @@ class AccountController(Controller):
             raise NotAuthorizedException
         accounts.disable_totp(account, data.code)
         return Redirect(
-            path="/me", cookies=[flash_cookie("totp_disabled", request.app.state.settings)]
+            path="/me/", cookies=[flash_cookie("totp_disabled", request.app.state.settings)]
         )
 
     # -- guests ---------------------------------------------------------------------------

@@ -193,7 +193,7 @@ class OwnDataController(Controller):
                 "errors": error.errors,
             }
             return Template("me/show.html", context=context, status_code=400)
-        return Redirect(path="/me", cookies=[flash_cookie("saved", settings)])
+        return Redirect(path="/me/", cookies=[flash_cookie("saved", settings)])
 
     @staticmethod
     def _context(

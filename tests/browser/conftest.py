@@ -1,0 +1,93 @@
+"""Browser tests: the real server (``stimmwerk serve``) driven by Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.core.settings import Settings
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if CHROMIUM:
+        return
+    skip = pytest.mark.skip(reason="no Chromium found (apt-get install chromium); browser tests skipped")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """Serve the app from a separate process on the test database, as in production."""
+    port = _free_port()
+    env = {
+        **os.environ,
+        "STIMMWERK_DATABASE_URL": settings.database.url,
+        "STIMMWERK_SECRET_KEY": settings.security.secret_key,
+        "STIMMWERK_MAIL_BACKEND": "smtp",
+        "STIMMWERK_SMTP_HOST": settings.mail.smtp_host,
+        "STIMMWERK_SMTP_PORT": str(settings.mail.smtp_port),
+        "STIMMWERK_VAR_DIR": str(tmp_path / "server-var"),
+        "STIMMWERK_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:  # noqa: PLR2004
+                break
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("server did not start: " + process.communicate()[0].decode(errors="replace")[-2000:])
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def page(live_server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="de-DE", base_url=live_server)
+        page = context.new_page()
+        yield page
+        context.close()
+        browser.close()
