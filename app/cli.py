@@ -6,13 +6,18 @@ Settings come from ``STIMMWERK_*`` environment variables (see app/core/settings.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.core.settings import get_settings
+
+if TYPE_CHECKING:
+    from app.core.db import Database
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -40,7 +45,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
     settings = get_settings()
     with _database().session() as session:
         logins = load_demo(session, settings)
-    print("Demo data is loaded. Demo logins (password for all: %s):" % logins.password)
+    print(f"Demo data is loaded. Demo logins (password for all: {logins.password}):")
     for email, description in logins.accounts:
         print(f"  {email:<32} {description}")
     return 0
@@ -129,11 +134,10 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 
 
 def cmd_grant_role(args: argparse.Namespace) -> int:
-    from app.organisations import roles, units
+    from app.organisations import roles
 
     with _database().session() as session:
-        unit = units.get_unit(session, args.unit)
-        roles.grant_role(session, None, email=args.email, role=args.role, unit=unit)
+        roles.grant_role(session, None, email=args.email, role=args.role, unit_code=args.unit)
     print(f"granted {args.role} on {args.unit}")
     return 0
 
@@ -159,7 +163,7 @@ def cmd_invite_members(args: argparse.Namespace) -> int:
     return 0
 
 
-def _database():  # noqa: ANN202 - Database, imported lazily to keep `--help` fast
+def _database() -> Database:
     from app.core.db import Database
 
     settings = get_settings()
@@ -167,7 +171,9 @@ def _database():  # noqa: ANN202 - Database, imported lazily to keep `--help` fa
 
 
 def _report_line(kind: str, report: object) -> str:
-    fields = ", ".join(f"{k} {v}" for k, v in vars(report).items() if not k.startswith("_"))
+    # ImportReport is a slotted dataclass: it has no __dict__ for vars().
+    assert dataclasses.is_dataclass(report)
+    fields = ", ".join(f"{f.name} {getattr(report, f.name)}" for f in dataclasses.fields(report))
     return f"{kind} imported: {fields}"
 
 

@@ -104,8 +104,12 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _pg_admin(url: str) -> psycopg.Connection[Any]:
     parsed = make_url(url)
     return psycopg.connect(
-        host=parsed.host, port=parsed.port or 5432, user=parsed.username, dbname=parsed.database or "postgres",
-        password=parsed.password, autocommit=True,
+        host=parsed.host,
+        port=parsed.port or 5432,
+        user=parsed.username,
+        dbname=parsed.database or "postgres",
+        password=parsed.password,
+        autocommit=True,
     )
 
 
@@ -142,7 +146,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, smtp_server: tuple[Controller, MailCatcher]) -> Settings:
+def settings(
+    database_url: str, tmp_path: Path, smtp_server: tuple[Controller, MailCatcher]
+) -> Settings:
     controller, _ = smtp_server
     return Settings(
         database=DatabaseSettings(url=database_url),

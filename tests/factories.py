@@ -16,8 +16,12 @@ from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
 _numbers = itertools.count(500000)
 
 
-def make_unit(session: Session, code: str, name: str, level: UnitLevel, parent: Unit | None = None) -> Unit:
-    unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None, path="", depth=0)
+def make_unit(
+    session: Session, code: str, name: str, level: UnitLevel, parent: Unit | None = None
+) -> Unit:
+    unit = Unit(
+        code=code, name=name, level=level, parent_id=parent.id if parent else None, path="", depth=0
+    )
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -39,7 +43,15 @@ def make_tree(session: Session) -> dict[str, Unit]:
     return {u.code: u for u in (bund, lv, ub, ub2, ov_a, ov_b, ov_c)}
 
 
-def make_member(session: Session, unit: Unit, given: str, family: str, *, email: str | None = None, postal_vote: bool = False) -> Member:
+def make_member(
+    session: Session,
+    unit: Unit,
+    given: str,
+    family: str,
+    *,
+    email: str | None = None,
+    postal_vote: bool = False,
+) -> Member:
     member = Member(
         membership_number=str(next(_numbers)),
         given_name=given,

@@ -18,10 +18,14 @@ def csrf_token(client: Any, page: str = "/login") -> str:
     return match.group(1)
 
 
-def submit(client: Any, form_page: str, action: str, data: dict[str, str], **kwargs: Any) -> Response:
+def submit(
+    client: Any, form_page: str, action: str, data: dict[str, str], **kwargs: Any
+) -> Response:
     """GET the page with the form, then POST the form with the token it carried."""
     token = csrf_token(client, form_page)
-    return client.post(action, data={**data, "_csrf_token": token}, follow_redirects=False, **kwargs)
+    return client.post(
+        action, data={**data, "_csrf_token": token}, follow_redirects=False, **kwargs
+    )
 
 
 def log_in(client: Any, email: str, password: str) -> Response:

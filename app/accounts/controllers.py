@@ -249,22 +249,18 @@ class AccountController(Controller):
         accounts: NamedDependency[AccountService],
         data: Annotated[RegisterForm, Form],
     ) -> Response[Any]:
-        errors: dict[str, str] = {}
-        if not data.accept_terms:
-            errors["accept_terms"] = N_("Please accept the privacy notice.")
         try:
-            if errors:
-                raise ValidationFailed(errors)
             accounts.register_guest(
                 email=data.email,
                 display_name=data.display_name,
                 password=data.password,
                 locale=i18n.current_locale(),
+                accepted_privacy_notice=bool(data.accept_terms),
             )
         except ValidationFailed as error:
             return Template(
                 "accounts/register.html",
-                context={"form": data, "errors": {**errors, **error.errors}},
+                context={"form": data, "errors": error.errors},
                 status_code=400,
             )
         return Redirect(

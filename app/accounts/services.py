@@ -170,14 +170,28 @@ class AccountService:
 
     # -- guests -------------------------------------------------------------------------
 
-    def register_guest(self, *, email: str, display_name: str, password: str, locale: str) -> None:
-        address = normalise_email(email)
+    def register_guest(
+        self,
+        *,
+        email: str,
+        display_name: str,
+        password: str,
+        locale: str,
+        accepted_privacy_notice: bool,
+    ) -> None:
         errors: dict[str, str] = {}
+        try:
+            address = normalise_email(email)
+        except ValidationFailed as invalid:
+            errors.update(invalid.errors)
+            address = ""
         if not display_name.strip():
             errors["display_name"] = N_("Please enter your name.")
         problem = passwords.password_problem(password, email=address)
         if problem:
             errors["password"] = PASSWORD_MESSAGES[problem]
+        if not accepted_privacy_notice:
+            errors["accept_terms"] = N_("Please accept the privacy notice.")
         if errors:
             raise ValidationFailed(errors)
         existing = find_by_email(self.session, address)

@@ -15,7 +15,7 @@ from app.core.db import utcnow
 
 ACTIVATE = "activate"
 VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"
+RESET_PASSWORD = "reset_password"  # noqa: S105 - a token purpose, not a password
 CHANGE_EMAIL = "change_email"
 
 

@@ -110,7 +110,7 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if status == 401:  # noqa: PLR2004
         from litestar.response import Redirect
 
-        return Redirect(path="/login")  # type: ignore[return-value]
+        return Redirect(path="/login")
     message = _HTTP_MESSAGES.get(status, "The request could not be processed.")
     return _error_page(request, status, message, {})
 

@@ -54,8 +54,8 @@ def deliver(settings: MailSettings, message: EmailMessage) -> None:
 
 # Bound to our app, not @shared_task: shared tasks resolve the app through Celery's
 # thread-local current_app, which in a request handler thread is Celery's default app
-# (amqp://localhost), not the configured one.
-@celery_app.task(
+# (amqp://localhost), not the configured one. Celery ships no type hints.
+@celery_app.task(  # type: ignore[untyped-decorator]
     name="stimmwerk.send_mail",
     autoretry_for=(OSError, smtplib.SMTPException),
     retry_backoff=True,

@@ -7,6 +7,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
@@ -15,7 +16,7 @@ from app.core.db import Database
 from app.core.i18n import N_
 from app.core.settings import Settings
 
-CONTENT_SECURITY_POLICY = "; ".join(
+CONTENT_SECURITY_POLICY = "; ".join(  # noqa: FLY002 - one directive per line reads better
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -60,7 +61,7 @@ class SecurityHeadersMiddleware:
         self.headers = security_headers(settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
         token = i18n.set_locale(_locale_of(scope))

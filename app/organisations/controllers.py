@@ -16,7 +16,6 @@ from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
 from app.core.audit import recent_events, record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
-from app.core.i18n import N_
 from app.core.settings import Settings
 from app.core.web import flash_cookie, flash_message
 from app.organisations import activation, policies, roles, units
@@ -117,13 +116,14 @@ class UnitController(Controller):
             "may_see_members": may_see,
             "member_count": units.count_active_members(db_session, unit) if may_see else None,
             "may_manage": policies.may_manage_roles_in(db_session, account, unit),
+            "flash": flash_message(request),  # "invitations_sent" redirects here
         }
         if request.headers.get("hx-request"):
             return Template("units/_children.html", context=context)
         return Template("units/detail.html", context=context)
 
     @get("/{code:str}/members", sync_to_thread=True)
-    def members(
+    def members(  # noqa: PLR0917 - Litestar passes query parameters by name
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
@@ -236,13 +236,9 @@ class AdminController(Controller):
     ) -> Response[Any]:
         account = _account(db_session, request)
         try:
-            unit = units.get_unit(db_session, data.unit_code.strip())
-        except NotFound:
-            unit = None
-        try:
-            if unit is None:
-                raise ValidationFailed({"unit_code": N_("There is no unit with this code.")})
-            roles.grant_role(db_session, account, email=data.email, role=data.role, unit=unit)
+            roles.grant_role(
+                db_session, account, email=data.email, role=data.role, unit_code=data.unit_code
+            )
         except ValidationFailed as error:
             db_session.rollback()
             context = {

@@ -55,7 +55,7 @@ class Unit(Base):
     path: Mapped[str] = mapped_column(String(512), index=True)
     depth: Mapped[int] = mapped_column(default=0)
 
-    parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", back_populates="children")
     children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
 
     def contains(self, other: Unit) -> bool:

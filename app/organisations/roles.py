@@ -15,12 +15,15 @@ from app.organisations.models import Unit
 
 
 def grant_role(
-    session: Session, actor: Account | None, *, email: str, role: str, unit: Unit
+    session: Session, actor: Account | None, *, email: str, role: str, unit_code: str
 ) -> RoleAssignment:
     """Give ``role`` on ``unit`` to the account with ``email``.
 
     ``actor`` None means the operator on the command line (trusted like the database).
     """
+    unit = session.scalar(select(Unit).where(Unit.code == unit_code.strip()))
+    if unit is None:
+        raise ValidationFailed({"unit_code": N_("There is no unit with this code.")})
     if actor is not None and not policies.may_manage_roles_in(session, actor, unit):
         raise Forbidden
     try:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.core.errors import NotFound
@@ -37,7 +37,7 @@ def ancestors(session: Session, unit: Unit) -> list[Unit]:
     return [found[i] for i in ids if i in found]
 
 
-def subtree_filter(unit: Unit):  # noqa: ANN201 - SQLAlchemy expression type
+def subtree_filter(unit: Unit) -> ColumnElement[bool]:
     """Members of ``unit`` and of every unit below it."""
     return Member.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
 

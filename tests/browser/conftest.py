@@ -32,7 +32,9 @@ CHROMIUM_ARGS = [
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if CHROMIUM:
         return
-    skip = pytest.mark.skip(reason="no Chromium found (apt-get install chromium); browser tests skipped")
+    skip = pytest.mark.skip(
+        reason="no Chromium found (apt-get install chromium); browser tests skipped"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)
@@ -68,13 +70,15 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:  # noqa: PLR2004
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail("server did not start: " + process.communicate()[0].decode(errors="replace")[-2000:])
+        pytest.fail(
+            "server did not start: " + process.communicate()[0].decode(errors="replace")[-2000:]
+        )
     yield base
     process.terminate()
     process.wait(timeout=20)

@@ -32,7 +32,9 @@ def test_member_logs_in_and_edits_own_contact_data(page, db, settings):
     page.get_by_label("Straße und Hausnummer", exact=True).fill("Lindenweg 5")
     page.get_by_label("Postleitzahl", exact=True).fill("10115")
     page.get_by_label("Ort", exact=True).fill("Berlin")
-    page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill("DE89 3704 0044 0532 0130 00")
+    page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill(
+        "DE89 3704 0044 0532 0130 00"
+    )
     page.get_by_role("button", name="Speichern").click()
 
     page.wait_for_url("**/me/")
@@ -44,7 +46,8 @@ def test_member_logs_in_and_edits_own_contact_data(page, db, settings):
     db.expire_all()
     stored = db.scalar(select(Member).where(Member.id == member.id))
     assert stored.city == "Berlin"
-    assert stored.iban_encrypted and "DE89" not in stored.iban_encrypted
+    assert stored.iban_encrypted
+    assert "DE89" not in stored.iban_encrypted
 
 
 def test_bad_iban_is_refused_in_the_browser_and_nothing_changes(page, db, settings):
@@ -60,7 +63,9 @@ def test_bad_iban_is_refused_in_the_browser_and_nothing_changes(page, db, settin
     page.wait_for_url("**/dashboard")
     page.goto("/me/")
     page.get_by_label("Ort", exact=True).fill("Hamburg")
-    page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill("DE00 1234 5678 9012 3456 78")
+    page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill(
+        "DE00 1234 5678 9012 3456 78"
+    )
     page.get_by_role("button", name="Speichern").click()
 
     assert page.get_by_role("alert").is_visible()

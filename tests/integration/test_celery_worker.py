@@ -15,10 +15,10 @@ from dataclasses import replace
 
 import pytest
 import redis
+from litestar.testing import TestClient
 
 from app.core.settings import Settings
 from app.server import create_app
-from litestar.testing import TestClient
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_account
 from tests.helpers import submit
@@ -72,11 +72,15 @@ def test_worker_delivers_password_reset_mail_after_commit(settings, database, db
     db.commit()
     app = create_app(replace(settings, broker_url=REDIS_URL), database)
     with TestClient(app, base_url="https://testserver.local") as client:
-        response = submit(client, "/password/forgot", "/password/forgot", {"email": "ruth@example.org"})
+        response = submit(
+            client, "/password/forgot", "/password/forgot", {"email": "ruth@example.org"}
+        )
     assert response.status_code in (302, 303)
     deadline = time.monotonic() + 45
     while not mailbox.to("ruth@example.org") and time.monotonic() < deadline:
-        assert worker.poll() is None, worker.stdout.read().decode() if worker.stdout else "worker died"
+        assert worker.poll() is None, (
+            worker.stdout.read().decode() if worker.stdout else "worker died"
+        )
         time.sleep(0.2)
     messages = mailbox.to("ruth@example.org")
     if not messages:
