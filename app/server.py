@@ -26,6 +26,7 @@ from app.core.templating import jinja_environment
 from app.core.web import make_security_headers_middleware, provide_db_session, provide_settings
 from app.organisations.controllers import (
     AdminController,
+    EmailConfirmationController,
     HomeController,
     MemberController,
     OwnDataController,
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             UnitController,
             MemberController,
             OwnDataController,
+            EmailConfirmationController,
             AdminController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

@@ -306,6 +306,52 @@ class AccountService:
         self.session.commit()
         return account
 
+    # -- e-mail address change -------------------------------------------------------------
+
+    def request_email_change(self, account: Account, new_email: str) -> None:
+        """Mail a confirmation link to the new address; nothing changes until it is used.
+
+        An address already in use by another account gets the same answer (no
+        enumeration); its owner is told instead.
+        """
+        address = normalise_email(new_email)
+        if address == account.email:
+            raise ValidationFailed({"email": N_("This is already your e-mail address.")})
+        if find_by_email(self.session, address) is not None:
+            self._mail(
+                address,
+                account.locale,
+                "emails/already_registered.txt",
+                subject=N_("Your Stimmwerk account"),
+            )
+        else:
+            self._send_link(
+                account,
+                tokens.CHANGE_EMAIL,
+                "emails/change_email.txt",
+                N_("Please confirm your new e-mail address"),
+                payload=address,
+                to=address,
+            )
+        record_event(self.session, "account:email_change_requested", actor_id=account.id)
+        self.session.commit()
+
+    def confirm_email_change(self, token: str) -> tuple[Account, str]:
+        """Switch the login address to the confirmed one; return the account and it.
+
+        The caller commits, so that a member's register entry changes in the same
+        transaction.
+        """
+        found = tokens.consume_token(self.session, token, tokens.CHANGE_EMAIL)
+        account = self.session.get(Account, found.account_id) if found else None
+        if found is None or account is None or not found.payload:
+            raise InvalidLink
+        if find_by_email(self.session, found.payload) is not None:
+            raise InvalidLink
+        account.email = found.payload
+        record_event(self.session, "account:email_changed", actor_id=account.id)
+        return account, found.payload
+
     # -- mail helpers ---------------------------------------------------------------------
 
     def _send_link(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
+from app.accounts.services import AccountService
 from app.core.audit import recent_events, record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.settings import Settings
@@ -22,6 +23,7 @@ from app.organisations import activation, policies, roles, units
 from app.organisations.members import (
     ContactChange,
     MemberDirectory,
+    confirm_email_change,
     masked_iban,
     own_member,
     update_contact,
@@ -45,6 +47,11 @@ class ContactForm:
     postcode: str = ""
     city: str = ""
     iban: str = ""
+
+
+@dataclass
+class EmailChangeForm:
+    email: str = ""
 
 
 @dataclass
@@ -195,6 +202,28 @@ class OwnDataController(Controller):
             return Template("me/show.html", context=context, status_code=400)
         return Redirect(path="/me/", cookies=[flash_cookie("saved", settings)])
 
+    @post("/email", sync_to_thread=True)
+    def change_email(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        data: Annotated[EmailChangeForm, Form],
+    ) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        account = _account(db_session, request)
+        service = AccountService(db_session, settings, request.app.state.hasher)
+        try:
+            service.request_email_change(account, data.email)
+        except ValidationFailed as error:
+            db_session.rollback()
+            context = {
+                **self._context(request, db_session, account),
+                "email_form": data,
+                "email_errors": error.errors,
+            }
+            return Template("me/show.html", context=context, status_code=400)
+        return Redirect(path="/me/", cookies=[flash_cookie("email_change_sent", settings)])
+
     @staticmethod
     def _context(
         request: Request[Any, Any, Any], db_session: Session, account: Account
@@ -209,7 +238,26 @@ class OwnDataController(Controller):
             "flash": flash_message(request),
             "form": None,
             "errors": {},
+            "email_form": None,
+            "email_errors": {},
         }
+
+
+class EmailConfirmationController(Controller):
+    """The link from the confirmation mail works without a login: the single-use token
+    sent to the new address is the proof."""
+
+    @get("/me/email/confirm", sync_to_thread=True)
+    def confirm_email(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        token: FromQuery[str] = "",
+    ) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        service = AccountService(db_session, settings, request.app.state.hasher)
+        confirm_email_change(db_session, service, token)
+        return Redirect(path="/me/", cookies=[flash_cookie("email_changed", settings)])
 
 
 class AdminController(Controller):

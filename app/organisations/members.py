@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.accounts.services import AccountService
 from app.core.audit import record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -111,6 +112,17 @@ def own_member(session: Session, account: Account) -> Member:
     if member is None:
         raise NotFound
     return member
+
+
+def confirm_email_change(session: Session, accounts: AccountService, token: str) -> Account:
+    """Apply a confirmed address change to the login and, for members, the register."""
+    account, address = accounts.confirm_email_change(token)
+    if account.member_id is not None:
+        member = session.get(Member, account.member_id)
+        if member is not None:
+            member.email = address
+    session.commit()
+    return account
 
 
 # -- contact data -------------------------------------------------------------------------
