@@ -247,7 +247,23 @@ def build_parser() -> argparse.ArgumentParser:
     invite = sub.add_parser("invite-members", help="e-mail activation links to members of a unit")
     invite.add_argument("--unit", required=True)
     invite.set_defaults(run=cmd_invite_members)
+    _add_ballot_commands(sub)
     return parser
+
+
+def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands of the ballot core, defined next to the code they drive."""
+    # Each module exposes add_commands(sub); imported here so `stimmwerk --help` lists them.
+    import importlib
+
+    for module_name in ("ballots.commands", "ballots.verify_command"):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as missing:
+            if missing.name != module_name:
+                raise
+            continue
+        module.add_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -64,7 +64,10 @@ class Unit(Base):
 
 class Member(Base):
     __tablename__ = "members"
-    __table_args__ = (Index("ix_members_unit_sort", "unit_id", "family_name", "given_name", "id"),)
+    __table_args__ = (
+        # Serves the paged member list: equality on unit and status, then list order.
+        Index("ix_members_unit_list", "unit_id", "status", "family_name", "given_name", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     membership_number: Mapped[str] = mapped_column(String(32), unique=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.core.errors import NotFound
 from app.organisations.models import Member, MemberStatus, Unit
@@ -38,7 +38,18 @@ def ancestors(session: Session, unit: Unit) -> list[Unit]:
 
 
 def subtree_filter(unit: Unit) -> ColumnElement[bool]:
-    """Members of ``unit`` and of every unit below it."""
+    """Members of ``unit`` and of every unit below it.
+
+    A unit without sub-units (most Ortsvereine) gets a plain equality, which lets the
+    database walk the (unit_id, status, family_name, …) index in list order instead of
+    sorting the whole branch for every page.
+    """
+    session = object_session(unit)
+    has_children = session is not None and session.scalar(
+        select(Unit.id).where(Unit.parent_id == unit.id).limit(1)
+    )
+    if not has_children:
+        return Member.unit_id == unit.id
     return Member.unit_id.in_(select(Unit.id).where(Unit.path.startswith(unit.path)))
 
 
