@@ -10,13 +10,16 @@ import dataclasses
 import getpass
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.settings import get_settings
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from app.core.db import Database
 
 Command = Callable[[argparse.Namespace], int]
@@ -43,7 +46,7 @@ def cmd_demo(_: argparse.Namespace) -> int:
     from app.demo import load_demo
 
     settings = get_settings()
-    with _database().session() as session:
+    with _session() as session:
         logins = load_demo(session, settings)
     print(f"Demo data is loaded. Demo logins (password for all: {logins.password}):")
     for email, description in logins.accounts:
@@ -90,7 +93,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_import_units(args: argparse.Namespace) -> int:
     from app.organisations.imports import ImportRejected, import_units
 
-    with _database().session() as session:
+    with _session() as session:
         try:
             report = import_units(session, Path(args.file))
         except ImportRejected as rejected:
@@ -102,7 +105,7 @@ def cmd_import_units(args: argparse.Namespace) -> int:
 def cmd_import_members(args: argparse.Namespace) -> int:
     from app.organisations.imports import ImportRejected, import_members
 
-    with _database().session() as session:
+    with _session() as session:
         try:
             report = import_members(
                 session, Path(args.file), mark_missing_left=args.mark_missing_left
@@ -120,7 +123,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
         "Password (12+ characters): "
     )
     settings = get_settings()
-    with _database().session() as session:
+    with _session() as session:
         message = create_admin(
             session,
             settings,
@@ -136,7 +139,7 @@ def cmd_create_admin(args: argparse.Namespace) -> int:
 def cmd_grant_role(args: argparse.Namespace) -> int:
     from app.organisations import roles
 
-    with _database().session() as session:
+    with _session() as session:
         roles.grant_role(session, None, email=args.email, role=args.role, unit_code=args.unit)
     print(f"granted {args.role} on {args.unit}")
     return 0
@@ -173,15 +176,34 @@ def _database() -> Database:
 def _report_line(kind: str, report: object) -> str:
     # ImportReport is a slotted dataclass: it has no __dict__ for vars().
     assert dataclasses.is_dataclass(report)
-    fields = ", ".join(f"{f.name} {getattr(report, f.name)}" for f in dataclasses.fields(report))
+    fields = ", ".join(
+        f"{f.name} {_shown(getattr(report, f.name))}" for f in dataclasses.fields(report)
+    )
     return f"{kind} imported: {fields}"
+
+
+def _shown(value: object) -> str:
+    return f"{value:.1f}" if isinstance(value, float) else str(value)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """A session on the configured database; the engine is closed afterwards."""
+    database = _database()
+    try:
+        with database.session() as session:
+            yield session
+    finally:
+        database.dispose()
 
 
 def _print_rejection(rejected: Exception) -> int:
     errors = getattr(rejected, "errors", [])
     print(f"The file was rejected; nothing was changed. {len(errors)} problem(s):", file=sys.stderr)
     for error in errors:
-        print(f"  {error}", file=sys.stderr)
+        field = f", {error.field}" if getattr(error, "field", None) else ""
+        value = f" ({error.value})" if getattr(error, "value", None) else ""
+        print(f"  line {error.line}{field}: {error.message}{value}", file=sys.stderr)
     if not errors:
         print(f"  {rejected}", file=sys.stderr)
     return 1

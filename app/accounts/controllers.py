@@ -14,7 +14,7 @@ from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from app.accounts import totp
+from app.accounts import tokens, totp
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.accounts.services import AccountService, InvalidCode, InvalidLink, LoginFailed
@@ -281,12 +281,11 @@ class AccountController(Controller):
 
     # -- member activation ----------------------------------------------------------------
 
-    @get("/activate", sync_to_thread=False)
-    def activate_page(self, token: FromQuery[str] = "") -> Template:
-        return Template(
-            "accounts/set_password.html",
-            context={"token": token, "action": "/activate", "activation": True},
-        )
+    @get("/activate", sync_to_thread=True)
+    def activate_page(
+        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Template:
+        return _password_page(accounts, token, tokens.ACTIVATE, "/activate")
 
     @post("/activate", sync_to_thread=True)
     def activate(
@@ -315,11 +314,11 @@ class AccountController(Controller):
             path="/login", cookies=[flash_cookie("reset_sent", request.app.state.settings)]
         )
 
-    @get("/password/reset", sync_to_thread=False)
-    def reset_page(self, token: FromQuery[str] = "") -> Template:
-        return Template(
-            "accounts/set_password.html", context={"token": token, "action": "/password/reset"}
-        )
+    @get("/password/reset", sync_to_thread=True)
+    def reset_page(
+        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Template:
+        return _password_page(accounts, token, tokens.RESET_PASSWORD, "/password/reset")
 
     @post("/password/reset", sync_to_thread=True)
     def reset(
@@ -351,6 +350,20 @@ class AccountController(Controller):
         )
         target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
         return Redirect(path=target, cookies=[cookie])
+
+
+def _password_page(accounts: AccountService, token: str, purpose: str, action: str) -> Template:
+    """The set-password form, or at once the error if the link cannot be used any more."""
+    context: dict[str, Any] = {
+        "token": token,
+        "action": action,
+        "activation": action == "/activate",
+    }
+    if not accounts.link_is_valid(token, purpose):
+        context["error"] = InvalidLink.message
+        context["link_invalid"] = True
+        return Template("accounts/set_password.html", context=context, status_code=400)
+    return Template("accounts/set_password.html", context=context)
 
 
 def _set_password(

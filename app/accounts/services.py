@@ -195,11 +195,13 @@ class AccountService:
         if errors:
             raise ValidationFailed(errors)
         existing = find_by_email(self.session, address)
+        # Hash in both branches: a faster answer for known addresses would reveal them.
+        password_hash = passwords.hash_password(self.hasher, password)
         if existing is not None:
             # Do not reveal that the address is known: tell its owner by mail instead.
             self._mail(
                 address,
-                locale,
+                existing.locale,
                 "emails/already_registered.txt",
                 subject=N_("Your Stimmwerk account"),
             )
@@ -208,7 +210,7 @@ class AccountService:
         account = Account(
             email=address,
             display_name=display_name.strip(),
-            password_hash=passwords.hash_password(self.hasher, password),
+            password_hash=password_hash,
             locale=locale,
         )
         self.session.add(account)
@@ -239,6 +241,10 @@ class AccountService:
         record_event(self.session, "account:email_verified", actor_id=account.id)
         self.session.commit()
         return account
+
+    def link_is_valid(self, token: str, purpose: str) -> bool:
+        """Whether an e-mailed link can still be used (checked before asking for input)."""
+        return tokens.find_valid_token(self.session, token, purpose) is not None
 
     # -- member activation (accounts created for imported members) -----------------------
 

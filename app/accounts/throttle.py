@@ -1,7 +1,7 @@
 """Login rate limiting, shared by all app processes through the database.
 
 Two limits: failed attempts per login name (stops guessing one account's password) and
-attempts per client address (stops spraying many accounts). Both keys are keyed
+failed attempts per client address (stops spraying many accounts). Both keys are keyed
 hashes, so the table holds no e-mail or IP address.
 """
 
@@ -41,9 +41,13 @@ def check_allowed(
             LoginAttempt.occurred_at > failures_since,
         )
     )
+    # Only failures count per address: hundreds of delegates behind one NAT at a party
+    # conference must be able to log in, while password spraying still hits the limit.
     from_address = session.scalar(
         select(func.count()).where(
-            LoginAttempt.address_key == address_key, LoginAttempt.occurred_at > window_start
+            LoginAttempt.address_key == address_key,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.occurred_at > window_start,
         )
     )
     if (failures or 0) >= settings.login_max_failures or (

@@ -62,7 +62,7 @@ class SecuritySettings:
     session_absolute_hours: int = 12
     login_max_failures: int = 5
     login_window_minutes: int = 15
-    login_max_per_address: int = 30
+    login_max_per_address: int = 50
     # argon2id parameters; raising them makes old hashes rehash at the next login.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -137,7 +137,7 @@ def load_settings() -> Settings:
             session_absolute_hours=_env_int("SESSION_ABSOLUTE_HOURS", 12),
             login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
             login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", 15),
-            login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 30),
+            login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 50),
             openapi_enabled=_env_bool("OPENAPI", default=False),
         ),
         broker_url=_env("BROKER_URL", IN_PROCESS_BROKER),

@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
+from litestar.status_codes import HTTP_200_OK
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
@@ -74,12 +75,25 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("content-language", i18n.current_locale())
                 if scope["path"] != "/static" and not scope["path"].startswith("/static/"):
                     headers.setdefault("cache-control", "no-store")
+                if message["status"] == HTTP_200_OK and _has_cookie(scope, FLASH_COOKIE):
+                    # The page showing the flash message consumes it.
+                    headers.add("set-cookie", f"{FLASH_COOKIE}=; Max-Age=0; Path=/")
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
             i18n._current_locale.reset(token)  # noqa: SLF001 - same module family
+
+
+def _has_cookie(scope: Scope, name: str) -> bool:
+    prefix = f"{name}="
+    return any(
+        part.strip().startswith(prefix)
+        for raw_name, raw_value in scope.get("headers", [])
+        if raw_name.lower() == b"cookie"
+        for part in raw_value.decode("latin-1").split(";")
+    )
 
 
 def _locale_of(scope: Scope) -> str:

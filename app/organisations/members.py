@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -57,11 +57,7 @@ class MemberDirectory:
             conditions.append(Member.status == MemberStatus.ACTIVE)
         text = query.strip()
         if text:
-            conditions.append(
-                (Member.family_name.ilike(f"{text}%"))
-                | (Member.given_name.ilike(f"{text}%"))
-                | (Member.membership_number == text)
-            )
+            conditions.append(_search_condition(text))
         total = int(
             self.session.scalar(select(func.count()).select_from(Member).where(*conditions)) or 0
         )
@@ -118,6 +114,18 @@ class MemberDirectory:
         )
         self.session.commit()
         return member
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    """A membership number is looked up exactly; anything else is a family-name prefix.
+
+    Both are answered from indexes: the prefix test runs on the list index's name
+    column without loading rows, which keeps a search in a 50,000-member branch fast.
+    User input is escaped, so % and _ are matched literally.
+    """
+    if any(char.isdigit() for char in text):
+        return Member.membership_number == text
+    return Member.family_name.istartswith(text, autoescape=True)
 
 
 def own_member(session: Session, account: Account) -> Member:

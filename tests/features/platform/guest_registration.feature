@@ -1,0 +1,40 @@
+Feature: Guest registration
+  Anyone may join the discussion: people who are not party members register as guests
+  with their e-mail address. The answer never tells whether an address already has an
+  account; the owner of the address learns it by e-mail instead.
+
+  Background:
+    Given the demo organisation
+
+  Scenario: A guest registers, confirms the address and logs in
+    When Gustav Gast registers as a guest with a password of 12 or more characters
+    Then Gustav is asked to confirm the address by e-mail
+    And Gustav receives an e-mail with the subject "Bitte bestätige deine E-Mail-Adresse"
+    And Gustav cannot log in yet
+    When Gustav follows the link in the e-mail "Bitte bestätige deine E-Mail-Adresse"
+    Then the page says "Deine E-Mail-Adresse ist bestätigt. Du kannst dich jetzt anmelden."
+    When Gustav logs in with the right password
+    Then Gustav sees the dashboard
+    And the page says "Du bist als Gast registriert: Du kannst lesen und mitdiskutieren, aber nicht abstimmen."
+
+  Scenario: Registering with an address that already has an account reveals nothing
+    Given Anna Ahorn is a member of "Ortsverein Ahorn"
+    When Gustav Gast registers as a guest with a password of 12 or more characters
+    And someone registers as a guest with the e-mail address of Anna
+    Then both registrations got the same answer
+    And Anna receives an e-mail with the subject "Dein Stimmwerk-Konto"
+    And the e-mail to Anna offers to reset the password and holds no confirmation link
+    And there is still exactly one account with the e-mail address of Anna
+    And Anna can still log in with the right password
+
+  Scenario: A password shorter than 12 characters is refused
+    When Gustav Gast registers as a guest with the password "elf Zeichen"
+    Then the request is refused with status 400
+    And the page says "Das Passwort muss mindestens 12 Zeichen lang sein."
+    And there is no account with the e-mail address of Gustav
+    And Gustav receives no e-mail
+
+  Scenario: A confirmation link works only once
+    Given Gustav Gast has registered as a guest and confirmed the address
+    When Gustav follows the link in the e-mail "Bitte bestätige deine E-Mail-Adresse"
+    Then the page says "Dieser Link ist ungültig, wurde schon benutzt oder ist abgelaufen."
