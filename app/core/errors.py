@@ -22,7 +22,7 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from app.core.i18n import N_
+from app.core.i18n import N_, gettext
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ def _error_page(
     wants_html = "text/html" in request.headers.get("accept", "text/html")
     if not wants_html and not request.headers.get("hx-request"):
         return Response(
-            {"error": message.format(**params), "status": status},
+            {"error": gettext(message).format(**params), "status": status},
             status_code=status,
             media_type=MediaType.JSON,
         )
