@@ -24,6 +24,8 @@ from app.organisations.imports import (
     import_members,
     import_units,
 )
+from app.organisations.imports import _fields as imports_fields
+from app.organisations.imports import _members as imports_members
 from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
 
 if TYPE_CHECKING:
@@ -336,7 +338,7 @@ def test_bad_member_file_lists_every_bad_row_and_changes_nothing(
     before = snapshot(fresh_db)
     # Tiny chunks, so good rows are written before the bad ones are found: the rollback
     # must undo them.
-    monkeypatch.setattr(imports, "CHUNK_SIZE", 1)
+    monkeypatch.setattr(imports_members, "CHUNK_SIZE", 1)
     content = f"""{MEMBER_HEADER}
 M-1,Anna,Muster,anna@example.org,1980,OV1,2001-02-03,active,1
 N-1,Neu,Eins,,,OV2,,active,0
@@ -425,7 +427,7 @@ def test_semicolons_bom_bytes_and_any_column_order_are_accepted(fresh_db: Databa
 )
 def test_email_fast_path_agrees_with_email_validator(address: str, stored: str | None) -> None:
     errors: list[imports.RowError] = []
-    assert imports._email(errors, 2, address) == stored
+    assert imports_fields._email(errors, 2, address) == stored
     assert bool(errors) == (stored is None)
 
 
