@@ -249,18 +249,7 @@ class AccountService:
     # -- member activation (accounts created for imported members) -----------------------
 
     def activate(self, token: str, password: str) -> Account:
-        found = tokens.find_valid_token(self.session, token, tokens.ACTIVATE)
-        if found is None:
-            raise InvalidLink
-        account = self.session.get(Account, found.account_id)
-        if account is None:
-            raise InvalidLink
-        problem = passwords.password_problem(password, email=account.email)
-        if problem:
-            raise ValidationFailed({"password": PASSWORD_MESSAGES[problem]})
-        if tokens.consume_token(self.session, token, tokens.ACTIVATE) is None:
-            raise InvalidLink
-        account.password_hash = passwords.hash_password(self.hasher, password)
+        account = self._set_password_by_link(token, tokens.ACTIVATE, password)
         account.email_verified_at = account.email_verified_at or utcnow()
         record_event(self.session, "account:activated", actor_id=account.id)
         self.session.commit()
@@ -297,16 +286,7 @@ class AccountService:
         self.session.commit()
 
     def reset_password(self, token: str, password: str) -> Account:
-        found = tokens.find_valid_token(self.session, token, tokens.RESET_PASSWORD)
-        account = self.session.get(Account, found.account_id) if found else None
-        if found is None or account is None:
-            raise InvalidLink
-        problem = passwords.password_problem(password, email=account.email)
-        if problem:
-            raise ValidationFailed({"password": PASSWORD_MESSAGES[problem]})
-        if tokens.consume_token(self.session, token, tokens.RESET_PASSWORD) is None:
-            raise InvalidLink
-        account.password_hash = passwords.hash_password(self.hasher, password)
+        account = self._set_password_by_link(token, tokens.RESET_PASSWORD, password)
         sessions.end_all_sessions(self.session, account.id)
         record_event(self.session, "account:password_reset", actor_id=account.id)
         self.session.commit()
@@ -357,6 +337,24 @@ class AccountService:
         account.email = found.payload
         record_event(self.session, "account:email_changed", actor_id=account.id)
         return account, found.payload
+
+    def _set_password_by_link(self, token: str, purpose: str, password: str) -> Account:
+        """Check the link and the password, then use up the link and set the password.
+
+        The password is checked before the token is consumed, so a too-short password
+        does not burn the member's link.
+        """
+        found = tokens.find_valid_token(self.session, token, purpose)
+        account = self.session.get(Account, found.account_id) if found else None
+        if account is None:
+            raise InvalidLink
+        problem = passwords.password_problem(password, email=account.email)
+        if problem:
+            raise ValidationFailed({"password": PASSWORD_MESSAGES[problem]})
+        if tokens.consume_token(self.session, token, purpose) is None:
+            raise InvalidLink
+        account.password_hash = passwords.hash_password(self.hasher, password)
+        return account
 
     # -- mail helpers ---------------------------------------------------------------------
 
