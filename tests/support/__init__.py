@@ -1,0 +1,1 @@
+"""Test support code shared by unit, BDD and benchmark code (no fixtures here)."""
