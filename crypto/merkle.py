@@ -120,6 +120,28 @@ class RootAccumulator:
             self._stack[-1] = node_hash(self._stack[-1], right)
             size >>= 1
 
+    @property
+    def frontier(self) -> tuple[bytes, ...]:
+        """The perfect-subtree roots, largest (leftmost) first: the state to persist.
+
+        Reversed, it is also the RFC 9162 inclusion path of the *next* leaf in the tree
+        that this append will make (the siblings of the newest leaf are exactly these
+        subtrees), which is how a board hands out a receipt's proof without the tree.
+        """
+        return tuple(self._stack)
+
+    @classmethod
+    def resume(cls, size: int, frontier: Sequence[bytes]) -> RootAccumulator:
+        """Rebuild an accumulator from ``size`` and its ``frontier`` (e.g. from a database)."""
+        if not _is_size(size) or len(frontier) != size.bit_count():
+            raise MerkleError("a frontier has one subtree root per set bit of the size")
+        if not all(_is_hash(h) for h in frontier):
+            raise MerkleError("frontier hashes are 32 bytes")
+        acc = cls()
+        acc._stack = [bytes(h) for h in frontier]
+        acc._size = size
+        return acc
+
     def root(self) -> bytes:
         """MTH of the leaves appended so far (``EMPTY_ROOT`` for none)."""
         if not self._stack:

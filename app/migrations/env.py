@@ -7,6 +7,7 @@ from alembic import context
 import app.accounts.models
 import app.core.audit
 import app.organisations.models  # noqa: F401 - registers the tables on Base.metadata
+import ballots.models  # noqa: F401 - the ballot core's tables
 from app.core.db import Base, make_engine
 from app.core.settings import get_settings
 

@@ -1,0 +1,347 @@
+"""The trustees' key ceremony (joint-Feldman DKG, t of n), server side.
+
+The server is only the post office and the referee: it stores each trustee's X25519
+sealing key, each dealer's public commitments and proof (checked on arrival), and the
+shares sealed to their recipients, which it cannot open. Each trustee opens and checks
+their shares on their own machine (``ballots.commands`` with the key file) and either
+confirms or complains with evidence that the server checks (`verify_complaint`).
+
+Policy on complaints: an upheld complaint disqualifies the dealer, and because the
+record format lists all n trustees as qualified, the ceremony restarts from fresh
+dealings (round + 1; sealing keys stay). A complaint whose evidence proves nothing is
+stored and refused; the commission then asks the dealer to reveal the share.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from nacl.public import PublicKey as SealingPublicKey
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Role
+from app.core.audit import record_event
+from app.core.i18n import N_
+from ballots.codec import (
+    commitments_from_json,
+    point_json,
+    scalar_json,
+)
+from ballots.errors import CeremonyFailed, ComplaintNotProven, NotAllowed
+from ballots.models import Election, ElectionStatus, KeyShare, Trustee
+from ballots.models import ShareComplaint as ComplaintRow
+from ballots.services._common import (
+    get_election,
+    lock_election,
+    now_or,
+    require_role,
+    require_status,
+    threshold_parameters,
+)
+from crypto.threshold import (
+    DealerCommitments,
+    EncryptedShare,
+    ShareComplaint,
+    ThresholdParameters,
+    joint_public_key,
+    verification_key,
+    verify_commitments,
+    verify_complaint,
+)
+
+_ELECTION = "election"
+_SEALING_KEY_BYTES = 32
+
+
+@dataclass(frozen=True, slots=True)
+class CeremonyState:
+    """The public state of the ceremony, as a trustee's tool needs it."""
+
+    election_id: uuid.UUID
+    params: ThresholdParameters
+    round: int
+    sealing_keys: Mapping[int, bytes]
+    commitments: Mapping[int, DealerCommitments]
+    verified: frozenset[int]
+
+    @property
+    def all_registered(self) -> bool:
+        return len(self.sealing_keys) == self.params.trustees
+
+    @property
+    def all_dealt(self) -> bool:
+        return len(self.commitments) == self.params.trustees
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedShare:
+    commitments: DealerCommitments
+    encrypted: EncryptedShare
+
+
+@dataclass(frozen=True, slots=True)
+class ShareCheckOutcome:
+    keys_ready: bool
+    restarted: bool
+
+
+def ceremony_state(session: Session, election_id: uuid.UUID) -> CeremonyState:
+    election = get_election(session, election_id)
+    params = threshold_parameters(election)
+    trustees = list(election.trustees)
+    return CeremonyState(
+        election_id=election.id,
+        params=params,
+        round=election.ceremony_round,
+        sealing_keys={
+            t.index: bytes.fromhex(t.sealing_public_key) for t in trustees if t.sealing_public_key
+        },
+        commitments={t.index: _commitments(t, params) for t in trustees if t.commitments},
+        verified=frozenset(t.index for t in trustees if t.shares_verified_at),
+    )
+
+
+def _commitments(trustee: Trustee, params: ThresholdParameters) -> DealerCommitments:
+    raw = {"index": trustee.index, "commitments": trustee.commitments, "proof": trustee.proof}
+    return commitments_from_json(raw, params.threshold)
+
+
+def trustee_of(session: Session, election: Election, actor: Account) -> Trustee:
+    """The actor's trustee seat; they must still be on the commission."""
+    trustee = session.scalar(
+        select(Trustee).where(Trustee.election_id == election.id, Trustee.account_id == actor.id)
+    )
+    if trustee is None:
+        raise NotAllowed
+    require_role(session, actor, Role.COMMISSION, election)
+    return trustee
+
+
+def register_sealing_key(
+    session: Session,
+    election_id: uuid.UUID,
+    actor: Account,
+    public_key: bytes,
+) -> Trustee:
+    """Record the X25519 key the other trustees will seal this trustee's shares to."""
+    election = lock_election(session, election_id)
+    require_status(election, ElectionStatus.DRAFT)
+    trustee = trustee_of(session, election, actor)
+    if len(public_key) != _SEALING_KEY_BYTES:
+        raise CeremonyFailed(reason=N_("a sealing key has 32 bytes"))
+    if any(t.dealt_at is not None for t in election.trustees):
+        raise CeremonyFailed(reason=N_("dealing has begun; keys can no longer change"))
+    trustee.sealing_public_key = public_key.hex()
+    record_event(
+        session,
+        "ceremony:key_registered",
+        actor_id=actor.id,
+        object_type=_ELECTION,
+        object_id=election.id,
+        trustee=trustee.index,
+    )
+    session.commit()
+    return trustee
+
+
+def submit_dealing(
+    session: Session,
+    election_id: uuid.UUID,
+    actor: Account,
+    commitments: DealerCommitments,
+    sealed: Mapping[int, bytes],
+    *,
+    now: datetime | None = None,
+) -> Trustee:
+    """Accept dealer i's commitments with proof and the n shares sealed to the trustees."""
+    election = lock_election(session, election_id)
+    require_status(election, ElectionStatus.DRAFT)
+    trustee = trustee_of(session, election, actor)
+    params = threshold_parameters(election)
+    if any(t.sealing_public_key is None for t in election.trustees):
+        raise CeremonyFailed(reason=N_("not every trustee has registered a sealing key yet"))
+    if trustee.dealt_at is not None:
+        raise CeremonyFailed(reason=N_("this trustee has already dealt in this round"))
+    if commitments.dealer != trustee.index or not verify_commitments(params, commitments):
+        raise CeremonyFailed(reason=N_("the commitments or their proof do not verify"))
+    if set(sealed) != set(range(1, params.trustees + 1)):
+        raise CeremonyFailed(reason=N_("there must be one sealed share for every trustee"))
+    for recipient, box in sorted(sealed.items()):
+        session.add(
+            KeyShare(election_id=election.id, dealer=trustee.index, recipient=recipient, sealed=box)
+        )
+    trustee.commitments = [point_json(p) for p in commitments.coefficients]
+    trustee.proof = {
+        "challenge": scalar_json(commitments.proof.challenge),
+        "response": scalar_json(commitments.proof.response),
+    }
+    trustee.dealt_at = now_or(now)
+    record_event(
+        session,
+        "ceremony:dealt",
+        actor_id=actor.id,
+        object_type=_ELECTION,
+        object_id=election.id,
+        trustee=trustee.index,
+        round=election.ceremony_round,
+    )
+    session.commit()
+    return trustee
+
+
+def shares_for(session: Session, election_id: uuid.UUID, actor: Account) -> list[ReceivedShare]:
+    """The sealed shares dealt to the actor, with each dealer's commitments."""
+    election = get_election(session, election_id)
+    require_status(election, ElectionStatus.DRAFT)
+    trustee = trustee_of(session, election, actor)
+    state = ceremony_state(session, election_id)
+    if not state.all_dealt:
+        raise CeremonyFailed(reason=N_("not every trustee has dealt yet"))
+    rows = session.scalars(
+        select(KeyShare)
+        .where(KeyShare.election_id == election.id, KeyShare.recipient == trustee.index)
+        .order_by(KeyShare.dealer)
+    )
+    return [
+        ReceivedShare(
+            state.commitments[row.dealer], EncryptedShare(row.dealer, row.recipient, row.sealed)
+        )
+        for row in rows
+    ]
+
+
+def submit_share_check(
+    session: Session,
+    election_id: uuid.UUID,
+    actor: Account,
+    complaints: Sequence[ShareComplaint],
+    *,
+    now: datetime | None = None,
+) -> ShareCheckOutcome:
+    """A trustee's verdict on the shares received: confirmed, or complaints with evidence.
+
+    The last confirmation completes the ceremony: the joint key and every trustee's
+    verification key are computed from the public commitments, and the election moves
+    to ``keys``.
+
+    Raises:
+        ComplaintNotProven: a complaint's evidence does not show a bad share (it is kept).
+    """
+    election = lock_election(session, election_id)
+    require_status(election, ElectionStatus.DRAFT)
+    trustee = trustee_of(session, election, actor)
+    state = ceremony_state(session, election_id)
+    if not state.all_dealt:
+        raise CeremonyFailed(reason=N_("not every trustee has dealt yet"))
+    if complaints:
+        return _judge_complaints(session, election, trustee, state, complaints)
+    trustee.shares_verified_at = now_or(now)
+    record_event(
+        session,
+        "ceremony:shares_verified",
+        actor_id=actor.id,
+        object_type=_ELECTION,
+        object_id=election.id,
+        trustee=trustee.index,
+    )
+    ready = all(t.shares_verified_at is not None for t in election.trustees)
+    if ready:
+        _finish(session, election, state)
+    session.commit()
+    return ShareCheckOutcome(keys_ready=ready, restarted=False)
+
+
+def _judge_complaints(
+    session: Session,
+    election: Election,
+    trustee: Trustee,
+    state: CeremonyState,
+    complaints: Sequence[ShareComplaint],
+) -> ShareCheckOutcome:
+    recipient_key = SealingPublicKey(state.sealing_keys[trustee.index])
+    upheld: list[int] = []
+    for complaint in complaints:
+        box = session.scalar(
+            select(KeyShare).where(
+                KeyShare.election_id == election.id,
+                KeyShare.dealer == complaint.dealer,
+                KeyShare.recipient == trustee.index,
+            )
+        )
+        commitments = state.commitments.get(complaint.dealer)
+        justified = (
+            box is not None
+            and commitments is not None
+            and complaint.recipient == trustee.index
+            and verify_complaint(
+                state.params,
+                complaint,
+                EncryptedShare(box.dealer, box.recipient, box.sealed),
+                recipient_key,
+                commitments,
+            )
+        )
+        session.add(
+            ComplaintRow(
+                election_id=election.id,
+                ceremony_round=election.ceremony_round,
+                dealer=complaint.dealer,
+                recipient=trustee.index,
+                box_key=None if complaint.box_key is None else complaint.box_key.hex(),
+                upheld=justified,
+            )
+        )
+        if justified:
+            upheld.append(complaint.dealer)
+    if not upheld:
+        record_event(
+            session,
+            "ceremony:complaint_refused",
+            object_type=_ELECTION,
+            object_id=election.id,
+            trustee=trustee.index,
+        )
+        session.commit()
+        raise ComplaintNotProven
+    _restart(session, election, upheld)
+    session.commit()
+    return ShareCheckOutcome(keys_ready=False, restarted=True)
+
+
+def _restart(session: Session, election: Election, dealers: Sequence[int]) -> None:
+    record_event(
+        session,
+        "ceremony:restarted",
+        object_type=_ELECTION,
+        object_id=election.id,
+        disqualified=sorted(dealers),
+        round=election.ceremony_round,
+    )
+    session.execute(delete(KeyShare).where(KeyShare.election_id == election.id))
+    for trustee in election.trustees:
+        trustee.commitments = None
+        trustee.proof = None
+        trustee.dealt_at = None
+        trustee.shares_verified_at = None
+    election.ceremony_round += 1
+
+
+def _finish(session: Session, election: Election, state: CeremonyState) -> None:
+    qualified = [state.commitments[i] for i in sorted(state.commitments)]
+    election.joint_public_key = point_json(joint_public_key(qualified))
+    for trustee in election.trustees:
+        trustee.verification_key = point_json(verification_key(qualified, trustee.index))
+    election.status = ElectionStatus.KEYS
+    # The sealed shares did their job; each trustee now keeps x_j in their key file.
+    session.execute(delete(KeyShare).where(KeyShare.election_id == election.id))
+    record_event(
+        session,
+        "election:keys_ready",
+        object_type=_ELECTION,
+        object_id=election.id,
+        joint_public_key=election.joint_public_key,
+    )

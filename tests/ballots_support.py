@@ -1,0 +1,244 @@
+"""Running elections through the real ballot services in tests (a small, fixed cast).
+
+The organisation is ``tests.factories.make_tree`` (BV > LV1 > UB1 > OV-A, OV-B; UB2 >
+OV-C). The election belongs to LV1; staff and commission roles sit on LV1. Trustee key
+files use the cheapest Argon2id parameters. The clock is virtual: every service call
+gets a ``now`` from the election's own window.
+"""
+
+from __future__ import annotations
+
+import functools
+import secrets
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Role
+from app.core.db import utcnow
+from app.core.settings import Settings
+from app.organisations.models import Member, Unit
+from ballots import client, services, trustee_tool
+from ballots.ballot_check import ElectionKeys
+from ballots.board import Receipt
+from ballots.keyfile import CHEAP_LIMITS
+from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
+from ballots.models import Election
+from ballots.tally import PostalLine
+from crypto.blind_rsa import BlindRsaPrivateKey
+from tests.conftest import TEST_PASSWORD
+from tests.factories import grant, make_account, make_member, make_tree
+
+YES_NO = QuestionDraft("q1", "Soll die Satzung geändert werden?", "yes_no_abstain")
+ONE_OF = QuestionDraft(
+    "q2",
+    "Welcher Ort für den Parteitag?",
+    "one_of",
+    (OptionDraft("berlin", "Berlin"), OptionDraft("bonn", "Bonn"), OptionDraft("kiel", "Kiel")),
+)
+UP_TO = QuestionDraft(
+    "q3",
+    "Wen in den Beirat (bis zu zwei)?",
+    "up_to",
+    (OptionDraft("a", "Anna"), OptionDraft("b", "Ben"), OptionDraft("c", "Cem")),
+    max_selections=2,
+)
+
+
+@functools.cache
+def shared_issuer_key() -> BlindRsaPrivateKey:
+    """One 3072-bit issuer key per test process (generation costs ~0.5 s)."""
+    return BlindRsaPrivateKey.generate()
+
+
+@dataclass
+class ElectionWorld:
+    session: Session
+    settings: Settings
+    tmp: Path
+    units: dict[str, Unit]
+    staff: Account
+    commission: list[Account]
+    members: dict[str, Member]
+    start: datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
+    election_id: uuid.UUID | None = None
+    key_files: dict[int, tuple[Path, str]] = field(default_factory=dict)
+
+    @property
+    def cutoff(self) -> datetime:
+        return self.start + timedelta(days=1)
+
+    @property
+    def opens(self) -> datetime:
+        return self.start + timedelta(days=2)
+
+    @property
+    def voting(self) -> datetime:
+        return self.start + timedelta(days=3)
+
+    @property
+    def closes(self) -> datetime:
+        return self.start + timedelta(days=9)
+
+    @property
+    def id(self) -> uuid.UUID:
+        assert self.election_id is not None
+        return self.election_id
+
+    def election(self) -> Election:
+        return services.get_election(self.session, self.id)
+
+    def keys(self) -> ElectionKeys:
+        return services.election_keys(self.session, self.election())
+
+    def trustees(self) -> list[Account]:
+        return self.commission[: self.election().trustee_count]
+
+
+def make_world(
+    session: Session,
+    settings: Settings,
+    tmp: Path,
+    *,
+    members: Sequence[str] = ("anna", "ben", "cem", "dora"),
+    postal: Sequence[str] = ("paul",),
+    commission: int = 3,
+) -> ElectionWorld:
+    """The tree, one staff account, ``commission`` commission accounts, and members."""
+    units = make_tree(session)
+    lv = units["LV1"]
+    staff = make_account(session, settings, "staff@example.org", TEST_PASSWORD, name="Sabine")
+    grant(session, staff, Role.STAFF, lv)
+    board = []
+    for i in range(commission):
+        account = make_account(
+            session, settings, f"kommission{i + 1}@example.org", TEST_PASSWORD, name=f"K{i + 1}"
+        )
+        grant(session, account, Role.COMMISSION, lv)
+        board.append(account)
+    made: dict[str, Member] = {}
+    places = ("OV-A", "OV-B", "OV-C")
+    for i, name in enumerate((*members, *postal)):
+        made[name] = make_member(
+            session, units[places[i % 3]], name.title(), "Muster", postal_vote=name in postal
+        )
+    session.commit()
+    return ElectionWorld(session, settings, tmp, units, staff, board, made)
+
+
+def draft(
+    world: ElectionWorld,
+    *,
+    questions: Sequence[QuestionDraft] = (YES_NO,),
+    trustees: int = 3,
+    threshold: int = 2,
+    quorum: int | None = 20,
+) -> ElectionDraft:
+    return ElectionDraft(
+        title="Mitgliederentscheid zur Satzung",
+        description="Die Satzung des Landesverbands.",
+        unit_code="LV1",
+        unit_name="",
+        cutoff_at=world.cutoff,
+        opens_at=world.opens,
+        closes_at=world.closes,
+        questions=tuple(questions),
+        trustees=trustees,
+        threshold=threshold,
+        quorum_percent=quorum,
+    )
+
+
+def create(world: ElectionWorld, **options: object) -> Election:
+    the_draft = draft(world, **options)  # type: ignore[arg-type]
+    trustees = [a.id for a in world.commission[: the_draft.trustees]]
+    election = services.create_election(
+        world.session,
+        world.settings,
+        world.staff,
+        the_draft,
+        trustees,
+        now=world.start,
+        issuer_key=shared_issuer_key(),
+    )
+    world.election_id = election.id
+    return election
+
+
+def ceremony(world: ElectionWorld) -> None:
+    """All trustees: key file and sealing key, dealing, checking their shares."""
+    trustees = world.trustees()
+    for index, account in enumerate(trustees, start=1):
+        path = world.tmp / f"trustee-{index}-{secrets.token_hex(3)}.key"
+        world.key_files[index] = (path, f"passphrase-{index}-long-enough")
+        trustee_tool.init_trustee(
+            world.session,
+            world.id,
+            account,
+            path=path,
+            passphrase=world.key_files[index][1],
+            limits=CHEAP_LIMITS,
+        )
+    for step in (trustee_tool.deal_shares, trustee_tool.check_shares):
+        for index, account in enumerate(trustees, start=1):
+            path, passphrase = world.key_files[index]
+            step(
+                world.session,
+                world.id,
+                account,
+                path=path,
+                passphrase=passphrase,
+                limits=CHEAP_LIMITS,
+            )
+
+
+def open_for_voting(world: ElectionWorld, **options: object) -> ElectionWorld:
+    """Create, hold the ceremony, freeze the roll and open the election."""
+    create(world, **options)
+    ceremony(world)
+    services.freeze_roll(world.session, world.id, world.staff, now=world.cutoff)
+    services.open_election(world.session, world.settings, world.id, world.staff, now=world.opens)
+    return world
+
+
+def credential(world: ElectionWorld, member: str) -> client.Credential:
+    keys = world.keys()
+    request = client.request_credential(keys.issuer, str(world.id))
+    answer = services.issue_credential(
+        world.session,
+        world.settings,
+        world.id,
+        world.members[member].id,
+        request.blinded_msg,
+        now=world.voting,
+    )
+    return client.finish_credential(keys.issuer, request, answer)
+
+
+def cast(
+    world: ElectionWorld, credential_: client.Credential, choices: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, object], Receipt]:
+    ballot = client.make_ballot(world.keys(), credential_, choices)
+    receipt = services.cast_ballot(
+        world.session, world.settings, world.id, client.ballot_bytes(ballot), now=world.voting
+    )
+    return ballot, receipt
+
+
+def close_and_decrypt(world: ElectionWorld, trustees: int | None = None) -> None:
+    services.close_election(world.session, world.id, None, now=world.closes)
+    count = world.election().threshold if trustees is None else trustees
+    for index, account in enumerate(world.trustees()[:count], start=1):
+        path, passphrase = world.key_files[index]
+        trustee_tool.decrypt_tally(
+            world.session, world.id, account, path=path, passphrase=passphrase
+        )
+
+
+def enter_postal(world: ElectionWorld, line: PostalLine) -> None:
+    services.enter_postal_result(world.session, world.id, world.commission[0], line)
+    services.confirm_postal_result(world.session, world.id, world.commission[1], line)
