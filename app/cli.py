@@ -281,17 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Commands of the ballot core, defined next to the code they drive."""
-    # Each module exposes add_commands(sub); imported here so `stimmwerk --help` lists them.
-    import importlib
+    from ballots import commands, verify_command
 
-    for module_name in ("ballots.commands", "ballots.verify_command"):
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as missing:
-            if missing.name != module_name:
-                raise
-            continue
-        module.add_commands(sub)
+    commands.add_commands(sub)
+    verify_command.add_commands(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
