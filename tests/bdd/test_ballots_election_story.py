@@ -7,9 +7,9 @@ commission's names map to the accounts of ``tests.ballots_support`` in order.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -326,10 +326,11 @@ def record_verifies(story: Story) -> None:
     write_record(story.world.session, story.world.id, record)
     text = "".join(p.read_text(encoding="utf-8") for p in sorted(record.iterdir()))
     for member in story.world.members.values():  # no personal data in the record
-        assert member.membership_number not in text
+        # A number counts only as a token of its own: a short digit string can turn up
+        # by chance inside the hex of keys and proofs.
+        number = re.compile(rf"(?<![0-9a-f]){re.escape(member.membership_number)}(?![0-9a-f])")
+        assert not number.search(text), member.membership_number
         assert member.given_name not in text
-    if importlib.util.find_spec("ballots.verifier") is None:
-        pytest.skip("ballots.verifier (the independent verifier) is not written yet")
     from ballots.verifier import EXIT_OK, verify_record
 
     report = io.StringIO()
