@@ -109,7 +109,8 @@ def _proof(value: object, loc: Loc) -> DisjunctiveProofData:
     )
 
 
-def _ciphertext(value: object, loc: Loc) -> CiphertextData:
+def parse_ciphertext(value: object, loc: Loc) -> CiphertextData:
+    """An ElGamal ciphertext {"alpha", "beta"} of two 32-byte points (spec §5, §7)."""
     data = as_object(value, loc, ("alpha", "beta"))
     return CiphertextData(
         as_hex(data["alpha"], loc.key("alpha"), POINT_BYTES),
@@ -126,7 +127,7 @@ def _answer(value: object, loc: Loc) -> Answer:
     return Answer(
         question=as_str(data["question"], loc.key("question")),
         ciphertexts=tuple(
-            _ciphertext(c, loc.key("ciphertexts").index(i)) for i, c in enumerate(texts)
+            parse_ciphertext(c, loc.key("ciphertexts").index(i)) for i, c in enumerate(texts)
         ),
         option_proofs=tuple(
             _proof(p, loc.key("option_proofs").index(i)) for i, p in enumerate(proofs)

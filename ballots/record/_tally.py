@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from ballots.record._ballots import CiphertextData
+from ballots.record._ballots import CiphertextData, parse_ciphertext
 from ballots.record._document import read_document
 from ballots.record._fields import (
     POINT_BYTES,
@@ -91,14 +91,6 @@ class Tally:
     loc: Loc
 
 
-def _ciphertext(value: object, loc: Loc) -> CiphertextData:
-    data = as_object(value, loc, ("alpha", "beta"))
-    return CiphertextData(
-        as_hex(data["alpha"], loc.key("alpha"), POINT_BYTES),
-        as_hex(data["beta"], loc.key("beta"), POINT_BYTES),
-    )
-
-
 def _share(value: object, loc: Loc) -> DecryptionShare:
     data = as_object(value, loc, ("value", "proof"))
     return DecryptionShare(
@@ -132,7 +124,7 @@ def _question(value: object, loc: Loc) -> QuestionTally:
     return QuestionTally(
         question=as_str(data["question"], loc.key("question")),
         aggregate=tuple(
-            _ciphertext(c, loc.key("aggregate").index(i)) for i, c in enumerate(aggregate)
+            parse_ciphertext(c, loc.key("aggregate").index(i)) for i, c in enumerate(aggregate)
         ),
         partial_decryptions=tuple(
             _partial(p, loc.key("partial_decryptions").index(i)) for i, p in enumerate(partials)
