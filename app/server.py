@@ -14,7 +14,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app.accounts.controllers import AccountController
+from app.accounts.controllers import AccountController, provide_account_service
 from app.accounts.middleware import SessionAuthenticationMiddleware
 from app.accounts.passwords import make_hasher
 from app.core.celery import celery_app, configure_celery
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         dependencies={
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
+            "accounts": Provide(provide_account_service, sync_to_thread=False),
         },
         middleware=[
             DefineMiddleware(SessionAuthenticationMiddleware, exclude=["^/static/", "^/healthz$"]),

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromQuery
@@ -108,8 +108,6 @@ class LanguageForm:
 
 
 class AccountController(Controller):
-    dependencies = {"accounts": Provide(provide_account_service, sync_to_thread=False)}
-
     @get("/login", sync_to_thread=False)
     def login_page(
         self, request: Request[Any, Any, Any], next_path: FromQuery[str] = ""

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from litestar import Request
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.status_codes import HTTP_200_OK
@@ -65,7 +66,8 @@ class SecurityHeadersMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        token = i18n.set_locale(_locale_of(scope))
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        token = i18n.set_locale(_locale_of(connection))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -75,7 +77,7 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("content-language", i18n.current_locale())
                 if scope["path"] != "/static" and not scope["path"].startswith("/static/"):
                     headers.setdefault("cache-control", "no-store")
-                if message["status"] == HTTP_200_OK and _has_cookie(scope, FLASH_COOKIE):
+                if message["status"] == HTTP_200_OK and FLASH_COOKIE in connection.cookies:
                     # The page showing the flash message consumes it.
                     headers.add("set-cookie", f"{FLASH_COOKIE}=; Max-Age=0; Path=/")
             await send(message)
@@ -86,29 +88,10 @@ class SecurityHeadersMiddleware:
             i18n._current_locale.reset(token)  # noqa: SLF001 - same module family
 
 
-def _has_cookie(scope: Scope, name: str) -> bool:
-    prefix = f"{name}="
-    return any(
-        part.strip().startswith(prefix)
-        for raw_name, raw_value in scope.get("headers", [])
-        if raw_name.lower() == b"cookie"
-        for part in raw_value.decode("latin-1").split(";")
+def _locale_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    return i18n.pick_locale(
+        connection.cookies.get(i18n.LOCALE_COOKIE), connection.headers.get("accept-language")
     )
-
-
-def _locale_of(scope: Scope) -> str:
-    cookie_value: str | None = None
-    accept: str | None = None
-    for raw_name, raw_value in scope.get("headers", []):
-        name = raw_name.decode("latin-1").lower()
-        if name == "cookie":
-            for part in raw_value.decode("latin-1").split(";"):
-                key, _, value = part.strip().partition("=")
-                if key == i18n.LOCALE_COOKIE:
-                    cookie_value = value
-        elif name == "accept-language":
-            accept = raw_value.decode("latin-1")
-    return i18n.pick_locale(cookie_value, accept)
 
 
 def make_security_headers_middleware(settings: Settings) -> Any:

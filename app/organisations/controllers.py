@@ -207,13 +207,13 @@ class OwnDataController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        accounts: NamedDependency[AccountService],
         data: Annotated[EmailChangeForm, Form],
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
         account = _account(db_session, request)
-        service = AccountService(db_session, settings, request.app.state.hasher)
         try:
-            service.request_email_change(account, data.email)
+            accounts.request_email_change(account, data.email)
         except ValidationFailed as error:
             db_session.rollback()
             context = {
@@ -252,11 +252,11 @@ class EmailConfirmationController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        accounts: NamedDependency[AccountService],
         token: FromQuery[str] = "",
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
-        service = AccountService(db_session, settings, request.app.state.hasher)
-        confirm_email_change(db_session, service, token)
+        confirm_email_change(db_session, accounts, token)
         return Redirect(path="/me/", cookies=[flash_cookie("email_changed", settings)])
 
 
