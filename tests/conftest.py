@@ -65,7 +65,7 @@ class MailCatcher:
         return match[-1]
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -74,7 +74,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[Controller, MailCatcher]]:
     catcher = MailCatcher()
-    controller = Controller(catcher, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(catcher, hostname="127.0.0.1", port=free_port())
     controller.start()
     yield controller, catcher
     controller.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,7 @@ import httpx
 import pytest
 
 from app.core.settings import Settings
+from tests.conftest import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMIUM_ARGS = [
@@ -40,16 +40,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
     """Serve the app from a separate process on the test database, as in production."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "STIMMWERK_DATABASE_URL": settings.database.url,
