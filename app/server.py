@@ -32,6 +32,7 @@ from app.organisations.controllers import (
     OwnDataController,
     UnitController,
 )
+from referendums.routes import ROUTES as REFERENDUM_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             OwnDataController,
             EmailConfirmationController,
             AdminController,
+            *REFERENDUM_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         dependencies={

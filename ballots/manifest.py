@@ -20,7 +20,7 @@ from crypto.canonical import JsonValue, domain_hash
 from crypto.proofs import MAX_BRANCHES
 
 FORMAT: Final = "stimmwerk-election-record"
-VERSION: Final = 1
+VERSION: Final = 2
 MANIFEST_LABEL: Final = "stimmwerk/manifest/v1"
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 YES_NO_ABSTAIN: Final = (("yes", "Ja"), ("no", "Nein"), ("abstain", "Enthaltung"))

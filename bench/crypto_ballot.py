@@ -26,9 +26,9 @@ from typing import TYPE_CHECKING
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a checkout
 
 import nacl
+import rbcl
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from nacl import bindings as sodium
 from nacl.signing import SigningKey
 
 from crypto import elgamal, threshold
@@ -139,18 +139,18 @@ def signature_costs(runs: int, iterations: int) -> tuple[float, float]:
 
 
 COUNTED = {
-    "crypto_scalarmult_ed25519_noclamp": "variable-base mult",
-    "crypto_scalarmult_ed25519_base_noclamp": "fixed-base mult",
-    "crypto_core_ed25519_add": "add",
-    "crypto_core_ed25519_sub": "sub",
-    "crypto_core_ed25519_is_valid_point": "point validation",
+    "crypto_scalarmult_ristretto255": "variable-base mult",
+    "crypto_scalarmult_ristretto255_base": "fixed-base mult",
+    "crypto_core_ristretto255_add": "add",
+    "crypto_core_ristretto255_sub": "sub",
+    "crypto_core_ristretto255_is_valid_point": "point validation",
 }
 
 
 def count_group_operations(action: Callable[[], object]) -> dict[str, int]:
-    """Run ``action`` once with libsodium's group calls counted (bench only: patches nacl)."""
+    """Run ``action`` once with libsodium's group calls counted (bench only: patches rbcl)."""
     counts = dict.fromkeys(COUNTED.values(), 0)
-    originals = {name: getattr(sodium, name) for name in COUNTED}
+    originals = {name: getattr(rbcl, name) for name in COUNTED}
 
     def counting(name: str) -> Callable[..., bytes]:
         def call(*args: bytes) -> bytes:
@@ -161,11 +161,11 @@ def count_group_operations(action: Callable[[], object]) -> dict[str, int]:
 
     try:
         for name in COUNTED:
-            setattr(sodium, name, counting(name))
+            setattr(rbcl, name, counting(name))
         action()
     finally:
         for name, original in originals.items():
-            setattr(sodium, name, original)
+            setattr(rbcl, name, original)
     return counts
 
 

@@ -1,4 +1,4 @@
-"""Exponential ElGamal on the prime-order group of edwards25519.
+"""Exponential ElGamal on the prime-order group ristretto255 (RFC 9496).
 
 Protects the content of each ballot against everybody who does not hold the election
 secret key ``x`` (in practice: fewer than ``t`` trustees, see `crypto.threshold`),

@@ -14,8 +14,8 @@ where ``u32(n)`` is ``n`` as 4 bytes unsigned big-endian and ``||`` is concatena
 The label is an ASCII string from the registry below (one per purpose, never reused).
 Each field is a byte string, made from a typed value as follows:
 
-- a group element (point): its 32-byte canonical edwards25519 encoding (RFC 8032 §5.1.2;
-  the identity is ``01 00 ... 00``);
+- a group element (point): its 32-byte canonical ristretto255 encoding (RFC 9496 §4.3.2;
+  the identity is 32 zero bytes);
 - a scalar: 32 bytes, little-endian, canonical (``< ℓ``);
 - a small non-negative integer (a bound, a count, a trustee index): `u32` (4 bytes,
   big-endian);

@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -27,13 +28,41 @@ _current_locale: contextvars.ContextVar[str] = contextvars.ContextVar(
 )
 
 
+def catalog_paths(locale: str) -> list[Path]:
+    """``messages.po`` first, then the feature catalogs (``<feature>.po``) beside it.
+
+    ``make messages`` maintains ``messages.po``; a feature may keep its German texts in a
+    catalog of its own (so work on two features does not fight over one file). A text
+    translated in an earlier file wins.
+    """
+    folder = TRANSLATIONS_DIR / locale / "LC_MESSAGES"
+    main = folder / "messages.po"
+    extra = sorted(p for p in folder.glob("*.po") if p != main)
+    return [p for p in (main, *extra) if p.exists()]
+
+
+def read_catalog(locale: str) -> Catalog | None:
+    """All of a locale's catalogs merged into one (None if it has none)."""
+    merged: Catalog | None = None
+    for path in catalog_paths(locale):
+        with path.open("rb") as po_file:
+            catalog = read_po(po_file, locale=locale)
+        if merged is None:
+            merged = catalog
+            continue
+        for message in catalog:
+            if message.id and message.string:
+                known = merged.get(message.id)
+                if known is None or not known.string:
+                    merged[message.id] = message
+    return merged
+
+
 @lru_cache(maxsize=len(SUPPORTED_LOCALES))
 def translations_for(locale: str) -> NullTranslations:
-    po_path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
+    catalog = read_catalog(locale)
+    if catalog is None:
         return NullTranslations()
-    with po_path.open("rb") as po_file:
-        catalog = read_po(po_file, locale=locale)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
     buffer.seek(0)

@@ -22,7 +22,7 @@ from ballots.record._source import RecordSource
 
 FILE: Final = "manifest.json"
 FORMAT: Final = "stimmwerk-election-record"
-VERSION: Final = 1
+VERSION: Final = 2
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 MAX_TRUSTEES: Final = 1000
 MAX_OPTIONS: Final = 255

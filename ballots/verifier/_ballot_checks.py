@@ -9,12 +9,9 @@ question). A chunk stops at its first failing line and returns what passed befor
 the credential keys (uniqueness is checked across chunks by the main process) and the
 homomorphic sum of the passing ballots' ciphertexts (for ``tally.aggregate``).
 
-Points are validated exactly once. A ciphertext's two points are validated by the
-zero-one proof check itself (`crypto.proofs.decode_verified_zero_one`: libsodium's
-variable-base multiplication validates its input, so decoding need not do it first);
+Points are validated exactly once, while decoding (a ristretto255 decode is cheap);
 sums are sent back as encodings of valid points, which the main process adds without
-decoding again. When any check fails, every point of the line is decoded strictly first,
-so a line with an invalid point always fails ``ballots.format``, as the check order says.
+decoding again.
 """
 
 from __future__ import annotations
@@ -30,7 +27,7 @@ from crypto import blind_rsa
 from crypto.canonical import canonical_json
 from crypto.elgamal import ZERO_CIPHERTEXT, Ciphertext, PublicKey
 from crypto.group import InvalidEncodingError, Point, Scalar
-from crypto.proofs import DisjunctiveProof, decode_verified_zero_one, verify_range
+from crypto.proofs import DisjunctiveProof, verify_range, verify_zero_one
 from crypto.signing import Ed25519PublicKey, verify
 
 FILE: Final = "ballots.jsonl"
@@ -81,9 +78,9 @@ class ChunkResult:
 
 @dataclass(frozen=True, slots=True)
 class _Decoded:
-    """One answer: scalars decoded; ciphertexts as ``alpha || beta``, validated by the proofs."""
+    """One answer with every point and scalar decoded and validated."""
 
-    ciphertexts: tuple[bytes, ...]
+    ciphertexts: tuple[Ciphertext, ...]
     option_proofs: tuple[DisjunctiveProof, ...]
     selection_proof: DisjunctiveProof
 
@@ -170,17 +167,16 @@ class BallotVerifier:
         return hashlib.sha256(_CONTEXT_PREFIX + text.encode("ascii")).digest()
 
     def _proofs(self, ballot: Ballot, decoded: Sequence[_Decoded]) -> list[list[Ciphertext]]:
-        """Every zero-one and selection proof; returns the (now validated) ciphertexts."""
+        """Every zero-one and selection proof; returns the ciphertexts."""
         credential = ballot.credential.public_key
         answers: list[list[Ciphertext]] = []
         for q, (answer, shape) in enumerate(zip(decoded, self.rules.questions, strict=True)):
             ciphertexts: list[Ciphertext] = []
-            for o, (encoded, proof) in enumerate(
+            for o, (ciphertext, proof) in enumerate(
                 zip(answer.ciphertexts, answer.option_proofs, strict=True)
             ):
                 context = self.context(credential, q, o)
-                ciphertext = decode_verified_zero_one(self.key, encoded, proof, context)
-                if ciphertext is None:
+                if not verify_zero_one(self.key, ciphertext, proof, context):
                     raise _field(
                         ballot.line,
                         f"answers[{q}].option_proofs[{o}]",
@@ -208,12 +204,8 @@ class BallotVerifier:
             raise _LineError("ballots.format", Failure.from_error(error)) from error
         self._shape(ballot)
         decoded = self._decode(ballot)
-        try:
-            self._signatures(ballot)
-            return ballot.credential.public_key, self._proofs(ballot, decoded)
-        except _LineError:
-            _strict_points(ballot)  # an invalid point is a format error, reported first
-            raise
+        self._signatures(ballot)
+        return ballot.credential.public_key, self._proofs(ballot, decoded)
 
     def check_chunk(self, first_line: int, lines: Sequence[bytes]) -> ChunkResult:
         """Check consecutive lines starting at ``first_line``; stop at the first failure."""
@@ -274,19 +266,18 @@ def _decode_answer(line: int, path: str, answer: Answer) -> _Decoded:
     proofs = tuple(
         _proof(line, f"{path}.option_proofs[{o}]", p) for o, p in enumerate(answer.option_proofs)
     )
+    ciphertexts = tuple(
+        Ciphertext(
+            _point(line, f"{path}.ciphertexts[{o}].alpha", c.alpha),
+            _point(line, f"{path}.ciphertexts[{o}].beta", c.beta),
+        )
+        for o, c in enumerate(answer.ciphertexts)
+    )
     return _Decoded(
-        tuple(c.alpha + c.beta for c in answer.ciphertexts),
+        ciphertexts,
         proofs,
         _proof(line, f"{path}.selection_proof", answer.selection_proof),
     )
-
-
-def _strict_points(ballot: Ballot) -> None:
-    """Decode every point with full validation; the first invalid one fails the format."""
-    for q, answer in enumerate(ballot.answers):
-        for o, ciphertext in enumerate(answer.ciphertexts):
-            _point(ballot.line, f"answers[{q}].ciphertexts[{o}].alpha", ciphertext.alpha)
-            _point(ballot.line, f"answers[{q}].ciphertexts[{o}].beta", ciphertext.beta)
 
 
 # -- worker-process entry points ------------------------------------------------------------

@@ -20,7 +20,6 @@ from crypto.proofs._disjunctive import (
     verify_zero_one,
 )
 from crypto.proofs._dleq import ChaumPedersenProof, prove_equal_dlogs, verify_equal_dlogs
-from crypto.proofs._encoded import decode_verified_zero_one
 from crypto.proofs._opening import verify_opening
 from crypto.proofs._schnorr import SchnorrProof, prove_dlog, verify_dlog
 
@@ -30,7 +29,6 @@ __all__ = [
     "DisjunctiveProof",
     "NonceSource",
     "SchnorrProof",
-    "decode_verified_zero_one",
     "prove_dlog",
     "prove_equal_dlogs",
     "prove_range",

@@ -227,7 +227,7 @@ def _manifest(
 ) -> dict[str, Any]:
     return {
         "format": "stimmwerk-election-record",
-        "version": 1,
+        "version": 2,
         "election_id": election_id,
         "title": "Mitgliederentscheid über den Testantrag",
         "description": "Ein Testentscheid, erzeugt von tests/support/record_builder.py",

@@ -117,7 +117,7 @@ def test_manifest_keys_and_method_rules(record: BuiltRecord) -> None:
         ("questions.0.min_selections", 0, "questions[0]"),
         ("questions.0.method", "ranked", "questions[0].method"),
         ("trustees.threshold", 4, "trustees.threshold"),
-        ("version", 2, "version"),
+        ("version", 1, "version"),
         ("board_origin", "a b", "board_origin"),
         ("cutoff_at", "2026-11-01 00:00", "cutoff_at"),
         ("election_id", "ABC", "election_id"),

@@ -21,11 +21,11 @@ from crypto.group import (
 # x = 0x5eed, r = 0xabcdef, K = g^x, encrypt(K, m, r) = alpha || beta.
 SECRET = SecretKey(Scalar.from_int(0x5EED))
 NONCE = Nonce(Scalar.from_int(0xABCDEF))
-PUBLIC_HEX = "00acb4afecf6e8c4559794e51ef80d12d49ee700df9552e9c43fe7cc90840552"
-ALPHA_HEX = "753f7ca918f700348681a37ec04d28d1cbc19bbbb218f89079d6ec10cef00360"
+PUBLIC_HEX = "04130ce6857500ab1b37842161c7c885356394d130fb460f37355dc5fd115203"
+ALPHA_HEX = "4886bc981d0cafacac99e856348bebb2f563a87c5fb8553c42651f22ce1c4a5c"
 BETA_HEX = {
-    0: "a8d1e8bb6e14e61c24db40c83690d6ac991b87dcb5083b832ad5b7105a2bce35",
-    1: "51477bcc1945f7370c2a0b7509ceb50aba0f5b65590ed43e8b5fcdf806372c81",
+    0: "2050a644f19ca1dc18b76871f15b346a8c96e271deed048d00df2949a4704d18",
+    1: "8e93f34fd138ca20af88b7971d7f97741ef0fea52300833c4efc470c932f2135",
 }
 
 

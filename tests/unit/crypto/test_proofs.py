@@ -63,16 +63,16 @@ def encrypt(plaintext: int) -> tuple[Ciphertext, Nonce]:
 # Regression pins (first cross-check vectors for the browser client): prover nonces are
 # 0x1001, 0x1002, ... from counter_nonces; x = 0x5eed; CONTEXT as above.
 SCHNORR_HEX = (
-    "e45226f6b2b55df178101d7c638b0a2531fad981969b86aa3d19849de2d8ed01"
-    "78ca4c5b6e0c19323238ebff65b6c85e2aaaaa40044ebf4bb4029054a2ffd40e"
+    "8005ab37dda7ec7156f0777cc040471599289df82463083c8c9ab4919ee3f108"
+    "c40326443e98fdb564735f2f61f0335035c766de835c2ba8de91f2344df38309"
 )
 # Zero-one proof for encrypt(K, 1, r = 0xabcdef): c_0 || z_0 || c_1 || z_1. The prover
 # draws w = 0x1001 for the real branch 1, then c_0 = 0x1002, z_0 = 0x1003 for branch 0.
 ZERO_ONE_HEX = (
     "0210000000000000000000000000000000000000000000000000000000000000"
     "0310000000000000000000000000000000000000000000000000000000000000"
-    "a3f9a9c41dc85a20f18f1c5ee15e9e2338b980e282029cb15ab69ad7bf44480d"
-    "57bdae172cf6bfa044416942183a64980c0af3428e73166c1b820bfc18d3aa01"
+    "b7a234df2e45c4331be2d1b3d9380f5158da90abb46d93100b6b515713e66601"
+    "8c91e56b24c825da9e1a242c7568f6bb577c1104d1b22bd014de1e385d9c3904"
 )
 
 
