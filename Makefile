@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-ASSETS := app/static/vendor/htmx.min.js
+ASSETS := app/static/vendor/.built
 
 .DEFAULT_GOAL := help
 
@@ -17,11 +17,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-$(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs
+# htmx plus the voting client bundles (voter.js, trustee.js); the stamp is touched only
+# after a successful build, so a missing npm is retried next time.
+$(ASSETS): frontend/package.json frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*.js frontend/src/*/*.js)
 	@if command -v npm >/dev/null 2>&1; then \
-		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; \
+		cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build && touch ../$(ASSETS); \
 	else \
-		echo "npm not found: pages work without htmx (no partial updates). Install Node.js and npm."; \
+		echo "npm not found: pages work without htmx, but online voting needs the browser bundle. Install Node.js and npm."; \
 	fi
 
 install: $(STAMP) $(ASSETS) ## create .venv, install the project and build browser assets

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from app.core.db import Database
+    from app.core.settings import Settings
 
 Command = Callable[[argparse.Namespace], int]
 
@@ -57,6 +58,9 @@ def cmd_demo(_: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    settings = get_settings()
+    if settings.tasks_in_process and not args.no_schedule:
+        _start_embedded_schedule(settings)
     uvicorn.run(
         "app.server:create_app",
         factory=True,
@@ -70,6 +74,55 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Access logs would hold query strings, and e-mailed links carry one-time tokens
         # there; off unless asked for (then keep such logs as secret as the database).
         access_log=args.access_log,
+    )
+    return 0
+
+
+SCHEDULE_SECONDS = 60
+
+
+def _start_embedded_schedule(settings: Settings) -> None:
+    """Stand in for Celery beat in the embedded mode (no broker, no worker).
+
+    Without it, `make run` would never open or close a referendum nor send its mails.
+    One daemon thread in the serving process runs the same function beat runs, every
+    minute; it is safe beside other runs (row locks, unique markers). Production runs
+    beat in `stimmwerk worker` instead.
+    """
+    import logging
+    import threading
+    import time
+
+    from app.core.db import Database
+    from app.core.runtime import set_runtime
+    from referendums.notifications.tasks import run_schedule
+
+    log = logging.getLogger("stimmwerk.schedule")
+    database = Database(settings.database.url)
+    set_runtime(settings, database)  # mails sent after commit find the settings
+
+    def loop() -> None:
+        while True:
+            try:
+                with database.session() as session:
+                    run_schedule(session, settings)
+            except Exception:  # a bad minute must not stop the schedule
+                log.exception("embedded schedule run failed")
+            time.sleep(SCHEDULE_SECONDS)
+
+    threading.Thread(target=loop, name="stimmwerk-schedule", daemon=True).start()
+
+
+def cmd_tick(_: argparse.Namespace) -> int:
+    """Run the referendum schedule once (open, close, invitations, reminders)."""
+    from referendums.notifications.tasks import run_schedule
+
+    settings = get_settings()
+    with _session() as session:
+        report = run_schedule(session, settings)
+    print(
+        f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
+        f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
     )
     return 0
 
@@ -234,7 +287,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--access-log", action="store_true", help="log requests (URLs may hold one-time tokens)"
     )
+    serve.add_argument(
+        "--no-schedule",
+        action="store_true",
+        help="in the embedded mode, do not run the referendum schedule in this process",
+    )
     serve.set_defaults(run=cmd_serve)
+    sub.add_parser(
+        "tick", help="run the referendum schedule once (for cron, if there is no worker)"
+    ).set_defaults(run=cmd_tick)
 
     worker = sub.add_parser("worker", help="run a Celery worker (with beat)")
     worker.add_argument("--concurrency", type=int, default=2)

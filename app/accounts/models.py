@@ -26,6 +26,8 @@ class Account(UUIDPrimaryKey, Base):
     email_verified_at: Mapped[datetime | None]
     is_disabled: Mapped[bool] = mapped_column(default=False)
     locale: Mapped[str] = mapped_column(String(8), default="de")
+    referendum_reminders_opt_out: Mapped[bool] = mapped_column(default=False)
+    """No reminder mails before a Mitgliederentscheid closes (invitations still come)."""
     totp_secret: Mapped[str | None] = mapped_column(String(255))  # encrypted at rest
     totp_last_step: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -25,8 +25,16 @@ log = logging.getLogger(__name__)
 _PENDING_KEY = "stimmwerk_pending_tasks"
 
 
+BEAT_SCHEDULE = {
+    # Opens, closes and sends the invitations and reminders of referendums
+    # (referendums/notifications/tasks.py); every run is idempotent.
+    "referendums-tick": {"task": "stimmwerk.referendums.tick", "schedule": 60.0},
+}
+
+
 def make_celery(settings: Settings) -> Celery:
-    app = Celery("stimmwerk", include=["app.core.mail"])
+    # Task modules by name: app.core must not import the feature packages (layers).
+    app = Celery("stimmwerk", include=["app.core.mail", "referendums.notifications.tasks"])
     configure_celery(app, settings)
     return app
 
@@ -48,6 +56,7 @@ def configure_celery(app: Celery, settings: Settings) -> None:
         enable_utc=True,
         broker_connection_retry_on_startup=True,
         task_ignore_result=True,
+        beat_schedule=BEAT_SCHEDULE,
     )
 
 

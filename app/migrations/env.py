@@ -8,6 +8,8 @@ import app.accounts.models
 import app.core.audit
 import app.organisations.models  # noqa: F401 - registers the tables on Base.metadata
 import ballots.models  # noqa: F401 - the ballot core's tables
+import referendums.models
+import referendums.notifications.models  # noqa: F401 - reminder opt-out and mail markers
 from app.core.db import Base, make_engine
 from app.core.settings import get_settings
 

@@ -55,6 +55,11 @@ class EmailChangeForm:
 
 
 @dataclass
+class ReminderForm:
+    reminders: str = ""
+
+
+@dataclass
 class GrantForm:
     email: str = ""
     role: str = ""
@@ -89,7 +94,6 @@ class HomeController(Controller):
                 "roles": roles.roles_of(db_session, account),
                 "member_scopes": policies.member_scope_units(db_session, account),
                 "is_admin": policies.is_admin_anywhere(db_session, account),
-                "open_votes": [],
                 "flash": flash_message(request),
             },
         )
@@ -223,6 +227,25 @@ class OwnDataController(Controller):
             }
             return Template("me/show.html", context=context, status_code=400)
         return Redirect(path="/me/", cookies=[flash_cookie("email_change_sent", settings)])
+
+    @post("/reminders", guards=[requires_member], sync_to_thread=True)
+    def reminders(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        data: Annotated[ReminderForm, Form],
+    ) -> Response[Any]:
+        """Reminder mails before a member referendum closes: on (checkbox ticked) or off."""
+        account = _account(db_session, request)
+        opt_out = data.reminders != "on"
+        if account.referendum_reminders_opt_out != opt_out:
+            account.referendum_reminders_opt_out = opt_out
+            action = (
+                "referendum:reminders_opted_out" if opt_out else "referendum:reminders_opted_in"
+            )
+            record_event(db_session, action, actor_id=account.id)
+            db_session.commit()
+        return Redirect(path="/me/", cookies=[flash_cookie("saved", request.app.state.settings)])
 
     @staticmethod
     def _context(

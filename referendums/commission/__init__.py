@@ -1,5 +1,17 @@
-"""Route handlers of `referendums.commission` (registered by `referendums.routes`)."""
+"""Route handlers of `referendums.commission` (registered by `referendums.routes`).
+
+The election commission's page (key ceremony, decryption, postal votes, tally), the
+trustees' JSON API, and the reminder opt-out link of the notification mails.
+"""
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from referendums.commission.api import CommissionApiController
+from referendums.commission.pages import CommissionController
+from referendums.notifications.views import ReminderOptOutController
+
+ROUTES: list[ControllerRouterHandler] = [
+    CommissionController,
+    CommissionApiController,
+    ReminderOptOutController,
+]

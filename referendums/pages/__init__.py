@@ -2,4 +2,6 @@
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from referendums.pages.controllers import ReferendumPagesController
+
+ROUTES: list[ControllerRouterHandler] = [ReferendumPagesController]

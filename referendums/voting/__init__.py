@@ -1,5 +1,12 @@
-"""Route handlers of `referendums.voting` (registered by `referendums.routes`)."""
+"""Route handlers of `referendums.voting` (registered by `referendums.routes`).
+
+The member's vote page, the public bulletin board and the voter's JSON API
+(``docs/ballots/web-api.md``, "Voter API").
+"""
 
 from litestar.types import ControllerRouterHandler
 
-ROUTES: list[ControllerRouterHandler] = []
+from referendums.voting.api import VoterApiController
+from referendums.voting.pages import VotingPagesController
+
+ROUTES: list[ControllerRouterHandler] = [VoterApiController, VotingPagesController]

@@ -55,7 +55,17 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         "STIMMWERK_BASE_URL": f"http://127.0.0.1:{port}",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-schedule",  # tests move the clock themselves
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -35,7 +35,7 @@ def test_member_logs_in_and_edits_own_contact_data(page, db, settings):
     page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill(
         "DE89 3704 0044 0532 0130 00"
     )
-    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("button", name="Speichern", exact=True).click()
 
     page.wait_for_url("**/me/")
     assert page.get_by_role("status").inner_text() == "Deine Änderungen sind gespeichert."
@@ -66,7 +66,7 @@ def test_bad_iban_is_refused_in_the_browser_and_nothing_changes(page, db, settin
     page.get_by_label("IBAN für den Mitgliedsbeitrag", exact=True).fill(
         "DE00 1234 5678 9012 3456 78"
     )
-    page.get_by_role("button", name="Speichern").click()
+    page.get_by_role("button", name="Speichern", exact=True).click()
 
     assert page.get_by_role("alert").is_visible()
     assert "Diese IBAN ist ungültig" in page.content()

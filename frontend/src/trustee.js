@@ -1,0 +1,416 @@
+// The trustee's side of the key ceremony and the decryption, in the browser.
+//
+// Mirrors ballots/trustee_tool.py and crypto/threshold/ byte for byte: the trustee's
+// secrets (X25519 sealing key, dealing polynomial, key share x_j) are made and kept in
+// this browser; the server (referendums/commission/api.py, docs/ballots/web-api.md
+// "Commission API") only gets what ballots.services accepts.
+//
+// Exported (pure, no DOM; used by the page below and by tests/js/trustee_harness.mjs):
+//   sealingKeyPair(random?) -> { secretKey, publicKey } (32-byte X25519, like PyNaCl)
+//   boxBeforenm(publicKey, secretKey) -> 32-byte crypto_box key (HSalsa20 of X25519)
+//   sealedBoxSeal(message, recipientPublicKey, random?) / sealedBoxOpen(box, pk, sk)
+//     (libsodium crypto_box_seal: epk || XSalsa20-Poly1305 box, nonce = BLAKE2b-192(epk||pk))
+//   params(doc) -> { threshold, trustees, context }
+//   dealShares(params, dealer, sealingKeys {index: hex}, opts?) -> { coefficients, body }
+//   openShares(params, me, sealingSecret, shares) -> { share, complaints }
+//   partialDecryptions(task, share, opts?) -> [[{ value, proof }]]
+//   encryptBackup(secrets, passphrase, opts?) / decryptBackup(backup, passphrase)
+//
+// Secrets object (what the backup holds): { format: "stimmwerk-trustee-secrets/v1",
+//   election_id, trustee, sealing_key: hex, coefficients: [hex scalar], share: hex|null }.
+//
+// Backup file format "stimmwerk-trustee-backup/v1" (JSON):
+//   { format, election_id, trustee,
+//     kdf: { name: "PBKDF2-SHA-256", iterations: 600000, salt: hex(16) },
+//     cipher: { name: "AES-256-GCM", nonce: hex(12) },
+//     ciphertext: base64 }   // AES-GCM of the canonical-ish JSON of the secrets object,
+//                            // AAD = utf8(format + "|" + election_id + "|" + trustee)
+// The key is PBKDF2-HMAC-SHA-256(passphrase (UTF-8, NFC), salt, iterations, 32 bytes);
+// both run on WebCrypto. A copy of the (unencrypted) secrets object is kept in this
+// browser's localStorage under "stimmwerk-trustee:<election_id>:<trustee>" so the steps
+// can continue after a reload; the backup file is what survives a lost browser.
+import { x25519 } from "@noble/curves/ed25519.js";
+import { blake2b } from "@noble/hashes/blake2.js";
+import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import * as c from "./crypto/index.js";
+
+export const SECRETS_FORMAT = "stimmwerk-trustee-secrets/v1";
+export const BACKUP_FORMAT = "stimmwerk-trustee-backup/v1";
+export const PBKDF2_ITERATIONS = 600000;
+const KEY_BYTES = 32;
+const SEAL_OVERHEAD = 48; // ephemeral key + Poly1305 tag
+
+// -- X25519 sealed boxes (libsodium crypto_box_seal) -----------------------------------
+
+export function sealingKeyPair(random = c.randomBytes) {
+  const secretKey = random(KEY_BYTES);
+  return { secretKey, publicKey: x25519.getPublicKey(secretKey) };
+}
+
+const SIGMA = new Uint32Array(new Uint8Array(c.utf8("expand 32-byte k")).buffer);
+
+function words(bytes) {
+  const out = new Uint32Array(bytes.length / 4);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < out.length; i += 1) out[i] = view.getUint32(4 * i, true);
+  return out;
+}
+
+function wordBytes(w) {
+  const out = new Uint8Array(w.length * 4);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < w.length; i += 1) view.setUint32(4 * i, w[i], true);
+  return out;
+}
+
+/** crypto_box_beforenm: HSalsa20(X25519(sk, pk), 0^16). Throws on a small-order key. */
+export function boxBeforenm(publicKey, secretKey) {
+  const shared = x25519.getSharedSecret(secretKey, publicKey);
+  if (shared.every((b) => b === 0)) throw new Error("small-order public key");
+  const out = new Uint32Array(8);
+  hsalsa(SIGMA, words(shared), new Uint32Array(4), out);
+  return wordBytes(out);
+}
+
+function sealNonce(ephemeral, recipient) {
+  return blake2b(c.concatBytes(ephemeral, recipient), { dkLen: 24 });
+}
+
+export function sealedBoxSeal(message, recipientPublicKey, random = c.randomBytes) {
+  const ephemeral = sealingKeyPair(random);
+  const key = boxBeforenm(recipientPublicKey, ephemeral.secretKey);
+  const box = xsalsa20poly1305(key, sealNonce(ephemeral.publicKey, recipientPublicKey)).encrypt(message);
+  return c.concatBytes(ephemeral.publicKey, box);
+}
+
+/** Open a sealed box; returns null if it does not open. */
+export function sealedBoxOpen(sealed, publicKey, secretKey) {
+  if (sealed.length < SEAL_OVERHEAD) return null;
+  const ephemeral = sealed.slice(0, KEY_BYTES);
+  try {
+    const key = boxBeforenm(ephemeral, secretKey);
+    return xsalsa20poly1305(key, sealNonce(ephemeral, publicKey)).decrypt(sealed.slice(KEY_BYTES));
+  } catch {
+    return null;
+  }
+}
+
+// -- the dealing (crypto/threshold/_dealing.py) ------------------------------------------
+
+export function params(doc) {
+  return { threshold: doc.threshold, trustees: doc.trustees, context: c.fromHex(doc.context, 32) };
+}
+
+function pokContext(p, dealer, points) {
+  return c.transcript.encode(
+    c.transcript.DKG_COMMITMENT,
+    p.context,
+    c.u32(p.threshold),
+    c.u32(p.trustees),
+    c.u32(dealer),
+    ...points.map(c.pointEncode),
+  );
+}
+
+/** f(j) by Horner's rule, mod L. */
+export function shareFor(coefficients, recipient) {
+  let share = 0n;
+  for (let k = coefficients.length - 1; k >= 0; k -= 1) share = c.mod(share * BigInt(recipient) + coefficients[k]);
+  return share;
+}
+
+function shareFrame(p, dealer, recipient) {
+  return c.concatBytes(c.transcript.encode(c.transcript.DKG_SHARE, p.context, c.u32(dealer), c.u32(recipient)), c.u32(32));
+}
+
+/** Π_k C_k^{j^k} by Horner's rule on the points. */
+export function shareImage(points, recipient) {
+  let image = points[points.length - 1];
+  for (let k = points.length - 2; k >= 0; k -= 1) image = c.add(c.mul(image, BigInt(recipient)), points[k]);
+  return image;
+}
+
+/**
+ * Draw the polynomial, commit with proof, seal one share per trustee.
+ * Returns the secret coefficients (keep them) and the body for POST .../ceremony/dealing.
+ */
+export function dealShares(p, dealer, sealingKeys, { random = c.randomBytes, randomScalar } = {}) {
+  const draw = randomScalar || (() => c.randomScalar(random));
+  const coefficients = Array.from({ length: p.threshold }, () => draw());
+  const points = coefficients.map(c.baseMul);
+  const proof = c.proveDlog(coefficients[0], pokContext(p, dealer, points), { randomScalar: draw });
+  const sealed = {};
+  for (let j = 1; j <= p.trustees; j += 1) {
+    const key = sealingKeys[String(j)];
+    if (!key) throw new Error(`no sealing key for trustee ${j}`);
+    const plain = c.concatBytes(shareFrame(p, dealer, j), c.scalarEncode(shareFor(coefficients, j)));
+    sealed[String(j)] = c.toHex(sealedBoxSeal(plain, c.fromHex(key, 32), random));
+  }
+  return {
+    coefficients,
+    body: {
+      commitments: { index: dealer, commitments: points.map(c.pointToHex), proof: c.twoScalarProofToJson(proof) },
+      sealed,
+    },
+  };
+}
+
+function commitmentsFromJson(json, p) {
+  if (json.commitments.length !== p.threshold) throw new Error("wrong number of commitments");
+  return json.commitments.map((h) => c.pointFromHex(h));
+}
+
+/**
+ * Open and check every share received (GET .../ceremony/shares). Returns the key share
+ * x_j (sum of the good shares) if all are good, and the complaints to submit otherwise
+ * (evidence: the box key of the one bad box, or null for a malformed box).
+ */
+export function openShares(p, me, sealingSecret, shares) {
+  const publicKey = x25519.getPublicKey(sealingSecret);
+  const complaints = [];
+  let total = 0n;
+  const expected = SEAL_OVERHEAD + shareFrame(p, 1, 1).length + 32;
+  for (const item of shares) {
+    if (item.recipient !== me) throw new Error("a share for another trustee");
+    const points = commitmentsFromJson(item.commitments, p);
+    const sealed = c.fromHex(item.sealed);
+    let boxKey = null;
+    let good = false;
+    if (sealed.length === expected) {
+      try {
+        boxKey = boxBeforenm(sealed.slice(0, KEY_BYTES), sealingSecret);
+      } catch {
+        boxKey = null; // small-order ephemeral key: malformed on its face
+      }
+      const plain = boxKey && sealedBoxOpen(sealed, publicKey, sealingSecret);
+      const frame = shareFrame(p, item.dealer, me);
+      if (plain && plain.length === frame.length + 32 && c.equalBytes(plain.slice(0, frame.length), frame)) {
+        try {
+          const share = c.scalarDecode(plain.slice(frame.length));
+          if (c.pointEquals(c.baseMul(share), shareImage(points, me))) {
+            good = true;
+            total = c.mod(total + share);
+          }
+        } catch {
+          good = false;
+        }
+      }
+    }
+    if (!good) complaints.push({ dealer: item.dealer, recipient: me, box_key: boxKey ? c.toHex(boxKey) : null });
+  }
+  return { share: complaints.length ? null : total, complaints };
+}
+
+// -- partial decryption (crypto/threshold/_decryption.py) -------------------------------------
+
+export function partialDecryptions(task, share, { randomScalar } = {}) {
+  const p = params(task);
+  const key = c.baseMul(share);
+  if (task.verification_key && !c.pointEquals(key, c.pointFromHex(task.verification_key))) {
+    throw new Error("this key share does not belong to this trustee");
+  }
+  return task.aggregate.map((row) =>
+    row.map((json) => {
+      const ct = c.ciphertextFromJson(json, { allowIdentity: true });
+      const value = c.mul(ct.alpha, share);
+      const context = c.transcript.encode(
+        c.transcript.PARTIAL_DECRYPTION,
+        p.context,
+        c.u32(task.trustee),
+        c.pointEncode(ct.alpha),
+        c.pointEncode(ct.beta),
+      );
+      const proof = c.proveEqualDlogs(share, ct.alpha, value, context, randomScalar ? { randomScalar } : undefined);
+      return { value: c.pointToHex(value), proof: c.twoScalarProofToJson(proof) };
+    }),
+  );
+}
+
+// -- the encrypted backup ---------------------------------------------------------------------
+
+function backupAad(electionId, trustee) {
+  return c.utf8(`${BACKUP_FORMAT}|${electionId}|${trustee}`);
+}
+
+async function backupKey(passphrase, salt, iterations) {
+  const material = await crypto.subtle.importKey("raw", c.utf8(passphrase.normalize("NFC")), "PBKDF2", false, ["deriveKey"]);
+  return crypto.subtle.deriveKey(
+    { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+    material,
+    { name: "AES-GCM", length: 256 },
+    false,
+    ["encrypt", "decrypt"],
+  );
+}
+
+export async function encryptBackup(secrets, passphrase, { iterations = PBKDF2_ITERATIONS, random = c.randomBytes } = {}) {
+  const salt = random(16);
+  const nonce = random(12);
+  const key = await backupKey(passphrase, salt, iterations);
+  const plain = c.utf8(JSON.stringify(secrets));
+  const aad = backupAad(secrets.election_id, secrets.trustee);
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: aad }, key, plain));
+  return {
+    format: BACKUP_FORMAT,
+    election_id: secrets.election_id,
+    trustee: secrets.trustee,
+    kdf: { name: "PBKDF2-SHA-256", iterations, salt: c.toHex(salt) },
+    cipher: { name: "AES-256-GCM", nonce: c.toHex(nonce) },
+    ciphertext: c.toBase64(sealed),
+  };
+}
+
+export async function decryptBackup(backup, passphrase) {
+  if (backup.format !== BACKUP_FORMAT || backup.kdf?.name !== "PBKDF2-SHA-256" || backup.cipher?.name !== "AES-256-GCM") {
+    throw new Error("not a Stimmwerk trustee backup");
+  }
+  const key = await backupKey(passphrase, c.fromHex(backup.kdf.salt), backup.kdf.iterations);
+  const sealed = c.fromBase64Strict(backup.ciphertext);
+  if (!sealed) throw new Error("the backup is damaged");
+  const aad = backupAad(backup.election_id, backup.trustee);
+  let plain;
+  try {
+    plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: c.fromHex(backup.cipher.nonce, 12), additionalData: aad }, key, sealed);
+  } catch {
+    throw new Error("wrong passphrase or damaged backup");
+  }
+  const secrets = JSON.parse(c.fromUtf8(new Uint8Array(plain)));
+  if (secrets.format !== SECRETS_FORMAT || secrets.election_id !== backup.election_id || secrets.trustee !== backup.trustee) {
+    throw new Error("the backup does not match its label");
+  }
+  return secrets;
+}
+
+// -- the page ------------------------------------------------------------------------------------
+
+function storageKey(app) {
+  return `stimmwerk-trustee:${app.dataset.electionId}:${app.dataset.trusteeIndex}`;
+}
+
+function loadSecrets(app) {
+  const raw = window.localStorage.getItem(storageKey(app));
+  return raw ? JSON.parse(raw) : null;
+}
+
+function storeSecrets(app, secrets) {
+  window.localStorage.setItem(storageKey(app), JSON.stringify(secrets));
+}
+
+async function api(app, url, body) {
+  const options = body === undefined
+    ? { headers: { accept: "application/json" }, credentials: "same-origin" }
+    : {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { accept: "application/json", "content-type": "application/json", "x-csrftoken": app.dataset.csrfToken },
+        body: JSON.stringify(body),
+      };
+  const response = await fetch(url, options);
+  const data = await response.json().catch(() => ({}));
+  if (!response.ok) throw new Error(data.message || `HTTP ${response.status}`);
+  return data;
+}
+
+function start(app) {
+  const messages = JSON.parse(document.getElementById("trustee-messages").textContent);
+  const status = document.getElementById("trustee-status");
+  const say = (text) => {
+    status.textContent = text;
+  };
+  const me = Number(app.dataset.trusteeIndex);
+  const electionId = app.dataset.electionId;
+  const need = () => {
+    const secrets = loadSecrets(app);
+    if (!secrets) throw new Error(messages.no_secrets);
+    return secrets;
+  };
+  const run = (action) => async () => {
+    say(messages.working);
+    try {
+      const text = await action();
+      say(text);
+      window.setTimeout(() => window.location.reload(), 1500);
+    } catch (error) {
+      say(`${messages.failed} ${error.message}`);
+    }
+  };
+  const steps = {
+    "trustee-register": async () => {
+      const pair = sealingKeyPair();
+      const secrets = { format: SECRETS_FORMAT, election_id: electionId, trustee: me, sealing_key: c.toHex(pair.secretKey), coefficients: [], share: null };
+      storeSecrets(app, secrets);
+      await api(app, app.dataset.sealingKeyUrl, { public_key: c.toHex(pair.publicKey) });
+      return messages.registered;
+    },
+    "trustee-deal": async () => {
+      const secrets = need();
+      const doc = await api(app, app.dataset.ceremonyUrl);
+      const dealt = dealShares(params(doc), me, doc.sealing_keys);
+      // Keep the polynomial first: a dealer may have to reveal a disputed share.
+      storeSecrets(app, { ...secrets, coefficients: dealt.coefficients.map(c.scalarToHex) });
+      await api(app, app.dataset.dealingUrl, dealt.body);
+      return messages.dealt;
+    },
+    "trustee-check": async () => {
+      const secrets = need();
+      const doc = await api(app, app.dataset.ceremonyUrl);
+      const { shares } = await api(app, app.dataset.sharesUrl);
+      const opened = openShares(params(doc), me, c.fromHex(secrets.sealing_key, 32), shares);
+      if (opened.share !== null) storeSecrets(app, { ...secrets, share: c.scalarToHex(opened.share) });
+      await api(app, app.dataset.shareCheckUrl, { complaints: opened.complaints });
+      return opened.complaints.length ? messages.complained : messages.checked;
+    },
+    "trustee-decrypt": async () => {
+      const secrets = need();
+      if (!secrets.share) throw new Error(messages.no_secrets);
+      const task = await api(app, app.dataset.decryptionUrl);
+      const partials = partialDecryptions(task, c.scalarFromHex(secrets.share));
+      await api(app, app.dataset.decryptionUrl, { partials });
+      return messages.decrypted;
+    },
+  };
+  for (const [id, action] of Object.entries(steps)) {
+    const button = document.getElementById(id);
+    if (button) button.addEventListener("click", run(action));
+  }
+  const save = document.getElementById("trustee-save-backup");
+  save?.addEventListener("click", async () => {
+    try {
+      const secrets = need();
+      const passphrase = window.prompt(messages.passphrase) || "";
+      if (passphrase.length < 12) throw new Error(messages.passphrase);
+      say(messages.working);
+      const backup = await encryptBackup(secrets, passphrase);
+      const blob = new Blob([JSON.stringify(backup, null, 2)], { type: "application/json" });
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(blob);
+      link.download = `stimmwerk-trustee-${electionId}-${me}.json`;
+      link.click();
+      URL.revokeObjectURL(link.href);
+      say(messages.backup_saved);
+    } catch (error) {
+      say(`${messages.failed} ${error.message}`);
+    }
+  });
+  const load = document.getElementById("trustee-load-backup");
+  load?.addEventListener("change", async () => {
+    try {
+      const file = load.files[0];
+      if (!file) return;
+      const backup = JSON.parse(await file.text());
+      const passphrase = window.prompt(messages.passphrase) || "";
+      say(messages.working);
+      const secrets = await decryptBackup(backup, passphrase);
+      if (secrets.election_id !== electionId || secrets.trustee !== me) throw new Error(messages.no_secrets);
+      storeSecrets(app, secrets);
+      say(messages.backup_loaded);
+    } catch (error) {
+      say(`${messages.failed} ${error.message}`);
+    }
+  });
+}
+
+if (typeof document !== "undefined") {
+  const app = document.getElementById("trustee-app");
+  if (app) start(app);
+}

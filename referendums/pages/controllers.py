@@ -1,0 +1,343 @@
+"""Pages of a Mitgliederentscheid: list, prepare, manage, read and discuss, results.
+
+Thin handlers: the rules are in `referendums.services` (and the ballot core behind it).
+The public page, the list, the results and the record are open to anonymous visitors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import File, Redirect, Template
+from sqlalchemy.orm import Session
+
+from app.accounts.guards import requires_login
+from app.accounts.models import Account
+from app.core.db import utcnow
+from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
+from app.core.settings import Settings
+from app.organisations.models import Member
+from ballots.models import ElectionStatus
+from referendums import services
+from referendums.pages import forms
+
+Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account | None:
+    """The logged-in account in this request's session, or None for a visitor."""
+    user = request.user
+    if not isinstance(user, Account):
+        return None
+    return db_session.get(Account, user.id)
+
+
+def _required_account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
+    account = _account(db_session, request)
+    if account is None:
+        raise NotFound
+    return account
+
+
+@dataclass
+class CommentForm:
+    body: str = ""
+
+
+def _new_form_context(
+    db_session: Session, account: Account, form: forms.NewReferendumForm, errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "errors": errors,
+        "units": services.staff_units(db_session, account),
+        "candidates": services.commission_candidates(db_session, account),
+        "blocks": range(1, forms.QUESTION_BLOCKS + 1),
+        "chosen_trustees": set(form.trustee_list),
+    }
+
+
+class ReferendumPagesController(Controller):
+    path = "/referendums"
+
+    @get("/", sync_to_thread=True)
+    def index(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
+        account = _account(db_session, request)
+        return Template(
+            "referendums/list.html",
+            context={
+                "referendums": services.list_referendums(db_session),
+                "may_prepare": services.may_prepare(db_session, account),
+                "local_time": services.local_time,
+            },
+        )
+
+    @get("/mine", guards=[requires_login], sync_to_thread=True)
+    def mine(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
+        account = _required_account(db_session, request)
+        return Template(
+            "referendums/_mine.html",
+            context={
+                "items": services.open_for_member(db_session, account),
+                "is_member": account.member_id is not None,
+                "local_time": services.local_time,
+            },
+        )
+
+    @get("/new", guards=[requires_login], sync_to_thread=True)
+    def new(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
+        account = _required_account(db_session, request)
+        if not services.may_prepare(db_session, account):
+            raise Forbidden
+        now = utcnow()
+        form = forms.NewReferendumForm(threshold="2", quorum="20")
+        form.cutoff_at = forms.local_input(now)
+        return Template(
+            "referendums/new.html", context=_new_form_context(db_session, account, form, {})
+        )
+
+    @post("/new", guards=[requires_login], sync_to_thread=True)
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        data: Annotated[forms.NewReferendumForm, Form],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        units = {unit.code: unit for unit in services.staff_units(db_session, account)}
+        if not units:
+            raise Forbidden
+        unit = units.get(data.unit_code)
+        parsed = forms.parse(data, unit.name if unit else "")
+        errors = dict(parsed.errors)
+        if unit is None:
+            errors["unit_code"] = N_("Choose one of your units.")
+        if not errors:
+            try:
+                referendum = services.create_referendum(
+                    db_session,
+                    settings,
+                    account,
+                    parsed.draft,
+                    parsed.trustee_ids,
+                    texts=parsed.texts,
+                )
+            except ValidationFailed as error:
+                db_session.rollback()
+                errors = forms.form_errors(error.errors, parsed.blocks)
+            else:
+                return Redirect(path=f"/referendums/{referendum.election_id}/manage")
+        else:
+            more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
+            for key, message in forms.form_errors(more, parsed.blocks).items():
+                errors.setdefault(key, message)
+        return Template(
+            "referendums/new.html",
+            context=_new_form_context(db_session, account, data, errors),
+            status_code=400,
+        )
+
+    @get("/{election_id:uuid}", sync_to_thread=True)
+    def show(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Template:
+        account = _account(db_session, request)
+        return Template(
+            "referendums/show.html",
+            context=self._show_context(db_session, account, election_id),
+        )
+
+    @post("/{election_id:uuid}/comments", guards=[requires_login], sync_to_thread=True)
+    def comment(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+        data: Annotated[CommentForm, Form],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        try:
+            services.post_comment(db_session, election_id, account, data.body)
+        except ValidationFailed as error:
+            db_session.rollback()
+            context = {
+                **self._show_context(db_session, account, election_id),
+                "comment_form": data,
+                "comment_errors": error.errors,
+            }
+            return Template("referendums/show.html", context=context, status_code=400)
+        return Redirect(path=f"/referendums/{election_id}#comments")
+
+    @post(
+        "/{election_id:uuid}/comments/{comment_id:int}/hide",
+        guards=[requires_login],
+        sync_to_thread=True,
+    )
+    def hide(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+        comment_id: FromPath[int],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        services.hide_comment(db_session, election_id, comment_id, account)
+        return Redirect(path=f"/referendums/{election_id}#comments")
+
+    @get("/{election_id:uuid}/manage", guards=[requires_login], sync_to_thread=True)
+    def manage(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Template:
+        account = _required_account(db_session, request)
+        return Template(
+            "referendums/manage.html",
+            context=self._manage_context(db_session, account, election_id, None),
+        )
+
+    @post("/{election_id:uuid}/freeze", guards=[requires_login], sync_to_thread=True)
+    def freeze(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        services.managed_referendum(db_session, election_id, account)
+        try:
+            services.freeze_roll(db_session, election_id, account)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            return self._manage_refused(db_session, account, election_id, error)
+        return Redirect(path=f"/referendums/{election_id}/manage")
+
+    @post("/{election_id:uuid}/open", guards=[requires_login], sync_to_thread=True)
+    def open(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        services.managed_referendum(db_session, election_id, account)
+        try:
+            services.open_now(db_session, settings, election_id, account)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            return self._manage_refused(db_session, account, election_id, error)
+        return Redirect(path=f"/referendums/{election_id}/manage")
+
+    @get("/{election_id:uuid}/results", sync_to_thread=True)
+    def results(
+        self,
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Template:
+        view = services.get_referendum(db_session, election_id)
+        return Template(
+            "referendums/results.html",
+            context={
+                "view": view,
+                "results": services.results(view),
+                "local_time": services.local_time,
+            },
+        )
+
+    @get("/{election_id:uuid}/record.zip", sync_to_thread=True)
+    def record(
+        self, db_session: NamedDependency[Session], election_id: FromPath[uuid.UUID]
+    ) -> File:
+        archive, folder = services.record_zip(db_session, election_id)
+        return File(
+            path=archive,
+            filename=f"stimmwerk-record-{election_id}.zip",
+            media_type="application/zip",
+            background=BackgroundTask(services.remove_folder, folder),
+        )
+
+    # -- contexts ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _show_context(
+        db_session: Session, account: Account | None, election_id: uuid.UUID
+    ) -> dict[str, Any]:
+        view = services.get_referendum(db_session, election_id)
+        return {
+            "view": view,
+            "account": account,
+            "explanation": services.paragraphs(view.referendum.explanation),
+            "arguments_for": services.paragraphs(view.referendum.arguments_for),
+            "arguments_against": services.paragraphs(view.referendum.arguments_against),
+            "comments": services.comments(db_session, view.id),
+            "may_vote": services.may_vote_online(db_session, account, view),
+            "may_manage": services.may_manage(db_session, account, view.unit),
+            "may_commission": services.may_see_commission(db_session, account, view),
+            "is_postal": _is_postal(db_session, account),
+            "comment_form": None,
+            "comment_errors": {},
+            "comment_max": services.COMMENT_MAX,
+            "local_time": services.local_time,
+            "Status": ElectionStatus,
+        }
+
+    @staticmethod
+    def _manage_context(
+        db_session: Session,
+        account: Account,
+        election_id: uuid.UUID,
+        error: DomainError | None,
+    ) -> dict[str, Any]:
+        view = services.managed_referendum(db_session, election_id, account)
+        now = utcnow()
+        election = view.election
+        return {
+            "view": view,
+            "trustees": services.ceremony_progress(db_session, view),
+            "may_change": services.may_still_change(view),
+            "may_freeze": election.status == ElectionStatus.KEYS and now >= election.cutoff_at,
+            "may_open": election.status == ElectionStatus.ROLL_FROZEN
+            and election.opens_at <= now < election.closes_at,
+            "error": error,
+            "local_time": services.local_time,
+            "Status": ElectionStatus,
+        }
+
+    def _manage_refused(
+        self, db_session: Session, account: Account, election_id: uuid.UUID, error: DomainError
+    ) -> Template:
+        db_session.rollback()
+        return Template(
+            "referendums/manage.html",
+            context=self._manage_context(db_session, account, election_id, error),
+            status_code=error.status_code,
+        )
+
+
+def _is_postal(db_session: Session, account: Account | None) -> bool:
+    if account is None or account.member_id is None:
+        return False
+    member = db_session.get(Member, account.member_id)
+    return bool(member and member.postal_vote)

@@ -1,0 +1,206 @@
+"""The "new referendum" form: its fields, and turning them into a ballot-core draft.
+
+The form works without JavaScript: it has a fixed number of question blocks
+(`QUESTION_BLOCKS`); blocks left empty are ignored. Question ids are ``q1``, ``q2``…
+in the order of the filled blocks, option ids ``o1``, ``o2``… in the order of the lines.
+Errors come back under the form's own field names, so each is shown at its field.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from app.core.i18n import N_
+from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
+from referendums.services import TIMEZONE, ReferendumTexts
+
+QUESTION_BLOCKS: Final = 3
+METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
+_QUESTION_PATH = re.compile(r"questions\[(\d+)\](?:\.(\w+))?")
+_LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+
+
+@dataclass
+class NewReferendumForm:
+    """The posted fields (names as in ``templates/referendums/new.html``)."""
+
+    title: str = ""
+    unit_code: str = ""
+    explanation: str = ""
+    arguments_for: str = ""
+    arguments_against: str = ""
+    q1_text: str = ""
+    q1_method: str = "yes_no_abstain"
+    q1_options: str = ""
+    q1_k: str = ""
+    q2_text: str = ""
+    q2_method: str = "yes_no_abstain"
+    q2_options: str = ""
+    q2_k: str = ""
+    q3_text: str = ""
+    q3_method: str = "yes_no_abstain"
+    q3_options: str = ""
+    q3_k: str = ""
+    cutoff_at: str = ""
+    opens_at: str = ""
+    closes_at: str = ""
+    quorum: str = ""
+    trustees: list[str] | str = field(default_factory=list)
+    threshold: str = ""
+
+    def block(self, number: int) -> tuple[str, str, str, str]:
+        """text, method, options, k of question block ``number`` (1-based)."""
+        return (
+            getattr(self, f"q{number}_text"),
+            getattr(self, f"q{number}_method"),
+            getattr(self, f"q{number}_options"),
+            getattr(self, f"q{number}_k"),
+        )
+
+    @property
+    def trustee_list(self) -> list[str]:
+        chosen = [self.trustees] if isinstance(self.trustees, str) else list(self.trustees)
+        return [value for value in chosen if value]
+
+
+@dataclass
+class ParsedForm:
+    draft: ElectionDraft
+    texts: ReferendumTexts
+    trustee_ids: list[uuid.UUID]
+    blocks: list[int]
+    """the form's block number of each question in the draft."""
+    errors: dict[str, str]
+
+
+def parse_local_time(text: str) -> datetime | None:
+    """A ``datetime-local`` value, read in the party's time zone."""
+    for pattern in _LOCAL_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=TIMEZONE)
+        except ValueError:
+            continue
+    return None
+
+
+def local_input(moment: datetime | None) -> str:
+    """The ``datetime-local`` value of an aware datetime."""
+    return "" if moment is None else moment.astimezone(TIMEZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+def _whole(text: str) -> int | None:
+    text = text.strip()
+    return int(text) if text.isdigit() else None
+
+
+def _questions(
+    form: NewReferendumForm, errors: dict[str, str]
+) -> tuple[list[QuestionDraft], list[int]]:
+    questions: list[QuestionDraft] = []
+    blocks: list[int] = []
+    for number in range(1, QUESTION_BLOCKS + 1):
+        text, method, options_text, k_text = form.block(number)
+        if not text.strip() and not options_text.strip():
+            continue
+        if method not in METHODS:
+            errors[f"q{number}_method"] = N_("Choose how members answer.")
+            method = "yes_no_abstain"
+        lines = [line.strip() for line in options_text.splitlines() if line.strip()]
+        options = tuple(OptionDraft(f"o{i + 1}", label) for i, label in enumerate(lines))
+        k = None
+        if method == "up_to":
+            k = _whole(k_text)
+            if k is None:
+                errors[f"q{number}_k"] = N_("Enter how many options a member may choose.")
+                k = 1
+        if method == "yes_no_abstain":
+            options = ()
+        questions.append(QuestionDraft(f"q{len(questions) + 1}", text, method, options, k))
+        blocks.append(number)
+    if not questions:
+        errors["q1_text"] = N_("Ask at least one question.")
+    return questions, blocks
+
+
+def _times(form: NewReferendumForm, errors: dict[str, str]) -> dict[str, datetime]:
+    times: dict[str, datetime] = {}
+    for name in ("cutoff_at", "opens_at", "closes_at"):
+        moment = parse_local_time(getattr(form, name))
+        if moment is None:
+            errors[name] = N_("Enter a date and time.")
+        else:
+            times[name] = moment
+    return times
+
+
+def _trustees(form: NewReferendumForm, errors: dict[str, str]) -> list[uuid.UUID]:
+    trustee_ids: list[uuid.UUID] = []
+    for value in form.trustee_list:
+        try:
+            trustee_ids.append(uuid.UUID(value))
+        except ValueError:
+            errors["trustees"] = N_("Choose the trustees from the list.")
+    return trustee_ids
+
+
+def parse(form: NewReferendumForm, unit_name: str) -> ParsedForm:
+    """The draft the form describes, and the faults only the form can see."""
+    errors: dict[str, str] = {}
+    questions, blocks = _questions(form, errors)
+    times = _times(form, errors)
+    quorum = None
+    if form.quorum.strip():
+        quorum = _whole(form.quorum)
+        if quorum is None:
+            errors["quorum"] = N_("The quorum is a whole percentage between 1 and 100.")
+    trustee_ids = _trustees(form, errors)
+    threshold = _whole(form.threshold)
+    if threshold is None:
+        errors["threshold"] = N_("Enter how many trustees are needed to count the votes.")
+    fallback = datetime(2000, 1, 1, tzinfo=TIMEZONE)
+    draft = ElectionDraft(
+        title=form.title,
+        description=form.explanation,
+        unit_code=form.unit_code,
+        unit_name=unit_name,
+        cutoff_at=times.get("cutoff_at", fallback),
+        opens_at=times.get("opens_at", fallback),
+        closes_at=times.get("closes_at", fallback),
+        questions=tuple(questions),
+        trustees=len(trustee_ids),
+        threshold=threshold or 1,
+        quorum_percent=quorum,
+    )
+    texts = ReferendumTexts(form.explanation, form.arguments_for, form.arguments_against)
+    return ParsedForm(draft, texts, trustee_ids, blocks, errors)
+
+
+def form_errors(engine_errors: dict[str, str], blocks: list[int]) -> dict[str, str]:
+    """The ballot core's and the services' field paths, as the form's field names."""
+    errors: dict[str, str] = {}
+    for path, message in engine_errors.items():
+        match = _QUESTION_PATH.fullmatch(path)
+        if match:
+            index = int(match.group(1))
+            number = blocks[index] if index < len(blocks) else 1
+            part = {"options": "options", "max_selections": "k", "method": "method"}.get(
+                match.group(2) or "", "text"
+            )
+            errors.setdefault(f"q{number}_{part}", message)
+        elif path == "questions":
+            errors.setdefault("q1_text", message)
+        elif path == "window":
+            errors.setdefault("closes_at", message)
+        elif path == "unit":
+            errors.setdefault("unit_code", message)
+        elif path == "description":
+            errors.setdefault("explanation", message)
+        elif path in {"trustees", "threshold"}:
+            errors.setdefault("trustees", message)
+        else:
+            errors.setdefault(path, message)
+    return errors

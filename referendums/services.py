@@ -1,0 +1,532 @@
+"""The rules of the Mitgliederentscheid pages: preparing, reading, discussing, results.
+
+The ballot core (`ballots.services`) runs the election itself and checks everything of
+consequence again; the functions here add what the pages need around it: the texts
+members read before voting, the discussion, who may prepare and manage a referendum,
+and the figures of the results page. Every change is audited and committed here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Role, RoleAssignment
+from app.core.audit import record_event
+from app.core.db import utcnow
+from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
+from app.core.settings import Settings
+from app.organisations import policies
+from app.organisations.models import Member, Unit
+from ballots import services as ballot_services
+from ballots.errors import ManifestInvalid
+from ballots.manifest import ElectionDraft, ManifestError, build_manifest
+from ballots.models import Election, ElectionStatus, RollEntry
+from ballots.record_writer import write_record
+from crypto.blind_rsa import BlindRsaPrivateKey
+from referendums.models import Comment, Referendum
+
+TIMEZONE: Final = ZoneInfo("Europe/Berlin")
+"""The party's local time: form inputs are read in it, pages show times in it."""
+EXPLANATION_MAX: Final = 10_000
+"""The explanation is the manifest's description (bound into the election hash)."""
+ARGUMENTS_MAX: Final = 10_000
+COMMENT_MAX: Final = 2_000
+_REFERENDUM: Final = "referendum"
+
+
+@dataclass(frozen=True, slots=True)
+class ReferendumTexts:
+    """What members read besides the questions (plain text, blank lines part paragraphs)."""
+
+    explanation: str
+    arguments_for: str = ""
+    arguments_against: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReferendumView:
+    referendum: Referendum
+    election: Election
+    unit: Unit
+
+    @property
+    def id(self) -> uuid.UUID:
+        return self.election.id
+
+
+# -- who may do what ----------------------------------------------------------------------
+
+
+def _role_paths(session: Session, account: Account | None, role: Role) -> list[str]:
+    if account is None or account.is_disabled:
+        return []
+    return policies.scope_paths(session, account.id, {role})
+
+
+def staff_units(session: Session, account: Account | None) -> list[Unit]:
+    """Units a new referendum may be held in: where ``account`` is staff, and below."""
+    paths = _role_paths(session, account, Role.STAFF)
+    if not paths:
+        return []
+    condition = Unit.path.startswith(paths[0])
+    for path in paths[1:]:
+        condition = condition | Unit.path.startswith(path)
+    return list(session.scalars(select(Unit).where(condition).order_by(Unit.path)))
+
+
+def may_prepare(session: Session, account: Account | None) -> bool:
+    return bool(_role_paths(session, account, Role.STAFF))
+
+
+def may_manage(session: Session, account: Account | None, unit: Unit) -> bool:
+    """Staff of the referendum's unit or of a unit above it."""
+    return policies.covers(_role_paths(session, account, Role.STAFF), unit)
+
+
+def may_see_commission(session: Session, account: Account | None, view: ReferendumView) -> bool:
+    """Trustees of this election and commission members of its unit (or above)."""
+    if account is None:
+        return False
+    if any(t.account_id == account.id for t in view.election.trustees):
+        return True
+    return policies.covers(_role_paths(session, account, Role.COMMISSION), view.unit)
+
+
+def commission_candidates(session: Session, account: Account) -> list[tuple[Account, Unit]]:
+    """Accounts on an election commission that a referendum of ``account``'s units may name.
+
+    A trustee must hold the commission role on the referendum's unit or above it
+    (`ballots.services.create_election` checks that for the unit finally chosen): these
+    are the commission members on the staff units, on units below them, and above them.
+    """
+    paths = _role_paths(session, account, Role.STAFF)
+    if not paths:
+        return []
+    rows = session.execute(
+        select(Account, Unit)
+        .join(RoleAssignment, RoleAssignment.account_id == Account.id)
+        .join(Unit, Unit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.role == Role.COMMISSION, Account.is_disabled.is_(False))
+        .order_by(Unit.path, Account.display_name)
+    )
+    seen: set[uuid.UUID] = set()
+    found: list[tuple[Account, Unit]] = []
+    for candidate, unit in rows:
+        related = any(unit.path.startswith(p) or p.startswith(unit.path) for p in paths)
+        if related and candidate.id not in seen:
+            seen.add(candidate.id)
+            found.append((candidate, unit))
+    return found
+
+
+# -- preparing ---------------------------------------------------------------------------------
+
+
+def _text_errors(texts: ReferendumTexts) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if not texts.explanation.strip():
+        errors["explanation"] = N_("Explain what the members decide.")
+    elif len(texts.explanation) > EXPLANATION_MAX:
+        errors["explanation"] = N_("The explanation may have at most 10,000 characters.")
+    if len(texts.arguments_for) > ARGUMENTS_MAX:
+        errors["arguments_for"] = N_("The arguments may have at most 10,000 characters.")
+    if len(texts.arguments_against) > ARGUMENTS_MAX:
+        errors["arguments_against"] = N_("The arguments may have at most 10,000 characters.")
+    return errors
+
+
+def check_draft(
+    draft: ElectionDraft,
+    texts: ReferendumTexts,
+    trustee_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime | None = None,
+) -> dict[str, str]:
+    """Every fault of a referendum definition at once (the engine stops at the first kind).
+
+    Keys are the ballot core's field paths (``title``, ``window``, ``questions[0].text``,
+    ``trustees``, ``quorum``) and this module's text fields.
+    """
+    errors = _text_errors(texts)
+    try:
+        build_manifest(draft, str(uuid.uuid4()))
+    except ManifestError as error:
+        errors.update(error.errors)
+    if len(set(trustee_ids)) != len(trustee_ids) or len(trustee_ids) != draft.trustees:
+        errors["trustees"] = N_("Name as many different trustees as there are.")
+    if draft.trustees == 0:
+        errors["trustees"] = N_("Choose at least one trustee from the election commission.")
+    if "window" not in errors and draft.closes_at <= (now or utcnow()):
+        errors["window"] = N_("The election must close in the future.")
+    return errors
+
+
+def create_referendum(
+    session: Session,
+    settings: Settings,
+    actor: Account,
+    draft: ElectionDraft,
+    trustee_ids: Sequence[uuid.UUID],
+    *,
+    texts: ReferendumTexts,
+    now: datetime | None = None,
+    issuer_key: BlindRsaPrivateKey | None = None,
+) -> Referendum:
+    """Create the election (`ballots.services.create_election`) and its texts.
+
+    The explanation becomes the manifest's description, so it is bound into the
+    election hash like the questions. Nothing is saved if anything is wrong.
+
+    Raises:
+        ManifestInvalid: with a message per faulty field.
+        NotAllowed: ``actor`` is not staff of the unit.
+    """
+    errors = check_draft(draft, texts, trustee_ids, now=now)
+    if errors:
+        raise ManifestInvalid(errors)
+    draft = dataclasses.replace(draft, description=texts.explanation.strip())
+    election = ballot_services.create_election(
+        session, settings, actor, draft, trustee_ids, now=now, issuer_key=issuer_key
+    )
+    referendum = Referendum(
+        election_id=election.id,
+        explanation=texts.explanation.strip(),
+        arguments_for=texts.arguments_for.strip(),
+        arguments_against=texts.arguments_against.strip(),
+        created_by_id=actor.id,
+    )
+    session.add(referendum)
+    record_event(
+        session,
+        "referendum:created",
+        actor_id=actor.id,
+        object_type=_REFERENDUM,
+        object_id=election.id,
+    )
+    session.commit()
+    return referendum
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def get_referendum(session: Session, election_id: uuid.UUID) -> ReferendumView:
+    row = session.execute(
+        select(Referendum, Election, Unit)
+        .join(Election, Election.id == Referendum.election_id)
+        .join(Unit, Unit.id == Election.unit_id)
+        .where(Referendum.election_id == election_id)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound
+    return ReferendumView(*row)
+
+
+def managed_referendum(
+    session: Session, election_id: uuid.UUID, account: Account | None
+) -> ReferendumView:
+    view = get_referendum(session, election_id)
+    if not may_manage(session, account, view.unit):
+        raise Forbidden
+    return view
+
+
+def list_referendums(session: Session) -> list[ReferendumView]:
+    rows = session.execute(
+        select(Referendum, Election, Unit)
+        .join(Election, Election.id == Referendum.election_id)
+        .join(Unit, Unit.id == Election.unit_id)
+        .order_by(Election.closes_at.desc(), Election.title)
+    )
+    return [ReferendumView(*row) for row in rows]
+
+
+def paragraphs(text: str) -> list[list[str]]:
+    """Plain text as paragraphs (split on blank lines) of lines, for escaped rendering."""
+    blocks = [block.strip() for block in text.replace("\r\n", "\n").split("\n\n")]
+    return [[line.strip() for line in block.split("\n")] for block in blocks if block]
+
+
+def local_time(moment: datetime | None) -> datetime | None:
+    return None if moment is None else moment.astimezone(TIMEZONE)
+
+
+@dataclass(frozen=True, slots=True)
+class MineItem:
+    view: ReferendumView
+    state: str
+    """``vote`` (no credential yet), ``credential`` (already got it), ``postal``,
+    ``not_on_roll`` (e.g. joined after the cut-off)."""
+
+
+def open_for_member(session: Session, account: Account) -> list[MineItem]:
+    """Open referendums of the units the account's member belongs to, with their state."""
+    if account.member_id is None:
+        return []
+    member = session.get(Member, account.member_id)
+    if member is None:
+        return []
+    own = session.get(Unit, member.unit_id)
+    assert own is not None
+    items: list[MineItem] = []
+    for view in list_referendums(session):
+        if view.election.status != ElectionStatus.OPEN or not view.unit.contains(own):
+            continue
+        entry = session.scalar(
+            select(RollEntry).where(
+                RollEntry.election_id == view.id, RollEntry.member_id == member.id
+            )
+        )
+        if entry is None:
+            state = "not_on_roll"
+        elif entry.postal:
+            state = "postal"
+        elif entry.credential_issued_at is not None:
+            state = "credential"
+        else:
+            state = "vote"
+        items.append(MineItem(view, state))
+    return items
+
+
+def may_vote_online(session: Session, account: Account | None, view: ReferendumView) -> bool:
+    """Whether the page offers the vote button (the ballot core decides for real)."""
+    if account is None or account.member_id is None or account.is_disabled:
+        return False
+    if view.election.status not in {ElectionStatus.ROLL_FROZEN, ElectionStatus.OPEN}:
+        return False
+    entry = session.scalar(
+        select(RollEntry).where(
+            RollEntry.election_id == view.id, RollEntry.member_id == account.member_id
+        )
+    )
+    return entry is not None and not entry.postal
+
+
+# -- discussion ---------------------------------------------------------------------------------
+
+
+def post_comment(session: Session, election_id: uuid.UUID, actor: Account, body: str) -> Comment:
+    """A member's or guest's post in the discussion (audited without its text)."""
+    if actor.is_disabled:
+        raise Forbidden
+    view = get_referendum(session, election_id)
+    text = body.strip()
+    if not text:
+        raise ValidationFailed({"body": N_("Please write something before posting.")})
+    if len(text) > COMMENT_MAX:
+        raise ValidationFailed({"body": N_("A comment may have at most 2,000 characters.")})
+    comment = Comment(election_id=view.id, author_id=actor.id, body=text)
+    session.add(comment)
+    session.flush()
+    record_event(
+        session,
+        "referendum:comment_posted",
+        actor_id=actor.id,
+        object_type=_REFERENDUM,
+        object_id=view.id,
+        comment_id=comment.id,
+        length=len(text),
+    )
+    session.commit()
+    return comment
+
+
+def hide_comment(
+    session: Session, election_id: uuid.UUID, comment_id: int, actor: Account
+) -> Comment:
+    """Staff of the referendum's unit hide a comment (kept, and audited)."""
+    comment = session.get(Comment, comment_id)
+    if comment is None or comment.election_id != election_id:
+        raise NotFound
+    managed_referendum(session, comment.election_id, actor)
+    comment.hidden = True
+    record_event(
+        session,
+        "referendum:comment_hidden",
+        actor_id=actor.id,
+        object_type=_REFERENDUM,
+        object_id=comment.election_id,
+        comment_id=comment.id,
+    )
+    session.commit()
+    return comment
+
+
+def comments(session: Session, election_id: uuid.UUID) -> list[tuple[Comment, str]]:
+    """The visible comments, oldest first, with their authors' display names."""
+    rows = session.execute(
+        select(Comment, Account.display_name)
+        .join(Account, Account.id == Comment.author_id)
+        .where(Comment.election_id == election_id, Comment.hidden.is_(False))
+        .order_by(Comment.created_at, Comment.id)
+    )
+    return [(comment, name) for comment, name in rows]
+
+
+# -- managing -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrusteeProgress:
+    index: int
+    name: str
+    registered: bool
+    dealt: bool
+    verified: bool
+
+
+def ceremony_progress(session: Session, view: ReferendumView) -> list[TrusteeProgress]:
+    """Each trustee's step in the key ceremony (`ballots.services.ceremony_state`)."""
+    state = ballot_services.ceremony_state(session, view.id)
+    names = dict(
+        session.execute(
+            select(Account.id, Account.display_name).where(
+                Account.id.in_([t.account_id for t in view.election.trustees])
+            )
+        ).all()
+    )
+    return [
+        TrusteeProgress(
+            index=trustee.index,
+            name=names.get(trustee.account_id, "?"),
+            registered=trustee.index in state.sealing_keys,
+            dealt=trustee.index in state.commitments,
+            verified=trustee.index in state.verified,
+        )
+        for trustee in view.election.trustees
+    ]
+
+
+def may_still_change(view: ReferendumView) -> bool:
+    """Texts and questions could change only before any trustee registered a key."""
+    return view.election.status == ElectionStatus.DRAFT and not any(
+        t.sealing_public_key for t in view.election.trustees
+    )
+
+
+def freeze_roll(
+    session: Session, election_id: uuid.UUID, actor: Account, *, now: datetime | None = None
+) -> Election:
+    """Staff fix the voter roll once the key ceremony is done (the engine audits it)."""
+    managed_referendum(session, election_id, actor)
+    return ballot_services.freeze_roll(session, election_id, actor, now=now)
+
+
+def open_now(
+    session: Session,
+    settings: Settings,
+    election_id: uuid.UUID,
+    actor: Account,
+    *,
+    now: datetime | None = None,
+) -> Election:
+    """Staff open the ballot box (at or after the planned opening; the engine audits it)."""
+    managed_referendum(session, election_id, actor)
+    return ballot_services.open_election(session, settings, election_id, actor, now=now)
+
+
+# -- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OptionResult:
+    label: str
+    online: int
+    postal: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionResult:
+    text: str
+    options: list[OptionResult]
+    postal_invalid: int
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    questions: list[QuestionResult]
+    eligible: int
+    online_ballots: int
+    postal_envelopes: int
+    participants: int
+    percent_x100: int
+    quorum_percent: int | None
+    quorum_met: bool
+    binding: bool
+
+    @property
+    def turnout_text(self) -> str:
+        return f"{self.percent_x100 // 100},{self.percent_x100 % 100:02d}"
+
+
+def results(view: ReferendumView) -> Results:
+    """The tally's figures, per question and option (only once tallied)."""
+    tally: dict[str, Any] | None = view.election.tally
+    if view.election.status != ElectionStatus.TALLIED or tally is None:
+        raise NotFound
+    questions = view.election.manifest["questions"]
+    rows = []
+    for question, counted in zip(questions, tally["questions"], strict=True):
+        options = [
+            OptionResult(option["label"], online, postal, total)
+            for option, online, postal, total in zip(
+                question["options"],
+                counted["online"],
+                counted["postal"]["counts"],
+                counted["result"],
+                strict=True,
+            )
+        ]
+        rows.append(QuestionResult(question["text"], options, counted["postal"]["invalid"]))
+    turnout = tally["turnout"]
+    return Results(
+        questions=rows,
+        eligible=turnout["eligible"],
+        online_ballots=turnout["online_ballots"],
+        postal_envelopes=turnout["postal_envelopes"],
+        participants=turnout["participants"],
+        percent_x100=turnout["percent_x100"],
+        quorum_percent=view.election.quorum_percent,
+        quorum_met=bool(tally["quorum_met"]),
+        binding=bool(tally["binding"]),
+    )
+
+
+def record_zip(session: Session, election_id: uuid.UUID) -> tuple[Path, Path]:
+    """Write the election record as a zip into a fresh temporary folder.
+
+    Returns:
+        The zip and the folder; the caller removes the folder (`remove_folder`) once
+        the zip has been sent.
+    """
+    view = get_referendum(session, election_id)
+    if view.election.status != ElectionStatus.TALLIED:
+        raise NotFound
+    folder = Path(tempfile.mkdtemp(prefix="stimmwerk-record-"))
+    try:
+        archive = write_record(session, view.id, folder / f"record-{view.id}")
+    except BaseException:
+        remove_folder(folder)
+        raise
+    assert archive is not None
+    return archive, folder
+
+
+def remove_folder(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)

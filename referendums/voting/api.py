@@ -1,0 +1,266 @@
+"""The voter's JSON API: client data, credential, ballots, board lookup.
+
+The contract (routes, bodies, error codes) is in ``docs/ballots/web-api.md`` ("Voter
+API"); the browser's ``frontend/src/voter.js`` and the Python client ``ballots.client``
+speak it. Errors are ``{"error": "<code>", "message": "<translated text>"}`` with a 4xx
+status, never a page and never a 500 for bad input.
+
+Casting is session-less on purpose: the ballot must not be linkable to a login, so the
+ballots route is excluded from the session middleware (a cookie that comes along is
+never read) and from CSRF (no cookie, no ambient authority to abuse). Its body is
+capped at `MAX_BALLOT_BYTES`.
+
+The credential route costs one 3072-bit blind RSA signature (~3 ms CPU), but at most
+once per roll entry: a member who already has a credential gets the stored answer
+(same request) or ``already_issued`` after one indexed lookup, and an account that is
+not on the roll is refused before any signing. The work an attacker can cause is
+therefore bounded by the size of the roll; no per-account rate limit is applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+import weakref
+from typing import Any
+
+import anyio
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, JSONBody, RawBody
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.core.errors import CSRF_MESSAGE, DomainError
+from app.core.i18n import N_, gettext
+from app.core.settings import Settings
+from ballots import services
+from ballots.board import Receipt
+from ballots.errors import (
+    AlreadyVoted,
+    BallotRejected,
+    CredentialAlreadyIssued,
+    CredentialRequestInvalid,
+    ElectionNotFound,
+    NotOnRoll,
+    PostalVoter,
+    VotingClosed,
+    WrongState,
+)
+from referendums.voting import board_view
+
+MAX_BALLOT_BYTES = 64 * 1024
+"""A ballot with 20 questions of 64 options is far below this; anything bigger is junk."""
+MAX_CREDENTIAL_BYTES = 4 * 1024
+CAST_THREADS = 2
+"""Casts running at once per process. Checking a ballot is CPU work under the GIL, and
+the board append holds the election's row lock (shared by all processes) until commit;
+with all of Litestar's worker threads checking proofs at once, the thread holding the
+lock would get only a small share of the process's CPU and stall every other process.
+Requests beyond this wait in the event loop and hold no thread."""
+
+NOT_ELIGIBLE_GUEST = N_(
+    "Only members can vote. Your account is a guest account that is not linked to a membership."
+)
+NOT_ELIGIBLE_ROLL = N_(
+    "You are not on the voter roll of this member vote. Only members of the organising "
+    "unit on the cut-off date can vote."
+)
+LOGIN_REQUIRED = N_("Please log in first.")
+MALFORMED = N_("The request is malformed.")
+TOO_LARGE = N_("The request is too large.")
+NOT_FOUND_BALLOT = N_("There is no ballot with this hash on the bulletin board.")
+NO_ELECTION = N_("There is no such election.")
+CLOSED = N_("This election is not open for voting.")
+
+
+def api_error(code: str, message: str, status: int, **extra: Any) -> Response[Any]:
+    """The JSON error of the voter API (``message`` is a msgid, translated here)."""
+    body: dict[str, Any] = {"error": code, "message": gettext(message), **extra}
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    """Litestar's own errors on these routes (CSRF, body size, parsing) as JSON codes."""
+    status = exc.status_code
+    if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
+        return api_error("csrf_failed", CSRF_MESSAGE, status)
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        return api_error("too_large", TOO_LARGE, status)
+    if status == HTTP_401_UNAUTHORIZED:
+        return api_error("login_required", LOGIN_REQUIRED, status)
+    if status == HTTP_404_NOT_FOUND:
+        return api_error("not_found", NO_ELECTION, status)
+    return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST if status >= 500 else status)  # noqa: PLR2004
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    code, status = _CODES.get(type(exc), ("malformed", exc.status_code))
+    if isinstance(exc, BallotRejected):
+        return api_error(code, exc.message.format(**exc.params), status, check=exc.check)
+    return api_error(code, exc.message, status)
+
+
+_CODES: dict[type[DomainError], tuple[str, int]] = {
+    ElectionNotFound: ("not_found", HTTP_404_NOT_FOUND),
+    NotOnRoll: ("not_eligible", HTTP_403_FORBIDDEN),
+    PostalVoter: ("postal_voter", HTTP_403_FORBIDDEN),
+    CredentialAlreadyIssued: ("already_issued", HTTP_409_CONFLICT),
+    VotingClosed: ("closed", HTTP_403_FORBIDDEN),
+    WrongState: ("closed", HTTP_403_FORBIDDEN),
+    AlreadyVoted: ("already_voted", HTTP_409_CONFLICT),
+    BallotRejected: ("rejected", HTTP_422_UNPROCESSABLE_ENTITY),
+    CredentialRequestInvalid: ("malformed", HTTP_400_BAD_REQUEST),
+}
+
+
+def _election_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise ElectionNotFound from error
+
+
+class VoterApiController(Controller):
+    path = "/api/elections/{election_id:str}"
+    exception_handlers = {
+        HTTPException: _http_error,
+        DomainError: _domain_error,
+    }
+
+    @get("/client-data", sync_to_thread=True, exclude_from_auth=True)
+    def client_data(
+        self, db_session: NamedDependency[Session], election_id: FromPath[str]
+    ) -> Response[Any]:
+        election = services.get_election(db_session, _election_id(election_id))
+        body = {
+            "election_id": str(election.id),
+            "status": election.status.value,
+            "manifest": services.manifest_of(election).raw,
+            "keys": board_view.keys_so_far(db_session, election),
+        }
+        return Response(body, status_code=HTTP_200_OK, media_type=MediaType.JSON)
+
+    @post(
+        "/credential",
+        sync_to_thread=True,
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_CREDENTIAL_BYTES,
+    )
+    def credential(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        user = request.user
+        if not isinstance(user, Account):
+            return api_error("login_required", LOGIN_REQUIRED, HTTP_401_UNAUTHORIZED)
+        the_id = _election_id(election_id)
+        services.get_election(db_session, the_id)  # 404 before eligibility
+        if user.member_id is None or user.is_disabled:
+            return api_error("not_eligible", NOT_ELIGIBLE_GUEST, HTTP_403_FORBIDDEN)
+        blinded = _hex_field(data, "blinded_msg", 4096)
+        if blinded is None:
+            return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
+        try:
+            signature = services.issue_credential(
+                db_session, settings, the_id, user.member_id, blinded
+            )
+        except NotOnRoll:
+            return api_error("not_eligible", NOT_ELIGIBLE_ROLL, HTTP_403_FORBIDDEN)
+        return Response(
+            {"blind_signature": signature.hex()}, status_code=HTTP_200_OK, media_type=MediaType.JSON
+        )
+
+    @post(
+        "/ballots",
+        status_code=HTTP_201_CREATED,
+        exclude_from_csrf=True,
+        exclude_from_auth=True,
+        request_max_body_size=MAX_BALLOT_BYTES,
+    )
+    async def ballots(
+        self,
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[str],
+        body: RawBody,
+    ) -> Response[Any]:
+        the_id = _election_id(election_id)
+        if not body.strip():
+            return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
+        receipt = await anyio.to_thread.run_sync(
+            _cast, db_session, settings, the_id, bytes(body), limiter=_cast_limiter()
+        )
+        if isinstance(receipt, Response):
+            return receipt
+        return Response(
+            {"receipt": receipt.to_json()}, status_code=HTTP_201_CREATED, media_type=MediaType.JSON
+        )
+
+    @get("/board/{ballot_hash:str}", sync_to_thread=True, exclude_from_auth=True)
+    def board_entry(
+        self,
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+        ballot_hash: FromPath[str],
+    ) -> Response[Any]:
+        the_id = _election_id(election_id)
+        services.get_election(db_session, the_id)
+        found = board_view.lookup(db_session, the_id, ballot_hash)
+        if found is None:
+            return api_error("not_found", NOT_FOUND_BALLOT, HTTP_404_NOT_FOUND)
+        return Response(
+            {"receipt": found.to_json()}, status_code=HTTP_200_OK, media_type=MediaType.JSON
+        )
+
+
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _cast_limiter() -> anyio.CapacityLimiter:
+    """At most `CAST_THREADS` casts at a time per event loop (= per server process)."""
+    loop = asyncio.get_running_loop()
+    limiter = _limiters.get(loop)
+    if limiter is None:
+        limiter = _limiters[loop] = anyio.CapacityLimiter(CAST_THREADS)
+    return limiter
+
+
+def _cast(
+    session: Session, settings: Settings, election_id: uuid.UUID, body: bytes
+) -> Receipt | Response[Any]:
+    try:
+        return services.cast_ballot(session, settings, election_id, body)
+    except BallotRejected as rejected:
+        if rejected.check != "format":
+            raise
+        message = rejected.message.format(**rejected.params)
+        return api_error("malformed", message, HTTP_400_BAD_REQUEST, check=rejected.check)
+
+
+def _hex_field(data: dict[str, Any], name: str, max_bytes: int) -> bytes | None:
+    value = data.get(name) if isinstance(data, dict) else None
+    if not isinstance(value, str) or not value or len(value) > 2 * max_bytes:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None

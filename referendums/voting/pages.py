@@ -1,0 +1,137 @@
+"""The member's vote page and the public bulletin board (HTML)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from sqlalchemy.orm import Session
+
+from app.accounts.guards import requires_login
+from app.accounts.models import Account
+from app.core.errors import NotFound
+from app.core.i18n import N_, gettext
+from ballots import services
+from ballots.errors import ElectionNotFound
+from ballots.models import Election
+from referendums.voting import board_view
+
+# The texts voter.js shows, by the keys of the contract in docs/ballots/web-api.md.
+VOTE_MESSAGES = {
+    "credential": N_("Fetching your voting credential…"),
+    "encrypting": N_("Encrypting your ballot in this browser…"),
+    "sending": N_("Casting your ballot…"),
+    "done": N_("Your vote has been cast. Your receipt (ballot hash):"),
+    "save_receipt": N_("Save receipt"),
+    "receipt_checked": N_(
+        "Receipt checked: your ballot is on the bulletin board under a signed checkpoint."
+    ),
+    "receipt_failed": N_(
+        "That did not work: the receipt does not match the signed checkpoint of the bulletin board."
+    ),
+    "audit_result": N_("Check: this encrypted ballot contains exactly these choices:"),
+    "audit_discarded": N_(
+        "This checked ballot has been discarded; your vote will be encrypted afresh when "
+        "you cast it."
+    ),
+    "choose": N_("Please make a valid choice for every question."),
+    "failed": N_("That did not work:"),
+    "no_credential": N_(
+        "This browser does not hold your voting credential any more, and it was already "
+        "issued. If you have voted, your receipt is your proof; otherwise contact the "
+        "election commission."
+    ),
+    "audit_failed": N_(
+        "Warning: the check FAILED. Do not vote from this device and tell the election commission."
+    ),
+}
+
+
+def _election(session: Session, raw_id: str) -> Election:
+    try:
+        election_id = uuid.UUID(raw_id)
+    except ValueError as error:
+        raise ElectionNotFound from error
+    return services.get_election(session, election_id)
+
+
+def vote_urls(election_id: uuid.UUID) -> dict[str, str]:
+    api = f"/api/elections/{election_id}"
+    return {
+        "client_data": f"{api}/client-data",
+        "credential": f"{api}/credential",
+        "cast": f"{api}/ballots",
+        "board": f"{api}/board",
+        "board_page": f"/referendums/{election_id}/board",
+    }
+
+
+class VotingPagesController(Controller):
+    path = "/referendums/{election_id:str}"
+
+    @get("/vote", guards=[requires_login], sync_to_thread=True)
+    def vote(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+    ) -> Template:
+        election = _election(db_session, election_id)
+        account = db_session.get(Account, request.user.id)
+        if account is None:
+            raise NotFound
+        member_id = None if account.is_disabled else account.member_id
+        manifest = services.manifest_of(election).raw
+        return Template(
+            "referendums/vote.html",
+            context={
+                "election": election,
+                "manifest": manifest,
+                "situation": board_view.situation(db_session, election, member_id),
+                "urls": vote_urls(election.id),
+                "messages": {key: gettext(text) for key, text in VOTE_MESSAGES.items()},
+            },
+        )
+
+    @get("/board", sync_to_thread=True)
+    def board(
+        self,
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+        page: FromQuery[int] = 1,
+    ) -> Template:
+        election = _election(db_session, election_id)
+        return Template(
+            "referendums/board.html",
+            context={
+                "election": election,
+                "manifest": services.manifest_of(election).raw,
+                "board": board_view.board_page(db_session, election, page),
+                "over": board_view.voting_over(election),
+            },
+        )
+
+    @get("/board/lookup", sync_to_thread=True)
+    def lookup(
+        self,
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+        hash: FromQuery[str] = "",  # noqa: A002 - the documented query parameter
+    ) -> Template:
+        election = _election(db_session, election_id)
+        wanted = board_view.normalise_hash(hash)
+        receipt = board_view.lookup(db_session, election.id, wanted) if wanted else None
+        return Template(
+            "referendums/board_lookup.html",
+            context={
+                "election": election,
+                "manifest": services.manifest_of(election).raw,
+                "query": hash.strip()[:200],
+                "valid": wanted is not None,
+                "receipt": receipt,
+            },
+        )

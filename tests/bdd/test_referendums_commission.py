@@ -1,0 +1,322 @@
+"""Steps for referendums/commission.feature and referendums/postal_votes.feature.
+
+The commission members Karla, Kai and Kim are the commission accounts of
+``tests.ballots_support`` (in that order); they log in with their own browsers and use
+the commission page and the trustees' JSON API. Python crypto stands in for the
+trustees' browsers (``tests.support.referendums_commission``). Voting goes through the
+ballot services (the voting pages are covered by the voting features); the scheduler
+task opens and closes the ballot box.
+"""
+
+# Step functions get fixtures and step arguments by name from pytest-bdd, never by position.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from httpx import Response
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.audit import AuditEvent
+from app.core.db import Database
+from app.core.settings import Settings
+from ballots import services
+from ballots.models import ElectionStatus, PostalResult, Trustee
+from referendums.notifications.tasks import run_schedule
+from tests import ballots_support as support
+from tests.bdd.conftest import Browsers, Person, fresh_session, log_in_fully, visible_text
+from tests.conftest import TEST_PASSWORD
+from tests.factories import make_account
+from tests.helpers import csrf_token
+from tests.support.referendums_commission import COMMISSION, Commission
+
+scenarios("referendums/commission.feature", "referendums/postal_votes.feature")
+
+OPTIONS = ("yes", "no", "abstain")
+
+
+@pytest.fixture
+def commission(db: Session, settings: Settings, tmp_path: Path, browsers: Browsers) -> Commission:
+    world = support.make_world(db, settings, tmp_path, postal=("paul",))
+    return Commission(world, browsers)
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.replace(" and ", ",").split(",") if n.strip()]
+
+
+# -- Given -------------------------------------------------------------------------------
+
+
+@given(
+    "a member referendum of the Landesverband with the trustees Karla, Kai and Kim, "
+    "2 of whom must decrypt"
+)
+def referendum(commission: Commission) -> None:
+    support.create(commission.world, trustees=3, threshold=2)
+
+
+@given("Karla, Kai and Kim have registered their sealing keys")
+def registered(commission: Commission) -> None:
+    for name in COMMISSION:
+        assert commission.register(name).status_code == 200
+
+
+@given("the key ceremony is done and the election is open")
+def ceremony_and_open(commission: Commission, db: Session, settings: Settings) -> None:
+    commission.full_ceremony()
+    run_schedule(db, settings, now=commission.world.opens)
+    assert commission.world.election().status == ElectionStatus.OPEN
+
+
+@given(parsers.parse("{name:w} is a member with an account"))
+def member_with_account(commission: Commission, db: Session, settings: Settings, name: str) -> None:
+    member = commission.world.members[name.lower()]
+    email = f"{name.lower()}@example.org"
+    account = make_account(db, settings, email, TEST_PASSWORD, name=name, member=member)
+    db.commit()
+    commission.people[name] = Person(name=name, email=email, account_id=account.id)
+
+
+@given(
+    parsers.parse(
+        '{first:w} and {second:w} have voted "{option}" and {third:w} has voted "{other}"'
+    )
+)
+def have_voted(
+    commission: Commission, first: str, second: str, option: str, third: str, other: str
+) -> None:
+    world = commission.world
+    for name, choice in ((first, option), (second, option), (third, other)):
+        support.cast(world, support.credential(world, name.lower()), {"q1": [choice]})
+
+
+@given("a second referendum that is still open", target_fixture="second_election")
+def second_referendum(commission: Commission, db: Session, settings: Settings) -> str:
+    world = commission.world
+    first = world.election_id
+    support.create(world, trustees=3, threshold=2)
+    second = world.id
+    support.ceremony(world)
+    run_schedule(db, settings, now=world.opens)
+    assert world.election().status == ElectionStatus.OPEN
+    world.election_id = first
+    return str(second)
+
+
+# -- When ----------------------------------------------------------------------------------
+
+
+@when("Karla, Kai and Kim each create a sealing key in the browser and register it")
+def all_register(commission: Commission) -> None:
+    registered(commission)
+
+
+@when("Karla, Kai and Kim each deal their shares")
+def all_deal(commission: Commission) -> None:
+    for name in COMMISSION:
+        response = commission.deal(name)
+        assert response.status_code == 200, response.text
+
+
+@when("Karla, Kai and Kim each check the shares they received")
+def all_check(commission: Commission) -> None:
+    for name in COMMISSION:
+        response = commission.check(name)
+        assert response.status_code == 200, response.text
+
+
+@when(parsers.parse("{name:w} sends a dealing whose proof does not verify"))
+def bad_dealing(commission: Commission, name: str) -> None:
+    body = commission.dealing_body(name)
+    proof = body["commitments"]["proof"]
+    proof["challenge"], proof["response"] = proof["response"], proof["challenge"]
+    commission.answer = commission.post(name, "/ceremony/dealing", body)
+
+
+@when(parsers.parse("{name:w} sends a sealing key to the trustees' interface"))
+def sends_key(commission: Commission, name: str) -> None:
+    commission.answer = commission.post(name, "/ceremony/sealing-key", {"public_key": "11" * 32})
+
+
+@when(parsers.parse("{name:w} sends a sealing key that is not 32 bytes long"))
+def sends_short_key(commission: Commission, name: str) -> None:
+    commission.answer = commission.post(name, "/ceremony/sealing-key", {"public_key": "11" * 31})
+
+
+@when("a visitor who is not logged in asks for the ceremony state")
+def visitor_asks(commission: Commission, browsers: Browsers) -> None:
+    commission.answer = browsers.of("visitor").get(
+        commission.api_url + "/ceremony", headers={"accept": "application/json"}
+    )
+
+
+@then("no trustee has registered a sealing key")
+def no_keys(commission: Commission, database: Database) -> None:
+    with fresh_session(database) as session:
+        keys = session.scalars(
+            select(Trustee.sealing_public_key).where(Trustee.election_id == commission.world.id)
+        ).all()
+    assert keys == [None, None, None]
+
+
+@when(parsers.parse("{name:w} opens the commission page"), target_fixture="response")
+def opens_commission_page(commission: Commission, browsers: Browsers, name: str) -> Response:
+    browser = browsers.of(name)
+    log_in_fully(browser, commission.people[name])
+    return browser.get(commission.page_url, follow_redirects=False)
+
+
+@when(
+    parsers.parse("{name:w} opens the commission page of the second referendum"),
+    target_fixture="response",
+)
+def opens_second_page(commission: Commission, second_election: str, name: str) -> Response:
+    return commission.browser(name).get(f"/referendums/{second_election}/commission")
+
+
+@when(parsers.parse("{name:w} asks for her decryption task"))
+def asks_for_task(commission: Commission, name: str) -> None:
+    commission.answer = commission.get(name, "/decryption")
+
+
+@when("the election closes at the end of its window")
+@given("the election closes at the end of its window")
+def closes(commission: Commission, db: Session, settings: Settings) -> None:
+    report = run_schedule(db, settings, now=commission.world.closes)
+    assert commission.world.id in report.closed
+
+
+@when(parsers.parse("{names} each decrypt their part in the browser"))
+@when(parsers.parse("{names} decrypts her part in the browser"))
+def decrypt(commission: Commission, names: str) -> None:
+    for name in _names(names):
+        response = commission.decrypt(name)
+        assert response.status_code == 200, response.text
+
+
+@when(
+    parsers.re(
+        r"(?P<name>\w+) (?P<verb>enters|confirms) the postal votes: (?P<envelopes>\d+) "
+        r'envelopes?, (?P<count>\d+) "(?P<option>\w+)"'
+    )
+)
+def postal(
+    commission: Commission, name: str, verb: str, envelopes: str, count: str, option: str
+) -> None:
+    form = {"envelopes": envelopes, "invalid-q1": str(max(0, int(envelopes) - int(count)))}
+    for choice in OPTIONS:
+        form[f"count-q1-{choice}"] = count if choice == option else "0"
+    action = commission.page_url + ("/postal" if verb == "enters" else "/postal/confirm")
+    browser = commission.browser(name)
+    token = csrf_token(browser, commission.page_url)
+    commission.pages[name] = browser.post(
+        action, data={**form, "_csrf_token": token}, follow_redirects=True
+    )
+
+
+@when(parsers.parse("{name:w} counts the result on the commission page"))
+def counts(commission: Commission, name: str) -> None:
+    browser = commission.browser(name)
+    token = csrf_token(browser, commission.page_url)
+    commission.pages[name] = browser.post(
+        commission.page_url + "/tally", data={"_csrf_token": token}, follow_redirects=True
+    )
+
+
+# -- Then ------------------------------------------------------------------------------------
+
+
+@then("the election key is ready")
+def key_ready(commission: Commission) -> None:
+    election = commission.world.election()
+    assert election.status == ElectionStatus.KEYS
+    assert election.joint_public_key
+
+
+@then(parsers.parse('{name:w}\'s commission page says "{text}"'))
+def page_says(commission: Commission, name: str, text: str) -> None:
+    page = commission.pages.pop(name, None) or commission.browser(name).get(commission.page_url)
+    assert text in visible_text(page), visible_text(page)[:3000]
+
+
+@then(parsers.parse('the answer is the error "{code}" with status {status:d}'))
+def answer_error(commission: Commission, code: str, status: int) -> None:
+    answer = commission.answer
+    assert answer is not None
+    assert answer.status_code == status, answer.text
+    assert answer.json()["error"] == code, answer.text
+
+
+@then(parsers.parse('the answer\'s message says "{text}"'))
+def answer_message(commission: Commission, text: str) -> None:
+    assert commission.answer is not None
+    assert text in commission.answer.json()["message"], commission.answer.text
+
+
+@then(parsers.parse("{name:w} has not dealt"))
+def has_not_dealt(commission: Commission, database: Database, name: str) -> None:
+    with fresh_session(database) as session:
+        trustee = session.scalar(
+            select(Trustee).where(
+                Trustee.election_id == commission.world.id,
+                Trustee.index == COMMISSION[name] + 1,
+            )
+        )
+        assert trustee is not None
+        assert trustee.dealt_at is None
+        assert trustee.commitments is None
+
+
+@then(parsers.parse('the election is tallied with {yes:d} "yes" and {no:d} "no"'))
+def tallied(commission: Commission, database: Database, yes: int, no: int) -> None:
+    with fresh_session(database) as session:
+        election = services.get_election(session, commission.world.id)
+        assert election.status == ElectionStatus.TALLIED
+        assert election.tally is not None
+        assert election.tally["questions"][0]["result"] == [yes, no, 0]
+
+
+@then("the election is still closed")
+def still_closed(commission: Commission, database: Database) -> None:
+    with fresh_session(database) as session:
+        assert services.get_election(session, commission.world.id).status == ElectionStatus.CLOSED
+
+
+def _postal(database: Database, commission: Commission) -> PostalResult | None:
+    with fresh_session(database) as session:
+        return session.scalar(
+            select(PostalResult).where(PostalResult.election_id == commission.world.id)
+        )
+
+
+@then("the postal votes are not confirmed")
+def not_confirmed(commission: Commission, database: Database) -> None:
+    row = _postal(database, commission)
+    assert row is not None
+    assert not row.is_confirmed
+
+
+@then("no postal votes are entered")
+def none_entered(commission: Commission, database: Database) -> None:
+    assert _postal(database, commission) is None
+
+
+@then(parsers.parse('the audit log records "{first}" and "{second}"'))
+@then(parsers.parse('the audit log records "{first}"'))
+def audit_records(
+    commission: Commission, database: Database, first: str, second: str | None = None
+) -> None:
+    with fresh_session(database) as session:
+        actions = set(
+            session.scalars(
+                select(AuditEvent.action).where(AuditEvent.object_id == str(commission.world.id))
+            )
+        )
+    for action in (first, second):
+        if action:
+            assert action in actions, actions

@@ -1,0 +1,589 @@
+"""Steps for referendums/prepare, read_and_discuss and results: the Mitgliederentscheid pages.
+
+The people and their browsers are the shared platform steps of ``tests/bdd/conftest.py``;
+referendums that a scenario needs "already" (prepared, open, counted) are built through
+the real services by `tests.support.referendums_world`, everything a person does is done
+in their browser on the real app.
+"""
+
+# Step functions get fixtures and step arguments by name from pytest-bdd, never by position.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from httpx import Response
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Role
+from app.core.audit import AuditEvent
+from app.core.db import Database, utcnow
+from app.core.settings import Settings
+from app.organisations.models import Member
+from ballots.models import Election
+from ballots.tally import PostalLine
+from referendums.models import Comment, Referendum
+from referendums.pages.forms import local_input
+from tests.bdd.conftest import (
+    Browsers,
+    CommandResult,
+    Organisation,
+    People,
+    fresh_session,
+    is_redirect_to_login,
+    visible_text,
+)
+from tests.factories import grant
+from tests.helpers import csrf_token
+from tests.support.referendums_world import ReferendumWorld, advance, build_referendum
+
+scenarios(
+    "referendums/prepare.feature",
+    "referendums/read_and_discuss.feature",
+    "referendums/results.feature",
+)
+
+ANSWERS = {"Ja": "yes", "Nein": "no", "Enthaltung": "abstain"}
+HTMX = {"hx-request": "true"}
+
+
+@pytest.fixture
+def commission() -> list[str]:
+    """Names of the commission members, in the order the Given steps named them."""
+    return []
+
+
+@pytest.fixture
+def referendums() -> dict[str, ReferendumWorld]:
+    return {}
+
+
+@pytest.fixture
+def downloads() -> dict[str, Path]:
+    return {}
+
+
+def _account(db: Session, people: People, name: str) -> Account:
+    account = db.get(Account, people[name].account_id)
+    assert account is not None, name
+    return account
+
+
+def _staff(db: Session, people: People) -> Account:
+    return _account(db, people, "Sabine")
+
+
+# -- Given -----------------------------------------------------------------------------------
+
+
+@given(parsers.parse('{name:w} is on the election commission of "{unit_name}"'))
+def on_commission(
+    db: Session,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    name: str,
+    unit_name: str,
+) -> None:
+    grant(db, _account(db, people, name), Role.COMMISSION, org.unit(unit_name))
+    db.commit()
+    commission.append(name)
+
+
+@given(parsers.parse("{name:w} votes by post"))
+def votes_by_post(db: Session, people: People, name: str) -> None:
+    member = db.get(Member, people[name].member_id)
+    assert member is not None
+    member.postal_vote = True
+    db.commit()
+
+
+def _build(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+    stage: str,
+    **options: object,
+) -> ReferendumWorld:
+    world = build_referendum(
+        db,
+        settings,
+        tmp_path,
+        staff=_staff(db, people),
+        trustees=[_account(db, people, name) for name in commission],
+        unit_code=org.unit(unit_name).code,
+        title=title,
+        stage=stage,
+        **options,  # type: ignore[arg-type]
+    )
+    referendums[title] = world
+    return world
+
+
+@given(parsers.parse('the member referendum "{title}" of "{unit_name}" has been prepared'))
+def prepared(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+) -> None:
+    _build(
+        db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "created"
+    )
+
+
+@given(parsers.parse('the election commission has held the key ceremony for "{title}"'))
+def ceremony_held(referendums: dict[str, ReferendumWorld], title: str) -> None:
+    advance(referendums[title], "ceremony")
+
+
+@given(parsers.parse('the member referendum "{title}" of "{unit_name}" is open for voting'))
+def open_for_voting(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+) -> None:
+    _build(db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "open")
+
+
+@given(
+    parsers.parse(
+        'the member referendum "{title}" of "{unit_name}" is open and {name:w} has voted "{answer}"'
+    )
+)
+def open_with_a_vote(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+    name: str,
+    answer: str,
+) -> None:
+    votes = {people[name].member_id: {"q1": [ANSWERS[answer]]}}
+    _build(
+        db,
+        settings,
+        tmp_path,
+        org,
+        people,
+        commission,
+        referendums,
+        title,
+        unit_name,
+        "open",
+        votes=votes,
+    )
+
+
+@given(
+    parsers.parse(
+        'the member referendum "{title}" of "{unit_name}" with a quorum of {quorum:d} % '
+        "has been counted: {story}"
+    )
+)
+def counted(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+    quorum: int,
+    story: str,
+) -> None:
+    """``story``: 'Anna and Ben voted "Ja", Cem voted "Nein", and one postal vote "Ja"'."""
+    votes: dict[int, dict[str, list[str]]] = {}
+    for names, answer in re.findall(r'(\w+(?: and \w+)*) voted "(\w+)"', story):
+        for name in names.split(" and "):
+            member_id = people[name].member_id
+            assert member_id is not None
+            votes[member_id] = {"q1": [ANSWERS[answer]]}
+    postal = None
+    match = re.search(r'one postal vote "(\w+)"', story)
+    if match:
+        row = tuple(int(option == ANSWERS[match.group(1)]) for option in ANSWERS.values())
+        postal = PostalLine((row,), (0,), 1)
+    _build(
+        db,
+        settings,
+        tmp_path,
+        org,
+        people,
+        commission,
+        referendums,
+        title,
+        unit_name,
+        "tallied",
+        votes=votes,
+        postal=postal,
+        quorum_percent=quorum,
+    )
+
+
+# -- When ------------------------------------------------------------------------------------
+
+
+def _post(browser: object, page: str, action: str, data: dict[str, object]) -> Response:
+    token = csrf_token(browser, page)
+    return browser.post(  # type: ignore[attr-defined, no-any-return]
+        action, data={**data, "_csrf_token": token}, follow_redirects=False
+    )
+
+
+def _new_form(unit_code: str, trustee_ids: list[str], threshold: int) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "title": "Neue Satzung",
+        "unit_code": unit_code,
+        "explanation": "Die Satzung wird neu gefasst.\n\nSie gilt ab dem nächsten Jahr.",
+        "arguments_for": "Sie ist kürzer.",
+        "arguments_against": "Sie ist neu.",
+        "q1_text": "Soll die neue Satzung gelten?",
+        "q1_method": "yes_no_abstain",
+        "q2_text": "Wo soll der Parteitag stattfinden?",
+        "q2_method": "one_of",
+        "q2_options": "Berlin\nBonn\n",
+        "q3_text": "Wen wählt ihr in den Beirat?",
+        "q3_method": "up_to",
+        "q3_options": "Anna\nBen\nCem",
+        "q3_k": "2",
+        "cutoff_at": local_input(now + timedelta(days=1)),
+        "opens_at": local_input(now + timedelta(days=2)),
+        "closes_at": local_input(now + timedelta(days=9)),
+        "quorum": "20",
+        "trustees": trustee_ids,
+        "threshold": str(threshold),
+    }
+
+
+@when(
+    parsers.parse(
+        '{name:w} prepares the member referendum "{title}" for "{unit_name}" with {first:w} '
+        "and {second:w} as trustees, any {threshold:d} of whom can count"
+    ),
+    target_fixture="response",
+)
+def prepares(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    name: str,
+    title: str,
+    unit_name: str,
+    first: str,
+    second: str,
+    threshold: int,
+) -> Response:
+    trustees = [str(people[first].account_id), str(people[second].account_id)]
+    data = _new_form(org.unit(unit_name).code, trustees, threshold)
+    data["title"] = title
+    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+
+
+@when(
+    parsers.parse(
+        "{name:w} sends the new referendum form without a title and with the voting closing "
+        "before it opens"
+    ),
+    target_fixture="response",
+)
+def sends_invalid_form(
+    browsers: Browsers, org: Organisation, people: People, commission: list[str], name: str
+) -> Response:
+    trustees = [str(people[n].account_id) for n in commission]
+    data = _new_form(org.unit("Landesverband Eins").code, trustees, 2)
+    data["title"] = "  "
+    data["closes_at"] = local_input(utcnow() + timedelta(days=1, hours=12))
+    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+
+
+@when(
+    parsers.parse("{name:w} opens the page for a new member referendum"),
+    target_fixture="response",
+)
+def opens_new(browsers: Browsers, name: str) -> Response:
+    return browsers.of(name).get("/referendums/new", follow_redirects=False)
+
+
+@when(parsers.parse('{name:w} opens the management page of "{title}"'), target_fixture="response")
+def opens_manage(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    path = f"/referendums/{referendums[title].id}/manage"
+    return browsers.of(name).get(path, follow_redirects=False)
+
+
+def _manage_action(browsers: Browsers, world: ReferendumWorld, name: str, action: str) -> Response:
+    manage = f"/referendums/{world.id}/manage"
+    response = _post(browsers.of(name), manage, f"/referendums/{world.id}/{action}", {})
+    assert response.status_code in {302, 303}, visible_text(response)[:2000]
+    return browsers.of(name).get(manage)
+
+
+@when(parsers.parse('{name:w} fixes the voter roll of "{title}"'), target_fixture="response")
+def fixes_roll(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return _manage_action(browsers, referendums[title], name, "freeze")
+
+
+@when(parsers.parse('{name:w} opens voting for "{title}"'), target_fixture="response")
+def opens_voting(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return _manage_action(browsers, referendums[title], name, "open")
+
+
+@when(parsers.parse('a visitor opens the page of "{title}"'), target_fixture="response")
+def visitor_opens(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
+) -> Response:
+    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}")
+
+
+@when(parsers.parse('{name:w} opens the page of "{title}"'), target_fixture="response")
+def person_opens(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}")
+
+
+@when(
+    parsers.parse("{name:w} looks at {pronoun:w} open member referendums"),
+    target_fixture="response",
+)
+def looks_at_mine(browsers: Browsers, name: str, pronoun: str) -> Response:
+    dashboard = browsers.of(name).get("/dashboard")
+    assert 'hx-get="/referendums/mine"' in dashboard.text
+    return browsers.of(name).get("/referendums/mine", headers=HTMX)
+
+
+@when(parsers.parse('{name:w} comments "{text}" on "{title}"'), target_fixture="response")
+def comments_on(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, text: str, title: str
+) -> Response:
+    page = f"/referendums/{referendums[title].id}"
+    return _post(browsers.of(name), page, f"{page}/comments", {"body": text})
+
+
+@when(parsers.parse('a visitor tries to comment "{text}" on "{title}"'), target_fixture="response")
+def visitor_comments(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], text: str, title: str
+) -> Response:
+    page = f"/referendums/{referendums[title].id}"
+    return _post(browsers.of("visitor"), page, f"{page}/comments", {"body": text})
+
+
+@given(parsers.parse('{name:w} has commented "{text}" on "{title}"'))
+def has_commented(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, text: str, title: str
+) -> None:
+    response = comments_on(browsers, referendums, name, text, title)
+    assert response.status_code in {302, 303}, visible_text(response)[:2000]
+
+
+@when(parsers.parse('{name:w} hides the comment "{text}" on "{title}"'), target_fixture="response")
+def hides_comment(
+    browsers: Browsers,
+    database: Database,
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+    text: str,
+    title: str,
+) -> Response:
+    world = referendums[title]
+    with fresh_session(database) as session:
+        comment_id = session.scalar(select(Comment.id).where(Comment.body == text))
+    assert comment_id is not None
+    page = f"/referendums/{world.id}"
+    return _post(browsers.of(name), page, f"{page}/comments/{comment_id}/hide", {})
+
+
+@when("a visitor opens the list of member referendums", target_fixture="response")
+def visitor_opens_list(browsers: Browsers) -> Response:
+    return browsers.of("visitor").get("/referendums")
+
+
+@when(parsers.parse('a visitor opens the results of "{title}"'), target_fixture="response")
+def visitor_opens_results(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
+) -> Response:
+    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/results")
+
+
+@when(
+    parsers.parse('the visitor downloads the election record of "{title}"'),
+    target_fixture="response",
+)
+def downloads_record(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
+) -> Response:
+    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/record.zip")
+
+
+# -- Then ------------------------------------------------------------------------------------
+
+
+@then(parsers.parse('{name:w} sees the management page of "{title}"'), target_fixture="response")
+def sees_manage(
+    browsers: Browsers, database: Database, response: Response, name: str, title: str
+) -> Response:
+    assert response.status_code in {302, 303}, visible_text(response)[:3000]
+    with fresh_session(database) as session:
+        election = session.scalar(select(Election).where(Election.title == title))
+        assert election is not None
+    assert response.headers["location"] == f"/referendums/{election.id}/manage"
+    page = browsers.of(name).get(response.headers["location"])
+    assert page.status_code == 200, visible_text(page)[:2000]
+    assert title in visible_text(page)
+    return page
+
+
+def _preview_question(response: Response, text: str) -> str:
+    assert '<form id="ballot-form"' in response.text
+    pattern = r"<fieldset class=\"ballot-question\".*?</fieldset>"
+    for block in re.findall(pattern, response.text, re.DOTALL):
+        if text in html.unescape(block):
+            assert " disabled" in block.split(">", 1)[0], "the preview must not be votable"
+            return str(block)
+    raise AssertionError(f"no question {text!r} in the preview")
+
+
+def _choices(block: str, kind: str) -> list[str]:
+    inputs = re.findall(r"<input [^>]*>", block)
+    assert inputs
+    assert all(f'type="{kind}"' in tag for tag in inputs), inputs
+    assert all(re.search(r'name="q-q\d+" value="o?[a-z0-9]+"', tag) for tag in inputs), inputs
+    return [html.unescape(x) for x in re.findall(r"<label [^>]*>([^<]*)</label>", block)]
+
+
+@then(parsers.parse('the preview shows the question "{text}" with the answers "{answers}"'))
+def preview_shows(response: Response, text: str, answers: str) -> None:
+    block = _preview_question(response, text)
+    assert _choices(block, "radio") == answers.split(", ")
+
+
+@then(
+    parsers.parse('the preview shows the question "{text}" with up to {k:d} of "{answers}" to tick')
+)
+def preview_shows_up_to(response: Response, text: str, k: int, answers: str) -> None:
+    block = _preview_question(response, text)
+    assert _choices(block, "checkbox") == answers.split(", ")
+    assert f'data-max="{k}"' in block
+    assert f"Wähle bis zu {k} Optionen." in html.unescape(block)
+
+
+@then(parsers.parse('the audit log records "{action}"'))
+def audit_records(database: Database, action: str) -> None:
+    with fresh_session(database) as session:
+        count = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        )
+    assert count, f"no audit event {action}"
+
+
+@then("there is no member referendum")
+def no_referendum(database: Database) -> None:
+    with fresh_session(database) as session:
+        assert session.scalar(select(func.count()).select_from(Referendum)) == 0
+        assert session.scalar(select(func.count()).select_from(Election)) == 0
+
+
+@then("the page offers no vote button")
+def no_vote_button(response: Response) -> None:
+    assert response.status_code == 200
+    assert 'id="vote-link"' not in response.text
+    assert "Jetzt abstimmen" not in visible_text(response)
+
+
+@then("the page offers the vote button")
+def vote_button(response: Response) -> None:
+    assert response.status_code == 200
+    assert re.search(r'id="vote-link" href="/referendums/[0-9a-f-]+/vote"', response.text)
+    assert "Jetzt abstimmen" in visible_text(response)
+
+
+@then("the page shows the comment as text, not as markup")
+def comment_escaped(response: Response) -> None:
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Meinung" in response.text
+    assert "<script>alert(1)" not in response.text
+
+
+@then(parsers.parse('there is no comment on "{title}"'))
+def no_comment(database: Database, referendums: dict[str, ReferendumWorld], title: str) -> None:
+    with fresh_session(database) as session:
+        count = session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .where(Comment.election_id == referendums[title].id)
+        )
+    assert count == 0
+
+
+@then("the visitor is sent to the login page")
+def sent_to_login(response: Response) -> None:
+    assert is_redirect_to_login(response), (response.status_code, response.headers)
+
+
+@then(
+    parsers.parse(
+        'the result for "{label}" is {online:d} online, {postal:d} by post, {total:d} in total'
+    )
+)
+def result_row(response: Response, label: str, online: int, postal: int, total: int) -> None:
+    assert f"{label} {online} {postal} {total}" in visible_text(response), visible_text(response)
+
+
+@then("the download is a zip file")
+def is_zip(response: Response, tmp_path: Path, downloads: dict[str, Path]) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert response.headers["content-type"].startswith("application/zip")
+    assert "attachment" in response.headers.get("content-disposition", "")
+    with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
+        assert "tally.json" in bundle.namelist()
+    path = tmp_path / "downloaded-record.zip"
+    path.write_bytes(response.content)
+    downloads["record"] = path
+
+
+@then("stimmwerk verify accepts the downloaded record")
+def verify_accepts(
+    command_line: Callable[[str], CommandResult], downloads: dict[str, Path]
+) -> None:
+    result = command_line(f"stimmwerk verify --workers 1 {downloads['record']}")
+    assert result.exit_code == 0, result.out + result.err

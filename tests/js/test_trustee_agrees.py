@@ -1,0 +1,269 @@
+"""The trustee's browser code (frontend/src/trustee.js) agrees with the Python side.
+
+Runs ``tests/js/trustee_harness.mjs`` under Node.js. Sealed boxes made in JavaScript
+open with PyNaCl and the other way round; a JavaScript dealing passes
+``verify_commitments`` and its sealed shares open and check with ``open_share``;
+JavaScript opens Python's shares to the same key share and files complaints that
+``verify_complaint`` upholds; and, end to end through the ballot services, dealings,
+share checks and partial decryptions made in JavaScript are accepted by
+``submit_dealing``, ``submit_share_check`` and ``submit_partial_decryption`` and the
+tally comes out right. Skipped only when ``node`` is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from nacl import bindings as sodium
+from nacl.public import PrivateKey, SealedBox
+from sqlalchemy.orm import Session
+
+from app.core.settings import Settings
+from ballots import services
+from ballots.codec import (
+    ciphertext_json,
+    commitments_from_json,
+    commitments_json,
+    partial_from_json,
+)
+from ballots.models import ElectionStatus
+from crypto.group import Scalar
+from crypto.threshold import (
+    EncryptedShare,
+    ShareComplaint,
+    ThresholdParameters,
+    combine_shares,
+    deal,
+    open_share,
+    seal_share,
+    verify_commitments,
+    verify_complaint,
+)
+from tests import ballots_support as support
+
+ROOT = Path(__file__).resolve().parents[2]
+HARNESS = ROOT / "tests" / "js" / "trustee_harness.mjs"
+NODE_MODULES = ROOT / "frontend" / "node_modules" / "@noble" / "ciphers"
+CONTEXT = bytes(range(32))
+
+
+class Harness:
+    def __init__(self, process: subprocess.Popen[str]) -> None:
+        self.process = process
+
+    def call(self, op: str, **request: Any) -> Any:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        assert line, "the JavaScript harness stopped"
+        answer = json.loads(line)
+        assert answer["ok"], f"{op}: {answer['error']}"
+        return answer["result"]
+
+
+@pytest.fixture(scope="module")
+def js() -> Iterator[Harness]:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed: the trustee's browser code cannot be tested")
+    if not NODE_MODULES.exists():
+        pytest.fail("frontend/node_modules is missing: run `make install` (npm ci)")
+    process = subprocess.Popen(  # fixed argv, our own script
+        [node, str(HARNESS)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+    )
+    try:
+        yield Harness(process)
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
+
+
+def _doc(params: ThresholdParameters, keys: dict[int, PrivateKey]) -> dict[str, Any]:
+    return {
+        "threshold": params.threshold,
+        "trustees": params.trustees,
+        "context": params.context.hex(),
+        "sealing_keys": {str(i): bytes(k.public_key).hex() for i, k in keys.items()},
+    }
+
+
+# -- sealed boxes --------------------------------------------------------------------------
+
+
+def test_sealing_keys_and_box_keys_agree_with_libsodium(js: Harness) -> None:
+    mine, theirs = PrivateKey.generate(), PrivateKey.generate()
+    assert js.call("public_key", secret=bytes(mine).hex()) == bytes(mine.public_key).hex()
+    expected = sodium.crypto_box_beforenm(bytes(theirs.public_key), bytes(mine))
+    got = js.call("beforenm", public_key=bytes(theirs.public_key).hex(), secret=bytes(mine).hex())
+    assert got == expected.hex()
+
+
+def test_boxes_sealed_in_javascript_open_in_python_and_back(js: Harness) -> None:
+    key = PrivateKey.generate()
+    message = secrets.token_bytes(97)
+    sealed = js.call("seal", message=message.hex(), public_key=bytes(key.public_key).hex())
+    assert SealedBox(key).decrypt(bytes.fromhex(sealed)) == message
+    python_sealed = SealedBox(key.public_key).encrypt(message)
+    public, secret = bytes(key.public_key).hex(), bytes(key).hex()
+    assert js.call("open", sealed=python_sealed.hex(), public_key=public, secret=secret) == (
+        message.hex()
+    )
+    tampered = bytearray(python_sealed)
+    tampered[-1] ^= 1
+    assert js.call("open", sealed=tampered.hex(), public_key=public, secret=secret) is None
+
+
+# -- dealing and checking -------------------------------------------------------------------
+
+
+def test_a_javascript_dealing_verifies_and_its_shares_open_in_python(js: Harness) -> None:
+    params = ThresholdParameters(2, 3, CONTEXT)
+    keys = {i: PrivateKey.generate() for i in (1, 2, 3)}
+    dealt = js.call("deal", doc=_doc(params, keys), dealer=2)
+    commitments = commitments_from_json(dealt["body"]["commitments"], params.threshold)
+    assert verify_commitments(params, commitments)
+    coefficients = [Scalar.decode(bytes.fromhex(h)) for h in dealt["coefficients"]]
+    for j, key in keys.items():
+        box = EncryptedShare(2, j, bytes.fromhex(dealt["body"]["sealed"][str(j)]))
+        share = open_share(params, box, key, commitments)
+        assert isinstance(share, Scalar), j
+        expected = coefficients[0] + coefficients[1] * Scalar.from_int(j)
+        assert share == expected
+
+
+def test_javascript_opens_python_shares_and_complains_about_a_bad_one(js: Harness) -> None:
+    params = ThresholdParameters(2, 3, CONTEXT)
+    keys = {i: PrivateKey.generate() for i in (1, 2, 3)}
+    me = 3
+    dealings = [deal(params, i) for i in (1, 2, 3)]
+    shares = [
+        {
+            "dealer": d.dealer,
+            "recipient": me,
+            "sealed": seal_share(params, d, me, keys[me].public_key).sealed.hex(),
+            "commitments": commitments_json(c),
+        }
+        for d, c in dealings
+    ]
+    opened = js.call(
+        "open_shares", doc=_doc(params, keys), me=me, secret=bytes(keys[me]).hex(), shares=shares
+    )
+    assert opened["complaints"] == []
+    expected = combine_shares(d.share_for(me) for d, _ in dealings)
+    assert opened["share"] == expected.encoded.hex()
+
+    # Dealer 1 seals a share that does not match its commitments.
+    bad_dealing, _ = deal(params, 1)
+    bad_box = seal_share(params, bad_dealing, me, keys[me].public_key)
+    shares[0]["sealed"] = bad_box.sealed.hex()
+    opened = js.call(
+        "open_shares", doc=_doc(params, keys), me=me, secret=bytes(keys[me]).hex(), shares=shares
+    )
+    assert opened["share"] is None
+    [complaint] = opened["complaints"]
+    evidence = ShareComplaint(1, me, bytes.fromhex(complaint["box_key"]))
+    assert verify_complaint(params, evidence, bad_box, keys[me].public_key, dealings[0][1])
+
+
+def test_the_backup_round_trips_and_refuses_a_wrong_passphrase(js: Harness) -> None:
+    secret_data = {
+        "format": "stimmwerk-trustee-secrets/v1",
+        "election_id": "0b7c3a52-9f1e-4d2a-8c6b-5e4f3a2b1c0d",
+        "trustee": 2,
+        "sealing_key": secrets.token_bytes(32).hex(),
+        "coefficients": [Scalar.random().encoded.hex()],
+        "share": Scalar.random().encoded.hex(),
+    }
+    result = js.call(
+        "backup_round_trip",
+        secrets=secret_data,
+        passphrase="correct horse battery staple",
+        wrong="correct horse battery stapler",
+    )
+    assert result["back"] == secret_data
+    assert result["refused"]
+    backup = result["backup"]
+    assert backup["format"] == "stimmwerk-trustee-backup/v1"
+    assert secret_data["sealing_key"] not in json.dumps(backup)
+
+
+# -- end to end through the ballot services -----------------------------------------------------
+
+
+def test_javascript_trustees_run_an_election_through_the_services(
+    js: Harness, db: Session, settings: Settings, tmp_path: Path
+) -> None:
+    world = support.make_world(db, settings, tmp_path, postal=())
+    support.create(world, trustees=3, threshold=2)
+    trustees = world.trustees()
+    keys = {i: PrivateKey.generate() for i in (1, 2, 3)}
+    for index, account in enumerate(trustees, start=1):
+        services.register_sealing_key(db, world.id, account, bytes(keys[index].public_key))
+    state = services.ceremony_state(db, world.id)
+    doc = _doc(state.params, keys)
+    for index, account in enumerate(trustees, start=1):
+        body = js.call("deal", doc=doc, dealer=index)["body"]
+        commitments = commitments_from_json(body["commitments"], state.params.threshold)
+        sealed = {int(j): bytes.fromhex(box) for j, box in body["sealed"].items()}
+        services.submit_dealing(db, world.id, account, commitments, sealed)
+    key_shares: dict[int, str] = {}
+    for index, account in enumerate(trustees, start=1):
+        received = services.shares_for(db, world.id, account)
+        shares = [
+            {
+                "dealer": item.encrypted.dealer,
+                "recipient": item.encrypted.recipient,
+                "sealed": item.encrypted.sealed.hex(),
+                "commitments": commitments_json(item.commitments),
+            }
+            for item in received
+        ]
+        opened = js.call(
+            "open_shares", doc=doc, me=index, secret=bytes(keys[index]).hex(), shares=shares
+        )
+        assert opened["complaints"] == []
+        key_shares[index] = opened["share"]
+        services.submit_share_check(db, world.id, account, [])
+    assert world.election().status == ElectionStatus.KEYS
+
+    services.freeze_roll(db, world.id, world.staff, now=world.cutoff)
+    services.open_election(db, settings, world.id, world.staff, now=world.opens)
+    for member, choice in (("anna", "yes"), ("ben", "yes"), ("cem", "no")):
+        support.cast(world, support.credential(world, member), {"q1": [choice]})
+    services.close_election(db, world.id, None, now=world.closes)
+
+    for index in (1, 3):  # any 2 of 3
+        account = trustees[index - 1]
+        task = services.decryption_task(db, world.id, account)
+        election = world.election()
+        seat = next(t for t in election.trustees if t.index == index)
+        task_json = {
+            "threshold": task.params.threshold,
+            "trustees": task.params.trustees,
+            "context": election.manifest_hash,
+            "trustee": task.trustee,
+            "verification_key": seat.verification_key,
+            "aggregate": [[ciphertext_json(c) for c in row] for row in task.aggregate],
+        }
+        rows = js.call("partials", task=task_json, share=key_shares[index])
+        partials = [[partial_from_json(index, p) for p in row] for row in rows]
+        services.submit_partial_decryption(db, world.id, account, partials)
+    services.tally_election(db, world.id, world.commission[1])
+    tally = world.election().tally
+    assert tally is not None
+    assert tally["questions"][0]["result"] == [2, 1, 0]

@@ -1,0 +1,178 @@
+"""A referendum with its election commission, for the commission and reminder features.
+
+The election comes from ``tests.ballots_support`` (tree, staff, three commission
+accounts, members); the commission members log in through their own browsers
+(``tests.bdd.conftest.Browsers``) and drive the commission page and the trustees' JSON
+API. `TrusteeBrowser` holds what the trustee's browser would hold (sealing key,
+polynomial, key share), computed with the Python crypto that ``trustee.js`` mirrors.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from httpx import Response
+from litestar import Litestar
+from litestar.testing import TestClient
+from nacl.public import PrivateKey, PublicKey
+
+from ballots.codec import (
+    ciphertext_from_json,
+    commitments_from_json,
+    commitments_json,
+    partial_json,
+)
+from crypto.elgamal import SecretKey
+from crypto.group import Scalar
+from crypto.threshold import (
+    EncryptedShare,
+    ThresholdParameters,
+    combine_shares,
+    deal,
+    open_share,
+    partial_decrypt,
+    seal_share,
+)
+from tests import ballots_support as support
+from tests.bdd.conftest import Browsers, Person, log_in_fully
+from tests.helpers import csrf_token
+
+COMMISSION = {"Karla": 0, "Kai": 1, "Kim": 2}
+
+
+@dataclass
+class TrusteeBrowser:
+    """The secrets one trustee's browser keeps (never sent to the server)."""
+
+    sealing: PrivateKey | None = None
+    share: Scalar | None = None
+
+
+@dataclass
+class Commission:
+    world: support.ElectionWorld
+    browsers: Browsers
+    people: dict[str, Person] = field(default_factory=dict)
+    secrets: dict[str, TrusteeBrowser] = field(default_factory=dict)
+    logged_in: set[str] = field(default_factory=set)
+    pages: dict[str, Response] = field(default_factory=dict)
+    answer: Response | None = None
+
+    @property
+    def page_url(self) -> str:
+        return f"/referendums/{self.world.id}/commission"
+
+    @property
+    def api_url(self) -> str:
+        return f"/api/elections/{self.world.id}"
+
+    def person(self, name: str) -> Person:
+        if name not in self.people:
+            account = self.world.commission[COMMISSION[name]]
+            self.people[name] = Person(name=name, email=account.email, account_id=account.id)
+        return self.people[name]
+
+    def browser(self, name: str) -> TestClient[Litestar]:
+        browser = self.browsers.of(name)
+        if name not in self.logged_in:
+            log_in_fully(browser, self.person(name))
+            self.logged_in.add(name)
+        return browser
+
+    def get(self, name: str, path: str) -> Response:
+        return self.browser(name).get(self.api_url + path, headers={"accept": "application/json"})
+
+    def post(self, name: str, path: str, body: Any) -> Response:
+        browser = self.browser(name)
+        token = csrf_token(browser, self.page_url)
+        return browser.post(
+            self.api_url + path,
+            json=body,
+            headers={"x-csrftoken": token, "accept": "application/json"},
+        )
+
+    # -- what trustee.js does, step by step ------------------------------------------------
+
+    def register(self, name: str) -> Response:
+        key = PrivateKey.generate()
+        self.secrets[name] = TrusteeBrowser(sealing=key)
+        return self.post(name, "/ceremony/sealing-key", {"public_key": bytes(key.public_key).hex()})
+
+    def ceremony(self, name: str) -> dict[str, Any]:
+        response = self.get(name, "/ceremony")
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    @staticmethod
+    def params(doc: dict[str, Any]) -> ThresholdParameters:
+        return ThresholdParameters(doc["threshold"], doc["trustees"], bytes.fromhex(doc["context"]))
+
+    def dealing_body(self, name: str) -> dict[str, Any]:
+        doc = self.ceremony(name)
+        params = self.params(doc)
+        dealing, commitments = deal(params, doc["me"])
+        sealed = {
+            index: seal_share(
+                params, dealing, int(index), PublicKey(bytes.fromhex(key))
+            ).sealed.hex()
+            for index, key in doc["sealing_keys"].items()
+        }
+        return {"commitments": commitments_json(commitments), "sealed": sealed}
+
+    def deal(self, name: str) -> Response:
+        return self.post(name, "/ceremony/dealing", self.dealing_body(name))
+
+    def check(self, name: str) -> Response:
+        doc = self.ceremony(name)
+        params = self.params(doc)
+        response = self.get(name, "/ceremony/shares")
+        assert response.status_code == 200, response.text
+        good: list[Scalar] = []
+        key = self.secrets[name].sealing
+        assert key is not None
+        for item in response.json()["shares"]:
+            commitments = commitments_from_json(item["commitments"], params.threshold)
+            box = EncryptedShare(item["dealer"], item["recipient"], bytes.fromhex(item["sealed"]))
+            opened = open_share(params, box, key, commitments)
+            assert isinstance(opened, Scalar), f"{name} got a bad share from {item['dealer']}"
+            good.append(opened)
+        self.secrets[name].share = combine_shares(good)
+        return self.post(name, "/ceremony/share-check", {"complaints": []})
+
+    def decrypt(self, name: str) -> Response:
+        task = self.get(name, "/decryption")
+        assert task.status_code == 200, task.text
+        data = task.json()
+        params = ThresholdParameters(
+            data["threshold"], data["trustees"], bytes.fromhex(data["context"])
+        )
+        share = self.secrets[name].share
+        assert share is not None
+        secret = SecretKey(share)
+        partials = [
+            [
+                partial_json(
+                    partial_decrypt(
+                        params,
+                        data["trustee"],
+                        secret,
+                        ciphertext_from_json(c, allow_identity=True),
+                    )
+                )
+                for c in row
+            ]
+            for row in data["aggregate"]
+        ]
+        return self.post(name, "/decryption", {"partials": partials})
+
+    def full_ceremony(self) -> None:
+        for step in (self.register, self.deal, self.check):
+            for name in COMMISSION:
+                response = step(name)
+                assert response.status_code == 200, (name, response.text)
+
+    def election_id(self) -> uuid.UUID:
+        return self.world.id
