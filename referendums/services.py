@@ -31,7 +31,7 @@ from app.core.settings import Settings
 from app.organisations import policies
 from app.organisations.models import Member, Unit
 from ballots import services as ballot_services
-from ballots.errors import ManifestInvalid
+from ballots.errors import ManifestInvalid, WrongState
 from ballots.manifest import ElectionDraft, ManifestError, build_manifest
 from ballots.models import Election, ElectionStatus, RollEntry
 from ballots.record_writer import write_record
@@ -45,6 +45,9 @@ EXPLANATION_MAX: Final = 10_000
 ARGUMENTS_MAX: Final = 10_000
 COMMENT_MAX: Final = 2_000
 _REFERENDUM: Final = "referendum"
+NO_LONGER_CHANGEABLE: Final = N_(
+    "This referendum can no longer be changed: its trustees have begun the key ceremony."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,20 +197,12 @@ def create_referendum(
         ManifestInvalid: with a message per faulty field.
         NotAllowed: ``actor`` is not staff of the unit.
     """
-    errors = check_draft(draft, texts, trustee_ids, now=now)
-    if errors:
-        raise ManifestInvalid(errors)
-    draft = dataclasses.replace(draft, description=texts.explanation.strip())
+    draft = _checked_draft(draft, texts, trustee_ids, now=now)
     election = ballot_services.create_election(
         session, settings, actor, draft, trustee_ids, now=now, issuer_key=issuer_key
     )
-    referendum = Referendum(
-        election_id=election.id,
-        explanation=texts.explanation.strip(),
-        arguments_for=texts.arguments_for.strip(),
-        arguments_against=texts.arguments_against.strip(),
-        created_by_id=actor.id,
-    )
+    referendum = Referendum(election_id=election.id, created_by_id=actor.id)
+    _set_texts(referendum, texts)
     session.add(referendum)
     record_event(
         session,
@@ -218,6 +213,71 @@ def create_referendum(
     )
     session.commit()
     return referendum
+
+
+def update_referendum(
+    session: Session,
+    settings: Settings,
+    actor: Account,
+    election_id: uuid.UUID,
+    *,
+    draft: ElectionDraft,
+    trustee_ids: Sequence[uuid.UUID],
+    texts: ReferendumTexts,
+    now: datetime | None = None,
+) -> Referendum:
+    """Change a referendum while nothing is bound to it (`may_still_change`).
+
+    The texts and the election (`ballots.services.update_election`, which checks the
+    rules and the state again under the election's lock) change in one transaction:
+    the texts are changed first without committing, and the engine's commit takes
+    both; if anything is refused, everything is rolled back. The unit stays.
+
+    Raises:
+        Forbidden: ``actor`` may not manage the referendum.
+        WrongState: a trustee has registered a key (or the election is further on).
+        ManifestInvalid: with a message per faulty field.
+    """
+    view = managed_referendum(session, election_id, actor)
+    if not may_still_change(view):
+        raise WrongState(view.election.status.value, NO_LONGER_CHANGEABLE)
+    draft = _checked_draft(draft, texts, trustee_ids, now=now)
+    _set_texts(view.referendum, texts)
+    record_event(
+        session,
+        "referendum:updated",
+        actor_id=actor.id,
+        object_type=_REFERENDUM,
+        object_id=view.id,
+    )
+    try:
+        ballot_services.update_election(
+            session, settings, actor, view.id, draft, trustee_ids, now=now
+        )
+    except BaseException:
+        session.rollback()
+        raise
+    return view.referendum
+
+
+def _checked_draft(
+    draft: ElectionDraft,
+    texts: ReferendumTexts,
+    trustee_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime | None,
+) -> ElectionDraft:
+    """``draft`` with the explanation as its description, if `check_draft` finds nothing."""
+    errors = check_draft(draft, texts, trustee_ids, now=now)
+    if errors:
+        raise ManifestInvalid(errors)
+    return dataclasses.replace(draft, description=texts.explanation.strip())
+
+
+def _set_texts(referendum: Referendum, texts: ReferendumTexts) -> None:
+    referendum.explanation = texts.explanation.strip()
+    referendum.arguments_for = texts.arguments_for.strip()
+    referendum.arguments_against = texts.arguments_against.strip()
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -413,7 +473,7 @@ def ceremony_progress(session: Session, view: ReferendumView) -> list[TrusteePro
 
 
 def may_still_change(view: ReferendumView) -> bool:
-    """Texts and questions could change only before any trustee registered a key."""
+    """Texts and questions can change only before any trustee registered a key."""
     return view.election.status == ElectionStatus.DRAFT and not any(
         t.sealing_public_key for t in view.election.trustees
     )

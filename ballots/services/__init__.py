@@ -5,14 +5,22 @@ every change and commits. ``now`` parameters default to the current time (tests 
 the simulator pass their own clock). ``actor=None`` stands for the operator on the
 command line or a scheduled task, trusted like the database.
 
-Life of an election: `create_election` → key ceremony (`register_sealing_key`,
+Life of an election: `create_election` (changed with `update_election` until the
+first trustee registers a key) → key ceremony (`register_sealing_key`,
 `submit_dealing`, `shares_for`, `submit_share_check`) → `freeze_roll` →
 `open_election` → `issue_credential` / `cast_ballot` → `close_election` →
 `submit_partial_decryption`, `enter_postal_result`, `confirm_postal_result` →
 `tally_election` → `ballots.record_writer.write_record`.
 """
 
-from ballots.services._casting import board_lines, cast_ballot, current_receipt, latest_checkpoint
+from ballots.services._casting import (
+    append_to_board,
+    board_lines,
+    cast_ballot,
+    check_for_board,
+    current_receipt,
+    latest_checkpoint,
+)
 from ballots.services._ceremony import (
     CeremonyState,
     ReceivedShare,
@@ -25,8 +33,14 @@ from ballots.services._ceremony import (
 )
 from ballots.services._common import election_keys, get_election, manifest_of
 from ballots.services._credentials import issue_credential
-from ballots.services._elections import close_election, create_election, open_election
+from ballots.services._elections import (
+    close_election,
+    create_election,
+    open_election,
+    update_election,
+)
 from ballots.services._roll import freeze_roll, roll_commitment, roll_entry
+from ballots.services._sequencer import BoardSequencer, board_sequencer
 from ballots.services._tally import (
     DecryptionTask,
     confirm_postal_result,
@@ -37,13 +51,17 @@ from ballots.services._tally import (
 )
 
 __all__ = [
+    "BoardSequencer",
     "CeremonyState",
     "DecryptionTask",
     "ReceivedShare",
     "ShareCheckOutcome",
+    "append_to_board",
     "board_lines",
+    "board_sequencer",
     "cast_ballot",
     "ceremony_state",
+    "check_for_board",
     "close_election",
     "confirm_postal_result",
     "create_election",
@@ -65,4 +83,5 @@ __all__ = [
     "submit_partial_decryption",
     "submit_share_check",
     "tally_election",
+    "update_election",
 ]

@@ -2,9 +2,12 @@
 
 No login: the ballot proves its right to be counted by itself (issuer signature on the
 credential, credential signature on the ballot, proofs). The expensive checks run
-before any lock is taken; only the board append (O(log n) hashes, one Ed25519
-signature, two inserts) runs under the election's row lock, which serialises the board
-across all app processes and makes "closed" final for every later cast.
+before any lock is taken (`check_for_board`); only the board append (O(log n) hashes
+and one Ed25519 signature per ballot, two inserts and an update per batch) runs under
+the election's row lock (`append_to_board`), which serialises the board across all app
+processes and makes "closed" final for every later cast. A web server hands the checked
+ballots of many concurrent requests to one appender (`BoardSequencer`), so one lock,
+one transaction and one commit serve many ballots (group commit).
 
 One ballot per credential: the first valid ballot counts, later ones are refused
 (``docs/protocol.md`` argues why). The UNIQUE constraint on (election, credential key)
@@ -14,17 +17,24 @@ decides races; the earlier lookup only gives the common case a fast, clear answe
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from app.core.errors import DomainError
 from app.core.settings import Settings
 from ballots import board
-from ballots.ballot_check import BallotCheckFailed, CheckedBallot, check_ballot, parse_json
+from ballots.ballot_check import (
+    BallotCheckFailed,
+    CheckedBallot,
+    ElectionKeys,
+    check_ballot,
+    parse_json,
+)
 from ballots.errors import AlreadyVoted, BallotRejected, VotingClosed
 from ballots.models import CastBallot, Checkpoint, Election, ElectionStatus
 from ballots.services._common import (
@@ -33,9 +43,9 @@ from ballots.services._common import (
     election_keys,
     election_state,
     get_election,
+    locked_state,
     manifest_of,
     now_or,
-    take_lock,
 )
 from crypto.merkle import MerkleTree
 
@@ -64,35 +74,119 @@ def cast_ballot(
         BallotRejected: a check failed (``check`` names it).
         AlreadyVoted: this credential has a ballot on the board already.
     """
+    checked = check_for_board(session, election_id, ballot, now=now)
+    (outcome,) = append_to_board(session, settings, election_id, [checked], now=now)
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def check_for_board(
+    session: Session,
+    election_id: uuid.UUID,
+    ballot: bytes | Mapping[str, Any],
+    *,
+    now: datetime | None = None,
+) -> CheckedBallot:
+    """Every check of a ballot that needs no lock: window, format, signatures, proofs.
+
+    The expensive part of casting; request threads run it in parallel before handing
+    the ballot to `append_to_board`, which checks the window and the credential again
+    under the lock and is the only judge of both. Once an election is open, its keys
+    and window cannot change, so they are read from the database once per process.
+
+    Raises:
+        VotingClosed, BallotRejected (as `cast_ballot`).
+    """
     moment = now_or(now)
-    election = election_state(session, election_id)
-    if not _in_window(election, moment):
+    opened = _open_elections.get(election_id)
+    if opened is None:
+        election = election_state(session, election_id)
+        if not _in_window(election, moment):
+            raise VotingClosed
+        opened = _OpenElection(
+            election_keys(session, election), election.opens_at, election.closes_at
+        )
+        _open_elections[election_id] = opened
+        session.rollback()  # end the read transaction: no snapshot held while checking
+    elif not opened.opens_at <= moment < opened.closes_at:
         raise VotingClosed
-    keys = election_keys(session, election)
     try:
         parsed = parse_json(ballot) if isinstance(ballot, bytes) else ballot
-        checked = check_ballot(parsed, keys)
+        return check_ballot(parsed, opened.keys)
     except BallotCheckFailed as failed:
         raise BallotRejected(failed.check, failed.reason) from failed
-    if _has_ballot(session, election_id, checked.credential_key):
-        raise AlreadyVoted
+
+
+@dataclass(frozen=True, slots=True)
+class _OpenElection:
+    """What `check_for_board` needs of an open election; immutable while it is open."""
+
+    keys: ElectionKeys
+    opens_at: datetime
+    closes_at: datetime
+
+
+_open_elections: dict[uuid.UUID, _OpenElection] = {}
+"""Per process; a stale entry after closing only lets a ballot reach `append_to_board`,
+which refuses it under the lock."""
+
+
+def append_to_board(
+    session: Session,
+    settings: Settings,
+    election_id: uuid.UUID,
+    ballots: Sequence[CheckedBallot],
+    *,
+    now: datetime | None = None,
+) -> list[board.Receipt | DomainError]:
+    """Append checked ballots in order, under one row lock and one commit (group commit).
+
+    Each ballot still gets its own index, its own signed checkpoint and its own receipt,
+    exactly as if appended alone; only the database round trips are shared. A ballot
+    whose credential is already on the board (or earlier in ``ballots``) gets
+    `AlreadyVoted`, every ballot `VotingClosed` if the window has ended; the others are
+    appended. Nothing is visible, and no receipt exists, before the commit.
+    """
+    moment = now_or(now)
+    election = locked_state(session, election_id)
+    if not _in_window(election, moment):
+        session.rollback()
+        return [VotingClosed() for _ in ballots]
+    keys = election_keys(session, election)
     signer = board_note_signer(
         settings.security.secret_key, election.board_key_encrypted, keys.manifest.board_origin
     )
-    take_lock(session, election_id)
-    election = election_state(session, election_id)
-    if not _in_window(election, moment):
-        session.rollback()
-        raise VotingClosed
+    taken = set(
+        session.scalars(
+            select(CastBallot.credential_key).where(
+                CastBallot.election_id == election_id,
+                CastBallot.credential_key.in_({b.credential_key for b in ballots}),
+            )
+        )
+    )
     state = board.BoardState(election.board_size, election.board_frontier)
-    appended = board.append(state, checked.leaf_hash, signer)
-    try:
-        _store(session, election_id, checked, appended)
-    except IntegrityError as error:
+    outcomes: list[board.Receipt | DomainError] = []
+    ballot_rows: list[dict[str, Any]] = []
+    checkpoint_rows: list[dict[str, Any]] = []
+    for checked in ballots:
+        if checked.credential_key in taken:
+            outcomes.append(AlreadyVoted())
+            continue
+        taken.add(checked.credential_key)
+        appended = board.append(state, checked.leaf_hash, signer)
+        state = appended.state
+        ballot_rows.append(_ballot_row(election_id, checked, appended))
+        checkpoint_rows.append(_checkpoint_row(election_id, appended))
+        outcomes.append(_receipt(checked, appended))
+    if ballot_rows:
+        _store(session, election_id, ballot_rows, checkpoint_rows, state)
+    else:
         session.rollback()
-        if _has_ballot(session, election_id, checked.credential_key):
-            raise AlreadyVoted from error
-        raise
+    return outcomes
+
+
+def _receipt(checked: CheckedBallot, appended: board.Appended) -> board.Receipt:
     return board.Receipt(
         ballot_hash=checked.ballot_hash,
         index=appended.index,
@@ -101,48 +195,48 @@ def cast_ballot(
     )
 
 
-def _store(
-    session: Session, election_id: uuid.UUID, checked: CheckedBallot, appended: board.Appended
-) -> None:
-    """Insert the ballot and its checkpoint, move the board on, commit.
+def _ballot_row(
+    election_id: uuid.UUID, checked: CheckedBallot, appended: board.Appended
+) -> dict[str, Any]:
+    return {
+        "election_id": election_id,
+        "leaf_index": appended.index,
+        "leaf_hash": checked.ballot_hash,
+        "credential_key": checked.credential_key,
+        "line": checked.line.decode(),
+    }
 
-    The UNIQUE constraint on (election, credential key) fails here for the loser of a
-    race between two ballots of one credential (at the flush or the commit).
+
+def _checkpoint_row(election_id: uuid.UUID, appended: board.Appended) -> dict[str, Any]:
+    return {
+        "election_id": election_id,
+        "tree_size": appended.state.size,
+        "root": appended.root.hex(),
+        "note": appended.note,
+    }
+
+
+def _store(
+    session: Session,
+    election_id: uuid.UUID,
+    ballot_rows: list[dict[str, Any]],
+    checkpoint_rows: list[dict[str, Any]],
+    state: board.BoardState,
+) -> None:
+    """Insert the ballots and their checkpoints, move the board on, commit.
+
+    Under the row lock no other append can run, so the credential check above is
+    final; the UNIQUE constraints stay as the last line of defence.
     """
-    session.add(
-        CastBallot(
-            election_id=election_id,
-            leaf_index=appended.index,
-            leaf_hash=checked.ballot_hash,
-            credential_key=checked.credential_key,
-            line=checked.line.decode(),
-        )
-    )
-    session.add(
-        Checkpoint(
-            election_id=election_id,
-            tree_size=appended.state.size,
-            root=appended.root.hex(),
-            note=appended.note,
-        )
-    )
-    session.flush()
+    session.execute(insert(CastBallot), ballot_rows)
+    session.execute(insert(Checkpoint), checkpoint_rows)
     session.execute(
         update(Election)
         .where(Election.id == election_id)
-        .values(board_size=appended.state.size, board_frontier=appended.state.frontier)
+        .values(board_size=state.size, board_frontier=state.frontier)
         .execution_options(synchronize_session=False)
     )
     session.commit()
-
-
-def _has_ballot(session: Session, election_id: uuid.UUID, credential_key: str) -> bool:
-    found = session.scalar(
-        select(CastBallot.id).where(
-            CastBallot.election_id == election_id, CastBallot.credential_key == credential_key
-        )
-    )
-    return found is not None
 
 
 def board_lines(session: Session, election_id: uuid.UUID) -> list[str]:

@@ -1,4 +1,4 @@
-"""Creating, opening and closing an election."""
+"""Creating, changing (before the key ceremony), opening and closing an election."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
@@ -21,13 +21,20 @@ from app.core.settings import Settings
 from app.organisations.models import Unit
 from ballots import board, tally
 from ballots.codec import trusted_ciphertext
-from ballots.errors import ManifestInvalid, NotAllowed, TooEarly, VotingClosed
-from ballots.manifest import ElectionDraft, ManifestError, build_manifest, format_time
+from ballots.errors import ManifestInvalid, NotAllowed, TooEarly, VotingClosed, WrongState
+from ballots.manifest import (
+    ElectionDraft,
+    Manifest,
+    ManifestError,
+    build_manifest,
+    format_time,
+)
 from ballots.models import CastBallot, Checkpoint, Election, ElectionStatus, IssuerKey, Trustee
 from ballots.services._common import (
     BOARD_KEY_PURPOSE,
     ISSUER_KEY_PURPOSE,
     board_note_signer,
+    election_unit,
     has_role,
     lock_election,
     manifest_of,
@@ -65,27 +72,17 @@ def create_election(
     unit = session.scalar(select(Unit).where(Unit.code == draft.unit_code.strip()))
     if unit is None:
         raise ManifestInvalid({"unit": N_("There is no unit with this code.")})
-    if not has_role(session, actor, Role.STAFF, unit):
-        raise NotAllowed
-    _check_trustees(session, unit, draft, trustee_account_ids)
-    if draft.closes_at <= now_or(now):
-        raise ManifestInvalid({"window": N_("The election must close in the future.")})
+    _require_staff(session, actor, unit)
     election_id = uuid.uuid4()
-    try:
-        manifest = build_manifest(
-            dataclasses.replace(draft, unit_code=unit.code, unit_name=unit.name), str(election_id)
-        )
-    except ManifestError as error:
-        raise ManifestInvalid(error.errors) from error
-    election = _new_election(
-        settings, election_id, unit=unit, actor=actor, manifest=manifest.raw, draft=draft
+    manifest = _checked_manifest(
+        session, unit, draft, trustee_account_ids, election_id=election_id, now=now
     )
-    election.manifest_hash = manifest.hash_hex
+    election = _new_election(settings, election_id, unit=unit, actor=actor)
+    _set_definition(election, manifest, draft)
     session.add(election)
     session.flush()
     session.add(_issuer_row(settings, election_id, issuer_key or BlindRsaPrivateKey.generate()))
-    for index, account_id in enumerate(trustee_account_ids, start=1):
-        session.add(Trustee(election_id=election_id, index=index, account_id=account_id))
+    _add_trustees(session, election_id, trustee_account_ids)
     record_event(
         session,
         "election:created",
@@ -98,6 +95,98 @@ def create_election(
     )
     session.commit()
     return election
+
+
+def update_election(  # noqa: PLR0917 - the order of create_election, plus the id
+    session: Session,
+    settings: Settings,
+    actor: Account,
+    election_id: uuid.UUID,
+    draft: ElectionDraft,
+    trustee_account_ids: Sequence[uuid.UUID],
+    *,
+    now: datetime | None = None,
+) -> Election:
+    """Replace the definition of an election that nothing is bound to yet.
+
+    Allowed only in the first state: status ``draft`` and no trustee has registered a
+    sealing key (so no dealing, share or ballot exists, and the roll is not frozen).
+    The rules are those of `create_election`; the unit stays. The manifest is rebuilt
+    for the same election id (a new manifest hash); the trustee seats are replaced;
+    the issuer key and the board key stay.
+
+    Raises:
+        ManifestInvalid: the definition breaks a rule (message per field).
+        NotAllowed: ``actor`` is not staff of the election's unit.
+        WrongState: a trustee has registered a key, or the election is further on.
+    """
+    del settings  # the keys stay: nothing to make or to decrypt
+    election = lock_election(session, election_id)
+    unit = election_unit(session, election)
+    _require_staff(session, actor, unit)
+    _require_changeable(session, election)
+    if draft.unit_code.strip() != unit.code:
+        raise ManifestInvalid({"unit": N_("The unit of an election cannot change.")})
+    manifest = _checked_manifest(
+        session, unit, draft, trustee_account_ids, election_id=election.id, now=now
+    )
+    previous = election.manifest_hash
+    _set_definition(election, manifest, draft)
+    _replace_trustees(session, election, trustee_account_ids)
+    record_event(
+        session,
+        "election:updated",
+        actor_id=actor.id,
+        object_type=_ELECTION,
+        object_id=election.id,
+        manifest_hash=manifest.hash_hex,
+        previous_manifest_hash=previous,
+        trustees=draft.trustees,
+        threshold=draft.threshold,
+    )
+    session.commit()
+    return election
+
+
+def _require_staff(session: Session, actor: Account, unit: Unit) -> None:
+    if not has_role(session, actor, Role.STAFF, unit):
+        raise NotAllowed
+
+
+def _require_changeable(session: Session, election: Election) -> None:
+    """The first state: a draft whose trustees have not registered any key yet."""
+    registered = session.scalar(
+        select(func.count())
+        .select_from(Trustee)
+        .where(Trustee.election_id == election.id, Trustee.sealing_public_key.is_not(None))
+    )
+    if election.status != ElectionStatus.DRAFT or registered:
+        raise WrongState(
+            election.status.value,
+            N_("This election can no longer be changed: its trustees have begun the key ceremony."),
+        )
+
+
+def _checked_manifest(
+    session: Session,
+    unit: Unit,
+    draft: ElectionDraft,
+    trustee_account_ids: Sequence[uuid.UUID],
+    *,
+    election_id: uuid.UUID,
+    now: datetime | None,
+) -> Manifest:
+    """The manifest of ``draft`` for election ``election_id`` of ``unit``, if every
+    rule of a definition holds (trustees, closing in the future, the manifest's own)."""
+    _check_trustees(session, unit, draft, trustee_account_ids)
+    if draft.closes_at <= now_or(now):
+        raise ManifestInvalid({"window": N_("The election must close in the future.")})
+    try:
+        return build_manifest(
+            dataclasses.replace(draft, unit_code=unit.code, unit_name=unit.name), str(election_id)
+        )
+    except ManifestError as error:
+        raise ManifestInvalid(error.errors) from error
 
 
 def _check_trustees(
@@ -113,28 +202,48 @@ def _check_trustees(
             )
 
 
+def _add_trustees(
+    session: Session, election_id: uuid.UUID, account_ids: Sequence[uuid.UUID]
+) -> None:
+    for index, account_id in enumerate(account_ids, start=1):
+        session.add(Trustee(election_id=election_id, index=index, account_id=account_id))
+
+
+def _replace_trustees(
+    session: Session, election: Election, account_ids: Sequence[uuid.UUID]
+) -> None:
+    """New seats 1..n; only before any key is registered (a seat holds no key material)."""
+    seats = session.scalars(select(Trustee).where(Trustee.election_id == election.id)).all()
+    for seat in seats:
+        session.delete(seat)
+    session.flush()
+    _add_trustees(session, election.id, account_ids)
+    session.flush()
+    session.expire(election, ["trustees"])
+
+
+def _set_definition(election: Election, manifest: Manifest, draft: ElectionDraft) -> None:
+    """The columns that mirror the manifest."""
+    election.title = draft.title.strip()
+    election.manifest = dict(manifest.raw)
+    election.manifest_hash = manifest.hash_hex
+    election.cutoff_at = draft.cutoff_at
+    election.opens_at = draft.opens_at
+    election.closes_at = draft.closes_at
+    election.trustee_count = draft.trustees
+    election.threshold = draft.threshold
+    election.quorum_percent = draft.quorum_percent
+
+
 def _new_election(
-    settings: Settings,
-    election_id: uuid.UUID,
-    *,
-    unit: Unit,
-    actor: Account,
-    manifest: object,
-    draft: ElectionDraft,
+    settings: Settings, election_id: uuid.UUID, *, unit: Unit, actor: Account
 ) -> Election:
+    """A draft election with fresh board keys; `_set_definition` fills in the rest."""
     board_seed = secrets.token_bytes(32)
     return Election(
         id=election_id,
         unit_id=unit.id,
-        title=draft.title.strip(),
         status=ElectionStatus.DRAFT,
-        manifest=manifest,
-        cutoff_at=draft.cutoff_at,
-        opens_at=draft.opens_at,
-        closes_at=draft.closes_at,
-        trustee_count=draft.trustees,
-        threshold=draft.threshold,
-        quorum_percent=draft.quorum_percent,
         created_by_id=actor.id,
         board_key_encrypted=encrypt_field(
             settings.security.secret_key, BOARD_KEY_PURPOSE, board_seed.hex()

@@ -1,4 +1,4 @@
-"""Pages of a Mitgliederentscheid: list, prepare, manage, read and discuss, results.
+"""Pages of a Mitgliederentscheid: list, prepare and change, manage, read and discuss, results.
 
 Thin handlers: the rules are in `referendums.services` (and the ballot core behind it).
 The public page, the list, the results and the record are open to anonymous visitors.
@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
-from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.core.settings import Settings
 from app.organisations.models import Member
+from ballots.errors import WrongState
 from ballots.models import ElectionStatus
 from referendums import services
 from referendums.pages import forms
@@ -53,16 +54,48 @@ class CommentForm:
 
 
 def _new_form_context(
-    db_session: Session, account: Account, form: forms.NewReferendumForm, errors: dict[str, str]
+    db_session: Session,
+    account: Account,
+    form: forms.NewReferendumForm,
+    errors: dict[str, str],
+    *,
+    editing: services.ReferendumView | None = None,
 ) -> dict[str, Any]:
+    """The form's page; ``editing`` the stored referendum it changes (its unit stays)."""
     return {
         "form": form,
         "errors": errors,
-        "units": services.staff_units(db_session, account),
+        "editing": editing,
+        "action": f"/referendums/{editing.id}/edit" if editing else "/referendums/new",
+        "units": [] if editing else services.staff_units(db_session, account),
         "candidates": services.commission_candidates(db_session, account),
         "blocks": range(1, forms.QUESTION_BLOCKS + 1),
         "chosen_trustees": set(form.trustee_list),
     }
+
+
+def _keep_seat_order(view: services.ReferendumView, chosen: list[uuid.UUID]) -> list[uuid.UUID]:
+    """Trustees who stay keep their seat order (the form's checkboxes have none);
+    newly chosen ones follow in the form's order."""
+    seats = [trustee.account_id for trustee in view.election.trustees]
+    return sorted(
+        chosen,
+        key=lambda account_id: seats.index(account_id) if account_id in seats else len(seats),
+    )
+
+
+def _edit_refusal(view: services.ReferendumView) -> DomainError | None:
+    """Why the referendum cannot be changed on the edit page, or None if it can."""
+    if not services.may_still_change(view):
+        return WrongState(view.election.status.value, services.NO_LONGER_CHANGEABLE)
+    if not forms.fits_form(view):
+        return Conflict(
+            N_(
+                "This referendum has more questions than the form can show: "
+                "it cannot be changed here."
+            )
+        )
+    return None
 
 
 class ReferendumPagesController(Controller):
@@ -149,6 +182,69 @@ class ReferendumPagesController(Controller):
         return Template(
             "referendums/new.html",
             context=_new_form_context(db_session, account, data, errors),
+            status_code=400,
+        )
+
+    @get("/{election_id:uuid}/edit", guards=[requires_login], sync_to_thread=True)
+    def edit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Template:
+        account = _required_account(db_session, request)
+        view = services.managed_referendum(db_session, election_id, account)
+        refusal = _edit_refusal(view)
+        if refusal is not None:
+            return self._manage_refused(db_session, account, election_id, refusal)
+        context = _new_form_context(db_session, account, forms.form_of(view), {}, editing=view)
+        return Template("referendums/new.html", context=context)
+
+    @post("/{election_id:uuid}/edit", guards=[requires_login], sync_to_thread=True)
+    def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[uuid.UUID],
+        data: Annotated[forms.NewReferendumForm, Form],
+    ) -> Response[Any]:
+        account = _required_account(db_session, request)
+        view = services.managed_referendum(db_session, election_id, account)
+        refusal = _edit_refusal(view)
+        if refusal is not None:
+            return self._manage_refused(db_session, account, election_id, refusal)
+        data.unit_code = view.unit.code  # the unit stays
+        parsed = forms.parse(data, view.unit.name)
+        errors = dict(parsed.errors)
+        if not errors:
+            try:
+                services.update_referendum(
+                    db_session,
+                    settings,
+                    account,
+                    election_id,
+                    draft=parsed.draft,
+                    trustee_ids=_keep_seat_order(view, parsed.trustee_ids),
+                    texts=parsed.texts,
+                )
+            except ValidationFailed as error:
+                db_session.rollback()
+                errors = forms.form_errors(error.errors, parsed.blocks)
+            except (Forbidden, NotFound):
+                raise
+            except DomainError as error:
+                return self._manage_refused(db_session, account, election_id, error)
+            else:
+                return Redirect(path=f"/referendums/{election_id}/manage")
+        else:
+            more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
+            for key, message in forms.form_errors(more, parsed.blocks).items():
+                errors.setdefault(key, message)
+        view = services.managed_referendum(db_session, election_id, account)
+        return Template(
+            "referendums/new.html",
+            context=_new_form_context(db_session, account, data, errors, editing=view),
             status_code=400,
         )
 
@@ -317,6 +413,7 @@ class ReferendumPagesController(Controller):
             "view": view,
             "trustees": services.ceremony_progress(db_session, view),
             "may_change": services.may_still_change(view),
+            "may_edit": services.may_still_change(view) and forms.fits_form(view),
             "may_freeze": election.status == ElectionStatus.KEYS and now >= election.cutoff_at,
             "may_open": election.status == ElectionStatus.ROLL_FROZEN
             and election.opens_at <= now < election.closes_at,

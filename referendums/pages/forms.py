@@ -1,10 +1,11 @@
-"""The "new referendum" form: its fields, and turning them into a ballot-core draft.
+"""The referendum form (new and edit): its fields, and turning them into a ballot-core draft.
 
-The form works without JavaScript: it has a fixed number of question blocks
-(`QUESTION_BLOCKS`); blocks left empty are ignored. Question ids are ``q1``, ``q2``…
-in the order of the filled blocks, option ids ``o1``, ``o2``… in the order of the lines.
-Errors come back under the form's own field names, so each is shown at its field.
-"""
+The same form changes a prepared referendum: `form_of` fills it from the stored manifest,
+texts and trustees; the unit stays. The form works without JavaScript: it has a fixed
+number of question blocks (`QUESTION_BLOCKS`); blocks left empty are ignored. Question
+ids are ``q1``, ``q2``… in the order of the filled blocks, option ids ``o1``, ``o2``…
+in the order of the lines. Errors come back under the form's own field names, so each
+is shown at its field."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from app.core.i18n import N_
-from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
-from referendums.services import TIMEZONE, ReferendumTexts
+from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft, parse_time
+from referendums.services import TIMEZONE, ReferendumTexts, ReferendumView
 
 QUESTION_BLOCKS: Final = 3
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
@@ -90,6 +91,40 @@ def parse_local_time(text: str) -> datetime | None:
 def local_input(moment: datetime | None) -> str:
     """The ``datetime-local`` value of an aware datetime."""
     return "" if moment is None else moment.astimezone(TIMEZONE).strftime("%Y-%m-%dT%H:%M")
+
+
+def fits_form(view: ReferendumView) -> bool:
+    """Whether the form can show every question of the stored referendum."""
+    return len(view.election.manifest["questions"]) <= QUESTION_BLOCKS
+
+
+def form_of(view: ReferendumView) -> NewReferendumForm:
+    """The form filled with a stored referendum (its manifest, texts and trustees)."""
+    manifest: dict[str, Any] = view.election.manifest
+    quorum = manifest["quorum"]
+    form = NewReferendumForm(
+        title=manifest["title"],
+        unit_code=view.unit.code,
+        explanation=view.referendum.explanation,
+        arguments_for=view.referendum.arguments_for,
+        arguments_against=view.referendum.arguments_against,
+        cutoff_at=local_input(parse_time(manifest["cutoff_at"])),
+        opens_at=local_input(parse_time(manifest["opens_at"])),
+        closes_at=local_input(parse_time(manifest["closes_at"])),
+        quorum="" if quorum is None else str(quorum["min_percent"]),
+        trustees=[str(trustee.account_id) for trustee in view.election.trustees],
+        threshold=str(manifest["trustees"]["threshold"]),
+    )
+    for number, question in enumerate(manifest["questions"][:QUESTION_BLOCKS], start=1):
+        method = question["method"]
+        setattr(form, f"q{number}_text", question["text"])
+        setattr(form, f"q{number}_method", method)
+        if method != "yes_no_abstain":
+            labels = [option["label"] for option in question["options"]]
+            setattr(form, f"q{number}_options", "\n".join(labels))
+        if method == "up_to":
+            setattr(form, f"q{number}_k", str(question["max_selections"]))
+    return form
 
 
 def _whole(text: str) -> int | None:

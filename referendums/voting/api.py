@@ -47,7 +47,7 @@ from app.core.errors import CSRF_MESSAGE, DomainError
 from app.core.i18n import N_, gettext
 from app.core.settings import Settings
 from ballots import services
-from ballots.board import Receipt
+from ballots.ballot_check import CheckedBallot
 from ballots.errors import (
     AlreadyVoted,
     BallotRejected,
@@ -65,11 +65,10 @@ MAX_BALLOT_BYTES = 64 * 1024
 """A ballot with 20 questions of 64 options is far below this; anything bigger is junk."""
 MAX_CREDENTIAL_BYTES = 4 * 1024
 CAST_THREADS = 2
-"""Casts running at once per process. Checking a ballot is CPU work under the GIL, and
-the board append holds the election's row lock (shared by all processes) until commit;
-with all of Litestar's worker threads checking proofs at once, the thread holding the
-lock would get only a small share of the process's CPU and stall every other process.
-Requests beyond this wait in the event loop and hold no thread."""
+"""Ballot checks running at once per process. Checking is CPU work (libsodium releases
+the GIL, the Python around it does not); more threads than cores only add switching.
+Requests beyond this wait in the event loop and hold no thread. The board append is
+not done by these threads but by the process's `ballots.services.BoardSequencer`."""
 
 NOT_ELIGIBLE_GUEST = N_(
     "Only members can vote. Your account is a guest account that is not linked to a membership."
@@ -196,6 +195,7 @@ class VoterApiController(Controller):
     )
     async def ballots(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
         election_id: FromPath[str],
@@ -204,11 +204,13 @@ class VoterApiController(Controller):
         the_id = _election_id(election_id)
         if not body.strip():
             return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
-        receipt = await anyio.to_thread.run_sync(
-            _cast, db_session, settings, the_id, bytes(body), limiter=_cast_limiter()
+        checked = await anyio.to_thread.run_sync(
+            _check, db_session, the_id, bytes(body), limiter=_cast_limiter()
         )
-        if isinstance(receipt, Response):
-            return receipt
+        if isinstance(checked, Response):
+            return checked
+        sequencer = services.board_sequencer(request.app.state.database, settings)
+        receipt = await asyncio.wrap_future(sequencer.submit(the_id, checked))
         return Response(
             {"receipt": receipt.to_json()}, status_code=HTTP_201_CREATED, media_type=MediaType.JSON
         )
@@ -244,11 +246,10 @@ def _cast_limiter() -> anyio.CapacityLimiter:
     return limiter
 
 
-def _cast(
-    session: Session, settings: Settings, election_id: uuid.UUID, body: bytes
-) -> Receipt | Response[Any]:
+def _check(session: Session, election_id: uuid.UUID, body: bytes) -> CheckedBallot | Response[Any]:
+    """The lock-free checks, in a worker thread; the board append is the sequencer's."""
     try:
-        return services.cast_ballot(session, settings, election_id, body)
+        return services.check_for_board(session, election_id, body)
     except BallotRejected as rejected:
         if rejected.check != "format":
             raise

@@ -17,10 +17,12 @@ import re
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from httpx import Response
+from nacl.public import PrivateKey
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -30,10 +32,11 @@ from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
 from app.organisations.models import Member
+from ballots import services as ballot_services
 from ballots.models import Election
 from ballots.tally import PostalLine
 from referendums.models import Comment, Referendum
-from referendums.pages.forms import local_input
+from referendums.pages.forms import local_input, parse_local_time
 from tests.bdd.conftest import (
     Browsers,
     CommandResult,
@@ -70,6 +73,12 @@ def referendums() -> dict[str, ReferendumWorld]:
 
 @pytest.fixture
 def downloads() -> dict[str, Path]:
+    return {}
+
+
+@pytest.fixture
+def changes() -> dict[str, str]:
+    """What a When step changed in a form, for the Then steps to look for."""
     return {}
 
 
@@ -156,6 +165,19 @@ def prepared(
 @given(parsers.parse('the election commission has held the key ceremony for "{title}"'))
 def ceremony_held(referendums: dict[str, ReferendumWorld], title: str) -> None:
     advance(referendums[title], "ceremony")
+
+
+@given(parsers.parse('{name:w} has registered {pronoun:w} key for "{title}"'))
+def registered_key(
+    db: Session,
+    people: People,
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+    pronoun: str,
+    title: str,
+) -> None:
+    key = PrivateKey.generate().public_key.encode()
+    ballot_services.register_sealing_key(db, referendums[title].id, _account(db, people, name), key)
 
 
 @given(parsers.parse('the member referendum "{title}" of "{unit_name}" is open for voting'))
@@ -348,6 +370,129 @@ def opens_manage(
     return browsers.of(name).get(path, follow_redirects=False)
 
 
+class _FormFields(HTMLParser):
+    """The values a browser would send with the form posting to ``action``."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action = action
+        self.inside = False
+        self.fields: dict[str, str | list[str]] = {}
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self.inside = found.get("action") == self.action
+        if not self.inside or ("name" not in found and tag != "option"):
+            return
+        if tag == "input":
+            self._input(found)
+        elif tag == "textarea":
+            self._textarea = found["name"]
+            self.fields[self._textarea] = ""
+        elif tag == "select":
+            self._select = found["name"]
+        elif tag == "option" and self._select and "selected" in found:
+            self.fields[self._select] = found["value"]
+
+    def _input(self, found: dict[str, str]) -> None:
+        if found.get("type") == "checkbox":
+            chosen = self.fields.setdefault(found["name"], [])
+            if "checked" in found:
+                assert isinstance(chosen, list)
+                chosen.append(found["value"])
+        else:
+            self.fields[found["name"]] = found.get("value", "")
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            self.fields[self._textarea] = str(self.fields[self._textarea]) + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea":
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+
+def _form_fields(response: Response, action: str) -> dict[str, str | list[str]]:
+    parser = _FormFields(action)
+    parser.feed(response.text)
+    assert parser.fields, f"no form posting to {action}"
+    return parser.fields
+
+
+def _moment(when: str) -> str:
+    """'20 days from now' or '2 days ago' as a ``datetime-local`` value."""
+    match = re.fullmatch(r"(\d+) days (from now|ago)", when)
+    assert match, when
+    days = timedelta(days=int(match.group(1)))
+    return local_input(utcnow() + days if match.group(2) == "from now" else utcnow() - days)
+
+
+@when(
+    parsers.parse(
+        '{name:w} changes the question of "{title}" to "{text}" and the closing to {when}'
+    ),
+    target_fixture="response",
+)
+def changes_question(
+    browsers: Browsers,
+    referendums: dict[str, ReferendumWorld],
+    changes: dict[str, str],
+    name: str,
+    title: str,
+    text: str,
+    when: str,
+) -> Response:
+    """Open the edit page, keep what it shows except the question text and the closing."""
+    world = referendums[title]
+    edit = f"/referendums/{world.id}/edit"
+    page = browsers.of(name).get(edit)
+    assert page.status_code == 200, visible_text(page)[:2000]
+    fields = _form_fields(page, edit)
+    election = world.election()
+    assert fields["title"] == election.title
+    assert fields["q1_text"] == election.manifest["questions"][0]["text"]
+    assert fields["explanation"] == "Die Mitglieder entscheiden über die neue Satzung."
+    assert sorted(fields["trustees"]) == sorted(str(t.account_id) for t in election.trustees)
+    assert fields["closes_at"] == local_input(election.closes_at)
+    assert "unit_code" not in fields, "the unit stays"
+    fields["q1_text"] = text
+    fields["closes_at"] = changes["closes_at"] = _moment(when)
+    return browsers.of(name).post(edit, data=fields, follow_redirects=False)
+
+
+@when(parsers.parse('{name:w} opens the edit page of "{title}"'), target_fixture="response")
+def opens_edit(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}/edit")
+
+
+@when(parsers.parse('{name:w} sends a changed question for "{title}"'), target_fixture="response")
+def sends_changed_question(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+    title: str,
+) -> Response:
+    """Post the edit form straight away (as if an old edit page were still open)."""
+    trustees = [str(people[n].account_id) for n in commission]
+    data = _new_form(org.unit("Landesverband Eins").code, trustees, 2)
+    data["title"] = title
+    data["q1_text"] = "Eine ganz andere Frage?"
+    action = f"/referendums/{referendums[title].id}/edit"
+    return _post(browsers.of(name), "/referendums", action, data)
+
+
 def _manage_action(browsers: Browsers, world: ReferendumWorld, name: str, action: str) -> Response:
     manage = f"/referendums/{world.id}/manage"
     response = _post(browsers.of(name), manage, f"/referendums/{world.id}/{action}", {})
@@ -515,6 +660,72 @@ def audit_records(database: Database, action: str) -> None:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
         )
     assert count, f"no audit event {action}"
+
+
+@then("the page offers to change the referendum")
+def offers_edit(response: Response) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert re.search(r'id="edit-link" href="/referendums/[0-9a-f-]+/edit"', response.text)
+    assert "Mitgliederentscheid ändern" in visible_text(response)
+
+
+@then("the page does not offer to change the referendum")
+def offers_no_edit(response: Response) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert 'id="edit-link"' not in response.text
+
+
+@then("the page shows the changed closing time")
+def shows_closing(response: Response, changes: dict[str, str]) -> None:
+    closes = parse_local_time(changes["closes_at"])
+    assert closes is not None
+    assert closes.strftime("%d.%m.%Y %H:%M") in visible_text(response), visible_text(response)
+
+
+def _created_hash(session: Session, world: ReferendumWorld) -> str:
+    event = session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "election:created", AuditEvent.object_id == str(world.id)
+        )
+    )
+    assert event is not None
+    return str(event.details["manifest_hash"])
+
+
+@then(parsers.parse('the election hash of "{title}" has changed, its id has not'))
+def hash_changed(database: Database, referendums: dict[str, ReferendumWorld], title: str) -> None:
+    world = referendums[title]
+    with fresh_session(database) as session:
+        election = session.get(Election, world.id)
+        assert election is not None
+        manifest = ballot_services.manifest_of(election)
+        assert manifest.election_id == str(world.id)
+        assert election.manifest_hash == manifest.hash_hex != _created_hash(session, world)
+        seats = [trustee.account_id for trustee in election.trustees]
+        assert seats == [trustee.id for trustee in world.trustees], "the seats keep their order"
+
+
+@then(parsers.parse('"{title}" is unchanged'))
+def unchanged(database: Database, referendums: dict[str, ReferendumWorld], title: str) -> None:
+    world = referendums[title]
+    with fresh_session(database) as session:
+        election = session.get(Election, world.id)
+        referendum = session.get(Referendum, world.id)
+        assert election is not None
+        assert referendum is not None
+        assert election.manifest_hash == _created_hash(session, world)
+        assert election.manifest["questions"][0]["text"] == "Soll die Satzung geändert werden?"
+        assert election.closes_at == world.closes
+        assert referendum.explanation == "Die Mitglieder entscheiden über die neue Satzung."
+        changed = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action.in_(["election:updated", "referendum:updated"]),
+                AuditEvent.object_id == str(world.id),
+            )
+        )
+        assert changed == 0
 
 
 @then("there is no member referendum")

@@ -58,3 +58,48 @@ Feature: Staff prepare a member referendum
     And the page says "Stimmberechtigte Mitglieder 1"
     When Sabine opens voting for "Neue Satzung"
     Then the page says "Zur Abstimmung geöffnet"
+
+  Scenario: Staff change the question and the closing time before the key ceremony
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" has been prepared
+    And Sabine is logged in
+    When Sabine opens the management page of "Neue Satzung"
+    Then the page offers to change the referendum
+    When Sabine changes the question of "Neue Satzung" to "Soll die Satzung neu gefasst werden?" and the closing to 20 days from now
+    Then Sabine sees the management page of "Neue Satzung"
+    And the preview shows the question "Soll die Satzung neu gefasst werden?" with the answers "Ja, Nein, Enthaltung"
+    And the page shows the changed closing time
+    And the election hash of "Neue Satzung" has changed, its id has not
+    And the audit log records "election:updated"
+    And the audit log records "referendum:updated"
+
+  Scenario: An invalid change is refused and changes nothing
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" has been prepared
+    And Sabine is logged in
+    When Sabine changes the question of "Neue Satzung" to "Soll die Satzung neu gefasst werden?" and the closing to 2 days ago
+    Then the request is refused with status 400
+    And the page says "Der Stichtag darf nicht nach der Öffnung liegen, und die Öffnung muss vor dem Ende liegen."
+    And "Neue Satzung" is unchanged
+
+  Scenario: Once a trustee has registered a key the referendum cannot change any more
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" has been prepared
+    And Karla has registered her key for "Neue Satzung"
+    And Sabine is logged in
+    When Sabine opens the management page of "Neue Satzung"
+    Then the page does not offer to change the referendum
+    When Sabine opens the edit page of "Neue Satzung"
+    Then the request is refused with status 409
+    And the page says "Dieser Mitgliederentscheid kann nicht mehr geändert werden: Die Treuhänder haben mit der Schlüsselzeremonie begonnen."
+    When Sabine sends a changed question for "Neue Satzung"
+    Then the request is refused with status 409
+    And "Neue Satzung" is unchanged
+
+  Scenario: Staff of another unit cannot change the referendum
+    Given Otto Ost is a member of "Ortsverein Dorf"
+    And Otto is staff of "Landesverband Zwei"
+    And the member referendum "Neue Satzung" of "Landesverband Eins" has been prepared
+    And Otto is logged in
+    When Otto opens the edit page of "Neue Satzung"
+    Then the request is refused with status 403
+    When Otto sends a changed question for "Neue Satzung"
+    Then the request is refused with status 403
+    And "Neue Satzung" is unchanged
