@@ -28,14 +28,14 @@ Feature: Everyone reads a member referendum and discusses it
     And the page says "Argumente dagegen Die alte Satzung hat sich bewährt."
     And the page says "Zur Abstimmung geöffnet"
     And the page says "Soll die Satzung geändert werden?"
-    And the page says "0 Stimmzettel in der öffentlichen Urne von 3 Stimmberechtigten"
+    And the page says "0 Stimmzettel auf der Anschlagtafel von 3 Stimmberechtigten"
     And the page offers no vote button
     And the page says "Melde dich an, um mitzudiskutieren."
 
   Scenario: Participation so far shows the number of ballots, not the result
     Given the member referendum "Neue Satzung" of "Landesverband Eins" is open and Anna has voted "Ja"
     When a visitor opens the page of "Neue Satzung"
-    Then the page says "1 Stimmzettel in der öffentlichen Urne von 3 Stimmberechtigten"
+    Then the page says "1 Stimmzettel auf der Anschlagtafel von 3 Stimmberechtigten"
     And the page does not say "Ergebnis veröffentlicht"
 
   Scenario: A member on the roll gets the vote button and sees the referendum on the dashboard
