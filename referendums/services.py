@@ -198,20 +198,31 @@ def create_referendum(
         NotAllowed: ``actor`` is not staff of the unit.
     """
     draft = _checked_draft(draft, texts, trustee_ids, now=now)
-    election = ballot_services.create_election(
-        session, settings, actor, draft, trustee_ids, now=now, issuer_key=issuer_key
-    )
-    referendum = Referendum(election_id=election.id, created_by_id=actor.id)
-    _set_texts(referendum, texts)
-    session.add(referendum)
-    record_event(
-        session,
-        "referendum:created",
-        actor_id=actor.id,
-        object_type=_REFERENDUM,
-        object_id=election.id,
-    )
-    session.commit()
+    try:
+        election = ballot_services.create_election(
+            session,
+            settings,
+            actor,
+            draft,
+            trustee_ids,
+            now=now,
+            issuer_key=issuer_key,
+            commit=False,  # the election and its texts commit together or not at all
+        )
+        referendum = Referendum(election_id=election.id, created_by_id=actor.id)
+        _set_texts(referendum, texts)
+        session.add(referendum)
+        record_event(
+            session,
+            "referendum:created",
+            actor_id=actor.id,
+            object_type=_REFERENDUM,
+            object_id=election.id,
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     return referendum
 
 

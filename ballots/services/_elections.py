@@ -58,12 +58,15 @@ def create_election(
     *,
     now: datetime | None = None,
     issuer_key: BlindRsaPrivateKey | None = None,
+    commit: bool = True,
 ) -> Election:
     """Create an election of ``draft.unit_code`` run by staff ``actor``.
 
     The trustees (in index order 1..n) must hold the commission role on the unit or
     above it. A fresh 3072-bit issuer key and a board key are made here and stored
-    encrypted; ``issuer_key`` lets tests reuse one.
+    encrypted; ``issuer_key`` lets tests reuse one. ``commit=False`` leaves the
+    transaction open (flushed) for a caller that adds its own rows and commits all of
+    them together.
 
     Raises:
         ManifestInvalid: the definition breaks a rule (message per field).
@@ -93,7 +96,10 @@ def create_election(
         trustees=draft.trustees,
         threshold=draft.threshold,
     )
-    session.commit()
+    if commit:
+        session.commit()
+    else:
+        session.flush()
     return election
 
 
