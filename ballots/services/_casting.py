@@ -16,6 +16,7 @@ decides races; the earlier lookup only gives the common case a fast, clear answe
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -265,27 +266,35 @@ def latest_checkpoint(session: Session, election_id: uuid.UUID) -> str:
 def current_receipt(session: Session, election_id: uuid.UUID, index: int) -> board.Receipt:
     """A fresh receipt for the ballot at ``index`` against the latest checkpoint.
 
-    Lets a voter check, later, that their ballot is still in the (grown) board.
+    Lets a voter check, later, that their ballot is still in the (grown) board. The
+    board's Merkle tree is kept per process and only extended by the leaves added since
+    the last lookup (the board is append-only and every reader sees a committed prefix
+    of it), so a lookup on a 400,000-ballot board does not re-read 400,000 hashes.
     """
     election = get_election(session, election_id)
     manifest_of(election)  # the manifest must still be intact
-    hashes = session.scalars(
-        select(CastBallot.leaf_hash)
-        .where(CastBallot.election_id == election_id)
-        .order_by(CastBallot.leaf_index)
-    )
-    tree = MerkleTree(bytes.fromhex(h) for h in hashes)
+    with _trees_lock:
+        tree = _trees.setdefault(election_id, MerkleTree())
+        for leaf in session.scalars(
+            select(CastBallot.leaf_hash)
+            .where(CastBallot.election_id == election_id, CastBallot.leaf_index >= tree.size)
+            .order_by(CastBallot.leaf_index)
+        ):
+            tree.append(bytes.fromhex(leaf))
+        size = tree.size
+        if not 0 <= index < size:
+            raise VotingClosed
+        ballot_hash = tree.leaf_hash(index).hex()
+        path = tuple(h.hex() for h in tree.inclusion_proof(index).path)
     note = session.scalar(
         select(Checkpoint.note).where(
-            Checkpoint.election_id == election_id, Checkpoint.tree_size == tree.size
+            Checkpoint.election_id == election_id, Checkpoint.tree_size == size
         )
     )
-    if note is None or not 0 <= index < tree.size:
+    if note is None:
         raise VotingClosed
-    proof = tree.inclusion_proof(index)
-    return board.Receipt(
-        ballot_hash=tree.leaf_hash(index).hex(),
-        index=index,
-        checkpoint=note,
-        path=tuple(h.hex() for h in proof.path),
-    )
+    return board.Receipt(ballot_hash=ballot_hash, index=index, checkpoint=note, path=path)
+
+
+_trees: dict[uuid.UUID, MerkleTree] = {}
+_trees_lock = threading.Lock()
