@@ -102,6 +102,15 @@ def trustee_seat(election: Election, account: Account) -> int:
     return seat.index
 
 
+def seated(
+    request: Request[Any, Any, Any], session: Session, election_id: str
+) -> tuple[Account, Election, int]:
+    """The logged-in trustee, the election and the trustee's seat (index) in it."""
+    account = trustee_account(request, session)
+    election = services.get_election(session, parse_id(election_id))
+    return account, election, trustee_seat(election, account)
+
+
 def parse_id(election_id: str) -> uuid.UUID:
     try:
         return uuid.UUID(election_id)
@@ -204,9 +213,8 @@ class CommissionApiController(Controller):
         election_id: FromPath[str],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
-            election = services.get_election(db_session, parse_id(election_id))
-            return ceremony_document(db_session, election, trustee_seat(election, account))
+            _, election, me = seated(request, db_session, election_id)
+            return ceremony_document(db_session, election, me)
 
         return answer(run)
 
@@ -278,9 +286,7 @@ class CommissionApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
-            election = services.get_election(db_session, parse_id(election_id))
-            me = trustee_seat(election, account)
+            account, election, me = seated(request, db_session, election_id)
             raw = _object(data, ("complaints",))["complaints"]
             if not isinstance(raw, list):
                 raise CodecError("complaints must be a list")
@@ -298,9 +304,7 @@ class CommissionApiController(Controller):
         election_id: FromPath[str],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
-            election = services.get_election(db_session, parse_id(election_id))
-            trustee_seat(election, account)
+            account, election, _ = seated(request, db_session, election_id)
             require_closed(election)
             task = services.decryption_task(db_session, election.id, account)
             seat = next(t for t in election.trustees if t.index == task.trustee)
@@ -325,9 +329,7 @@ class CommissionApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
-            election = services.get_election(db_session, parse_id(election_id))
-            me = trustee_seat(election, account)
+            account, election, me = seated(request, db_session, election_id)
             require_closed(election)
             raw = _object(data, ("partials",))["partials"]
             if not isinstance(raw, list) or not all(isinstance(row, list) for row in raw):
