@@ -1,7 +1,11 @@
-"""Demo data for ``make run``: a small party tree, members and one login per role.
+"""Demo data for ``make run``: a small party tree, members, one login per role, and a
+Mitgliederentscheid waiting for its key ceremony.
 
-Idempotent: units and members are upserted through the real import services; accounts
-and roles are created only if missing.
+Idempotent: units and members are upserted through the real import services; accounts,
+roles and the referendum are created only if missing. The referendum is left in its
+first state on purpose: the two commission logins hold the key ceremony in their own
+browsers (their key shares must never be made here), after which the schedule of
+``stimmwerk serve`` freezes the roll and opens the vote within a minute.
 """
 
 from __future__ import annotations
@@ -9,16 +13,21 @@ from __future__ import annotations
 import io
 import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
+from app.core.db import utcnow
 from app.core.settings import Settings
 from app.organisations import units
 from app.organisations.admin_setup import ensure_account, ensure_role
 from app.organisations.imports import import_members, import_units
 from app.organisations.models import Member
+from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
+from ballots.models import Election
+from referendums import services as referendums
 
 DEMO_PASSWORD = "stimmwerk-demo"  # noqa: S105 - published on purpose, demo only
 
@@ -165,6 +174,22 @@ def load_demo(session: Session, settings: Settings) -> DemoLogins:
             "member voting by post",
         ),
         ("gast@demo.stimmwerk.example", "Gerd Gast", None, None, None, "guest (not a member)"),
+        (
+            "kommission1@demo.stimmwerk.example",
+            "Karl Kommission",
+            None,
+            Role.COMMISSION,
+            "UB-HAF",
+            "election commission, trustee 1 of 2 (sets up TOTP at first login)",
+        ),
+        (
+            "kommission2@demo.stimmwerk.example",
+            "Klara Kommission",
+            None,
+            Role.COMMISSION,
+            "UB-HAF",
+            "election commission, trustee 2 of 2 (sets up TOTP at first login)",
+        ),
     ]
     for email, name, number, role, unit_code, _ in people:
         member_id = _member_id(session, number) if number else None
@@ -174,7 +199,69 @@ def load_demo(session: Session, settings: Settings) -> DemoLogins:
         if role is not None and unit_code is not None:
             ensure_role(session, account, role, units.get_unit(session, unit_code))
     session.commit()
+    _ensure_referendum(session, settings)
     return DemoLogins(DEMO_PASSWORD, [(email, description) for email, *_, description in people])
+
+
+DEMO_REFERENDUM_TITLE = "Mitgliederentscheid: Neue Satzung für den Unterbezirk Hafenstadt"
+
+
+def _account(session: Session, email: str) -> Account:
+    account = session.scalar(select(Account).where(Account.email == email))
+    assert account is not None, email
+    return account
+
+
+def _ensure_referendum(session: Session, settings: Settings) -> None:
+    """A referendum of Unterbezirk Hafenstadt, two weeks from now, if there is none yet."""
+    if session.scalar(select(Election.id).where(Election.title == DEMO_REFERENDUM_TITLE)):
+        return
+    now = utcnow().replace(second=0, microsecond=0)
+    draft = ElectionDraft(
+        title=DEMO_REFERENDUM_TITLE,
+        description=(
+            "Der Vorstand schlägt eine neue Satzung vor: kürzer, verständlicher und mit "
+            "Mitgliederentscheiden online neben der Briefwahl."
+        ),
+        unit_code="UB-HAF",
+        unit_name="",
+        cutoff_at=now,
+        opens_at=now,
+        closes_at=now + timedelta(days=14),
+        questions=(
+            QuestionDraft("satzung", "Soll die neue Satzung beschlossen werden?", "yes_no_abstain"),
+            QuestionDraft(
+                "termin",
+                "Wann soll sie in Kraft treten?",
+                "one_of",
+                (
+                    OptionDraft("sofort", "Sofort"),
+                    OptionDraft("jahr", "Zum neuen Jahr"),
+                    OptionDraft("parteitag", "Nach dem nächsten Parteitag"),
+                ),
+            ),
+        ),
+        trustees=2,
+        threshold=2,
+        quorum_percent=20,
+    )
+    referendums.create_referendum(
+        session,
+        settings,
+        _account(session, "staff@demo.stimmwerk.example"),
+        draft,
+        [
+            _account(session, "kommission1@demo.stimmwerk.example").id,
+            _account(session, "kommission2@demo.stimmwerk.example").id,
+        ],
+        texts=referendums.ReferendumTexts(
+            draft.description,
+            "Die Satzung wird kürzer und verständlicher.\n\nMitglieder können online "
+            "mitentscheiden.",
+            "Die alte Satzung hat sich bewährt.\n\nEine Änderung kostet Zeit.",
+        ),
+        now=now - timedelta(minutes=1),
+    )
 
 
 __all__ = ["Account", "DemoLogins", "load_demo"]
