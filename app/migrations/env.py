@@ -8,6 +8,7 @@ import app.accounts.models
 import app.core.audit
 import app.organisations.models  # noqa: F401 - registers the tables on Base.metadata
 import ballots.models  # noqa: F401 - the ballot core's tables
+import referendums.commission.models  # trustee backups, result statements, step mails
 import referendums.models
 import referendums.notifications.models  # noqa: F401 - reminder opt-out and mail markers
 from app.core.db import Base, make_engine
