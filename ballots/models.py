@@ -4,8 +4,10 @@ What the server may hold, and what it must not:
 
 - the link member → roll entry (`RollEntry.member_id`, its salt) stays here and never
   enters the record, which carries only the salted entry hashes;
-- `RollEntry.credential_issued_at` says *that* a member got a credential; nothing says
-  *which* key (the issuer signed it blindly), and `CastBallot` rows carry no time;
+- `RollEntry.credential_issued_on` says *that* a member got a credential, and on which
+  day (never a finer time: with the board order it would link ballots to members);
+  nothing says *which* key (the issuer signed it blindly), and `CastBallot` rows carry
+  no time and follow the shuffled board order, not the order of arrival;
 - trustee secrets are never here: key shares are stored only sealed to the receiving
   trustee's X25519 key (`KeyShare`), whose private key lives in the trustee's key file;
 - the issuer's RSA key and the board's Ed25519 key are encrypted at rest
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -187,7 +189,8 @@ class RollEntry(Base):
     salt: Mapped[str] = mapped_column(String(64))
     entry: Mapped[str] = mapped_column(String(64))
     postal: Mapped[bool] = mapped_column(default=False)
-    credential_issued_at: Mapped[datetime | None]
+    credential_issued_on: Mapped[date | None]
+    """The UTC day the credential was issued (day precision on purpose, docs/protocol.md §2.4)."""
     blinded_request_hash: Mapped[str | None] = mapped_column(String(64))
     """SHA-256 of the blinded request that was signed, so a lost answer can be re-sent."""
     blind_signature: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -116,7 +116,7 @@ def issuance_document(session: Session, election: Election) -> dict[str, JsonVal
         session.scalars(
             select(RollEntry.entry).where(
                 RollEntry.election_id == election.id,
-                RollEntry.credential_issued_at.is_not(None),
+                RollEntry.credential_issued_on.is_not(None),
             )
         )
     )

@@ -275,6 +275,8 @@ class Server:
             "STIMMWERK_SECRET_KEY": SECRET_KEY,
             "STIMMWERK_VAR_DIR": str(var_dir),
             "STIMMWERK_COOKIE_SECURE": "0",
+            # The load comes from one address: the per-address cast limit would stop it.
+            "STIMMWERK_CAST_PER_MINUTE": "0",
             "PYTHONPATH": str(ROOT),
         }
         env.pop("STIMMWERK_BROKER_URL", None)  # casting sends no tasks; in-process is enough

@@ -35,6 +35,7 @@ from app.core.settings import (
     MailSettings,
     SecuritySettings,
     Settings,
+    VotingSettings,
 )
 from app.server import create_app
 
@@ -165,6 +166,11 @@ def settings(
             argon2_time_cost=1,
             argon2_memory_kib=8,
             argon2_parallelism=1,
+        ),
+        # A short board batch wait keeps one-ballot tests fast; the rate limits of the
+        # voting API are off except in the tests that are about them.
+        voting=VotingSettings(
+            board_batch_wait_seconds=0.05, cast_per_minute=0, credential_per_minute=0
         ),
         base_url="https://testserver.local",
         var_dir=tmp_path / "var",

@@ -73,10 +73,27 @@ class SecuritySettings:
 
 
 @dataclass(frozen=True)
+class VotingSettings:
+    """Unlinkability and abuse limits of the anonymous voting endpoints (docs/operations.md).
+
+    The board appends accepted ballots in shuffled batches: a batch is written once it
+    holds ``board_batch_min`` ballots or its first ballot has waited
+    ``board_batch_wait_seconds`` (the receipt waits as long). The rate limits count
+    requests per client address and minute in each app process; 0 switches one off.
+    """
+
+    board_batch_min: int = 10
+    board_batch_wait_seconds: float = 5.0
+    cast_per_minute: int = 120
+    credential_per_minute: int = 60
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     mail: MailSettings
     security: SecuritySettings
+    voting: VotingSettings = field(default_factory=VotingSettings)
     broker_url: str = IN_PROCESS_BROKER
     result_backend: str = ""
     base_url: str = "http://127.0.0.1:8000"
@@ -139,6 +156,12 @@ def load_settings() -> Settings:
             login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", 15),
             login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 50),
             openapi_enabled=_env_bool("OPENAPI", default=False),
+        ),
+        voting=VotingSettings(
+            board_batch_min=_env_int("BOARD_BATCH_MIN", 10),
+            board_batch_wait_seconds=float(_env("BOARD_BATCH_WAIT_SECONDS", "5")),
+            cast_per_minute=_env_int("CAST_PER_MINUTE", 120),
+            credential_per_minute=_env_int("CREDENTIAL_PER_MINUTE", 60),
         ),
         broker_url=_env("BROKER_URL", IN_PROCESS_BROKER),
         result_backend=_env("RESULT_BACKEND", ""),

@@ -11,7 +11,9 @@ one transaction and one commit serve many ballots (group commit).
 
 One ballot per credential: the first valid ballot counts, later ones are refused
 (``docs/protocol.md`` argues why). The UNIQUE constraint on (election, credential key)
-decides races; the earlier lookup only gives the common case a fast, clear answer.
+decides races; the earlier lookups only give the common case a fast, clear answer. A
+replayed ballot (its credential already on the board) is refused by one indexed lookup
+*before* any signature or proof is checked, so replays cost what junk costs.
 """
 
 from __future__ import annotations
@@ -95,9 +97,11 @@ def check_for_board(
     the ballot to `append_to_board`, which checks the window and the credential again
     under the lock and is the only judge of both. Once an election is open, its keys
     and window cannot change, so they are read from the database once per process.
+    A credential already on the board is refused first (one indexed lookup), before
+    any signature or proof is checked.
 
     Raises:
-        VotingClosed, BallotRejected (as `cast_ballot`).
+        VotingClosed, BallotRejected, AlreadyVoted (as `cast_ballot`).
     """
     moment = now_or(now)
     opened = _open_elections.get(election_id)
@@ -114,9 +118,58 @@ def check_for_board(
         raise VotingClosed
     try:
         parsed = parse_json(ballot) if isinstance(ballot, bytes) else ballot
+        if _already_on_board(session, election_id, parsed):
+            raise AlreadyVoted
+        proof_checks.add()
         return check_ballot(parsed, opened.keys)
     except BallotCheckFailed as failed:
         raise BallotRejected(failed.check, failed.reason) from failed
+
+
+def _already_on_board(session: Session, election_id: uuid.UUID, parsed: Mapping[str, Any]) -> bool:
+    """Is the ballot's credential key on the board already? (Replays end here, cheaply.)
+
+    Reads the key without checking anything else: a false key finds no row and the
+    full checks run as usual; a key that is on the board can never be cast again,
+    whatever the rest of the ballot says.
+    """
+    credential = parsed.get("credential")
+    key = credential.get("public_key") if isinstance(credential, Mapping) else None
+    if not isinstance(key, str) or len(key) != 64:  # noqa: PLR2004 - 32 bytes, hex
+        return False
+    ours = not session.in_transaction()
+    found = session.scalar(
+        select(CastBallot.id).where(
+            CastBallot.election_id == election_id, CastBallot.credential_key == key
+        )
+    )
+    if ours:
+        session.rollback()  # end our read transaction: no snapshot held while checking
+    return found is not None
+
+
+class _Counter:
+    """A thread-safe count of full ballot checks (signatures and proofs) in this process.
+
+    Instrumentation for tests and operators: a replay must not move it.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self.value += 1
+
+
+proof_checks = _Counter()
+
+
+def closing_time(election_id: uuid.UUID) -> datetime | None:
+    """The end of the window as `check_for_board` saw it (None before the first check)."""
+    opened = _open_elections.get(election_id)
+    return None if opened is None else opened.closes_at
 
 
 @dataclass(frozen=True, slots=True)

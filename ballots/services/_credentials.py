@@ -2,10 +2,17 @@
 
 The member's client sends a blinded RFC 9474 request for its fresh credential key; the
 server checks the roll, marks the entry with a conditional UPDATE (``… WHERE
-credential_issued_at IS NULL``) and returns the blind signature. Two concurrent requests
+credential_issued_on IS NULL``) and returns the blind signature. Two concurrent requests
 of one member cannot both win the UPDATE, so at most one credential exists per entry.
 The server keeps the blinded request's hash and the blind signature so that a retry of
-the *same* request (a lost response) gets the same answer; neither reveals the key.
+the *same* request (a lost response, or the member's second device re-deriving the
+request from their recovery code, ``ballots.client.recover_credential``) gets the same
+answer; neither reveals the key.
+
+Unlinkability (docs/protocol.md §2.4): the entry keeps only the *day* of issuance, and
+no audit event is written per issuance; a fine time next to the board order would link
+ballots to members. The number of credentials issued is in the ``election:closed``
+event and in the record's ``issuance.json``.
 """
 
 from __future__ import annotations
@@ -13,12 +20,11 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.core.audit import record_event
 from app.core.settings import Settings
 from ballots.errors import (
     CredentialAlreadyIssued,
@@ -60,14 +66,14 @@ def issue_credential(
     if entry.postal:
         raise PostalVoter
     request_hash = hashlib.sha256(blinded_msg).hexdigest()
-    if entry.credential_issued_at is not None:
+    if entry.credential_issued_on is not None:
         return _repeat(entry, request_hash)
     signature = _sign(session, settings, election_id, blinded_msg)
     won = session.execute(
         update(RollEntry)
-        .where(RollEntry.id == entry.id, RollEntry.credential_issued_at.is_(None))
+        .where(RollEntry.id == entry.id, RollEntry.credential_issued_on.is_(None))
         .values(
-            credential_issued_at=moment,
+            credential_issued_on=moment.date(),
             blinded_request_hash=request_hash,
             blind_signature=signature,
         )
@@ -78,7 +84,6 @@ def issue_credential(
         again = _entry(session, election_id, member_id)
         assert again is not None
         return _repeat(again, request_hash)
-    record_event(session, "credential:issued", object_type="election", object_id=election.id)
     session.commit()
     return signature
 
@@ -87,7 +92,7 @@ def issue_credential(
 class _Entry:
     id: int
     postal: bool
-    credential_issued_at: datetime | None
+    credential_issued_on: date | None
     blinded_request_hash: str | None
     blind_signature: bytes | None
 
@@ -98,7 +103,7 @@ def _entry(session: Session, election_id: uuid.UUID, member_id: int) -> _Entry |
         select(
             RollEntry.id,
             RollEntry.postal,
-            RollEntry.credential_issued_at,
+            RollEntry.credential_issued_on,
             RollEntry.blinded_request_hash,
             RollEntry.blind_signature,
         ).where(RollEntry.election_id == election_id, RollEntry.member_id == member_id)
@@ -121,3 +126,33 @@ def _sign(
         return blind_sign(key, blinded_msg)
     except BlindRsaError as error:
         raise CredentialRequestInvalid from error
+
+
+def issued_count(session: Session, election_id: uuid.UUID) -> int:
+    """How many credentials were issued (the aggregate the audit log may show)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(RollEntry)
+            .where(
+                RollEntry.election_id == election_id, RollEntry.credential_issued_on.is_not(None)
+            )
+        )
+        or 0
+    )
+
+
+def blur_issuance_order(session: Session, election_id: uuid.UUID) -> None:
+    """Rewrite every roll entry of the election in one statement (caller commits).
+
+    PostgreSQL keeps, per row, the id of the transaction that last wrote it (``xmin``)
+    and places updated rows at the end of the table: read after the vote, both would
+    still give the order of issuance. One UPDATE of all entries gives them the same
+    transaction and a fresh place (the old row versions go with the next VACUUM).
+    """
+    session.execute(
+        update(RollEntry)
+        .where(RollEntry.election_id == election_id)
+        .values(credential_issued_on=RollEntry.credential_issued_on)
+        .execution_options(synchronize_session=False)
+    )

@@ -42,6 +42,7 @@ from ballots.services._common import (
     require_role,
     require_status,
 )
+from ballots.services._credentials import blur_issuance_order, issued_count
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.merkle import EMPTY_ROOT
 from crypto.signing import Ed25519SecretKey
@@ -345,6 +346,7 @@ def close_election(
     election.status = ElectionStatus.CLOSED
     election.closed_at = moment
     election.aggregate = _aggregate(session, election)
+    blur_issuance_order(session, election.id)
     record_event(
         session,
         "election:closed",
@@ -353,6 +355,7 @@ def close_election(
         object_id=election.id,
         early=early,
         ballots=election.board_size,
+        credentials_issued=issued_count(session, election.id),  # no per-member events
     )
     session.commit()
     return election

@@ -202,7 +202,7 @@ def _recipients(
     )
     if kind == MailKind.REMINDER:
         query = query.where(
-            RollEntry.credential_issued_at.is_(None),
+            RollEntry.credential_issued_on.is_(None),
             Account.referendum_reminders_opt_out.is_(False),
         )
     return [(member_id, account) for member_id, account in session.execute(query).all()]

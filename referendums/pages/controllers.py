@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import File, Redirect, Template
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login
@@ -364,14 +364,24 @@ class ReferendumPagesController(Controller):
 
     @get("/{election_id:uuid}/record.zip", sync_to_thread=True)
     def record(
-        self, db_session: NamedDependency[Session], election_id: FromPath[uuid.UUID]
-    ) -> File:
-        archive, folder = services.record_zip(db_session, election_id)
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        # Written once after the tally; every download is a read of the stored file.
+        stored = services.stored_record(db_session, settings, election_id)
+        etag = f'"{stored.etag}"'
+        cache = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+        wanted = request.headers.get("if-none-match", "")
+        if etag in {tag.strip() for tag in wanted.split(",")} or wanted.strip() == "*":
+            return Response(content=b"", status_code=HTTP_304_NOT_MODIFIED, headers=cache)
         return File(
-            path=archive,
+            path=stored.path,
             filename=f"stimmwerk-record-{election_id}.zip",
             media_type="application/zip",
-            background=BackgroundTask(services.remove_folder, folder),
+            headers=cache,
         )
 
     # -- contexts ------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ capped at `MAX_BALLOT_BYTES`.
 The credential route costs one 3072-bit blind RSA signature (~3 ms CPU), but at most
 once per roll entry: a member who already has a credential gets the stored answer
 (same request) or ``already_issued`` after one indexed lookup, and an account that is
-not on the roll is refused before any signing. The work an attacker can cause is
-therefore bounded by the size of the roll; no per-account rate limit is applied.
+not on the roll is refused before any signing. A replayed ballot is refused by one
+indexed lookup before any proof is checked. Both routes are rate-limited per client
+address (`referendums.voting.limits`, settings ``voting.*_per_minute``): over the
+limit the answer is 429 ``rate_limited`` with a ``Retry-After`` header.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
 )
 from sqlalchemy.orm import Session
 
@@ -60,6 +63,7 @@ from ballots.errors import (
     WrongState,
 )
 from referendums.voting import board_view
+from referendums.voting.limits import limiter
 
 MAX_BALLOT_BYTES = 64 * 1024
 """A ballot with 20 questions of 64 options is far below this; anything bigger is junk."""
@@ -83,6 +87,21 @@ TOO_LARGE = N_("The request is too large.")
 NOT_FOUND_BALLOT = N_("There is no ballot with this hash on the bulletin board.")
 NO_ELECTION = N_("There is no such election.")
 CLOSED = N_("This election is not open for voting.")
+RATE_LIMITED = N_(
+    "Too many requests from your network address. Please wait a minute and try again; "
+    "nothing has been recorded."
+)
+
+
+def _rate_limited(request: Request[Any, Any, Any], route: str, per_minute: int) -> bool:
+    address = request.client.host if request.client else ""
+    return not limiter.allow(route, address, per_minute)
+
+
+def _too_many() -> Response[Any]:
+    response = api_error("rate_limited", RATE_LIMITED, HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 def api_error(code: str, message: str, status: int, **extra: Any) -> Response[Any]:
@@ -166,6 +185,8 @@ class VoterApiController(Controller):
         election_id: FromPath[str],
         data: JSONBody[dict[str, Any]],
     ) -> Response[Any]:
+        if _rate_limited(request, "credential", settings.voting.credential_per_minute):
+            return _too_many()
         user = request.user
         if not isinstance(user, Account):
             return api_error("login_required", LOGIN_REQUIRED, HTTP_401_UNAUTHORIZED)
@@ -201,6 +222,8 @@ class VoterApiController(Controller):
         election_id: FromPath[str],
         body: RawBody,
     ) -> Response[Any]:
+        if _rate_limited(request, "cast", settings.voting.cast_per_minute):
+            return _too_many()
         the_id = _election_id(election_id)
         if not body.strip():
             return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)

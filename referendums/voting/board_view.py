@@ -135,7 +135,7 @@ def situation(session: Session, election: Election, member_id: int | None) -> st
     if election.status in {ElectionStatus.DRAFT, ElectionStatus.KEYS}:
         return "not_open"  # no roll yet
     entry = session.execute(
-        select(RollEntry.postal, RollEntry.credential_issued_at).where(
+        select(RollEntry.postal, RollEntry.credential_issued_on).where(
             RollEntry.election_id == election.id, RollEntry.member_id == member_id
         )
     ).one_or_none()
@@ -144,6 +144,6 @@ def situation(session: Session, election: Election, member_id: int | None) -> st
     checks = (
         (entry.postal, "postal"),
         (not voting_open(election), "not_open"),
-        (entry.credential_issued_at is not None, "issued"),
+        (entry.credential_issued_on is not None, "issued"),
     )
     return next((state for hit, state in checks if hit), "ready")

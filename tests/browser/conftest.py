@@ -53,6 +53,7 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
         "STIMMWERK_SMTP_PORT": str(settings.mail.smtp_port),
         "STIMMWERK_VAR_DIR": str(tmp_path / "server-var"),
         "STIMMWERK_BASE_URL": f"http://127.0.0.1:{port}",
+        "STIMMWERK_BOARD_BATCH_WAIT_SECONDS": "0.3",  # members vote one after another here
     }
     process = subprocess.Popen(
         [

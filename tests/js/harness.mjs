@@ -96,6 +96,15 @@ const handlers = {
     states.set(id, request);
     return { id, public_key: request.publicKeyHex, blinded_msg: c.toHex(request.state.blindedMsg) };
   },
+  recover_request: ({ manifest, keys, code }) => {
+    const k = c.electionKeysFromRecord(manifest, keys);
+    const bytes = c.recovery.parseCode(code);
+    if (bytes === null) throw new Error("not a recovery code");
+    const request = c.recovery.recoverableRequest(k.issuer, k.electionId, bytes);
+    const id = `r${states.size}`;
+    states.set(id, request);
+    return { id, code: c.recovery.formatCode(bytes), seed: c.toHex(request.seed), public_key: request.publicKeyHex, blinded_msg: c.toHex(request.state.blindedMsg) };
+  },
   make_ballot: ({ manifest, keys, id, blind_sig, choices, random_seed, nonces }) => {
     const k = c.electionKeysFromRecord(manifest, keys);
     const credential = c.finishCredential(k.issuer, states.get(id), c.fromHex(blind_sig));

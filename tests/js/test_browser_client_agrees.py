@@ -723,3 +723,59 @@ def test_note_key_id_agrees(js: Harness) -> None:
     for size in range(7):
         data = secrets.token_bytes(size)
         assert js.call("base64", hex=data.hex()) == base64.b64encode(data).decode()
+
+
+# --- credential recovery (ballots/recovery.py, frontend/src/crypto/recovery.js) ---------
+
+RECOVERY_CODE = "ABCD-EFGH-IJKL-MNOP-QRST-UVWX"
+RECOVERY_VECTOR = {
+    "code_bytes": "00443214c74254b635cf84653a56d7",
+    "seed": "28c568b35e7e7a9db3a2604bab8330bee1a52d77ae2a2d1d190f1ff2cf2392f3",
+    "public_key": "e99ebc309604c52c4c95b8f45df23e5c28183c41ac014a8f16218bf622e254d7",
+    "prefix": "25091d3de89a699315f0ad8ae317b19e4e94384d90871e2adc37a269e4a83ad0",
+}
+"""Known answers for election ``ELECTION_ID`` (docs/browser-client.md prints them)."""
+
+
+def test_recovery_derivation_known_answers() -> None:
+    from ballots import recovery
+
+    code = recovery.parse_code(RECOVERY_CODE)
+    assert code.hex() == RECOVERY_VECTOR["code_bytes"]
+    assert recovery.format_code(code) == RECOVERY_CODE
+    assert recovery.parse_code("abcd efgh ijkl mnop qrst uvwx") == code
+    seed = recovery.derive_bytes(code, ELECTION_ID, "seed", 32)
+    assert seed.hex() == RECOVERY_VECTOR["seed"]
+    assert Ed25519SecretKey(seed).public_key.hex() == RECOVERY_VECTOR["public_key"]
+    assert recovery.derive_bytes(code, ELECTION_ID, "prefix", 32).hex() == RECOVERY_VECTOR["prefix"]
+
+
+def test_recovered_request_is_byte_identical_in_browser_and_python(
+    js: Harness, election: Election
+) -> None:
+    from ballots import recovery
+
+    got = js.call("recover_request", code=RECOVERY_CODE.lower(), **election.record())
+    assert got["code"] == RECOVERY_CODE
+    assert got["seed"] == RECOVERY_VECTOR["seed"]
+    assert got["public_key"] == RECOVERY_VECTOR["public_key"]
+    python = recovery.recoverable_request(
+        election.keys.issuer, ELECTION_ID, recovery.parse_code(RECOVERY_CODE)
+    )
+    assert got["blinded_msg"] == python.blinded_msg.hex()
+    # Asked twice, the same request: the server's stored answer fits the second device.
+    again = js.call("recover_request", code=RECOVERY_CODE, **election.record())
+    assert again["blinded_msg"] == got["blinded_msg"]
+    # The browser finishes the credential from the issuer's answer and casts with it.
+    blind_sig = blind_rsa.blind_sign(election.issuer, python.blinded_msg)
+    made = js.call(
+        "make_ballot",
+        id=again["id"],
+        blind_sig=blind_sig.hex(),
+        choices=CHOICES,
+        random_seed=secrets.token_hex(16),
+        **election.record(),
+    )
+    checked = check_ballot(parse_json(bytes.fromhex(made["line"])), election.keys)
+    assert checked.credential_key == RECOVERY_VECTOR["public_key"]
+    assert js.fails("recover_request", code="ABCD-EFGH", **election.record())

@@ -57,6 +57,9 @@
 //             validChoices(keys, choices), encryptBallot(keys, credential, choices, opts)
 //             -> { body, openings }, signBallot(sealed, credential), makeBallot(...),
 //             spoil(sealed), verifyAudit(keys, reveal) -> choices|null
+// recovery:   recovery.newRecoveryCode(random?) -> "XXXX-…", recovery.parseCode(text) -> bytes|null,
+//             recovery.formatCode(bytes), recovery.deriveBytes(code, electionId, purpose, n),
+//             recovery.recoverableRequest(issuer, electionId, codeBytes) -> as requestCredential
 
 export * from "./bytes.js";
 export * as transcript from "./transcript.js";
@@ -68,3 +71,4 @@ export * from "./signing.js";
 export * as blindRsa from "./blindrsa.js";
 export * from "./board.js";
 export * from "./ballot.js";
+export * as recovery from "./recovery.js";

@@ -125,7 +125,7 @@ def test_one_member_asking_for_credentials_at_once_gets_one(
     with database.session() as session:
         issued = session.scalar(
             select(func.count()).where(
-                RollEntry.member_id == member, RollEntry.credential_issued_at.is_not(None)
+                RollEntry.member_id == member, RollEntry.credential_issued_on.is_not(None)
             )
         )
     assert issued == 1
