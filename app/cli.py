@@ -351,13 +351,23 @@ def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     from app.core.errors import DomainError
+    from app.registry import load_models
 
+    # Every command runs as a fresh process: map all tables before any session opens,
+    # whatever subset of modules the command itself imports.
+    load_models()
     try:
         return int(args.run(args))
     except DomainError as error:
         details = getattr(error, "errors", None)
         print(f"error: {error.message}" + (f" {details}" if details else ""), file=sys.stderr)
         return 1
+    except OSError as error:
+        # A missing or unreadable file is the operator's to fix: say which, no traceback.
+        reason = error.strerror or type(error).__name__
+        where = f": {error.filename}" if error.filename else ""
+        print(f"error: {reason}{where}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from app.accounts.passwords import make_hasher
 from app.core.celery import celery_app, configure_celery
 from app.core.db import Database
 from app.core.errors import EXCEPTION_HANDLERS
+from app.core.inputs import InputGuardMiddleware
 from app.core.runtime import set_runtime
 from app.core.settings import Settings, get_settings
 from app.core.templating import jinja_environment
@@ -32,6 +33,7 @@ from app.organisations.controllers import (
     OwnDataController,
     UnitController,
 )
+from app.registry import load_models
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +58,7 @@ def csrf_config(settings: Settings) -> CSRFConfig:
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
+    load_models()  # all tables mapped before the first request, whatever imported what
     settings = settings or get_settings()
     database = database or Database(settings.database.url, echo=settings.database.echo)
     set_runtime(settings, database)
@@ -79,7 +82,15 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             "accounts": Provide(provide_account_service, sync_to_thread=False),
         },
         middleware=[
-            DefineMiddleware(SessionAuthenticationMiddleware, exclude=["^/static/", "^/healthz$"]),
+            # First: no later layer (session, CSRF, handlers) sees refused input.
+            InputGuardMiddleware,
+            DefineMiddleware(
+                SessionAuthenticationMiddleware,
+                exclude=["^/static/", "^/healthz$"],
+                # Litestar skips OPTIONS by default; guards then found no user in the
+                # scope and answered 500. Authenticated like any other method instead.
+                exclude_http_methods=[],
+            ),
         ],
         csrf_config=csrf_config(settings),
         template_config=TemplateConfig(

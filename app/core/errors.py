@@ -21,6 +21,7 @@ from litestar.status_codes import (
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
+from sqlalchemy.exc import DataError, IntegrityError
 
 from app.core.i18n import N_, gettext
 
@@ -115,6 +116,30 @@ def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return _error_page(request, status, message, {})
 
 
+CONFLICT_MESSAGE = N_(
+    "Someone else changed this at the same moment, or it exists already. "
+    "Please reload the page and check."
+)
+BAD_VALUE_MESSAGE = N_("A value is too long or out of range. Please check your input.")
+
+
+def integrity_error_handler(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    """A unique or foreign-key constraint lost a race (two registrations at once, a
+    double submit): the database kept its rules, the person gets a 409 to retry. The
+    log names the constraint, never the values (the engine hides parameters)."""
+    log.warning(
+        "integrity conflict on %s %s: %s", request.method, request.url.path, type(exc.orig).__name__
+    )
+    return _error_page(request, HTTP_409_CONFLICT, CONFLICT_MESSAGE, {})
+
+
+def bad_value_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A value the database cannot hold (a 20-digit id, a string over its column's
+    length on PostgreSQL): the input was wrong, so 400, not 500."""
+    log.info("value refused on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+    return _error_page(request, HTTP_400_BAD_REQUEST, BAD_VALUE_MESSAGE, {})
+
+
 def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.error(
         "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
@@ -126,5 +151,8 @@ def internal_error_handler(request: Request[Any, Any, Any], exc: Exception) -> R
 EXCEPTION_HANDLERS = {
     DomainError: domain_error_handler,
     HTTPException: http_error_handler,
+    IntegrityError: integrity_error_handler,
+    DataError: bad_value_handler,  # PostgreSQL: value too long, integer out of range
+    OverflowError: bad_value_handler,  # SQLite: an integer beyond 64 bits
     Exception: internal_error_handler,
 }

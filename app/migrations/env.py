@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from alembic import context
 
-import app.accounts.models
-import app.core.audit
-import app.organisations.models  # noqa: F401 - registers the tables on Base.metadata
-import ballots.models  # noqa: F401 - the ballot core's tables
-import referendums.commission.models  # trustee backups, result statements, step mails
-import referendums.models
-import referendums.notifications.models  # noqa: F401 - reminder opt-out and mail markers
 from app.core.db import Base, make_engine
 from app.core.settings import get_settings
+from app.registry import load_models
+
+load_models()  # every package's tables on Base.metadata, from the one list
 
 config = context.config
 target_metadata = Base.metadata

@@ -62,7 +62,11 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.params = status, code, message, params
 
 
-def error_response(status: int, code: str, message: str, **params: Any) -> Response[Any]:
+def error_response(
+    status: int, code: str, message: str, params: Mapping[str, Any] | None = None
+) -> Response[Any]:
+    # ``params`` is a mapping, not keyword arguments: a domain error's own parameters
+    # (``WrongState`` carries ``status``) must never collide with this function's.
     text = gettext(message)
     if params:
         text = text.format(
@@ -76,12 +80,12 @@ def answer(action: Callable[[], T]) -> T | Response[Any]:
     try:
         return action()
     except ApiError as error:
-        return error_response(error.status, error.code, error.message, **error.params)
+        return error_response(error.status, error.code, error.message, error.params)
     except (CodecError, KeyError, TypeError, ValueError):
         return error_response(400, "malformed", _MALFORMED)
     except DomainError as error:
         code = next((c for kind, c in _CODES if isinstance(error, kind)), "refused")
-        return error_response(error.status_code, code, error.message, **error.params)
+        return error_response(error.status_code, code, error.message, error.params)
 
 
 def trustee_account(request: Request[Any, Any, Any], session: Session) -> Account:
@@ -227,7 +231,8 @@ class CommissionApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
+            # The seat first: nobody but a trustee of this election gets near its row lock.
+            account, _, _ = seated(request, db_session, election_id)
             key = hex_bytes(_object(data, ("public_key",))["public_key"], _SEALING_KEY_BYTES)
             trustee = services.register_sealing_key(db_session, parse_id(election_id), account, key)
             return {"trustee": trustee.index, "public_key": key.hex()}
@@ -243,8 +248,7 @@ class CommissionApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
-            election = services.get_election(db_session, parse_id(election_id))
+            account, election, _ = seated(request, db_session, election_id)
             fields = _object(data, ("commitments", "sealed"))
             commitments = commitments_from_json(fields["commitments"], election.threshold)
             sealed = _sealed_shares(fields["sealed"], election.trustee_count)
@@ -261,7 +265,7 @@ class CommissionApiController(Controller):
         election_id: FromPath[str],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
+            account, _, _ = seated(request, db_session, election_id)
             received = services.shares_for(db_session, parse_id(election_id), account)
             return {
                 "shares": [

@@ -80,7 +80,9 @@ PLACEMENT_MESSAGES: dict[UnitLevel, str] = {
 }
 
 CHUNK_SIZE = 20_000  # rows per executemany: fewer pipeline syncs on psycopg, ~20 MB of rows
-_UNIT_CODE = re.compile(r"[A-Za-z0-9._-]{1,32}\Z")
+# A code is a URL path segment (/units/<code>): it starts with a letter or digit, so
+# "." and ".." (which browsers and proxies resolve away) can never be one.
+_UNIT_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
 _MEMBERSHIP_NUMBER = re.compile(r"[A-Za-z0-9-]{1,32}\Z")
 _ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
 _GERMAN_DATE = re.compile(r"([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})\Z")

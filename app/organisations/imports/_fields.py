@@ -8,6 +8,7 @@ from datetime import date
 from email_validator import EmailNotValidError, validate_email
 
 from app.core.i18n import N_
+from app.core.inputs import single_line_problem
 from app.organisations.imports._common import (
     _ASCII_LOCAL_PART,
     _FIRST_BIRTH_YEAR,
@@ -43,6 +44,10 @@ def _text(
     value = raw.strip()
     if not value:
         errors.append(RowError(line, name, N_("This field is required.")))
+    elif single_line_problem(value):
+        # NUL would fail on PostgreSQL with the row in the error; line breaks and
+        # bidi controls have no place in a name that ends up in mails and lists.
+        errors.append(RowError(line, name, N_("The value contains control characters.")))
     elif len(value) > max_length:
         shown = _echo(value) if echo else None
         errors.append(RowError(line, name, N_("The value is too long."), shown))
@@ -56,7 +61,10 @@ def _unit_code(errors: list[RowError], line: int, raw: str) -> str | None:
     if not code:
         errors.append(RowError(line, "code", N_("This field is required.")))
     else:
-        message = N_("A code may only contain letters, digits, '.', '_' and '-' (at most 32).")
+        message = N_(
+            "A code starts with a letter or digit and may only contain letters, digits, "
+            "'.', '_' and '-' (at most 32)."
+        )
         errors.append(RowError(line, "code", message, _echo(code)))
     return None
 

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Connection,
     String,
     bindparam,
+    func,
     insert,
     select,
     type_coerce,
@@ -58,6 +59,11 @@ from app.organisations.imports._fields import (
 )
 
 # --- Members ------------------------------------------------------------------------------
+
+_SHARED_EMAIL = N_(
+    "Another active member has the same e-mail address; each member needs an address "
+    "of their own (or none)."
+)
 
 # The stored values an import sets, in the order of the compared tuple.
 _MEMBER_STATE = (
@@ -131,6 +137,8 @@ class _MemberImport:
         self.stored = _load_members(connection)
         self.first_line: dict[str, int] = {}
         self.repeated: set[str] = set()
+        self.email_line: dict[str, int] = {}
+        self.repeated_emails: set[str] = set()
         self.inserts: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
         self.created = self.updated = self.unchanged = self.total = 0
@@ -141,6 +149,8 @@ class _MemberImport:
         row = self._parse(line, raw)
         if row.membership_number is not None:
             self._check_unique(line, row.membership_number)
+        if row.email is not None and row.status == MemberStatus.ACTIVE.value:
+            self._check_unique_email(line, row.email)
         if len(self.errors) == before:
             self._queue(row)
 
@@ -177,6 +187,31 @@ class _MemberImport:
             self.repeated.add(number)
             self.errors.append(RowError(first, "membership_number", message, number))
         self.errors.append(RowError(line, "membership_number", message, number))
+
+    def _check_unique_email(self, line: int, email: str) -> None:
+        """One address, one active member: a second one could never get an account
+        (accounts are found by address). The address itself is not echoed."""
+        first = self.email_line.setdefault(email, line)
+        if first == line:
+            return
+        if email not in self.repeated_emails:
+            self.repeated_emails.add(email)
+            self.errors.append(RowError(first, "email", _SHARED_EMAIL))
+        self.errors.append(RowError(line, "email", _SHARED_EMAIL))
+
+    def check_stored_emails(self) -> None:
+        """After writing: no two active members (from the file or already stored) share
+        an address. The whole import is rolled back if any do."""
+        if self.errors:
+            return
+        query = (
+            select(_MEMBERS.c.email)
+            .where(_MEMBERS.c.email.is_not(None), _MEMBERS.c.status == MemberStatus.ACTIVE)
+            .group_by(_MEMBERS.c.email)
+            .having(func.count() > 1)
+        )
+        for email in self.connection.scalars(query):
+            self.errors.append(RowError(self.email_line.get(email, 1), "email", _SHARED_EMAIL))
 
     def _queue(self, row: _MemberRow) -> None:
         if self.errors:
@@ -277,6 +312,7 @@ def import_members(
                 plan.add(line, raw)
         plan.flush()
         marked_left = plan.mark_missing_left() if mark_missing_left else 0
+        plan.check_stored_emails()
         _reject_if_any(plan.errors)
         report = ImportReport(
             plan.created, plan.updated, plan.unchanged, marked_left, plan.total, 0.0
