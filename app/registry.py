@@ -9,14 +9,45 @@ first, so no code path depends on which modules happened to be imported before.
 
 from __future__ import annotations
 
+MODEL_MODULES = (
+    "app.accounts.models",
+    "app.core.audit",
+    "app.organisations.models",
+    "ballots.models",
+    "referendums.commission.models",
+    "referendums.models",
+    "referendums.notifications.models",
+)
+"""Every module that declares tables; a test fails if a new one is missing here."""
+
 
 def load_models() -> None:
     """Import every module that declares tables (idempotent, cheap after the first call)."""
+    import importlib
+
     from sqlalchemy.orm import configure_mappers
 
-    import referendums.commission.models
-    import referendums.models
-    import referendums.notifications.models  # noqa: F401 - registers the tables on Base.metadata
-
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
     # Resolve every relationship and foreign key now, where a missing model fails loudly.
     configure_mappers()
+    _register_audit_scopes()
+
+
+def _register_audit_scopes() -> None:
+    """Which unit an audit event is about, per object type (``app.core.audit``)."""
+    import uuid
+
+    from sqlalchemy.orm import Session
+
+    from app.core.audit import register_unit_resolver
+    from app.organisations import audit_view
+    from ballots.models import Election
+
+    def election_unit(session: Session, object_id: str) -> int | None:
+        election = session.get(Election, uuid.UUID(object_id))
+        return election.unit_id if election else None
+
+    audit_view.register()
+    for kind in ("election", "referendum"):
+        register_unit_resolver(kind, election_unit)

@@ -20,7 +20,9 @@ from crypto.canonical import JsonValue, domain_hash
 from crypto.proofs import MAX_BRANCHES
 
 FORMAT: Final = "stimmwerk-election-record"
-VERSION: Final = 2
+VERSION: Final = 3
+VERSIONS: Final = (2, 3)
+"""New elections get version 3; version-2 manifests of older elections still load."""
 MANIFEST_LABEL: Final = "stimmwerk/manifest/v1"
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 YES_NO_ABSTAIN: Final = (("yes", "Ja"), ("no", "Nein"), ("abstain", "Enthaltung"))
@@ -242,8 +244,8 @@ def read_manifest(raw: Mapping[str, Any]) -> Manifest:
         )
     except (KeyError, TypeError, ValueError) as error:
         raise ManifestError({"manifest": f"malformed manifest: {error}"}) from error
-    if raw.get("format") != FORMAT or raw.get("version") != VERSION:
-        raise ManifestError({"manifest": "not a version 1 Stimmwerk manifest"})
+    if raw.get("format") != FORMAT or raw.get("version") not in VERSIONS:
+        raise ManifestError({"manifest": "not a version 2 or 3 Stimmwerk manifest"})
     if checked.board_origin != board_origin(checked.election_id):
         raise ManifestError({"board_origin": "the board origin does not name this election"})
     return checked

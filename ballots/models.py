@@ -76,6 +76,9 @@ class Election(UUIDPrimaryKey, Base):
     joint_public_key: Mapped[str | None] = mapped_column(String(64))
     board_key_encrypted: Mapped[str] = mapped_column(String(255))
     board_public_key: Mapped[str] = mapped_column(String(64))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    """Record v3 §2: H(manifest hash, issuer key, board key); the key ceremony's context.
+    None for elections made before record version 3 (their context is the manifest hash)."""
     board_size: Mapped[int] = mapped_column(default=0)
     board_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     eligible_count: Mapped[int | None]
@@ -86,6 +89,9 @@ class Election(UUIDPrimaryKey, Base):
     closed_at: Mapped[datetime | None]
     aggregate: Mapped[list[Any] | None] = mapped_column(JSON)
     """per question, per option: the product of all ciphertexts (computed at closing)."""
+    outcome_statement: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    """Record v3 §7: what every partial decryption is bound to; fixed once the roll,
+    issuance, board and postal line are final (closed, postal line confirmed)."""
     tally: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     """``tally.json`` of the record, once tallied."""
     tallied_at: Mapped[datetime | None]

@@ -1,4 +1,4 @@
-"""Writing the election record (``docs/election-record.md``, format version 1).
+"""Writing the election record (``docs/election-record.md``, format version 3).
 
 Streams the board and the checkpoints from the database, so memory stays flat for any
 number of ballots. Everything written is public: counts, salted roll entries, public
@@ -81,7 +81,7 @@ def keys_document(session: Session, election: Election) -> dict[str, JsonValue]:
         {"index": t.index, "commitments": t.commitments, "proof": t.proof}
         for t in sorted(election.trustees, key=lambda t: t.index)
     ]
-    return {
+    document: dict[str, JsonValue] = {
         "manifest_hash": election.manifest_hash,
         "trustees": trustees,
         "joint_public_key": election.joint_public_key,
@@ -91,6 +91,9 @@ def keys_document(session: Session, election: Election) -> dict[str, JsonValue]:
         },
         "board_public_key": election.board_public_key,
     }
+    if election.fingerprint is not None:  # record v3 (§2); older elections write v2
+        document["fingerprint"] = election.fingerprint
+    return document
 
 
 def roll_document(session: Session, election: Election) -> dict[str, JsonValue]:

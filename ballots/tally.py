@@ -118,6 +118,8 @@ class TallyInput:
     online: Sequence[Sequence[int]]
     postal: PostalLine
     eligible: int
+    statement: Mapping[str, JsonValue] | None = None
+    """Record v3: the outcome statement the partial decryptions are bound to."""
 
 
 def tally_document(data: TallyInput) -> dict[str, JsonValue]:
@@ -145,10 +147,13 @@ def tally_document(data: TallyInput) -> dict[str, JsonValue]:
                 "result": [a + b for a, b in zip(online, postal_counts, strict=True)],
             }
         )
-    return {
+    document: dict[str, JsonValue] = {
         "ballots_counted": data.ballots_counted,
         "questions": questions,
         "turnout": turnout.to_json(),
         "quorum_met": quorum_met,
         "binding": quorum_met,
     }
+    if data.statement is not None:
+        document["statement"] = dict(data.statement)
+    return document

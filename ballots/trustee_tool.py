@@ -11,27 +11,39 @@ to call the services.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from nacl.public import PrivateKey, PublicKey
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.i18n import N_
-from ballots import keyfile, services
+from ballots import keyfile, services, tally
+from ballots.codec import commitments_from_json
 from ballots.errors import CeremonyFailed
 from ballots.keyfile import KdfLimits, TrusteeSecrets
+from ballots.manifest import read_manifest
 from ballots.models import Trustee
+from ballots.record import election_fingerprint
+from crypto.blind_rsa import Variant
+from crypto.checkpoints import NoteVerifier, open_checkpoint
 from crypto.elgamal import SecretKey
-from crypto.group import Scalar
+from crypto.group import Scalar, base_mul
+from crypto.merkle import leaf_hash, root_from_leaf_hashes
+from crypto.signing import Ed25519PublicKey
 from crypto.threshold import (
     Dealing,
     ShareComplaint,
+    ThresholdParameters,
     combine_shares,
     deal,
     open_share,
     partial_decrypt,
     seal_share,
+    verification_key,
+    verify_commitments,
 )
 
 
@@ -116,16 +128,131 @@ def check_shares(
     return services.submit_share_check(session, election_id, actor, complaints)
 
 
+class StatementRefused(Exception):  # a refusal, not a bug
+    """The outcome statement does not follow from the public data: not signed."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _merkle_root(entries: Sequence[str]) -> str:
+    return root_from_leaf_hashes(leaf_hash(bytes.fromhex(e)) for e in entries).hex()
+
+
+def _check_keys(evidence: services.StatementEvidence, trustee: int, share: Scalar) -> list[str]:
+    """Fingerprint from manifest and keys; every dealer's proof bound to it; my own share."""
+    manifest = read_manifest(evidence.manifest)
+    fingerprint = election_fingerprint(
+        manifest.hash_hex,
+        Variant.PSS_RANDOMIZED.value,
+        evidence.issuer_spki,
+        evidence.board_public_key,
+    )
+    problems = []
+    if evidence.statement["fingerprint"] != fingerprint.hex():
+        problems.append("the fingerprint is not that of the manifest, issuer key and board key")
+    params = ThresholdParameters(manifest.threshold, manifest.trustees, fingerprint)
+    dealings = [commitments_from_json(d, manifest.threshold) for d in evidence.dealings]
+    if len(dealings) != manifest.trustees or not all(
+        verify_commitments(params, d) for d in dealings
+    ):
+        problems.append("the key ceremony's proofs are not bound to this fingerprint")
+    elif base_mul(share) != verification_key(dealings, trustee):
+        problems.append("my key share does not belong to these commitments")
+    return problems
+
+
+def _check_roll(evidence: services.StatementEvidence, statement: dict[str, Any]) -> list[str]:
+    roll, issuance = statement["roll"], statement["issuance"]
+    entries, issued = evidence.roll_entries, evidence.issued_entries
+    problems = []
+    if roll["commitment"] != _merkle_root(entries) or roll["commitment"] != (
+        evidence.roll_commitment
+    ):
+        problems.append("the roll commitment is not the Merkle root of the roll entries")
+    expected = {"eligible": evidence.eligible, "postal": evidence.postal, "online": len(entries)}
+    if any(roll[key] != value for key, value in expected.items()):
+        problems.append("the roll counts differ from the roll")
+    if len(entries) != evidence.eligible - evidence.postal:
+        problems.append("the roll holds not exactly eligible − postal entries")
+    if list(issued) != sorted(set(issued)) or not set(issued) <= set(entries):
+        problems.append("the issuance list holds an entry twice or one not on the roll")
+    if issuance != {"root": _merkle_root(issued), "issued": len(issued)}:
+        problems.append("the issuance root or count differs from the issuance list")
+    return problems
+
+
+def _check_board(evidence: services.StatementEvidence, statement: dict[str, Any]) -> list[str]:
+    origin = str(evidence.manifest["board_origin"])
+    verifier = NoteVerifier(origin, Ed25519PublicKey(bytes.fromhex(evidence.board_public_key)))
+    checkpoint = open_checkpoint(
+        evidence.final_checkpoint.encode(), [verifier], expected_origin=origin
+    )
+    if checkpoint is None:
+        return ["the final checkpoint is not signed by the election's board key"]
+    board = {"size": checkpoint.tree_size, "root": checkpoint.root_hash.hex()}
+    problems = [] if statement["board"] == board else ["the board differs from its checkpoint"]
+    online = evidence.eligible - evidence.postal
+    if not checkpoint.tree_size <= statement["issuance"]["issued"] <= online:
+        problems.append("not ballots ≤ credentials ≤ online-eligible members")
+    return problems
+
+
+def _check_postal(evidence: services.StatementEvidence, statement: dict[str, Any]) -> list[str]:
+    postal = statement["postal"]
+    line = tally.PostalLine(
+        tuple(tuple(q["counts"]) for q in postal["questions"]),
+        tuple(q["invalid"] for q in postal["questions"]),
+        postal["envelopes"],
+    )
+    problems = [
+        f"postal line: {key}"
+        for key in tally.postal_errors(read_manifest(evidence.manifest), line, evidence.postal)
+    ]
+    steps = [c["step"] for c in postal["confirmations"]]
+    members = {c["member"] for c in postal["confirmations"]}
+    if evidence.postal and (steps != ["entered", "confirmed"] or len(members) != 2):  # noqa: PLR2004
+        problems.append("the postal line lacks two confirmations by different members")
+    if not evidence.postal and (steps or line.envelopes):
+        problems.append("a postal line without postal voters")
+    return problems
+
+
+def check_statement(evidence: services.StatementEvidence, trustee: int, share: Scalar) -> list[str]:
+    """Recompute the outcome statement from public data; the problems found (none: sign).
+
+    What the trustee binds with every partial decryption (record v3 §7): the checks
+    that the trustee's own machine can make without trusting the server.
+    """
+    statement = evidence.statement
+    return [
+        *_check_keys(evidence, trustee, share),
+        *_check_roll(evidence, statement),
+        *_check_board(evidence, statement),
+        *_check_postal(evidence, statement),
+    ]
+
+
 def decrypt_tally(
     session: Session, election_id: uuid.UUID, actor: Account, *, path: Path, passphrase: str
 ) -> None:
-    """Partially decrypt the closed election's aggregate with proofs and submit it."""
+    """Check the outcome statement, then partially decrypt the aggregate and submit it.
+
+    Raises:
+        StatementRefused: the statement does not follow from the public data.
+    """
     secrets = _load(path, passphrase, election_id)
     if secrets.share is None:
         raise keyfile.KeyFileError("this key file holds no key share (the ceremony did not end)")
     task = services.decryption_task(session, election_id, actor)
     if task.trustee != secrets.trustee:
         raise keyfile.KeyFileError("this key file belongs to another trustee")
+    if task.statement is not None:
+        evidence = services.statement_evidence(session, election_id, actor)
+        problems = check_statement(evidence, task.trustee, secrets.share)
+        if problems:
+            raise StatementRefused(problems)
     share = SecretKey(secrets.share)
     partials = [
         [partial_decrypt(task.params, task.trustee, share, ciphertext) for ciphertext in row]

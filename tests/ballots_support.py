@@ -229,8 +229,22 @@ def cast(
     return ballot, receipt
 
 
-def close_and_decrypt(world: ElectionWorld, trustees: int | None = None) -> None:
+def close_and_decrypt(
+    world: ElectionWorld, trustees: int | None = None, postal: PostalLine | None = None
+) -> None:
+    """Close, enter and confirm the postal line (if given), then let trustees decrypt.
+
+    Record v3: trustees decrypt only once the postal line is confirmed (their proofs
+    bind it), so the postal line comes first.
+    """
     services.close_election(world.session, world.id, None, now=world.closes)
+    if postal is not None:
+        enter_postal(world, postal)
+    decrypt(world, trustees)
+
+
+def decrypt(world: ElectionWorld, trustees: int | None = None) -> None:
+    """``trustees`` (default t) trustees check the statement and decrypt with their key files."""
     count = world.election().threshold if trustees is None else trustees
     for index, account in enumerate(world.trustees()[:count], start=1):
         path, passphrase = world.key_files[index]

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
 from app.accounts.services import AccountService
-from app.core.audit import recent_events, record_event
+from app.core.audit import record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
 from app.core.settings import Settings
 from app.core.web import flash_cookie, flash_message
-from app.organisations import activation, policies, roles, units
+from app.organisations import activation, audit_view, policies, roles, units
 from app.organisations.members import (
     ContactChange,
     MemberDirectory,
@@ -352,20 +352,25 @@ class AdminController(Controller):
         )
 
     @get("/audit", sync_to_thread=True)
-    def audit(
+    def audit(  # noqa: PLR0913, PLR0917 - Litestar passes query parameters by name
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
-        before: FromQuery[int | None] = None,
+        before: FromQuery[str] = "",
         action: FromQuery[str] = "",
+        person: FromQuery[str] = "",
+        since: FromQuery[str] = "",
+        until: FromQuery[str] = "",
     ) -> Template:
         account = _account(db_session, request)
         if not policies.is_admin_anywhere(db_session, account):
             raise Forbidden
-        events = recent_events(db_session, before_id=before, action=action or None)
+        query = audit_view.AuditQuery(action, person, since, until, before)
+        page = audit_view.audit_page(db_session, account, query)
         record_event(db_session, "audit:viewed", actor_id=account.id)
         db_session.commit()
-        return Template("admin/audit.html", context={"events": events, "action": action})
+        status = 400 if page.errors else 200
+        return Template("admin/audit.html", context={"page": page}, status_code=status)
 
     @staticmethod
     def _roles_context(

@@ -1,4 +1,6 @@
-"""The Stimmwerk election record, format v1 (``docs/election-record.md``): types and parsers.
+"""The Stimmwerk election record (``docs/election-record.md``), format v3: types, parsers.
+
+Version-2 records are still read (the verifier warns what they lack).
 
 Imports only the standard library and ``crypto``: an auditor reads a record with this
 package alone, without the application, its database or its settings. Every parser is
@@ -47,6 +49,21 @@ from ballots.record._roll import (
     scan_roll,
 )
 from ballots.record._source import RECORD_FILES, RecordSource, open_record
+from ballots.record._statement import (
+    CONFIRMATION_STEPS,
+    FINGERPRINT_LABEL,
+    STATEMENT_LABEL,
+    Confirmation,
+    PostalQuestion,
+    Statement,
+    StatementInput,
+    commission_member_tag,
+    election_fingerprint,
+    fingerprint_document,
+    parse_statement,
+    statement_document,
+    statement_hash,
+)
 from ballots.record._tally import (
     DecryptionShare,
     PartialDecryptionData,
@@ -64,12 +81,16 @@ CHECKPOINTS_FILE = "checkpoints.jsonl"
 __all__ = [
     "BALLOTS_FILE",
     "CHECKPOINTS_FILE",
+    "CONFIRMATION_STEPS",
+    "FINGERPRINT_LABEL",
     "RECORD_FILES",
+    "STATEMENT_LABEL",
     "Answer",
     "Ballot",
     "ChallengeResponse",
     "CheckpointLine",
     "CiphertextData",
+    "Confirmation",
     "Credential",
     "DecryptionShare",
     "DisjunctiveProofData",
@@ -82,18 +103,24 @@ __all__ = [
     "Option",
     "PartialDecryptionData",
     "PostalLine",
+    "PostalQuestion",
     "Question",
     "QuestionTally",
     "Quorum",
     "RecordError",
     "RecordSource",
     "Roll",
+    "Statement",
+    "StatementInput",
     "Tally",
     "TrusteeKeys",
     "Turnout",
     "Unit",
     "canonical_ballot_json",
+    "commission_member_tag",
     "decode_document",
+    "election_fingerprint",
+    "fingerprint_document",
     "iter_issuance_entries",
     "iter_lines",
     "iter_roll_entries",
@@ -102,6 +129,7 @@ __all__ = [
     "parse_checkpoint_line",
     "parse_keys",
     "parse_manifest",
+    "parse_statement",
     "parse_tally",
     "read_document",
     "read_keys",
@@ -109,4 +137,6 @@ __all__ = [
     "read_tally",
     "scan_issuance",
     "scan_roll",
+    "statement_document",
+    "statement_hash",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 
 class RecordError(ValueError):
-    """A record file does not follow ``docs/election-record.md`` (format v1).
+    """A record file does not follow ``docs/election-record.md`` (format v3).
 
     Carries the file name inside the record, the 1-based line (None when the file is
     missing or unreadable as a whole) and the field path inside the line's JSON value

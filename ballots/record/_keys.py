@@ -21,6 +21,7 @@ from ballots.record._source import RecordSource
 
 FILE: Final = "keys.json"
 _KEYS: Final = ("manifest_hash", "trustees", "joint_public_key", "issuer", "board_public_key")
+_KEYS_V3: Final = (*_KEYS, "fingerprint")
 _MAX_TRUSTEES: Final = 1000
 
 
@@ -54,6 +55,8 @@ class Keys:
     joint_public_key: bytes
     issuer: IssuerKey
     board_public_key: bytes
+    fingerprint: bytes | None = None
+    """v3: the election fingerprint (§2); None in a version-2 record."""
 
 
 def parse_challenge_response(value: object, loc: Loc) -> ChallengeResponse:
@@ -85,9 +88,9 @@ def _issuer(value: object, loc: Loc) -> IssuerKey:
     )
 
 
-def parse_keys(value: object, loc: Loc) -> Keys:
+def parse_keys(value: object, loc: Loc, version: int = 3) -> Keys:
     """Parse the keys object; the cryptographic checks are the verifier's (§2, §8)."""
-    data = as_object(value, loc, _KEYS)
+    data = as_object(value, loc, _KEYS_V3 if version >= 3 else _KEYS)  # noqa: PLR2004
     trustees = as_list(data["trustees"], loc.key("trustees"), min_len=1, max_len=_MAX_TRUSTEES)
     return Keys(
         manifest_hash=as_hex(data["manifest_hash"], loc.key("manifest_hash"), HASH_BYTES),
@@ -97,9 +100,14 @@ def parse_keys(value: object, loc: Loc) -> Keys:
         joint_public_key=as_hex(data["joint_public_key"], loc.key("joint_public_key"), POINT_BYTES),
         issuer=_issuer(data["issuer"], loc.key("issuer")),
         board_public_key=as_hex(data["board_public_key"], loc.key("board_public_key"), 32),
+        fingerprint=(
+            as_hex(data["fingerprint"], loc.key("fingerprint"), HASH_BYTES)
+            if "fingerprint" in data
+            else None
+        ),
     )
 
 
-def read_keys(source: RecordSource) -> Keys:
+def read_keys(source: RecordSource, version: int = 3) -> Keys:
     value, loc = read_document(source, FILE)
-    return parse_keys(value, loc)
+    return parse_keys(value, loc, version)

@@ -22,7 +22,9 @@ from ballots.record._source import RecordSource
 
 FILE: Final = "manifest.json"
 FORMAT: Final = "stimmwerk-election-record"
-VERSION: Final = 2
+VERSION: Final = 3
+VERSIONS: Final = (2, 3)
+"""Version 2 records still verify, with a warning naming what they lack (§0)."""
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 MAX_TRUSTEES: Final = 1000
 MAX_OPTIONS: Final = 255
@@ -95,6 +97,7 @@ class Manifest:
     trustees: int
     threshold: int
     board_origin: str
+    version: int
     value: object = field(compare=False, repr=False)
 
 
@@ -174,23 +177,40 @@ def _questions(value: object, loc: Loc) -> tuple[Question, ...]:
     return questions
 
 
-def _header(data: Mapping[str, object], loc: Loc) -> None:
+def _header(data: Mapping[str, object], loc: Loc) -> int:
     if data["format"] != FORMAT:
         raise loc.key("format").error(f"expected {FORMAT!r}")
-    if isinstance(data["version"], bool) or data["version"] != VERSION:
-        raise loc.key("version").error(f"expected format version {VERSION}")
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version not in VERSIONS:
+        raise loc.key("version").error(f"expected format version {VERSION} (or {VERSIONS[0]})")
+    return version
+
+
+def _window(cutoff: str, opens: str, closes: str, loc: Loc) -> None:
+    """§1: cut-off ≤ opening < closing (fixed-width UTC strings compare as times)."""
+    if not cutoff <= opens:
+        raise loc.key("opens_at").error("the election opens before the roll's cut-off")
+    if not opens < closes:
+        raise loc.key("closes_at").error("the election closes before (or when) it opens")
 
 
 def parse_manifest(value: object, loc: Loc) -> Manifest:
     """Parse and check the manifest object (§1 including its *Clarified* rules)."""
     data = as_object(value, loc, _KEYS)
-    _header(data, loc)
+    version = _header(data, loc)
     n, t = _trustees(data["trustees"], loc.key("trustees"))
+    election_id = as_uuid(data["election_id"], loc.key("election_id"))
     origin = as_str(data["board_origin"], loc.key("board_origin"))
     if _ORIGIN_RE.fullmatch(origin) is None:
         raise loc.key("board_origin").error("not a valid checkpoint origin (no spaces or '+')")
+    if origin != f"stimmwerk/election/{election_id}":
+        raise loc.key("board_origin").error("expected stimmwerk/election/<election_id>")
+    cutoff, opens, closes = (
+        as_timestamp(data[key], loc.key(key)) for key in ("cutoff_at", "opens_at", "closes_at")
+    )
+    _window(cutoff, opens, closes, loc)
     return Manifest(
-        election_id=as_uuid(data["election_id"], loc.key("election_id")),
+        election_id=election_id,
         title=as_str(data["title"], loc.key("title")),
         description=as_str(data["description"], loc.key("description")),
         unit=_unit(data["unit"], loc.key("unit")),
@@ -202,6 +222,7 @@ def parse_manifest(value: object, loc: Loc) -> Manifest:
         trustees=n,
         threshold=t,
         board_origin=origin,
+        version=version,
         value=value,
     )
 

@@ -20,9 +20,11 @@ from ballots.record._fields import (
 )
 from ballots.record._keys import ChallengeResponse, parse_challenge_response
 from ballots.record._source import RecordSource
+from ballots.record._statement import Statement, parse_statement
 
 FILE: Final = "tally.json"
 _KEYS: Final = ("ballots_counted", "questions", "turnout", "quorum_met", "binding")
+_KEYS_V3: Final = (*_KEYS, "statement")
 _QUESTION_KEYS: Final = (
     "question",
     "aggregate",
@@ -89,6 +91,8 @@ class Tally:
     quorum_met: bool
     binding: bool
     loc: Loc
+    statement: Statement | None = None
+    """v3: the outcome statement the decryption proofs are bound to; None in version 2."""
 
 
 def _share(value: object, loc: Loc) -> DecryptionShare:
@@ -142,9 +146,9 @@ def _turnout(value: object, loc: Loc) -> Turnout:
     return Turnout(*numbers)
 
 
-def parse_tally(value: object, loc: Loc) -> Tally:
+def parse_tally(value: object, loc: Loc, version: int = 3) -> Tally:
     """Parse the tally object; the arithmetic and proofs are the verifier's (§7, §8)."""
-    data = as_object(value, loc, _KEYS)
+    data = as_object(value, loc, _KEYS_V3 if version >= 3 else _KEYS)  # noqa: PLR2004
     questions = as_list(data["questions"], loc.key("questions"), min_len=1)
     return Tally(
         ballots_counted=as_int(data["ballots_counted"], loc.key("ballots_counted")),
@@ -155,9 +159,14 @@ def parse_tally(value: object, loc: Loc) -> Tally:
         quorum_met=as_bool(data["quorum_met"], loc.key("quorum_met")),
         binding=as_bool(data["binding"], loc.key("binding")),
         loc=loc,
+        statement=(
+            parse_statement(data["statement"], loc.key("statement"))
+            if "statement" in data
+            else None
+        ),
     )
 
 
-def read_tally(source: RecordSource) -> Tally:
+def read_tally(source: RecordSource, version: int = 3) -> Tally:
     value, loc = read_document(source, FILE)
-    return parse_tally(value, loc)
+    return parse_tally(value, loc, version)

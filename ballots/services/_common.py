@@ -21,7 +21,8 @@ from ballots.board import signer as board_signer
 from ballots.errors import ElectionNotFound, NotAllowed, WrongState
 from ballots.manifest import Manifest, read_manifest
 from ballots.models import Election, ElectionStatus, IssuerKey
-from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey
+from ballots.record import election_fingerprint
+from crypto.blind_rsa import BlindRsaPrivateKey, BlindRsaPublicKey, Variant
 from crypto.checkpoints import NoteSigner
 from crypto.elgamal import PublicKey
 from crypto.group import Point
@@ -175,10 +176,23 @@ def _manifest(election_id: uuid.UUID, manifest_hash: str, election: Election) ->
 
 
 def threshold_parameters(election: Election) -> ThresholdParameters:
-    """t of n, bound to the manifest hash (record format §0, "the threshold context")."""
-    return ThresholdParameters(
-        election.threshold, election.trustee_count, bytes.fromhex(election.manifest_hash)
-    )
+    """t of n for the key ceremony (record format §0, "the threshold contexts").
+
+    Bound to the election fingerprint (v3: manifest hash, issuer key, board key), or to
+    the manifest hash for an election made before record version 3.
+    """
+    context = election.fingerprint or election.manifest_hash
+    return ThresholdParameters(election.threshold, election.trustee_count, bytes.fromhex(context))
+
+
+def compute_fingerprint(election: Election, issuer_spki_hex: str) -> str:
+    """Record v3 §2: the election fingerprint, fixed when the election is defined."""
+    return election_fingerprint(
+        election.manifest_hash,
+        Variant.PSS_RANDOMIZED.value,
+        issuer_spki_hex,
+        election.board_public_key,
+    ).hex()
 
 
 def issuer_public_key(issuer: IssuerKey) -> BlindRsaPublicKey:

@@ -34,6 +34,7 @@ from ballots.services._common import (
     BOARD_KEY_PURPOSE,
     ISSUER_KEY_PURPOSE,
     board_note_signer,
+    compute_fingerprint,
     election_unit,
     has_role,
     lock_election,
@@ -83,9 +84,11 @@ def create_election(
     )
     election = _new_election(settings, election_id, unit=unit, actor=actor)
     _set_definition(election, manifest, draft)
+    issuer = _issuer_row(settings, election_id, issuer_key or BlindRsaPrivateKey.generate())
+    election.fingerprint = compute_fingerprint(election, issuer.public_key_spki)
     session.add(election)
     session.flush()
-    session.add(_issuer_row(settings, election_id, issuer_key or BlindRsaPrivateKey.generate()))
+    session.add(issuer)
     _add_trustees(session, election_id, trustee_account_ids)
     record_event(
         session,
@@ -94,6 +97,7 @@ def create_election(
         object_type=_ELECTION,
         object_id=election_id,
         manifest_hash=manifest.hash_hex,
+        fingerprint=election.fingerprint,
         trustees=draft.trustees,
         threshold=draft.threshold,
     )
@@ -139,6 +143,9 @@ def update_election(  # noqa: PLR0917 - the order of create_election, plus the i
     )
     previous = election.manifest_hash
     _set_definition(election, manifest, draft)
+    issuer = session.get(IssuerKey, election.id)
+    if issuer is not None and election.fingerprint is not None:
+        election.fingerprint = compute_fingerprint(election, issuer.public_key_spki)
     _replace_trustees(session, election, trustee_account_ids)
     record_event(
         session,

@@ -1,4 +1,14 @@
-"""After closing: partial decryptions, the postal line, the result."""
+"""After closing: the postal line, the outcome statement, partial decryptions, the result.
+
+Record v3 (docs/election-record.md §7): once the ballot box is closed and the postal
+line is confirmed (or there are no postal voters), the server fixes the **outcome
+statement**: the election fingerprint, the roll commitment and counts, the issuance
+list's Merkle root and count, the final board checkpoint and the postal line with its
+two confirmations. Every partial decryption's proof is bound to its hash, so none of
+these can change afterwards without breaking the trustees' proofs. The trustees'
+tools recompute the statement from public data before they decrypt
+(`statement_evidence`; ``ballots.trustee_tool.check_statement``, ``trustee.js``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -23,7 +34,22 @@ from ballots.errors import (
     SameCommissionMember,
     WrongState,
 )
-from ballots.models import Election, ElectionStatus, PostalResult, TallyShare, Trustee
+from ballots.models import (
+    Checkpoint,
+    Election,
+    ElectionStatus,
+    IssuerKey,
+    PostalResult,
+    RollEntry,
+    TallyShare,
+    Trustee,
+)
+from ballots.record import (
+    StatementInput,
+    commission_member_tag,
+    statement_document,
+    statement_hash,
+)
 from ballots.services._ceremony import trustee_of
 from ballots.services._common import (
     get_election,
@@ -34,7 +60,9 @@ from ballots.services._common import (
     require_status,
     threshold_parameters,
 )
+from crypto.canonical import JsonValue
 from crypto.elgamal import Ciphertext
+from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.threshold import (
     PartialDecryption,
     ThresholdParameters,
@@ -47,11 +75,165 @@ _ELECTION = "election"
 
 @dataclass(frozen=True, slots=True)
 class DecryptionTask:
-    """What a trustee decrypts: the aggregate, per question and option."""
+    """What a trustee decrypts: the aggregate, per question and option.
+
+    ``params.context`` is ``H(statement)`` (v3) or the manifest hash (older elections);
+    ``statement`` is the outcome statement the proofs bind (None before v3).
+    """
 
     params: ThresholdParameters
     trustee: int
     aggregate: tuple[tuple[Ciphertext, ...], ...]
+    statement: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatementEvidence:
+    """The public data a trustee recomputes the outcome statement from (record v3 §7)."""
+
+    manifest: dict[str, Any]
+    issuer_spki: str
+    board_public_key: str
+    dealings: tuple[dict[str, Any], ...]
+    """Per trustee 1..n: ``{"index", "commitments", "proof"}`` as in keys.json."""
+    roll_entries: tuple[str, ...]
+    eligible: int
+    postal: int
+    roll_commitment: str
+    issued_entries: tuple[str, ...]
+    final_checkpoint: str
+    """The signed note of the board's last checkpoint."""
+    statement: dict[str, Any]
+
+
+def _issued_entries(session: Session, election: Election) -> list[str]:
+    """The roll entries that got a credential, in byte order (as issuance.json lists them)."""
+    return sorted(
+        session.scalars(
+            select(RollEntry.entry).where(
+                RollEntry.election_id == election.id,
+                RollEntry.credential_issued_on.is_not(None),
+            )
+        )
+    )
+
+
+def _online_roll(session: Session, election: Election) -> list[str]:
+    return sorted(
+        session.scalars(
+            select(RollEntry.entry).where(
+                RollEntry.election_id == election.id, RollEntry.postal.is_(False)
+            )
+        )
+    )
+
+
+def _final_checkpoint(session: Session, election: Election) -> Checkpoint:
+    checkpoint = session.scalar(
+        select(Checkpoint)
+        .where(Checkpoint.election_id == election.id)
+        .order_by(Checkpoint.tree_size.desc())
+        .limit(1)
+    )
+    if checkpoint is None or checkpoint.tree_size != election.board_size:
+        raise WrongState(election.status.value, N_("The board has no final checkpoint yet."))
+    return checkpoint
+
+
+def _confirmations(election: Election, row: PostalResult | None) -> tuple[tuple[str, str], ...]:
+    if row is None or row.confirmed_by_id is None:
+        return ()
+    election_id = str(election.id)
+    return (
+        ("entered", commission_member_tag(election_id, str(row.entered_by_id))),
+        ("confirmed", commission_member_tag(election_id, str(row.confirmed_by_id))),
+    )
+
+
+def freeze_statement(session: Session, election: Election) -> dict[str, Any] | None:
+    """Fix the outcome statement once everything it binds is final (caller commits).
+
+    Returns None for an election made before record v3 (no fingerprint).
+
+    Raises:
+        WrongState: not closed yet, or postal voters whose line is not confirmed.
+    """
+    if election.fingerprint is None:
+        return None
+    if election.outcome_statement is not None:
+        return election.outcome_statement
+    require_status(election, ElectionStatus.CLOSED)
+    row = _postal(session, election)
+    line = _confirmed_postal(session, election)
+    issued = _issued_entries(session, election)
+    checkpoint = _final_checkpoint(session, election)
+    document = statement_document(
+        StatementInput(
+            fingerprint_hex=election.fingerprint,
+            roll_commitment_hex=election.roll_commitment or "",
+            eligible=election.eligible_count or 0,
+            postal=election.postal_count or 0,
+            issuance_root_hex=root_from_leaf_hashes(
+                leaf_hash(bytes.fromhex(e)) for e in issued
+            ).hex(),
+            issued=len(issued),
+            board_size=checkpoint.tree_size,
+            board_root_hex=checkpoint.root,
+            envelopes=line.envelopes,
+            postal_questions=tuple(zip(line.counts, line.invalid, strict=True)),
+            confirmations=_confirmations(election, row),
+        )
+    )
+    election.outcome_statement = dict(document)
+    record_event(
+        session,
+        "tally:statement_fixed",
+        object_type=_ELECTION,
+        object_id=election.id,
+        statement_hash=statement_hash(document).hex(),
+    )
+    return election.outcome_statement
+
+
+def decryption_parameters(election: Election) -> ThresholdParameters:
+    """t of n for the partial decryptions: bound to ``H(statement)`` (v3) or the manifest."""
+    if election.fingerprint is None:
+        return threshold_parameters(election)
+    if election.outcome_statement is None:
+        raise WrongState(
+            election.status.value,
+            N_("The postal result must be entered and confirmed before the trustees decrypt."),
+        )
+    context = statement_hash(cast("JsonValue", election.outcome_statement))
+    return ThresholdParameters(election.threshold, election.trustee_count, context)
+
+
+def statement_evidence(
+    session: Session, election_id: uuid.UUID, actor: Account
+) -> StatementEvidence:
+    """Everything trustee ``actor`` needs to recompute and check the statement."""
+    task = decryption_task(session, election_id, actor)
+    election = get_election(session, election_id)
+    issuer = session.get(IssuerKey, election.id)
+    if task.statement is None or issuer is None:
+        raise WrongState(election.status.value)
+    checkpoint = _final_checkpoint(session, election)
+    return StatementEvidence(
+        manifest=dict(election.manifest),
+        issuer_spki=issuer.public_key_spki,
+        board_public_key=election.board_public_key,
+        dealings=tuple(
+            {"index": t.index, "commitments": t.commitments, "proof": t.proof}
+            for t in sorted(election.trustees, key=lambda t: t.index)
+        ),
+        roll_entries=tuple(_online_roll(session, election)),
+        eligible=election.eligible_count or 0,
+        postal=election.postal_count or 0,
+        roll_commitment=election.roll_commitment or "",
+        issued_entries=tuple(_issued_entries(session, election)),
+        final_checkpoint=checkpoint.note,
+        statement=task.statement,
+    )
 
 
 def _aggregate(election: Election) -> tuple[tuple[Ciphertext, ...], ...]:
@@ -63,11 +245,25 @@ def _aggregate(election: Election) -> tuple[tuple[Ciphertext, ...], ...]:
 
 
 def decryption_task(session: Session, election_id: uuid.UUID, actor: Account) -> DecryptionTask:
-    """The aggregate for trustee ``actor``; refused before the election is closed."""
+    """The aggregate for trustee ``actor``; refused before the election is closed.
+
+    For a v3 election also refused until the postal line is confirmed (or there are no
+    postal voters): the first call fixes the outcome statement the proofs bind.
+    """
     election = get_election(session, election_id)
     trustee = trustee_of(session, election, actor)
     require_status(election, ElectionStatus.CLOSED)
-    return DecryptionTask(threshold_parameters(election), trustee.index, _aggregate(election))
+    if election.fingerprint is not None and election.outcome_statement is None:
+        election = lock_election(session, election_id)
+        require_status(election, ElectionStatus.CLOSED)
+        freeze_statement(session, election)
+        session.commit()
+    return DecryptionTask(
+        decryption_parameters(election),
+        trustee.index,
+        _aggregate(election),
+        election.outcome_statement,
+    )
 
 
 def submit_partial_decryption(
@@ -109,7 +305,7 @@ def _check_partials(
     election: Election, trustee: Trustee, partials: Sequence[Sequence[PartialDecryption]]
 ) -> None:
     aggregate = _aggregate(election)
-    params = threshold_parameters(election)
+    params = decryption_parameters(election)
     assert trustee.verification_key is not None
     key = point_from_json(trustee.verification_key)
     if [len(row) for row in partials] != [len(row) for row in aggregate]:
@@ -134,6 +330,11 @@ def enter_postal_result(
     election = lock_election(session, election_id)
     require_role(session, actor, Role.COMMISSION, election)
     require_status(election, ElectionStatus.CLOSED)
+    if election.outcome_statement is not None:
+        raise WrongState(
+            election.status.value,
+            N_("The trustees have already bound the result; the postal line is fixed."),
+        )
     _check_postal(election, line)
     existing = _postal(session, election)
     if existing is not None:
@@ -212,6 +413,8 @@ def confirm_postal_result(
         object_type=_ELECTION,
         object_id=election.id,
     )
+    session.flush()
+    freeze_statement(session, election)
     session.commit()
     return row
 
@@ -229,10 +432,10 @@ def tally_election(
         require_role(session, actor, Role.COMMISSION, election)
     require_status(election, ElectionStatus.CLOSED)
     manifest = manifest_of(election)
-    params = threshold_parameters(election)
     partials = _partials(session, election)
-    if len(partials) < params.threshold:
-        raise NotEnoughDecryptions(threshold=params.threshold)
+    if len(partials) < election.threshold:
+        raise NotEnoughDecryptions(threshold=election.threshold)
+    params = decryption_parameters(election)
     postal = _confirmed_postal(session, election)
     aggregate = _aggregate(election)
     online = [
@@ -251,6 +454,7 @@ def tally_election(
             online=online,
             postal=postal,
             eligible=election.eligible_count or 0,
+            statement=election.outcome_statement,
         )
     )
     election.status = ElectionStatus.TALLIED

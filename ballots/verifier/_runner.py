@@ -1,9 +1,10 @@
 """Runs the named checks of record format §8 in order and reports each one.
 
 The runner stops at the first failure (the checks after it are reported as skipped),
-prints every check with PASS/FAIL/SKIP and what it counted, names the first bad item
-(file, line, field), and returns the exit status: 0 all passed, 1 a check failed,
-2 the path is not a record (docs/verifier.md).
+prints every check with PASS/WARN/FAIL/SKIP and what it counted, names the first bad
+item (file, line, field), and returns the exit status: 0 all passed (a version-2
+record passes with warnings naming what it lacks), 1 a check failed, 2 the path is not
+a record (docs/verifier.md).
 """
 
 from __future__ import annotations
@@ -41,10 +42,12 @@ SMALL_BOARD_BYTES: Final = 256 * 1024
 """Below this, ballots are checked in-process: starting workers would cost more."""
 
 _BEFORE_PASS: Final[tuple[tuple[str, Check], ...]] = (
+    ("record.files", setup.check_record_files),
     ("manifest.hash", setup.check_manifest_hash),
+    ("keys.fingerprint", setup.check_fingerprint),
+    ("keys.issuer", setup.check_issuer),
     ("keys.trustee_proofs", setup.check_trustee_proofs),
     ("keys.joint_key", setup.check_joint_key),
-    ("keys.issuer", setup.check_issuer),
     ("roll.commitment", setup.check_roll_commitment),
     ("roll.counts", setup.check_roll_counts),
     ("issuance.subset", setup.check_issuance_subset),
@@ -55,6 +58,7 @@ _AFTER_PASS: Final[tuple[tuple[str, Check], ...]] = (
     ("tally.decryption", tally.check_decryption),
     ("tally.result", tally.check_result),
     ("tally.quorum", tally.check_quorum),
+    ("tally.statement", tally.check_statement),
 )
 # The checks decided by the streaming pass over ballots.jsonl and checkpoints.jsonl: the
 # run of CHECKS from the ballot format to the final board root.
@@ -153,7 +157,7 @@ class Report:
 
     def add(self, result: CheckResult) -> None:
         self.results.append(result)
-        if not self.quiet or result.status is Status.FAIL:
+        if not self.quiet or result.status in {Status.FAIL, Status.WARN}:
             print(
                 f"{result.status.value}  {result.name:<42} {result.detail}",
                 file=self.out,
@@ -166,8 +170,13 @@ class Report:
             if name not in done:
                 self.add(skipped(name))
         failures = [r for r in self.results if r.status is Status.FAIL]
-        count = sum(r.ok for r in self.results)
+        warnings = [r for r in self.results if r.status is Status.WARN]
+        count = sum(r.status is Status.PASS for r in self.results)
         verdict = "FAILED" if failures else "VERIFIED"
+        if warnings and not failures:
+            verdict = f"VERIFIED with {len(warnings)} warning(s)"
+            for result in warnings:
+                print(f"WARNING: {result.name}: {result.detail}", file=self.out)
         print(f"{verdict}: {count} of {len(CHECKS)} checks passed ({seconds:.1f} s)", file=self.out)
         return EXIT_FAILED if failures else EXIT_OK
 
@@ -185,7 +194,7 @@ def verify_record(
         return EXIT_NOT_A_RECORD
     with source:
         if not quiet:
-            print(f"Stimmwerk election record verifier, format v1: {path}", file=out)
+            print(f"Stimmwerk election record verifier, format v3 (and v2): {path}", file=out)
         report = Report(out, quiet=quiet)
         state = State(source, workers or os.cpu_count() or 1)
         for result in iter_results(state):

@@ -11,14 +11,16 @@ from collections.abc import Callable, Generator
 from contextlib import closing
 
 from ballots.record import (
+    RECORD_FILES,
     Loc,
+    election_fingerprint,
     iter_roll_entries,
     read_keys,
     read_manifest,
     scan_issuance,
     scan_roll,
 )
-from ballots.verifier._outcome import CheckResult, fail, passed
+from ballots.verifier._outcome import CheckResult, fail, passed, warned
 from ballots.verifier._state import State
 from crypto import blind_rsa
 from crypto.canonical import domain_hash
@@ -35,10 +37,28 @@ ROLL = "roll.json"
 ISSUANCE = "issuance.json"
 
 
+V2_LACKS = (
+    "version-2 record: no election fingerprint, so the issuer and board keys are not "
+    "bound to the trustees' proofs (record format §2)"
+)
+
+
+def check_record_files(state: State) -> CheckResult:
+    """§0 Layout: the seven files, each exactly once, nothing else, one reading only."""
+    problem = state.source.layout_problem
+    if problem is not None:
+        raise fail(state.source.path.name, None, "", problem)
+    missing = [name for name in RECORD_FILES if state.source.size(name) is None]
+    if missing:
+        raise fail(missing[0], None, "", "the file is missing from the record")
+    return passed("record.files", f"{len(RECORD_FILES)} files, each once, nothing else")
+
+
 def check_manifest_hash(state: State) -> CheckResult:
     """§1: ``manifest_hash = H("stimmwerk/manifest/v1", manifest)`` as keys.json states it."""
     manifest = state.manifest = read_manifest(state.source)
-    keys = state.keys = read_keys(state.source)
+    state.version = manifest.version
+    keys = state.keys = read_keys(state.source, manifest.version)
     state.manifest_hash = domain_hash(MANIFEST_LABEL, manifest.value)  # type: ignore[arg-type]
     if keys.manifest_hash != state.manifest_hash:
         message = f"is not the hash of manifest.json ({state.manifest_hash.hex()})"
@@ -46,6 +66,26 @@ def check_manifest_hash(state: State) -> CheckResult:
     return passed(
         "manifest.hash", f"election {manifest.election_id}, hash {state.manifest_hash.hex()[:16]}…"
     )
+
+
+def check_fingerprint(state: State) -> CheckResult:
+    """§2 (v3): ``fingerprint = H("stimmwerk/election-fingerprint/v3", …)`` as stated."""
+    keys = state.need_keys()
+    if keys.fingerprint is None:
+        return warned("keys.fingerprint", V2_LACKS)
+    state.fingerprint = election_fingerprint(
+        state.manifest_hash.hex(),
+        keys.issuer.variant,
+        keys.issuer.public_key_spki.hex(),
+        keys.board_public_key.hex(),
+    )
+    if keys.fingerprint != state.fingerprint:
+        message = (
+            "is not the hash of the manifest hash, issuer key and board key "
+            f"({state.fingerprint.hex()})"
+        )
+        raise fail(KEYS, 1, "fingerprint", message)
+    return passed("keys.fingerprint", f"fingerprint {state.fingerprint.hex()}")
 
 
 def _point(data: bytes, field: str) -> Point:
@@ -63,11 +103,13 @@ def _schnorr(challenge: bytes, response: bytes, field: str) -> SchnorrProof:
 
 
 def check_trustee_proofs(state: State) -> CheckResult:
-    """§2: n trustees, indices 1..n in order, t commitments each, every dealer proof."""
+    """§2: n trustees, indices 1..n in order, t commitments each, every dealer proof.
+
+    The proofs' context is the fingerprint (v3) or the manifest hash (v2, §0).
+    """
     manifest, keys = state.need_manifest(), state.need_keys()
-    params = state.params = ThresholdParameters(
-        manifest.threshold, manifest.trustees, state.manifest_hash
-    )
+    context = state.fingerprint or state.manifest_hash
+    params = state.params = ThresholdParameters(manifest.threshold, manifest.trustees, context)
     if len(keys.trustees) != params.trustees:
         raise fail(
             KEYS, 1, "trustees", f"expected {params.trustees} trustees, found {len(keys.trustees)}"
@@ -173,8 +215,11 @@ def check_roll_counts(state: State) -> CheckResult:
 
 def check_issuance_subset(state: State) -> CheckResult:
     """§4: issuance entries strictly ascending, each in the roll; ``issued`` = count."""
+    leaves = RootAccumulator()
     with closing(iter_roll_entries(state.source)) as roll_entries:
-        issuance = state.issuance = scan_issuance(state.source, _subset_walker(roll_entries))
+        walker = _subset_walker(roll_entries, leaves)
+        issuance = state.issuance = scan_issuance(state.source, walker)
+    state.issuance_root = leaves.root()
     if issuance.issued != issuance.entry_count:
         raise fail(
             ISSUANCE,
@@ -186,7 +231,7 @@ def check_issuance_subset(state: State) -> CheckResult:
 
 
 def _subset_walker(
-    roll_entries: Generator[tuple[bytes, Loc], None, None],
+    roll_entries: Generator[tuple[bytes, Loc], None, None], leaves: RootAccumulator
 ) -> Callable[[int, bytes, Loc], None]:
     """A merge walk over two ascending streams: each issued entry must occur in the roll."""
     current = b""
@@ -199,6 +244,7 @@ def _subset_walker(
                 ISSUANCE, 1, loc.path, "entries are not strictly ascending (duplicated or unsorted)"
             )
         previous = entry
+        leaves.append(leaf_hash(entry))
         while current < entry:
             current = next(roll_entries, (b"\xff" * 33, loc))[0]
         if current != entry:

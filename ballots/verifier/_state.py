@@ -21,9 +21,12 @@ class State:
 
     source: RecordSource
     workers: int
+    version: int = 3
     manifest: Manifest | None = None
     keys: Keys | None = None
     manifest_hash: bytes = b""
+    fingerprint: bytes = b""
+    """v3: the recomputed election fingerprint (the key ceremony's context)."""
     params: ThresholdParameters | None = None
     dealers: list[DealerCommitments] = field(default_factory=list)
     issuer: BlindRsaPublicKey | None = None
@@ -31,6 +34,8 @@ class State:
     roll_order_error: str | None = None
     roll_order_field: str = ""
     issuance: Issuance | None = None
+    issuance_root: bytes = b""
+    """The RFC 9162 root over the issuance entries (bound by the v3 statement)."""
     board: PassOutcome | None = None
     tally: Tally | None = None
     aggregates: list[list[Ciphertext]] = field(default_factory=list)

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ballots.record import Question, QuestionTally, read_tally
-from ballots.verifier._outcome import CheckResult, fail, passed
+from ballots.record import Question, QuestionTally, Statement, read_tally, statement_hash
+from ballots.verifier._outcome import CheckResult, fail, passed, warned
 from ballots.verifier._state import State
 from crypto.elgamal import Ciphertext, encode_plaintext
 from crypto.group import InvalidEncodingError, Point, Scalar
 from crypto.proofs import ChaumPedersenProof
 from crypto.threshold import (
     PartialDecryption,
+    ThresholdParameters,
     combine_partials,
     verification_key,
     verify_partial_decryption,
@@ -65,7 +66,7 @@ def _question_shape(tally: QuestionTally, question: Question, where: str) -> Non
 def check_aggregate(state: State) -> CheckResult:
     """§7: every ``aggregate[o]`` is the product of ciphertext ``o`` over all ballots."""
     manifest, board = state.need_manifest(), state.need_board()
-    tally = state.tally = read_tally(state.source)
+    tally = state.tally = read_tally(state.source, state.version)
     if len(tally.questions) != len(manifest.questions):
         raise fail(
             TALLY,
@@ -139,9 +140,18 @@ def _partials(
     return per_option
 
 
+def decryption_params(state: State) -> ThresholdParameters:
+    """§0: the partial decryptions' context, ``H(statement)`` (v3) or the manifest hash (v2)."""
+    params, statement = state.need_params(), state.need_tally().statement
+    if statement is None:
+        return params
+    return ThresholdParameters(params.threshold, params.trustees, statement_hash(statement.value))
+
+
 def check_decryption_proofs(state: State) -> CheckResult:
     """§7: at least t distinct trustees per question, every share proven against ``X_j``."""
     tally, params = state.need_tally(), state.need_params()
+    state.params = decryption_params(state)
     keys = {j: verification_key(state.dealers, j) for j in range(1, params.trustees + 1)}
     state.partials = [_partials(state, q, entry, keys) for q, entry in enumerate(tally.questions)]
     shares = sum(len(p) for question in state.partials for p in question)
@@ -165,10 +175,19 @@ def check_decryption(state: State) -> CheckResult:
 
 
 def _postal_plausible(entry: QuestionTally, question: Question, where: str) -> None:
+    """§7 "Postal line": rules P1–P6 (P1, non-negative, is the parser's)."""
     postal = entry.postal
     if postal.invalid > postal.envelopes:
         raise fail(TALLY, 1, f"{where}.postal.invalid", "more invalid papers than envelopes")
     votes, valid = sum(postal.counts), postal.envelopes - postal.invalid
+    for o, count in enumerate(postal.counts):
+        if count > valid:
+            raise fail(
+                TALLY,
+                1,
+                f"{where}.postal.counts[{o}]",
+                f"{count} crosses for one option from {valid} valid papers (at most one each)",
+            )
     exactly_one = question.min_selections == question.max_selections == 1
     if exactly_one and votes != valid:
         raise fail(
@@ -237,4 +256,60 @@ def check_quorum(state: State) -> CheckResult:
     rule = "no quorum" if quorum is None else f"quorum {quorum.min_percent} %"
     return passed(
         "tally.quorum", f"turnout {percent / 100:.2f} %, {rule}, binding: {tally.binding}"
+    )
+
+
+V2_NO_STATEMENT = (
+    "version-2 record: no outcome statement, so the roll, the issuance list, the board and "
+    "the postal line are not bound to the trustees' decryption proofs (record format §7)"
+)
+
+
+def _expect(where: str, stated: object, computed: object, what: str) -> None:
+    if stated != computed:
+        raise fail(TALLY, 1, f"statement.{where}", f"is {stated!r}, but {what} gives {computed!r}")
+
+
+def _statement_postal(state: State, statement: Statement) -> None:
+    tally, roll = state.need_tally(), state.need_roll()
+    _expect("postal.envelopes", statement.envelopes, tally.turnout.postal_envelopes, "the tally")
+    if len(statement.postal_questions) != len(tally.questions):
+        raise fail(TALLY, 1, "statement.postal.questions", "expected one line per question")
+    for q, (line, entry) in enumerate(
+        zip(statement.postal_questions, tally.questions, strict=True)
+    ):
+        where = f"postal.questions[{q}]"
+        _expect(f"{where}.counts", line.counts, entry.postal.counts, "the tally's postal line")
+        _expect(f"{where}.invalid", line.invalid, entry.postal.invalid, "the tally's postal line")
+    steps = tuple(c.step for c in statement.confirmations)
+    if roll.postal == 0:
+        _expect("postal.confirmations", len(steps), 0, "a roll without postal voters")
+    elif steps != ("entered", "confirmed") or len({c.member for c in statement.confirmations}) < 2:  # noqa: PLR2004
+        raise fail(
+            TALLY,
+            1,
+            "statement.postal.confirmations",
+            "a postal line needs two confirmations (entered, confirmed) by different members",
+        )
+
+
+def check_statement(state: State) -> CheckResult:
+    """§7 (v3): the statement the trustees bound their shares to is this record's."""
+    statement = state.need_tally().statement
+    if statement is None:
+        return warned("tally.statement", V2_NO_STATEMENT)
+    roll, board, issuance = state.need_roll(), state.need_board(), state.need_issuance()
+    _expect("fingerprint", statement.fingerprint.hex(), state.fingerprint.hex(), "keys.json")
+    _expect("roll.commitment", statement.roll_commitment.hex(), roll.commitment.hex(), "roll.json")
+    _expect("roll.eligible", statement.eligible, roll.eligible, "roll.json")
+    _expect("roll.postal", statement.postal, roll.postal, "roll.json")
+    _expect("roll.online", statement.online, roll.entry_count, "roll.json")
+    _expect("issuance.root", statement.issuance_root.hex(), state.issuance_root.hex(), "issuance")
+    _expect("issuance.issued", statement.issued, issuance.issued, "issuance.json")
+    _expect("board.size", statement.board_size, board.final_size, "the board")
+    _expect("board.root", statement.board_root.hex(), board.final_root.hex(), "the board")
+    _statement_postal(state, statement)
+    return passed(
+        "tally.statement",
+        f"roll, issuance, board (size {board.final_size}) and postal line as the trustees bound",
     )

@@ -11,6 +11,10 @@
 //   sealedBoxSeal(message, recipientPublicKey, random?) / sealedBoxOpen(box, pk, sk)
 //     (libsodium crypto_box_seal: epk || XSalsa20-Poly1305 box, nonce = BLAKE2b-192(epk||pk))
 //   params(doc) -> { threshold, trustees, context }
+//   ceremonyParams(doc) -> params with the fingerprint recomputed here (record v3)
+//   electionFingerprint(manifest, issuerSpkiHex, boardKeyHex) -> 32 bytes (record §2)
+//   checkStatement(task, share) -> { problems, figures } (record §7, before signing)
+//   decryptionParams(task) -> params with context H(statement) (record v3)
 //   dealShares(params, dealer, sealingKeys {index: hex}, opts?) -> { coefficients, body }
 //   openShares(params, me, sealingSecret, shares) -> { share, complaints }
 //   partialDecryptions(task, share, opts?) -> [[{ value, proof }]]
@@ -99,6 +103,142 @@ export function sealedBoxOpen(sealed, publicKey, secretKey) {
 
 export function params(doc) {
   return { threshold: doc.threshold, trustees: doc.trustees, context: c.fromHex(doc.context, 32) };
+}
+
+// -- record v3: the election fingerprint and the outcome statement (docs/election-record.md) --
+
+export const MANIFEST_LABEL = "stimmwerk/manifest/v1";
+export const FINGERPRINT_LABEL = "stimmwerk/election-fingerprint/v3";
+export const STATEMENT_LABEL = "stimmwerk/outcome-statement/v3";
+export const ISSUER_VARIANT = "RSABSSA-SHA384-PSS-Randomized";
+
+/** §2: H(fingerprint label, {manifest_hash, issuer, board_public_key}), from the manifest itself. */
+export function electionFingerprint(manifest, issuerSpkiHex, boardPublicKeyHex) {
+  const manifestHash = c.toHex(c.domainHash(MANIFEST_LABEL, manifest));
+  return c.domainHash(FINGERPRINT_LABEL, {
+    manifest_hash: manifestHash,
+    issuer: { variant: ISSUER_VARIANT, public_key_spki: issuerSpkiHex },
+    board_public_key: boardPublicKeyHex,
+  });
+}
+
+/**
+ * The key ceremony's parameters. For a v3 election the context is the fingerprint this
+ * browser recomputes from the manifest, issuer key and board key, never the server's word.
+ */
+export function ceremonyParams(doc) {
+  if (!doc.fingerprint) return params(doc);
+  const fingerprint = electionFingerprint(doc.manifest, doc.issuer.public_key_spki, doc.board_public_key);
+  if (c.toHex(fingerprint) !== doc.fingerprint || doc.context !== doc.fingerprint) {
+    throw new Error("the election fingerprint does not match the manifest and keys");
+  }
+  return { threshold: doc.threshold, trustees: doc.trustees, context: fingerprint, fingerprint: doc.fingerprint };
+}
+
+/** RFC 9162 Merkle root over hex entries (leaf data = the entry bytes). */
+export function merkleRoot(entriesHex) {
+  const stack = []; // [size, hash] of complete subtrees, largest first
+  for (const entry of entriesHex) {
+    let node = [1, c.leafHash(c.fromHex(entry, 32))];
+    while (stack.length && stack[stack.length - 1][0] === node[0]) {
+      const left = stack.pop();
+      node = [left[0] * 2, c.nodeHash(left[1], node[1])];
+    }
+    stack.push(node);
+  }
+  if (!stack.length) return sha256Empty();
+  let root = stack.pop()[1];
+  while (stack.length) root = c.nodeHash(stack.pop()[1], root);
+  return root;
+}
+
+function sha256Empty() {
+  return c.fromHex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", 32);
+}
+
+/** §7 "Postal line", rules P1–P6; the problems found. */
+export function postalProblems(manifest, statement, postalVoters) {
+  const postal = statement.postal;
+  const problems = [];
+  const envelopes = postal.envelopes;
+  if (!(Number.isSafeInteger(envelopes) && envelopes >= 0 && envelopes <= postalVoters)) problems.push("P2 envelopes");
+  if (postal.questions.length !== manifest.questions.length) return [...problems, "P0 questions"];
+  manifest.questions.forEach((question, q) => {
+    const { counts, invalid } = postal.questions[q];
+    const valid = envelopes - invalid;
+    const numbers = [...counts, invalid];
+    const sum = counts.reduce((a, b) => a + b, 0);
+    if (counts.length !== question.options.length || numbers.some((n) => !Number.isSafeInteger(n) || n < 0)) problems.push(`P1 q${q}`);
+    else if (valid < 0) problems.push(`P3 q${q}`);
+    else if (counts.some((n) => n > valid)) problems.push(`P4 q${q}`);
+    else if (question.min_selections === 1 && question.max_selections === 1 && sum !== valid) problems.push(`P5 q${q}`);
+    else if (sum > question.max_selections * valid) problems.push(`P6 q${q}`);
+  });
+  return problems;
+}
+
+/**
+ * Recompute and check the outcome statement before signing it (record v3 §7): the
+ * fingerprint from manifest and keys, every dealer's proof bound to it, this trustee's
+ * share, the roll root and counts, the issuance root, the final checkpoint's signature
+ * under the board key, ballots ≤ credentials ≤ online eligible, the postal arithmetic
+ * and its two confirmations. Returns { problems, figures }; sign only without problems.
+ */
+export function checkStatement(task, share) {
+  const { statement, evidence } = task;
+  const problems = [];
+  const manifest = evidence.manifest;
+  const fingerprint = electionFingerprint(manifest, evidence.issuer_spki, evidence.board_public_key);
+  if (statement.fingerprint !== c.toHex(fingerprint)) problems.push("fingerprint");
+  const p = { threshold: manifest.trustees.threshold, trustees: manifest.trustees.n, context: fingerprint };
+  const points = evidence.dealings.map((d) => commitmentsFromJson(d, p));
+  const proven = evidence.dealings.length === p.trustees && evidence.dealings.every((d, i) =>
+    d.index === i + 1 && c.verifyDlog(points[i][0], c.twoScalarProofFromJson(d.proof), pokContext(p, d.index, points[i])));
+  if (!proven) problems.push("key ceremony proofs");
+  else {
+    let key = c.IDENTITY;
+    for (let k = p.threshold - 1; k >= 0; k -= 1) {
+      let sum = c.IDENTITY;
+      for (const list of points) sum = c.add(sum, list[k]);
+      key = c.add(c.mul(key, BigInt(task.trustee)), sum);
+    }
+    if (!c.pointEquals(key, c.baseMul(share))) problems.push("my key share");
+  }
+  const roll = statement.roll;
+  const entries = evidence.roll_entries;
+  if (roll.commitment !== c.toHex(merkleRoot(entries)) || roll.commitment !== evidence.roll_commitment) problems.push("roll commitment");
+  if (roll.eligible !== evidence.eligible || roll.postal !== evidence.postal || roll.online !== entries.length || entries.length !== evidence.eligible - evidence.postal) problems.push("roll counts");
+  const issued = evidence.issued_entries;
+  const onRoll = new Set(entries);
+  if (issued.some((e, i) => (i > 0 && e <= issued[i - 1]) || !onRoll.has(e))) problems.push("issuance list");
+  if (statement.issuance.root !== c.toHex(merkleRoot(issued)) || statement.issuance.issued !== issued.length) problems.push("issuance root");
+  const origin = manifest.board_origin;
+  const checkpoint = c.openCheckpoint(evidence.final_checkpoint, [{ name: origin, publicKey: c.fromHex(evidence.board_public_key, 32) }], origin);
+  if (checkpoint === null) problems.push("board checkpoint signature");
+  else {
+    if (BigInt(statement.board.size) !== checkpoint.treeSize || statement.board.root !== c.toHex(checkpoint.rootHash)) problems.push("board");
+    if (!(statement.board.size <= issued.length && issued.length <= entries.length)) problems.push("ballots ≤ credentials ≤ online eligible");
+  }
+  problems.push(...postalProblems(manifest, statement, evidence.postal));
+  const steps = statement.postal.confirmations.map((x) => x.step).join(",");
+  const members = new Set(statement.postal.confirmations.map((x) => x.member));
+  if (evidence.postal ? steps !== "entered,confirmed" || members.size !== 2 : steps !== "") problems.push("postal confirmations");
+  const figures = {
+    fingerprint: statement.fingerprint,
+    eligible: roll.eligible,
+    online: roll.online,
+    postal: roll.postal,
+    issued: statement.issuance.issued,
+    ballots: statement.board.size,
+    envelopes: statement.postal.envelopes,
+  };
+  return { problems, figures };
+}
+
+/** The partial decryptions' parameters: v3 binds H(statement), computed here. */
+export function decryptionParams(task) {
+  if (!task.statement) return params(task);
+  return { threshold: task.threshold, trustees: task.trustees, context: c.domainHash(STATEMENT_LABEL, task.statement) };
 }
 
 function pokContext(p, dealer, points) {
@@ -204,7 +344,7 @@ export function openShares(p, me, sealingSecret, shares) {
 // -- partial decryption (crypto/threshold/_decryption.py) -------------------------------------
 
 export function partialDecryptions(task, share, { randomScalar } = {}) {
-  const p = params(task);
+  const p = decryptionParams(task);
   const key = c.baseMul(share);
   if (task.verification_key && !c.pointEquals(key, c.pointFromHex(task.verification_key))) {
     throw new Error("this key share does not belong to this trustee");
@@ -345,7 +485,7 @@ function start(app) {
     "trustee-deal": async () => {
       const secrets = need();
       const doc = await api(app, app.dataset.ceremonyUrl);
-      const dealt = dealShares(params(doc), me, doc.sealing_keys);
+      const dealt = dealShares(ceremonyParams(doc), me, doc.sealing_keys);
       // Keep the polynomial first: a dealer may have to reveal a disputed share.
       storeSecrets(app, { ...secrets, coefficients: dealt.coefficients.map(c.scalarToHex) });
       await api(app, app.dataset.dealingUrl, dealt.body);
@@ -355,7 +495,7 @@ function start(app) {
       const secrets = need();
       const doc = await api(app, app.dataset.ceremonyUrl);
       const { shares } = await api(app, app.dataset.sharesUrl);
-      const opened = openShares(params(doc), me, c.fromHex(secrets.sealing_key, 32), shares);
+      const opened = openShares(ceremonyParams(doc), me, c.fromHex(secrets.sealing_key, 32), shares);
       if (opened.share !== null) storeSecrets(app, { ...secrets, share: c.scalarToHex(opened.share) });
       await api(app, app.dataset.shareCheckUrl, { complaints: opened.complaints });
       return opened.complaints.length ? messages.complained : messages.checked;
@@ -364,6 +504,13 @@ function start(app) {
       const secrets = need();
       if (!secrets.share) throw new Error(messages.no_secrets);
       const task = await api(app, app.dataset.decryptionUrl);
+      if (task.statement) {
+        // Record v3: sign only a statement this browser recomputed and the trustee saw.
+        const checked = checkStatement(task, c.scalarFromHex(secrets.share));
+        if (checked.problems.length) throw new Error(`${messages.statement_refused} ${checked.problems.join(", ")}`);
+        const summary = messages.statement_summary.replace(/\{(\w+)\}/g, (_, key) => String(checked.figures[key]));
+        if (!window.confirm(summary)) return messages.statement_declined;
+      }
       const partials = partialDecryptions(task, c.scalarFromHex(secrets.share));
       await api(app, app.dataset.decryptionUrl, { partials });
       return messages.decrypted;

@@ -35,7 +35,8 @@ from ballots.codec import (
     hex_bytes,
     partial_from_json,
 )
-from ballots.models import Election, ElectionStatus, TallyShare
+from ballots.models import Election, ElectionStatus, IssuerKey, TallyShare
+from crypto.blind_rsa import Variant
 from crypto.threshold import ShareComplaint
 
 T = TypeVar("T")
@@ -128,7 +129,7 @@ def ceremony_document(session: Session, election: Election, me: int) -> dict[str
     return {
         "election_id": str(election.id),
         "status": election.status.value,
-        "context": election.manifest_hash,
+        "context": state.params.context.hex(),
         "threshold": state.params.threshold,
         "trustees": state.params.trustees,
         "round": state.round,
@@ -138,6 +139,48 @@ def ceremony_document(session: Session, election: Election, me: int) -> dict[str
         "dealings": [commitments_json(c) for _, c in sorted(state.commitments.items())],
         "verified": sorted(state.verified),
         "joint_public_key": election.joint_public_key,
+        **fingerprint_inputs(session, election),
+    }
+
+
+def fingerprint_inputs(session: Session, election: Election) -> dict[str, Any]:
+    """Record v3: what the trustee's browser recomputes the fingerprint from (§2)."""
+    if election.fingerprint is None:
+        return {}
+    issuer = session.get(IssuerKey, election.id)
+    assert issuer is not None  # made with the election
+    return {
+        "fingerprint": election.fingerprint,
+        "manifest": election.manifest,
+        "issuer": {
+            "variant": Variant.PSS_RANDOMIZED.value,
+            "public_key_spki": issuer.public_key_spki,
+        },
+        "board_public_key": election.board_public_key,
+    }
+
+
+def statement_inputs(
+    session: Session, election: Election, account: Account, task: services.DecryptionTask
+) -> dict[str, Any]:
+    """Record v3: the outcome statement and the public data to recompute it from (§7)."""
+    if task.statement is None:
+        return {}
+    evidence = services.statement_evidence(session, election.id, account)
+    return {
+        "statement": task.statement,
+        "evidence": {
+            "manifest": evidence.manifest,
+            "issuer_spki": evidence.issuer_spki,
+            "board_public_key": evidence.board_public_key,
+            "dealings": list(evidence.dealings),
+            "roll_entries": list(evidence.roll_entries),
+            "eligible": evidence.eligible,
+            "postal": evidence.postal,
+            "roll_commitment": evidence.roll_commitment,
+            "issued_entries": list(evidence.issued_entries),
+            "final_checkpoint": evidence.final_checkpoint,
+        },
     }
 
 
@@ -314,12 +357,13 @@ class CommissionApiController(Controller):
             seat = next(t for t in election.trustees if t.index == task.trustee)
             return {
                 "election_id": str(election.id),
-                "context": election.manifest_hash,
+                "context": task.params.context.hex(),
                 "threshold": task.params.threshold,
                 "trustees": task.params.trustees,
                 "trustee": task.trustee,
                 "verification_key": seat.verification_key,
                 "aggregate": [[ciphertext_json(c) for c in row] for row in task.aggregate],
+                **statement_inputs(db_session, election, account, task),
             }
 
         return answer(run)

@@ -8,5 +8,10 @@ from litestar.types import ControllerRouterHandler
 
 from referendums.voting.api import VoterApiController
 from referendums.voting.pages import VotingPagesController
+from referendums.voting.roll_check import RollCheckController
 
-ROUTES: list[ControllerRouterHandler] = [VoterApiController, VotingPagesController]
+ROUTES: list[ControllerRouterHandler] = [
+    VoterApiController,
+    VotingPagesController,
+    RollCheckController,
+]

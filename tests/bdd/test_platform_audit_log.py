@@ -50,11 +50,67 @@ def opens_audit_log(browsers: Browsers, name: str) -> Response:
     return browsers.of(name).get("/admin/audit", follow_redirects=False)
 
 
-@then("the audit log shows entries for these actions:")
+@then("the audit log shows entries for these events:")
 def log_shows(response: Response, datatable: list[list[str]]) -> None:
-    shown = set(re.findall(r"<td><code>([a-z_]+:[a-z_]+)</code></td>", response.text))
-    for (action,) in datatable[1:]:
-        assert action in shown, shown
+    shown = {cells[1] for cells in _table_rows(response)}
+    for (label,) in datatable[1:]:
+        assert label.strip() in shown, shown
+
+
+def _table_rows(response: Response) -> list[list[str]]:
+    """The audit table's rows as lists of cell texts (time, event, person, object, details)."""
+    table = response.text.split('<table class="audit">', 1)
+    if len(table) < 2:
+        return []
+    body = table[1].split("</table>", 1)[0]
+    rows = re.findall(r"<tr>(.*?)</tr>", body, re.DOTALL)
+    return [
+        [
+            re.sub(r"<[^>]+>", " ", cell).strip()
+            for cell in re.findall(r"<td>(.*?)</td>", row, re.DOTALL)
+        ]
+        for row in rows
+        if "<td>" in row
+    ]
+
+
+@then(parsers.parse('the audit log names "{full_name}" as the person who acted'))
+def log_names(response: Response, full_name: str) -> None:
+    assert full_name in {cells[2] for cells in _table_rows(response)}, _table_rows(response)
+
+
+@then(parsers.parse('the audit log does not mention "{full_name}"'))
+def log_does_not_mention(response: Response, full_name: str) -> None:
+    assert full_name not in visible_text(response)
+
+
+@then("the audit log shows no account id")
+def log_without_ids(response: Response) -> None:
+    persons = [cells[2] for cells in _table_rows(response)]
+    assert persons
+    assert not any(re.fullmatch(r"[0-9a-f-]{8,36}", person) for person in persons), persons
+
+
+@when(
+    parsers.parse(
+        '{name:w} filters the audit log by the event "{label}" and the person "{person}"'
+    ),
+    target_fixture="response",
+)
+def filters_by_event_and_person(browsers: Browsers, name: str, label: str, person: str) -> Response:
+    page = browsers.of(name).get("/admin/audit")
+    match = re.search(rf'<option value="([a-z_:]+)">{re.escape(label)}</option>', page.text)
+    assert match, f"no event {label!r} to choose"
+    params = {"action": match.group(1), "person": person}
+    return browsers.of(name).get("/admin/audit", params=params)
+
+
+@when(
+    parsers.parse('{name:w} filters the audit log from "{since}" until "{until}"'),
+    target_fixture="response",
+)
+def filters_by_date(browsers: Browsers, name: str, since: str, until: str) -> Response:
+    return browsers.of(name).get("/admin/audit", params={"since": since, "until": until})
 
 
 @then("the audit log shows no e-mail address")

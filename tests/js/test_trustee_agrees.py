@@ -35,6 +35,7 @@ from ballots.codec import (
 )
 from ballots.models import ElectionStatus
 from crypto.group import Scalar
+from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.threshold import (
     EncryptedShare,
     ShareComplaint,
@@ -46,6 +47,7 @@ from crypto.threshold import (
     verify_commitments,
     verify_complaint,
 )
+from referendums.commission import api as commission_api
 from tests import ballots_support as support
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,11 +257,22 @@ def test_javascript_trustees_run_an_election_through_the_services(
         task_json = {
             "threshold": task.params.threshold,
             "trustees": task.params.trustees,
-            "context": election.manifest_hash,
+            "context": task.params.context.hex(),
             "trustee": task.trustee,
             "verification_key": seat.verification_key,
             "aggregate": [[ciphertext_json(c) for c in row] for row in task.aggregate],
+            **commission_api.statement_inputs(db, election, account, task),
         }
+        # The browser recomputes H(statement) and checks the statement before signing.
+        assert js.call("statement_context", task=task_json) == task.params.context.hex()
+        checked = js.call("check_statement", task=task_json, share=key_shares[index])
+        assert checked["problems"] == []
+        assert checked["figures"]["ballots"] == 3
+        forged = json.loads(json.dumps(task_json))
+        forged["statement"]["roll"]["eligible"] += 1
+        forged["evidence"]["board_public_key"] = "11" * 32
+        problems = js.call("check_statement", task=forged, share=key_shares[index])["problems"]
+        assert {"roll counts", "fingerprint", "board checkpoint signature"} <= set(problems)
         rows = js.call("partials", task=task_json, share=key_shares[index])
         partials = [[partial_from_json(index, p) for p in row] for row in rows]
         services.submit_partial_decryption(db, world.id, account, partials)
@@ -267,3 +280,35 @@ def test_javascript_trustees_run_an_election_through_the_services(
     tally = world.election().tally
     assert tally is not None
     assert tally["questions"][0]["result"] == [2, 1, 0]
+
+
+# -- record v3: fingerprint, ceremony context, Merkle roots --------------------------------------
+
+
+def test_javascript_recomputes_the_fingerprint_and_the_ceremony_context(
+    js: Harness, db: Session, settings: Settings, tmp_path: Path
+) -> None:
+    world = support.make_world(db, settings, tmp_path)
+    election = support.create(world)
+    doc = commission_api.ceremony_document(db, election, 1)
+    assert doc["fingerprint"] == election.fingerprint
+    assert js.call("ceremony_context", doc=doc) == election.fingerprint
+    assert (
+        js.call(
+            "fingerprint",
+            manifest=doc["manifest"],
+            issuer_spki=doc["issuer"]["public_key_spki"],
+            board_public_key=doc["board_public_key"],
+        )
+        == election.fingerprint
+    )
+    doc["board_public_key"] = "11" * 32  # a server that swapped the board key
+    with pytest.raises(AssertionError, match="fingerprint does not match"):
+        js.call("ceremony_context", doc=doc)
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 5, 8, 13])
+def test_javascript_merkle_roots_agree(js: Harness, size: int) -> None:
+    entries = [secrets.token_bytes(32) for _ in range(size)]
+    expected = root_from_leaf_hashes(leaf_hash(e) for e in sorted(entries)).hex()
+    assert js.call("merkle_root", entries=[e.hex() for e in sorted(entries)]) == expected

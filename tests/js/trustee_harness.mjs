@@ -35,6 +35,11 @@ const handlers = {
     return { backup, back, refused };
   },
   share_for: ({ coefficients, recipient }) => c.scalarToHex(t.shareFor(scalars(coefficients), recipient)),
+  fingerprint: ({ manifest, issuer_spki, board_public_key }) => c.toHex(t.electionFingerprint(manifest, issuer_spki, board_public_key)),
+  ceremony_context: ({ doc }) => c.toHex(t.ceremonyParams(doc).context),
+  merkle_root: ({ entries }) => c.toHex(t.merkleRoot(entries)),
+  statement_context: ({ task }) => c.toHex(t.decryptionParams(task).context),
+  check_statement: ({ task, share }) => t.checkStatement(task, c.scalarFromHex(share)),
 };
 
 const lines = createInterface({ input: process.stdin });

@@ -1,4 +1,6 @@
-"""A small, independent generator of valid election records (docs/election-record.md v1).
+"""A small, independent generator of valid election records (docs/election-record.md v3).
+
+``version=2`` writes a version-2 record (no fingerprint, no outcome statement).
 
 Builds every file of a record directly with ``crypto/`` — the trustees' dealing, the
 issuer key, the roll, blind-RSA credentials, encrypted ballots with proofs, the board
@@ -35,6 +37,8 @@ from crypto.proofs import prove_range, prove_zero_one
 from crypto.signing import Ed25519SecretKey, sign
 
 MANIFEST_LABEL = "stimmwerk/manifest/v1"
+FINGERPRINT_LABEL = "stimmwerk/election-fingerprint/v3"
+STATEMENT_LABEL = "stimmwerk/outcome-statement/v3"
 ROLL_ENTRY_LABEL = "stimmwerk/roll-entry/v1"
 CONTEXT_LABEL = "stimmwerk/ballot-context/v1"
 BALLOT_LABEL = "stimmwerk/ballot/v1"
@@ -198,6 +202,8 @@ class Secrets:
     trustee_secrets: dict[int, elgamal.SecretKey]
     credential_seeds: list[bytes] = field(default_factory=list)
     """Per ballot line (index 0 is line 1): the credential key's seed."""
+    decryption_params: threshold.ThresholdParameters | None = None
+    """v3: the partial decryptions' parameters (context = H(statement))."""
 
 
 @dataclass
@@ -222,12 +228,17 @@ def write_json(path: Path, value: Any) -> None:
     path.write_bytes(canonical_json(value))
 
 
-def _manifest(
-    election_id: str, questions: Sequence[QuestionSpec], n: int, t: int, quorum: int | None
+def _manifest(  # noqa: PLR0917  # a private helper with one caller
+    election_id: str,
+    questions: Sequence[QuestionSpec],
+    n: int,
+    t: int,
+    quorum: int | None,
+    version: int,
 ) -> dict[str, Any]:
     return {
         "format": "stimmwerk-election-record",
-        "version": 2,
+        "version": version,
         "election_id": election_id,
         "title": "Mitgliederentscheid über den Testantrag",
         "description": "Ein Testentscheid, erzeugt von tests/support/record_builder.py",
@@ -285,6 +296,51 @@ def _keys_json(
         "joint_public_key": threshold.joint_public_key(published).encoded.hex(),
         "issuer": {"variant": VARIANT, "public_key_spki": issuer.public_key.to_der().hex()},
         "board_public_key": board.secret_key.public_key.hex(),
+    }
+
+
+def fingerprint_of(keys: dict[str, Any]) -> bytes:
+    """§2 (v3): H(fingerprint label, {manifest_hash, issuer, board_public_key})."""
+    return domain_hash(
+        FINGERPRINT_LABEL,
+        {
+            "manifest_hash": keys["manifest_hash"],
+            "issuer": keys["issuer"],
+            "board_public_key": keys["board_public_key"],
+        },
+    )
+
+
+def statement_of(  # every figure of the statement, by name
+    *,
+    fingerprint: bytes,
+    roll: dict[str, Any],
+    issued: Sequence[bytes],
+    board_size: int,
+    board_root: bytes,
+    postal_lines: Sequence[dict[str, Any]],
+    envelopes: int,
+    confirmations: Sequence[tuple[str, str]],
+) -> dict[str, Any]:
+    """§7 (v3): the outcome statement, written out from the spec."""
+    return {
+        "fingerprint": fingerprint.hex(),
+        "roll": {
+            "commitment": roll["commitment"],
+            "eligible": roll["eligible"],
+            "online": roll["eligible"] - roll["postal"],
+            "postal": roll["postal"],
+        },
+        "issuance": {
+            "root": root_from_leaf_hashes(leaf_hash(e) for e in issued).hex(),
+            "issued": len(issued),
+        },
+        "board": {"size": board_size, "root": board_root.hex()},
+        "postal": {
+            "envelopes": envelopes,
+            "questions": [{"counts": p["counts"], "invalid": p["invalid"]} for p in postal_lines],
+            "confirmations": [{"step": step, "member": member} for step, member in confirmations],
+        },
     }
 
 
@@ -376,7 +432,12 @@ def _tally_question(  # noqa: PLR0917  # a private helper with one caller
             "trustee": j,
             "shares": [
                 _share_json(
-                    threshold.partial_decrypt(secrets_.params, j, secrets_.trustee_secrets[j], ct)
+                    threshold.partial_decrypt(
+                        secrets_.decryption_params or secrets_.params,
+                        j,
+                        secrets_.trustee_secrets[j],
+                        ct,
+                    )
                 )
                 for ct in aggregate
             ],
@@ -443,6 +504,7 @@ def build_record(
     choices: Sequence[Choice] | None = None,
     workers: int = 1,
     issuer: blind_rsa.BlindRsaPrivateKey | None = None,
+    version: int = 3,
 ) -> BuiltRecord:
     """Write a complete, valid record of ``voters`` ballots into the directory ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -450,28 +512,30 @@ def build_record(
     issuer = issuer or issuer_key()
     postal = postal or PostalSpec(envelopes=min(2, postal_registered))
     eligible = voters + unused_credentials + 1 + postal_registered if eligible is None else eligible
-    manifest = _manifest(election_id, questions, trustees, threshold_, quorum)
+    manifest = _manifest(election_id, questions, trustees, threshold_, quorum, version)
     manifest_hash = domain_hash(MANIFEST_LABEL, manifest)
-    params = threshold.ThresholdParameters(threshold_, trustees, manifest_hash)
-    published, shares = _deal(params)
     board = NoteSigner(manifest["board_origin"], Ed25519SecretKey.generate())
+    draft_keys = _keys_json(manifest_hash.hex(), [], issuer, board)
+    fingerprint = fingerprint_of(draft_keys) if version >= 3 else manifest_hash
+    params = threshold.ThresholdParameters(threshold_, trustees, fingerprint)
+    published, shares = _deal(params)
     keys = _keys_json(manifest_hash.hex(), published, issuer, board)
+    if version >= 3:
+        keys["fingerprint"] = fingerprint.hex()
     secrets_ = Secrets(issuer, board, params, shares)
     write_json(out / "manifest.json", manifest)
     write_json(out / "keys.json", keys)
 
     roll = _roll(election_id, eligible - postal_registered)
     commitment = root_from_leaf_hashes(leaf_hash(entry) for entry in roll)
-    write_json(
-        out / "roll.json",
-        {
-            "cutoff_at": manifest["cutoff_at"],
-            "eligible": eligible,
-            "postal": postal_registered,
-            "entries": [e.hex() for e in roll],
-            "commitment": commitment.hex(),
-        },
-    )
+    roll_json = {
+        "cutoff_at": manifest["cutoff_at"],
+        "eligible": eligible,
+        "postal": postal_registered,
+        "entries": [e.hex() for e in roll],
+        "commitment": commitment.hex(),
+    }
+    write_json(out / "roll.json", roll_json)
     issued = sorted(random.sample(roll, voters + unused_credentials))
     write_json(out / "issuance.json", {"issued": len(issued), "entries": [e.hex() for e in issued]})
 
@@ -495,29 +559,50 @@ def build_record(
 
     online = _online_counts(choices, questions)
     decrypting = list(decrypting) if decrypting is not None else list(range(1, threshold_ + 1))
+    postal_lines = [_postal_line(spec, postal, q) for q, spec in enumerate(questions)]
+    statement = None
+    if version >= 3:
+        confirmations = (
+            [("entered", secrets.token_hex(32)), ("confirmed", secrets.token_hex(32))]
+            if postal_registered
+            else []
+        )
+        statement = statement_of(
+            fingerprint=fingerprint,
+            roll=roll_json,
+            issued=issued,
+            board_size=board_writer.accumulator.size,
+            board_root=board_writer.accumulator.root(),
+            postal_lines=postal_lines,
+            envelopes=postal.envelopes,
+            confirmations=confirmations,
+        )
+        secrets_.decryption_params = threshold.ThresholdParameters(
+            threshold_, trustees, domain_hash(STATEMENT_LABEL, statement)
+        )
     questions_json = [
         _tally_question(
             spec,
             q,
             board_writer.aggregate[q],
             online[q],
-            _postal_line(spec, postal, q),
+            postal_lines[q],
             secrets_,
             decrypting,
         )
         for q, spec in enumerate(questions)
     ]
     turnout, met = _turnout(eligible, len(choices), postal.envelopes, quorum)
-    write_json(
-        out / "tally.json",
-        {
-            "ballots_counted": len(choices),
-            "questions": questions_json,
-            "turnout": turnout,
-            "quorum_met": met,
-            "binding": met,
-        },
-    )
+    tally: dict[str, Any] = {
+        "ballots_counted": len(choices),
+        "questions": questions_json,
+        "turnout": turnout,
+        "quorum_met": met,
+        "binding": met,
+    }
+    if statement is not None:
+        tally["statement"] = statement
+    write_json(out / "tally.json", tally)
     return BuiltRecord(out, secrets_, list(choices), election_id, manifest_hash.hex())
 
 

@@ -15,12 +15,40 @@ Feature: The audit log
     And Ada has made Anna board member of "Ortsverein Ahorn"
     When Ada opens the audit log
     Then the page opens
-    And the audit log shows entries for these actions:
-      | action           |
-      | login:succeeded  |
-      | members:imported |
-      | role:granted     |
+    And the audit log shows entries for these events:
+      | event                      |
+      | Angemeldet                 |
+      | Mitgliederregister importiert |
+      | Rolle vergeben             |
     And the audit log shows no e-mail address
+    And the audit log names "Ada Adler" as the person who acted
+    And the audit log shows no account id
+
+  Scenario: An Ortsverein admin reads only the log of the Ortsverein
+    Given Olaf Ost is a member of "Ortsverein Ahorn"
+    And Olaf is an admin of "Ortsverein Ahorn"
+    And Dora Dorf is a member of "Ortsverein Dorf"
+    And Ada is logged in
+    And Dora is logged in
+    And Olaf is logged in
+    When Olaf opens the audit log
+    Then the page opens
+    And the audit log names "Olaf Ost" as the person who acted
+    And the audit log does not mention "Ada Adler"
+    And the audit log does not mention "Dora Dorf"
+
+  Scenario: The member administration filters the log by event, person and date
+    Given Ada is logged in
+    And Anna is logged in
+    When Ada filters the audit log by the event "Angemeldet" and the person "Anna"
+    Then the page opens
+    And the audit log names "Anna Ahorn" as the person who acted
+    And the audit log does not mention "Ada Adler"
+    When Ada filters the audit log from "2000-01-01" until "2000-01-02"
+    Then the page says "Keine Einträge passen zum Filter."
+    When Ada filters the audit log from "gestern" until "morgen"
+    Then the request is refused with status 400
+    And the page says "Gib ein Datum wie 2026-12-04 ein."
 
   Scenario: Only the member administration may read the audit log
     Given Anna is on the board of "Ortsverein Ahorn"

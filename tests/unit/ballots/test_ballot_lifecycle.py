@@ -62,8 +62,9 @@ def test_an_election_from_creation_to_result(world: support.ElectionWorld) -> No
     assert [r.index for r in receipts] == [0, 1, 2]
     later = services.current_receipt(world.session, world.id, 0)
     assert later.checkpoint.split("\n")[1] == "3"
-    support.close_and_decrypt(world)
-    support.enter_postal(world, PostalLine(((1, 0, 0), (0, 0, 1), (1, 1, 0)), (0, 0, 0), 1))
+    support.close_and_decrypt(
+        world, postal=PostalLine(((1, 0, 0), (0, 0, 1), (1, 1, 0)), (0, 0, 0), 1)
+    )
     tallied = services.tally_election(world.session, world.id, world.commission[0])
     assert tallied.status == ElectionStatus.TALLIED
     tally = tallied.tally
@@ -307,7 +308,7 @@ def test_postal_figures_need_two_commission_members_who_agree(
     world: support.ElectionWorld,
 ) -> None:
     support.open_for_voting(world)
-    support.close_and_decrypt(world)
+    services.close_election(world.session, world.id, None, now=world.closes)
     line = PostalLine(((1, 0, 0),), (0,), 1)
     session = world.session
     with pytest.raises(PostalResultInvalid):
@@ -321,8 +322,8 @@ def test_postal_figures_need_two_commission_members_who_agree(
     with pytest.raises(NotAllowed):
         services.enter_postal_result(session, world.id, world.staff, line)
     services.enter_postal_result(session, world.id, world.commission[0], line)
-    with pytest.raises(WrongState):  # no result without the confirmation
-        services.tally_election(session, world.id, None)
+    with pytest.raises(WrongState):  # no decryption (and no result) without the confirmation
+        support.decrypt(world)
     with pytest.raises(SameCommissionMember):
         services.confirm_postal_result(session, world.id, world.commission[0], line)
     with pytest.raises(PostalMismatch):
@@ -330,6 +331,9 @@ def test_postal_figures_need_two_commission_members_who_agree(
             session, world.id, world.commission[1], PostalLine(((0, 1, 0),), (0,), 1)
         )
     support.enter_postal(world, line)
+    with pytest.raises(WrongState):  # the postal line is bound once confirmed
+        services.enter_postal_result(session, world.id, world.commission[0], line)
+    support.decrypt(world)
     tally = services.tally_election(session, world.id, None).tally
     assert tally is not None
     assert tally["questions"][0]["result"] == [1, 0, 0]
@@ -339,8 +343,7 @@ def test_postal_figures_need_two_commission_members_who_agree(
 def test_quorum_not_met_makes_the_result_not_binding(world: support.ElectionWorld) -> None:
     support.open_for_voting(world, quorum=50)
     support.cast(world, support.credential(world, "anna"), {"q1": ["abstain"]})
-    support.close_and_decrypt(world, trustees=3)
-    support.enter_postal(world, PostalLine(((0, 0, 0),), (0,), 0))
+    support.close_and_decrypt(world, trustees=3, postal=PostalLine(((0, 0, 0),), (0,), 0))
     tally = services.tally_election(world.session, world.id, None).tally
     assert tally is not None
     assert tally["turnout"]["percent_x100"] == 2000

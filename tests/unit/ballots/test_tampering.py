@@ -24,6 +24,7 @@ from tests.support.record_builder import (
     YES_NO_ABSTAIN,
     BuiltRecord,
     build_record,
+    fingerprint_of,
     read_json,
     read_lines,
     resign_ballot,
@@ -155,27 +156,48 @@ def test_keys_joint_key_not_the_product(record: BuiltRecord) -> None:
     assert_fails(record.path, "keys.joint_key", "keys.json", 1, "joint_public_key")
 
 
+def refingerprint(keys: dict[str, Any]) -> None:
+    """What an operator would do after swapping a key: recompute the fingerprint."""
+    keys["fingerprint"] = fingerprint_of(keys).hex()
+
+
 def test_keys_issuer_swapped_for_a_weaker_key(record: BuiltRecord) -> None:
     weak = blind_rsa.BlindRsaPrivateKey.generate(2048).public_key.to_der().hex()
-    edit_json(record.path / "keys.json", lambda k: k["issuer"].update(public_key_spki=weak))
+
+    def change(keys: dict[str, Any]) -> None:
+        keys["issuer"].update(public_key_spki=weak)
+        refingerprint(keys)
+
+    edit_json(record.path / "keys.json", change)
     assert_fails(record.path, "keys.issuer", "keys.json", 1, "issuer.public_key_spki")
 
 
 def test_keys_issuer_variant_changed(record: BuiltRecord) -> None:
-    edit_json(
-        record.path / "keys.json",
-        lambda k: k["issuer"].update(variant="RSABSSA-SHA384-PSSZERO-Deterministic"),
-    )
+    def change(keys: dict[str, Any]) -> None:
+        keys["issuer"].update(variant="RSABSSA-SHA384-PSSZERO-Deterministic")
+        refingerprint(keys)
+
+    edit_json(record.path / "keys.json", change)
     assert_fails(record.path, "keys.issuer", "keys.json", 1, "issuer.variant")
 
 
 def test_keys_issuer_swapped_for_another_valid_key(record: BuiltRecord) -> None:
-    """A valid key the credentials were not signed with: every credential fails."""
+    """A valid key swapped in after the ceremony: the fingerprint no longer matches."""
     other = blind_rsa.BlindRsaPrivateKey.generate(3072).public_key.to_der().hex()
     edit_json(record.path / "keys.json", lambda k: k["issuer"].update(public_key_spki=other))
-    assert_fails(
-        record.path, "ballots.credential_signature", "ballots.jsonl", 1, "credential.signature"
-    )
+    assert_fails(record.path, "keys.fingerprint", "keys.json", 1, "fingerprint")
+
+
+def test_keys_issuer_swapped_and_fingerprint_recomputed(record: BuiltRecord) -> None:
+    """...and with the fingerprint recomputed, every dealer's proof of knowledge fails."""
+    other = blind_rsa.BlindRsaPrivateKey.generate(3072).public_key.to_der().hex()
+
+    def change(keys: dict[str, Any]) -> None:
+        keys["issuer"].update(public_key_spki=other)
+        refingerprint(keys)
+
+    edit_json(record.path / "keys.json", change)
+    assert_fails(record.path, "keys.trustee_proofs", "keys.json", 1, "trustees[0].proof")
 
 
 # -- roll and issuance -----------------------------------------------------------------------
@@ -509,7 +531,7 @@ def test_tally_postal_counts_exceed_envelopes(record: BuiltRecord) -> None:
         question["result"][0] += 5
 
     _tally(record, change)
-    assert_fails(record.path, "tally.result", "tally.json", 1, "questions[0].postal.counts")
+    assert_fails(record.path, "tally.result", "tally.json", 1, "questions[0].postal.counts[0]")
 
 
 def test_tally_more_postal_envelopes_than_postal_voters(record: BuiltRecord) -> None:
