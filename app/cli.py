@@ -93,6 +93,7 @@ def _start_embedded_schedule(settings: Settings) -> None:
     import threading
     import time
 
+    from app.accounts.purge import purge_expired_data
     from app.core.db import Database
     from app.core.runtime import set_runtime
     from referendums.notifications.tasks import run_schedule
@@ -106,6 +107,8 @@ def _start_embedded_schedule(settings: Settings) -> None:
             try:
                 with database.session() as session:
                     run_schedule(session, settings)
+                with database.session() as session:
+                    purge_expired_data(session, settings.security)
             except Exception:  # a bad minute must not stop the schedule
                 log.exception("embedded schedule run failed")
             time.sleep(SCHEDULE_SECONDS)
@@ -114,15 +117,22 @@ def _start_embedded_schedule(settings: Settings) -> None:
 
 
 def cmd_tick(_: argparse.Namespace) -> int:
-    """Run the referendum schedule once (open, close, invitations, reminders)."""
+    """Run the referendum schedule once (open, close, invitations, reminders), then purge
+    expired sessions, login attempts and link tokens (what beat does hourly)."""
+    from app.accounts.purge import purge_expired_data
     from referendums.notifications.tasks import run_schedule
 
     settings = get_settings()
     with _session() as session:
         report = run_schedule(session, settings)
+        purged = purge_expired_data(session, settings.security)
     print(
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
+    )
+    print(
+        f"purged sessions {purged.sessions}, login attempts {purged.attempts}, "
+        f"link tokens {purged.tokens}"
     )
     return 0
 

@@ -29,12 +29,17 @@ BEAT_SCHEDULE = {
     # Opens, closes and sends the invitations and reminders of referendums
     # (referendums/notifications/tasks.py); every run is idempotent.
     "referendums-tick": {"task": "stimmwerk.referendums.tick", "schedule": 60.0},
+    # Expired sessions, old login attempts and expired link tokens (app/accounts/purge.py).
+    "accounts-purge": {"task": "stimmwerk.accounts.purge", "schedule": 3600.0},
 }
 
 
 def make_celery(settings: Settings) -> Celery:
     # Task modules by name: app.core must not import the feature packages (layers).
-    app = Celery("stimmwerk", include=["app.core.mail", "referendums.notifications.tasks"])
+    app = Celery(
+        "stimmwerk",
+        include=["app.core.mail", "app.accounts.purge", "referendums.notifications.tasks"],
+    )
     configure_celery(app, settings)
     return app
 

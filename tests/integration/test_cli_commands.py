@@ -208,6 +208,7 @@ def test_tick(cli: dict[str, str], tmp_path: Path) -> None:
     result = run(cli, "tick", cwd=tmp_path)
     assert_clean(result)
     assert result.stdout.startswith("frozen 0, opened 0, closed 0")
+    assert "purged sessions 0, login attempts 0, link tokens 0" in result.stdout
 
 
 def test_demo(cli: dict[str, str], tmp_path: Path) -> None:
