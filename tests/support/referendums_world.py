@@ -256,16 +256,17 @@ def _close(world: ReferendumWorld, _votes: object, _postal: object) -> None:
 
 def _tally(world: ReferendumWorld, _votes: object, postal: PostalLine | None) -> None:
     election = world.election()
-    for index, account in enumerate(world.trustees[: election.threshold], start=1):
-        path, passphrase = world.key_files[index]
-        trustee_tool.decrypt_tally(
-            world.session, world.id, account, path=path, passphrase=passphrase
-        )
+    # Record v3: the trustees bind the confirmed postal line, so it comes first.
     if postal is not None or election.postal_count:
         line = postal or PostalLine.zeros(services.manifest_of(election))
         first, second = world.postal_clerks[:2]
         services.enter_postal_result(world.session, world.id, first, line, now=world.closes)
         services.confirm_postal_result(world.session, world.id, second, line, now=world.closes)
+    for index, account in enumerate(world.trustees[: election.threshold], start=1):
+        path, passphrase = world.key_files[index]
+        trustee_tool.decrypt_tally(
+            world.session, world.id, account, path=path, passphrase=passphrase
+        )
     services.tally_election(
         world.session, world.id, world.trustees[0], now=world.closes + timedelta(hours=1)
     )

@@ -45,18 +45,18 @@ Feature: The election commission holds the key ceremony and decrypts the result 
     Given the key ceremony is done and the election is open
     And Anna and Ben have voted "yes" and Cem has voted "no"
     When the election closes at the end of its window
-    And Karla and Kim each decrypt their part in the browser
     And Karla enters the postal votes: 1 envelope, 1 "yes"
     And Kai confirms the postal votes: 1 envelope, 1 "yes"
+    And Karla and Kim each decrypt their part in the browser
     And Kim counts the result on the commission page
     Then the election is tallied with 3 "yes" and 1 "no"
 
   Scenario: The tally waits for enough partial decryptions
     Given the key ceremony is done and the election is open
     When the election closes at the end of its window
-    And Karla decrypts her part in the browser
     And Karla enters the postal votes: 0 envelopes, 0 "yes"
     And Kai confirms the postal votes: 0 envelopes, 0 "yes"
+    And Karla decrypts her part in the browser
     And Kim counts the result on the commission page
     Then Kim's commission page says "Die Auszählung braucht Teilentschlüsselungen von mindestens 2 Treuhändern."
     And the election is still closed
