@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from app.core.i18n import N_
+from app.core.inputs import single_line_problem
 from crypto.canonical import JsonValue, domain_hash
 from crypto.proofs import MAX_BRANCHES
 
@@ -29,6 +30,8 @@ YES_NO_ABSTAIN: Final = (("yes", "Ja"), ("no", "Nein"), ("abstain", "Enthaltung"
 MAX_QUESTIONS: Final = 20
 MAX_OPTIONS: Final = 64
 MAX_TRUSTEES: Final = 25
+MAX_QUESTION_TEXT: Final = 2_000
+MAX_OPTION_LABEL: Final = 500
 _ID_RE: Final = re.compile(r"[a-z0-9][a-z0-9_-]{0,31}")
 _TIME_FORMAT: Final = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -174,6 +177,9 @@ def _draft_errors(draft: ElectionDraft) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not draft.title.strip() or len(draft.title) > 200:  # noqa: PLR2004
         errors["title"] = N_("Give the election a title of at most 200 characters.")
+    elif single_line_problem(draft.title):
+        # The title goes into mail subjects: no header injection, no hidden reordering.
+        errors["title"] = single_line_problem(draft.title) or ""
     if len(draft.description) > 10_000:  # noqa: PLR2004
         errors["description"] = N_("The description is too long.")
     if not (draft.cutoff_at <= draft.opens_at < draft.closes_at):
@@ -199,6 +205,8 @@ def _question_errors(where: str, question: QuestionDraft) -> dict[str, str]:
         errors[f"{where}.id"] = N_("Use 1 to 32 lowercase letters, digits, '-' or '_' for an id.")
     if not question.text.strip():
         errors[f"{where}.text"] = N_("The question needs a text.")
+    elif len(question.text) > MAX_QUESTION_TEXT:
+        errors[f"{where}.text"] = N_("A question has at most 2,000 characters.")
     if question.method not in METHODS:
         errors[f"{where}.method"] = N_("The method must be yes_no_abstain, one_of or up_to.")
     elif question.method != "yes_no_abstain":
@@ -215,6 +223,8 @@ def _option_errors(where: str, question: QuestionDraft) -> dict[str, str]:
         errors[f"{where}.options"] = N_("Each option needs its own id.")
     if any(_ID_RE.fullmatch(o.id) is None or not o.label.strip() for o in options):
         errors[f"{where}.options"] = N_("Every option needs an id and a label.")
+    elif any(len(o.label) > MAX_OPTION_LABEL or single_line_problem(o.label) for o in options):
+        errors[f"{where}.options"] = N_("An option is one line of at most 500 characters.")
     if question.method == "up_to":
         k = question.max_selections
         if k is None or not 1 <= k <= len(options) or k + 1 > MAX_BRANCHES:

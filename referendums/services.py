@@ -318,6 +318,32 @@ def managed_referendum(
     return view
 
 
+def may_read(session: Session, account: Account | None, view: ReferendumView) -> bool:
+    """A draft (its texts may still change, the ceremony runs) is for the unit's staff and
+    commission only; from the joint key on, everyone may read the referendum."""
+    if view.election.status != ElectionStatus.DRAFT:
+        return True
+    return may_manage(session, account, view.unit) or may_see_commission(session, account, view)
+
+
+def readable_referendum(
+    session: Session, election_id: uuid.UUID, account: Account | None
+) -> ReferendumView:
+    """The referendum, or NotFound for a draft the reader may not see (not even that it exists)."""
+    view = get_referendum(session, election_id)
+    if not may_read(session, account, view):
+        raise NotFound
+    return view
+
+
+def public_name(display_name: str) -> str:
+    """The form in which visitors without a login see a commenter: "Anna B."."""
+    parts = display_name.split()
+    if len(parts) < 2:  # noqa: PLR2004 - a single word stays as it is
+        return display_name.strip()
+    return f"{parts[0]} {parts[-1][0]}."
+
+
 def list_referendums(session: Session) -> list[ReferendumView]:
     rows = session.execute(
         select(Referendum, Election, Unit)
@@ -440,15 +466,18 @@ def hide_comment(
     return comment
 
 
-def comments(session: Session, election_id: uuid.UUID) -> list[tuple[Comment, str]]:
-    """The visible comments, oldest first, with their authors' display names."""
+def comments(
+    session: Session, election_id: uuid.UUID, *, public: bool = False
+) -> list[tuple[Comment, str]]:
+    """The visible comments, oldest first, with their authors' display names
+    (``public``: for visitors without a login, first name and initial only)."""
     rows = session.execute(
         select(Comment, Account.display_name)
         .join(Account, Account.id == Comment.author_id)
         .where(Comment.election_id == election_id, Comment.hidden.is_(False))
         .order_by(Comment.created_at, Comment.id)
     )
-    return [(comment, name) for comment, name in rows]
+    return [(comment, public_name(name) if public else name) for comment, name in rows]
 
 
 # -- managing -----------------------------------------------------------------------------------

@@ -49,12 +49,17 @@ def purge_expired_data(
     )
     attempts = session.execute(
         delete(LoginAttempt).where(LoginAttempt.occurred_at < moment - keep_attempts)
-    ).rowcount
+    )
     tokens = session.execute(
         delete(OneTimeToken).where(OneTimeToken.expires_at < moment - TOKENS_GRACE)
-    ).rowcount
+    )
     session.commit()
-    return PurgeReport(int(sessions), int(attempts), int(tokens))  # type: ignore[arg-type]
+    return PurgeReport(sessions, _deleted(attempts), _deleted(tokens))
+
+
+def _deleted(result: object) -> int:
+    """Rows a DELETE removed (``CursorResult.rowcount``; the typing says ``Result``)."""
+    return int(getattr(result, "rowcount", 0))
 
 
 @celery_app.task(name="stimmwerk.accounts.purge")  # type: ignore[untyped-decorator]

@@ -124,7 +124,7 @@ def recent_events(
     limit: int = 100,
     before_id: int | None = None,
     action: str | None = None,
-    unit_ids: Select[tuple[int]] | None = None,
+    unit_ids: Select[Any] | None = None,
     where: AuditFilter | None = None,
 ) -> list[AuditEvent]:
     """The newest events first. ``unit_ids`` (a subquery) limits them to a part of the

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from app.core.errors import DomainError
 from app.core.i18n import N_
@@ -197,9 +197,9 @@ class InputGuardMiddleware:
         await self.app(scope, _replay(messages, receive), send)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
+async def _read_body(receive: Receive) -> tuple[bytes, list[ReceiveMessage]]:
     """The whole request body (bounded) and the messages it came in, to hand on."""
-    messages: list[Message] = []
+    messages: list[ReceiveMessage] = []
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -217,10 +217,10 @@ async def _read_body(receive: Receive) -> tuple[bytes, list[Message]]:
     return b"".join(chunks), messages
 
 
-def _replay(messages: list[Message], receive: Receive) -> Receive:
+def _replay(messages: list[ReceiveMessage], receive: Receive) -> Receive:
     pending = list(messages)
 
-    async def replay() -> Message:
+    async def replay() -> ReceiveMessage:
         if pending:
             return pending.pop(0)
         return await receive()

@@ -74,7 +74,7 @@ def is_root_admin(session: Session, paths: list[str]) -> bool:
     return any(path in paths for path in roots)
 
 
-def scoped_unit_ids(paths: list[str]) -> Select[tuple[int]]:
+def scoped_unit_ids(paths: list[str]) -> Select[Any]:
     return select(Unit.id).where(or_(*(Unit.path.startswith(path) for path in paths)))
 
 
@@ -99,9 +99,7 @@ def _day(text: str) -> date | None:
         return None
 
 
-def people_matching(
-    session: Session, text: str, unit_ids: Select[tuple[int]] | None
-) -> list[uuid.UUID]:
+def people_matching(session: Session, text: str, unit_ids: Select[Any] | None) -> list[uuid.UUID]:
     """Accounts whose name or address contains ``text`` (within the reader's scope)."""
     needle = text.strip()
     query = select(Account.id).where(
@@ -165,7 +163,7 @@ def audit_page(session: Session, reader: Account, query: AuditQuery) -> AuditPag
 def _filter(
     session: Session,
     query: AuditQuery,
-    unit_ids: Select[tuple[int]] | None,
+    unit_ids: Select[Any] | None,
     errors: dict[str, str],
 ) -> AuditFilter | None:
     since, until = _day(query.since), _day(query.until)
@@ -202,7 +200,7 @@ def _midnight(day: date | None) -> datetime | None:
 class _Namer:
     """Names for ids, where the reader may see them; cached per page."""
 
-    def __init__(self, session: Session, unit_ids: Select[tuple[int]] | None) -> None:
+    def __init__(self, session: Session, unit_ids: Select[Any] | None) -> None:
         self.session = session
         self.visible: set[int] | None = None if unit_ids is None else set(session.scalars(unit_ids))
 

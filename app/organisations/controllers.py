@@ -352,7 +352,7 @@ class AdminController(Controller):
         )
 
     @get("/audit", sync_to_thread=True)
-    def audit(  # noqa: PLR0913, PLR0917 - Litestar passes query parameters by name
+    def audit(  # noqa: PLR0917 - Litestar passes query parameters by name
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],

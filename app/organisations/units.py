@@ -63,11 +63,16 @@ def count_active_members(session: Session, unit: Unit) -> int:
 
 
 def search_units(session: Session, text: str, limit: int = 20) -> list[Unit]:
-    pattern = f"%{text.strip()}%"
+    # autoescape: "%" and "_" typed by the user are literal characters, not wildcards
+    # (a search for "_" must not list every unit).
+    needle = text.strip()
     return list(
         session.scalars(
             select(Unit)
-            .where((Unit.name.ilike(pattern)) | (Unit.code.ilike(pattern)))
+            .where(
+                Unit.name.icontains(needle, autoescape=True)
+                | Unit.code.icontains(needle, autoescape=True)
+            )
             .order_by(Unit.depth, Unit.name)
             .limit(limit)
         )

@@ -109,7 +109,11 @@ class ReferendumPagesController(Controller):
         return Template(
             "referendums/list.html",
             context={
-                "referendums": services.list_referendums(db_session),
+                "referendums": [
+                    view
+                    for view in services.list_referendums(db_session)
+                    if services.may_read(db_session, account, view)
+                ],
                 "may_prepare": services.may_prepare(db_session, account),
                 "local_time": services.local_time,
             },
@@ -390,14 +394,14 @@ class ReferendumPagesController(Controller):
     def _show_context(
         db_session: Session, account: Account | None, election_id: uuid.UUID
     ) -> dict[str, Any]:
-        view = services.get_referendum(db_session, election_id)
+        view = services.readable_referendum(db_session, election_id, account)
         return {
             "view": view,
             "account": account,
             "explanation": services.paragraphs(view.referendum.explanation),
             "arguments_for": services.paragraphs(view.referendum.arguments_for),
             "arguments_against": services.paragraphs(view.referendum.arguments_against),
-            "comments": services.comments(db_session, view.id),
+            "comments": services.comments(db_session, view.id, public=account is None),
             "may_vote": services.may_vote_online(db_session, account, view),
             "may_manage": services.may_manage(db_session, account, view.unit),
             "may_commission": services.may_see_commission(db_session, account, view),

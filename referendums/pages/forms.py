@@ -16,12 +16,14 @@ from datetime import datetime
 from typing import Any, Final
 
 from app.core.i18n import N_
+from app.core.inputs import parse_whole
 from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft, parse_time
 from referendums.services import TIMEZONE, ReferendumTexts, ReferendumView
 
 QUESTION_BLOCKS: Final = 3
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 _QUESTION_PATH = re.compile(r"questions\[(\d+)\](?:\.(\w+))?")
+_FIRST_YEAR, _LAST_YEAR = 2000, 2999
 _LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
 
 
@@ -82,9 +84,11 @@ def parse_local_time(text: str) -> datetime | None:
     """A ``datetime-local`` value, read in the party's time zone."""
     for pattern in _LOCAL_FORMATS:
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=TIMEZONE)
+            moment = datetime.strptime(text.strip(), pattern).replace(tzinfo=TIMEZONE)
         except ValueError:
             continue
+        # Year 1 overflows when converted to UTC; no vote is held outside these years.
+        return moment if _FIRST_YEAR <= moment.year <= _LAST_YEAR else None
     return None
 
 
@@ -128,8 +132,8 @@ def form_of(view: ReferendumView) -> NewReferendumForm:
 
 
 def _whole(text: str) -> int | None:
-    text = text.strip()
-    return int(text) if text.isdigit() else None
+    # ASCII digits only and bounded ("²".isdigit() is true; 5,000 digits cost int() time).
+    return parse_whole(text, low=0, high=1_000_000)
 
 
 def _questions(
