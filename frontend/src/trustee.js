@@ -421,6 +421,55 @@ export async function decryptBackup(backup, passphrase) {
   return secrets;
 }
 
+// -- backups: names, strength, what they must hold --------------------------------------------
+
+/** The backup's file name: by vote (short id), seat and what it holds. */
+export function backupFileName(shortId, trustee, kind) {
+  return `stimmwerk-${shortId}-trustee-${trustee}-${kind}.json`;
+}
+
+/** What a backup holds at a step: the sealing key, then the polynomial, then the key share. */
+export function backupKind(secrets) {
+  if (secrets.share) return "anteil";
+  if (secrets.coefficients && secrets.coefficients.length) return "verteilung";
+  return "siegelschluessel";
+}
+
+/**
+ * A rough strength hint for a passphrase: "short" (< 12 characters, refused), "weak",
+ * "fair" or "strong". Length counts most; several words or several kinds of characters
+ * make a long passphrase strong. A hint for people, not an entropy estimate.
+ */
+export function passphraseStrength(passphrase) {
+  const length = [...passphrase].length;
+  if (length < 12) return "short";
+  const kinds = [/[a-zäöüß]/u, /[A-ZÄÖÜ]/u, /[0-9]/u, /[^A-Za-z0-9äöüßÄÖÜ]/u].filter((r) => r.test(passphrase)).length;
+  const words = passphrase.trim().split(/[\s\-_.,]+/u).filter(Boolean).length;
+  if (length >= 20 && (words >= 4 || kinds >= 3)) return "strong";
+  if (length >= 16 || kinds >= 3) return "fair";
+  return "weak";
+}
+
+/** Trustee ``me``'s public verification key: the sum of every dealer's share image. */
+export function verificationKey(dealings, me) {
+  let key = null;
+  for (const dealing of dealings) {
+    const image = shareImage(dealing.commitments.map((h) => c.pointFromHex(h)), me);
+    key = key === null ? image : c.add(key, image);
+  }
+  return key;
+}
+
+/** Does the secrets object hold the key share that matches the public commitments? */
+export function shareMatches(secrets, dealings, me) {
+  if (!secrets.share || !dealings.length) return false;
+  return c.pointEquals(c.baseMul(c.scalarFromHex(secrets.share)), verificationKey(dealings, me));
+}
+
+export async function sha256Hex(bytes) {
+  return c.toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+}
+
 // -- the page ------------------------------------------------------------------------------------
 
 function storageKey(app) {
@@ -436,7 +485,9 @@ function storeSecrets(app, secrets) {
   window.localStorage.setItem(storageKey(app), JSON.stringify(secrets));
 }
 
-async function api(app, url, body) {
+class UserError extends Error {}
+
+async function api(app, url, body, messages) {
   const options = body === undefined
     ? { headers: { accept: "application/json" }, credentials: "same-origin" }
     : {
@@ -445,114 +496,256 @@ async function api(app, url, body) {
         headers: { accept: "application/json", "content-type": "application/json", "x-csrftoken": app.dataset.csrfToken },
         body: JSON.stringify(body),
       };
-  const response = await fetch(url, options);
+  let response;
+  try {
+    response = await fetch(url, options);
+  } catch {
+    throw new UserError(messages.network);
+  }
   const data = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(data.message || `HTTP ${response.status}`);
+  // The server's messages are already translated; anything else gets the generic text.
+  if (!response.ok) throw new UserError(data.message || messages.failed);
   return data;
+}
+
+function download(name, text) {
+  const blob = new Blob([text], { type: "application/json" });
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = name;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+function format(template, values) {
+  return template.replace(/\{(\w+)\}/gu, (_, key) => String(values[key]));
 }
 
 function start(app) {
   const messages = JSON.parse(document.getElementById("trustee-messages").textContent);
-  const status = document.getElementById("trustee-status");
-  const say = (text) => {
-    status.textContent = text;
-  };
+  const $ = (id) => document.getElementById(id);
+  const status = $("trustee-status");
+  const next = $("trustee-next");
   const me = Number(app.dataset.trusteeIndex);
   const electionId = app.dataset.electionId;
+  const shortId = app.dataset.shortId;
+  const api$ = (url, body) => api(app, url, body, messages);
+  // A message stays until the trustee dismisses it ("Understood, continue" reloads the page).
+  const say = (text, { dismiss = false } = {}) => {
+    status.textContent = text;
+    next.hidden = !dismiss;
+    if (dismiss) $("trustee-continue").focus();
+  };
+  const fail = (error) => {
+    const text = error instanceof UserError ? error.message : messages.failed;
+    if (!(error instanceof UserError)) console.error(error);
+    say(`${messages.failed} ${text}`.trim());
+  };
+  $("trustee-continue")?.addEventListener("click", () => window.location.reload());
   const need = () => {
     const secrets = loadSecrets(app);
-    if (!secrets) throw new Error(messages.no_secrets);
+    if (!secrets) throw new UserError(messages.no_secrets);
     return secrets;
   };
-  const run = (action) => async () => {
+  const stepButtons = ["trustee-register", "trustee-deal", "trustee-check", "trustee-decrypt"].map($).filter(Boolean);
+  const busy = (on) => stepButtons.forEach((b) => { b.disabled = on; });
+
+  // -- the backup form: asked twice, with a strength hint; the file is checked before it counts
+  const form = $("backup-form");
+  const confirmForm = $("backup-confirm-form");
+  let pending = null; // { kind, digest } of the file just saved, awaiting "I have kept it"
+  const showFormError = (id, text) => {
+    const box = $(id);
+    box.textContent = text;
+    box.hidden = !text;
+  };
+  $("backup-pass")?.addEventListener("input", (event) => {
+    const strength = passphraseStrength(event.target.value);
+    $("backup-strength").textContent = event.target.value ? messages[strength === "short" ? "pass_short" : `pass_${strength}`] : "";
+  });
+  const openBackupForm = () => {
+    form.hidden = false;
+    $("backup-pass").focus();
+  };
+  form?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const pass = $("backup-pass").value;
+    if (passphraseStrength(pass) === "short") return showFormError("backup-form-error", messages.pass_short);
+    if (pass !== $("backup-pass-again").value) return showFormError("backup-form-error", messages.pass_mismatch);
+    showFormError("backup-form-error", "");
     say(messages.working);
     try {
-      const text = await action();
-      say(text);
-      window.setTimeout(() => window.location.reload(), 1500);
+      const secrets = need();
+      const kind = backupKind(secrets);
+      const text = JSON.stringify(await encryptBackup(secrets, pass), null, 2);
+      // Read the file back as a restore would, before anyone relies on it.
+      const again = await decryptBackup(JSON.parse(text), pass);
+      if (kind === "anteil") {
+        const doc = await api$(app.dataset.ceremonyUrl);
+        if (!shareMatches(again, doc.dealings, me)) throw new UserError(messages.backup_wrong_share);
+      }
+      const name = backupFileName(shortId, me, kind);
+      download(name, text);
+      $("backup-pass").value = "";
+      $("backup-pass-again").value = "";
+      $("backup-strength").textContent = "";
+      form.hidden = true;
+      if (kind !== "anteil") {
+        say(format(messages.interim_saved, { file: name }));
+        return;
+      }
+      pending = { digest: await sha256Hex(c.utf8(text)) };
+      say(`${messages.backup_verified} ${format(messages.backup_saved, { file: name })}`);
+      $("backup-saved-text").textContent = format(messages.backup_saved, { file: name });
+      confirmForm.hidden = false;
+      $("backup-kept").focus();
     } catch (error) {
-      say(`${messages.failed} ${error.message}`);
+      fail(error);
     }
+  });
+  const confirmShares = async () => {
+    await api$(app.dataset.shareCheckUrl, { complaints: [] });
+    say(messages.checked, { dismiss: true });
+  };
+  confirmForm?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!$("backup-kept").checked) return showFormError("backup-confirm-error", messages.must_keep);
+    showFormError("backup-confirm-error", "");
+    say(messages.working);
+    try {
+      await api$(app.dataset.backupUrl, { digest: pending.digest });
+      app.dataset.backupConfirmed = "yes";
+      confirmForm.hidden = true;
+      await confirmShares();
+    } catch (error) {
+      fail(error);
+    }
+  });
+  $("trustee-save-interim")?.addEventListener("click", () => {
+    try {
+      need();
+      openBackupForm();
+    } catch (error) {
+      fail(error);
+    }
+  });
+
+  // -- the ceremony steps and the decryption
+  const run = (action) => async () => {
+    busy(true);
+    say(messages.working);
+    try {
+      await action();
+    } catch (error) {
+      fail(error);
+      busy(false);
+    }
+  };
+  const showFingerprint = (p) => {
+    const line = document.getElementById("trustee-fingerprint");
+    if (!line || !p.fingerprint) return;
+    line.textContent = `${messages.fingerprint_checked} ${p.fingerprint}`;
+    line.hidden = false;
   };
   const steps = {
     "trustee-register": async () => {
       const pair = sealingKeyPair();
       const secrets = { format: SECRETS_FORMAT, election_id: electionId, trustee: me, sealing_key: c.toHex(pair.secretKey), coefficients: [], share: null };
       storeSecrets(app, secrets);
-      await api(app, app.dataset.sealingKeyUrl, { public_key: c.toHex(pair.publicKey) });
-      return messages.registered;
+      await api$(app.dataset.sealingKeyUrl, { public_key: c.toHex(pair.publicKey) });
+      say(messages.registered, { dismiss: true });
     },
     "trustee-deal": async () => {
       const secrets = need();
-      const doc = await api(app, app.dataset.ceremonyUrl);
-      const dealt = dealShares(ceremonyParams(doc), me, doc.sealing_keys);
+      const doc = await api$(app.dataset.ceremonyUrl);
+      const p = ceremonyParams(doc);
+      showFingerprint(p);
+      const dealt = dealShares(p, me, doc.sealing_keys);
       // Keep the polynomial first: a dealer may have to reveal a disputed share.
       storeSecrets(app, { ...secrets, coefficients: dealt.coefficients.map(c.scalarToHex) });
-      await api(app, app.dataset.dealingUrl, dealt.body);
-      return messages.dealt;
+      await api$(app.dataset.dealingUrl, dealt.body);
+      say(messages.dealt, { dismiss: true });
     },
     "trustee-check": async () => {
       const secrets = need();
-      const doc = await api(app, app.dataset.ceremonyUrl);
-      const { shares } = await api(app, app.dataset.sharesUrl);
-      const opened = openShares(ceremonyParams(doc), me, c.fromHex(secrets.sealing_key, 32), shares);
-      if (opened.share !== null) storeSecrets(app, { ...secrets, share: c.scalarToHex(opened.share) });
-      await api(app, app.dataset.shareCheckUrl, { complaints: opened.complaints });
-      return opened.complaints.length ? messages.complained : messages.checked;
+      const doc = await api$(app.dataset.ceremonyUrl);
+      const { shares } = await api$(app.dataset.sharesUrl);
+      const p = ceremonyParams(doc);
+      showFingerprint(p);
+      const opened = openShares(p, me, c.fromHex(secrets.sealing_key, 32), shares);
+      if (opened.complaints.length) {
+        await api$(app.dataset.shareCheckUrl, { complaints: opened.complaints });
+        say(messages.complained, { dismiss: true });
+        return;
+      }
+      storeSecrets(app, { ...secrets, share: c.scalarToHex(opened.share) });
+      // The share is final: the ceremony goes on only with a saved, checked backup of it.
+      if (app.dataset.backupConfirmed === "yes") return confirmShares();
+      $("trustee-check").hidden = true;
+      say(messages.shares_good);
+      openBackupForm();
     },
     "trustee-decrypt": async () => {
       const secrets = need();
-      if (!secrets.share) throw new Error(messages.no_secrets);
-      const task = await api(app, app.dataset.decryptionUrl);
+      if (!secrets.share) throw new UserError(messages.no_secrets);
+      const task = await api$(app.dataset.decryptionUrl);
       if (task.statement) {
         // Record v3: sign only a statement this browser recomputed and the trustee saw.
         const checked = checkStatement(task, c.scalarFromHex(secrets.share));
-        if (checked.problems.length) throw new Error(`${messages.statement_refused} ${checked.problems.join(", ")}`);
+        if (checked.problems.length) throw new UserError(`${messages.statement_refused} ${checked.problems.join(", ")}`);
         const summary = messages.statement_summary.replace(/\{(\w+)\}/g, (_, key) => String(checked.figures[key]));
-        if (!window.confirm(summary)) return messages.statement_declined;
+        if (!window.confirm(summary)) {
+          say(messages.statement_declined);
+          busy(false);
+          return;
+        }
       }
       const partials = partialDecryptions(task, c.scalarFromHex(secrets.share));
-      await api(app, app.dataset.decryptionUrl, { partials });
-      return messages.decrypted;
+      await api$(app.dataset.decryptionUrl, { partials });
+      say(messages.decrypted, { dismiss: true });
     },
   };
-  for (const [id, action] of Object.entries(steps)) {
-    const button = document.getElementById(id);
-    if (button) button.addEventListener("click", run(action));
-  }
-  const save = document.getElementById("trustee-save-backup");
-  save?.addEventListener("click", async () => {
+  for (const [id, action] of Object.entries(steps)) $(id)?.addEventListener("click", run(action));
+
+  // -- restoring a backup; before the vote is counted this is also the recorded test
+  const restore = $("restore-form");
+  restore?.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const file = $("restore-file").files[0];
+    if (!file) return say(messages.choose_file);
+    say(messages.working);
     try {
-      const secrets = need();
-      const passphrase = window.prompt(messages.passphrase) || "";
-      if (passphrase.length < 12) throw new Error(messages.passphrase);
-      say(messages.working);
-      const backup = await encryptBackup(secrets, passphrase);
-      const blob = new Blob([JSON.stringify(backup, null, 2)], { type: "application/json" });
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(blob);
-      link.download = `stimmwerk-trustee-${electionId}-${me}.json`;
-      link.click();
-      URL.revokeObjectURL(link.href);
-      say(messages.backup_saved);
-    } catch (error) {
-      say(`${messages.failed} ${error.message}`);
-    }
-  });
-  const load = document.getElementById("trustee-load-backup");
-  load?.addEventListener("change", async () => {
-    try {
-      const file = load.files[0];
-      if (!file) return;
-      const backup = JSON.parse(await file.text());
-      const passphrase = window.prompt(messages.passphrase) || "";
-      say(messages.working);
-      const secrets = await decryptBackup(backup, passphrase);
-      if (secrets.election_id !== electionId || secrets.trustee !== me) throw new Error(messages.no_secrets);
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      let backup;
+      try {
+        backup = JSON.parse(c.fromUtf8(bytes));
+      } catch {
+        throw new UserError(messages.backup_not_file);
+      }
+      if (backup?.format !== BACKUP_FORMAT) throw new UserError(messages.backup_not_file);
+      if (backup.election_id !== electionId || backup.trustee !== me) throw new UserError(messages.backup_other);
+      let secrets;
+      try {
+        secrets = await decryptBackup(backup, $("restore-pass").value);
+      } catch {
+        throw new UserError(messages.backup_bad_passphrase);
+      }
+      if (!secrets.share) throw new UserError(messages.backup_no_share);
+      const doc = await api$(app.dataset.ceremonyUrl);
+      if (!shareMatches(secrets, doc.dealings, me)) throw new UserError(messages.backup_wrong_share);
       storeSecrets(app, secrets);
-      say(messages.backup_loaded);
+      $("restore-pass").value = "";
+      const testing = ["wait_check", "wait_close"].includes(app.dataset.step);
+      if (testing) {
+        await api$(app.dataset.backupTestUrl, { digest: await sha256Hex(bytes) });
+        say(messages.backup_tested, { dismiss: true });
+      } else {
+        say(messages.backup_loaded, { dismiss: true });
+      }
     } catch (error) {
-      say(`${messages.failed} ${error.message}`);
+      fail(error);
     }
   });
 }

@@ -38,6 +38,7 @@ from ballots.codec import (
 from ballots.models import Election, ElectionStatus, IssuerKey, TallyShare
 from crypto.blind_rsa import Variant
 from crypto.threshold import ShareComplaint
+from referendums.commission.backups import BACKUP_MISSING, has_backup
 
 T = TypeVar("T")
 
@@ -338,6 +339,9 @@ class CommissionApiController(Controller):
             if not isinstance(raw, list):
                 raise CodecError("complaints must be a list")
             complaints = [_complaint(item, me) for item in raw]
+            # Confirming good shares ends the trustee's ceremony: only with a saved backup.
+            if not complaints and not has_backup(db_session, election, me):
+                raise ApiError(409, "backup_missing", BACKUP_MISSING)
             outcome = services.submit_share_check(db_session, election.id, account, complaints)
             return {"keys_ready": outcome.keys_ready, "restarted": outcome.restarted}
 

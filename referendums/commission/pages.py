@@ -31,7 +31,9 @@ from app.core.i18n import N_
 from ballots import errors, services, tally
 from ballots.models import Election, ElectionStatus, PostalResult
 from ballots.services._common import election_unit, has_role
+from referendums.commission import guidance, minutes, statement
 from referendums.commission.api import decrypted_by, next_step, parse_id
+from referendums.commission.backups import current_backups
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -40,7 +42,16 @@ DONE_MESSAGES = {
         "The postal result has been entered. A second commission member must now confirm it."
     ),
     "postal_confirmed": N_("The postal result has been confirmed."),
-    "tallied": N_("The result has been counted and published."),
+    "tallied": N_(
+        "The result has been counted. It is not yet published: review it and state it, "
+        "then a second commission member confirms it."
+    ),
+    "closed_early": N_("The vote has been closed early. The reason is in the audit log."),
+    "result_stated": N_(
+        "You have stated the result. A second commission member must now confirm it; "
+        "only then is it published."
+    ),
+    "result_confirmed": N_("The result is stated, confirmed and published."),
 }
 STEP_TEXTS = {
     "register": N_("Create your sealing key in this browser and register it."),
@@ -49,11 +60,15 @@ STEP_TEXTS = {
         "Deal your shares: this browser draws your secret and seals one share to every trustee."
     ),
     "wait_dealing": N_("Waiting until every trustee has dealt."),
-    "check": N_("Check the shares you received and confirm them."),
+    "check": N_(
+        "Check the shares you received. Then save the encrypted backup of your key share; "
+        "only after that can you confirm the shares."
+    ),
     "wait_check": N_("Waiting until every trustee has checked their shares."),
     "wait_close": N_(
-        "The key ceremony is complete. Keep the encrypted backup you saved after checking "
-        "your shares: you need it to decrypt the result after the election closes."
+        "The key ceremony is complete. Keep the encrypted backup of your key share and its "
+        "passphrase: you need them to decrypt the result after the vote closes. Test the "
+        "backup before voting opens (below)."
     ),
     "decrypt": N_("The election is closed. Load your key and decrypt the result."),
     "wait_tally": N_("Your partial decryption has been accepted."),
@@ -177,6 +192,91 @@ class CommissionController(Controller):
             return self._refused(db_session, access, error)
         return Redirect(path=f"{self._url(access.election.id)}?done=tallied")
 
+    @get("/status", sync_to_thread=True)
+    def status(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+        seen: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """Polled by a waiting page: 204 while nothing changed, else tell htmx to reload."""
+        access = commission_access(db_session, election_id, _account(db_session, request))
+        if guidance.page_signature(db_session, access.election) == seen:
+            return Response(content=None, status_code=204)
+        return Response(content=None, status_code=200, headers={"HX-Refresh": "true"})
+
+    @post("/close", sync_to_thread=True)
+    def close_early(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+        data: Annotated[dict[str, str], Form],
+    ) -> Response[Any]:
+        access = commission_access(db_session, election_id, _account(db_session, request))
+        try:
+            statement.close_early(
+                db_session,
+                access.election.id,
+                access.account,
+                data.get("reason", ""),
+                confirmed=data.get("confirm") == "yes",
+            )
+        except DomainError as error:
+            db_session.rollback()
+            return self._refused(db_session, access, error, form=data)
+        return Redirect(path=f"{self._url(access.election.id)}?done=closed_early")
+
+    @post("/result/state", sync_to_thread=True)
+    def state_result(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+    ) -> Response[Any]:
+        access = commission_access(db_session, election_id, _account(db_session, request))
+        try:
+            statement.state_result(db_session, access.election.id, access.account)
+        except DomainError as error:
+            db_session.rollback()
+            return self._refused(db_session, access, error)
+        return Redirect(path=f"{self._url(access.election.id)}?done=result_stated")
+
+    @post("/result/confirm", sync_to_thread=True)
+    def confirm_result(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+    ) -> Response[Any]:
+        access = commission_access(db_session, election_id, _account(db_session, request))
+        try:
+            statement.confirm_result(db_session, access.election.id, access.account)
+        except DomainError as error:
+            db_session.rollback()
+            return self._refused(db_session, access, error)
+        return Redirect(path=f"{self._url(access.election.id)}?done=result_confirmed")
+
+    @get("/minutes.pdf", sync_to_thread=True)
+    def minutes(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        election_id: FromPath[str],
+    ) -> Response[bytes]:
+        """The Niederschrift, once the result is stated and confirmed."""
+        access = commission_access(db_session, election_id, _account(db_session, request))
+        if not statement.is_published(db_session, access.election):
+            raise statement.ResultNotPublished
+        pdf = minutes.minutes_pdf(db_session, access.election)
+        name = f"stimmwerk-{str(access.election.id)[:8]}-niederschrift.pdf"
+        return Response(
+            content=pdf,
+            media_type="application/pdf",
+            headers={"content-disposition": f'attachment; filename="{name}"'},
+        )
+
     # -- helpers ----------------------------------------------------------------------------
 
     def _act(
@@ -275,6 +375,7 @@ class CommissionController(Controller):
                 "share_check": f"{base}/ceremony/share-check",
                 "decryption": f"{base}/decryption",
             },
+            **self._guidance(db_session, access, step),
             "notice": notice,
             "error": error,
             "error_params": error_params or {},
@@ -282,3 +383,32 @@ class CommissionController(Controller):
             "form": form or {},
         }
         return Template("referendums/commission.html", context=context, status_code=status_code)
+
+    @staticmethod
+    def _guidance(db_session: Session, access: Access, step: str | None) -> dict[str, Any]:
+        """Backups, the early close, the result statement, and whether the page polls."""
+        election = access.election
+        backups = current_backups(db_session, election)
+        tasks = guidance.election_tasks(db_session, election, access.account)
+        stated = statement.statement_of(db_session, election.id)
+        published = statement.is_published(db_session, election)
+        names = minutes.account_names(
+            db_session, [stated.stated_by_id, stated.confirmed_by_id] if stated else []
+        )
+        return {
+            "backups": backups,
+            "my_backup": backups.get(access.trustee_index or 0),
+            "short_id": str(election.id)[:8],
+            "tasks": tasks,
+            "task_texts": guidance.TASK_TEXTS,
+            # Poll only while nothing is due for the viewer: a reload must not eat a form.
+            "poll": not tasks and not published and step not in {"check", "decrypt"},
+            "signature": guidance.page_signature(db_session, election),
+            "may_close_early": access.is_commission and election.status == ElectionStatus.OPEN,
+            "review": minutes.review(election),
+            "statement": stated,
+            "stated_by_me": stated is not None and stated.stated_by_id == access.account.id,
+            "published": published,
+            "names": names,
+            "when": minutes.when,
+        }

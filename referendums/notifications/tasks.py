@@ -79,6 +79,7 @@ class TickReport:
     closed: list[uuid.UUID] = field(default_factory=list)
     invitations: int = 0
     reminders: int = 0
+    commission_mails: int = 0
 
 
 # -- the opt-out link ----------------------------------------------------------------------
@@ -147,6 +148,10 @@ def run_schedule(
         except DomainError as error:  # another run got there first, or a rule said no
             session.rollback()
             log.info("referendum tick: election %s skipped (%s)", election_id, type(error).__name__)
+    # Imported here: the commission package imports this module (its opt-out view).
+    from referendums.commission.guidance import mail_all_due_steps
+
+    report.commission_mails = mail_all_due_steps(session, settings, moment)
     return report
 
 

@@ -28,6 +28,7 @@ from app.organisations.models import Member
 from ballots.errors import WrongState
 from ballots.models import ElectionStatus
 from referendums import services
+from referendums.commission.statement import require_published
 from referendums.pages import forms
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -356,6 +357,8 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Template:
+        # Counted is not published: two commission members must state and confirm first.
+        require_published(db_session, election_id)
         view = services.get_referendum(db_session, election_id)
         return Template(
             "referendums/results.html",
@@ -374,6 +377,7 @@ class ReferendumPagesController(Controller):
         settings: NamedDependency[Settings],
         election_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
+        require_published(db_session, election_id)
         # Written once after the tally; every download is a read of the stored file.
         stored = services.stored_record(db_session, settings, election_id)
         etag = f'"{stored.etag}"'

@@ -9,6 +9,7 @@ polynomial, key share), computed with the Python crypto that ``trustee.js`` mirr
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -125,7 +126,13 @@ class Commission:
     def deal(self, name: str) -> Response:
         return self.post(name, "/ceremony/dealing", self.dealing_body(name))
 
-    def check(self, name: str) -> Response:
+    def save_backup(self, name: str) -> Response:
+        """What trustee.js does once the share is final: save the file, report its checksum."""
+        share = self.secrets[name].share
+        file = b"backup of " + (share.encoded if share else b"")
+        return self.post(name, "/ceremony/backup", {"digest": hashlib.sha256(file).hexdigest()})
+
+    def check(self, name: str, *, backup: bool = True) -> Response:
         doc = self.ceremony(name)
         params = self.params(doc)
         response = self.get(name, "/ceremony/shares")
@@ -140,6 +147,9 @@ class Commission:
             assert isinstance(opened, Scalar), f"{name} got a bad share from {item['dealer']}"
             good.append(opened)
         self.secrets[name].share = combine_shares(good)
+        if backup:
+            saved = self.save_backup(name)
+            assert saved.status_code == 200, saved.text
         return self.post(name, "/ceremony/share-check", {"complaints": []})
 
     def decrypt(self, name: str) -> Response:
