@@ -4,10 +4,15 @@
 //
 // DOM contract (templates/referendums/vote.html):
 //   <div id="vote-app" data-client-data-url data-credential-url data-cast-url
-//        data-board-url data-csrf-token>  (board URL: the API base; "/<ballot hash>" is
-//        appended to look a receipt up)
-//   <form id="ballot-form"> with <fieldset data-question-id> holding
-//        <input type=radio|checkbox name="q-<question id>" value="<option id>">
+//        data-board-url data-situation data-csrf-token>  (board URL: the API base;
+//        "/<ballot hash>" is appended to look a receipt up; situation as the server
+//        saw it: "ready" (no credential issued yet) or "issued")
+//   <div id="ballot-form"> (no <form>: nothing can ever submit a choice in the clear)
+//        with <fieldset data-question-id disabled> holding
+//        <input type=radio|checkbox data-name="q-<question id>" value="<option id>">;
+//        the fieldsets and buttons are enabled only once this client holds a credential.
+//   #recovery-entry (input #recovery-code-input, button #recovery-submit) and
+//   #recovery-show (code #recovery-code): the Wiederherstellungscode (docs/protocol.md §2.4).
 //   buttons #check-ballot (Benaloh audit) and #cast-ballot, <div id="vote-status">,
 //   <script type="application/json" id="vote-messages"> with these keys:
 //     credential, encrypting, sending, done, save_receipt, receipt_checked,
@@ -16,9 +21,14 @@
 //   When the vote is cast and its receipt shown, document.body.dataset.voteState is
 //   "receipt" (it is "working" while busy and "audited" after a check).
 //
+// The credential is fetched when the page opens (long before the cast, so the server
+// cannot pair the logged-in request with the anonymous cast by time), derived from a
+// fresh recovery code (crypto/recovery.js) that is stored first and shown to the member.
+//
 // localStorage, one entry per election under "stimmwerk.vote.<election id>":
-//   { credential: { election_id, secret_key, public_key, prefix, signature } }
-//     stored right after the credential is unblinded, BEFORE it is used, so a reload can
+//   { recovery_code } before the credential is requested (a lost answer is re-requested
+//     with the same bytes), then { credential: { election_id, secret_key, public_key,
+//     prefix, signature } } right after it is unblinded, BEFORE it is used, so a reload can
 //     finish the vote; plus { pending: { ballot_hash } } just before the ballot is sent;
 //   after the receipt is checked the credential (and its secret key) is deleted and
 //   only { voted: true, receipt } stays (the receipt is public: hash, index, checkpoint).
@@ -39,6 +49,9 @@ const FALLBACK = {
   no_credential:
     "This browser does not hold your voting credential any more, and it was already issued. If you have voted, your receipt is your proof; otherwise contact the election commission.",
   audit_failed: "Warning: the check FAILED. Do not vote from this device and tell the election commission.",
+  recovery_wrong: "This recovery code does not belong to the credential issued to you. Please check it, or contact the election commission.",
+  recovery_invalid: "That is not a recovery code: it has 24 letters and digits (A–Z, 2–7), in groups of four.",
+  already_voted: "A ballot with this credential is already on the bulletin board: you have voted.",
   // Optional (not in the fixed list): shown if the receipt does not verify.
   receipt_failed: "That did not work: the receipt does not match the signed checkpoint of the bulletin board.",
 };
@@ -93,7 +106,7 @@ function readChoices(form) {
   const choices = {};
   for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) {
     const id = fieldset.dataset.questionId;
-    choices[id] = [...fieldset.querySelectorAll(`input[name="q-${CSS.escape(id)}"]`)]
+    choices[id] = [...fieldset.querySelectorAll(`input[data-name="q-${CSS.escape(id)}"]`)]
       .filter((input) => input.checked)
       .map((input) => input.value);
   }
@@ -134,7 +147,7 @@ function init() {
   };
 
   const labelOf = (questionId, optionId) => {
-    const input = form.querySelector(`input[name="q-${CSS.escape(questionId)}"][value="${CSS.escape(optionId)}"]`);
+    const input = form.querySelector(`input[data-name="q-${CSS.escape(questionId)}"][value="${CSS.escape(optionId)}"]`);
     const label = input && form.querySelector(`label[for="${CSS.escape(input.id)}"]`);
     return label ? label.textContent.trim() : optionId;
   };
@@ -191,11 +204,16 @@ function init() {
   }
 
   async function credentialFor() {
-    const { keys, storageKey } = election;
-    const stored = storageGet(storageKey);
+    const stored = storageGet(election.storageKey);
     if (stored.credential) return c.credentialFromJson(stored.credential);
-    say(messages.credential);
-    const request = c.requestCredential(keys.issuer, keys.electionId);
+    throw new ApiError(409, "already_issued", messages.no_credential);
+  }
+
+  /** Request the credential derived from `code` (a fresh one, or the member's). */
+  async function fetchCredential(code) {
+    const { keys, storageKey } = election;
+    const codeBytes = c.recovery.parseCode(code);
+    const request = c.recovery.recoverableRequest(keys.issuer, keys.electionId, codeBytes);
     const answer = await fetchJson(urls.credentialUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -203,8 +221,87 @@ function init() {
       body: JSON.stringify({ blinded_msg: c.toHex(request.state.blindedMsg) }),
     });
     const credential = c.finishCredential(keys.issuer, request, c.fromHex(answer.blind_signature));
-    storageSet(storageKey, { ...stored, credential: c.credentialToJson(credential) });
+    storageSet(storageKey, { ...storageGet(storageKey), recovery_code: code, credential: c.credentialToJson(credential) });
     return credential;
+  }
+
+  const unlock = () => {
+    for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) fieldset.disabled = false;
+    for (const button of [checkButton, castButton]) if (button) button.disabled = false;
+    const entry = document.getElementById("recovery-entry");
+    if (entry) entry.hidden = true;
+    document.body.dataset.credential = "ready";
+  };
+
+  const showCode = (code) => {
+    const box = document.getElementById("recovery-show");
+    const slot = document.getElementById("recovery-code");
+    if (!box || !slot) return;
+    slot.textContent = code;
+    box.hidden = false;
+  };
+
+  /** On page load: make sure this browser holds the credential before anything is filled in. */
+  async function prepare() {
+    await loadElection();
+    const stored = storageGet(election.storageKey);
+    if (stored.voted && stored.receipt) {
+      showReceipt(stored.receipt, stored.receipt_checked !== false);
+      return;
+    }
+    if (stored.credential) {
+      if (stored.recovery_code) showCode(stored.recovery_code);
+      unlock();
+      return;
+    }
+    if (stored.recovery_code || app.dataset.situation === "ready") {
+      // A fresh code is stored before the request, so a lost answer is asked again
+      // with the same bytes (the server answers a repeated request the same way).
+      const code = stored.recovery_code || c.recovery.newRecoveryCode();
+      if (!stored.recovery_code) storageSet(election.storageKey, { ...stored, recovery_code: code });
+      say(messages.credential);
+      try {
+        await fetchCredential(code);
+        clear();
+        showCode(code);
+        unlock();
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === "already_issued")) throw error;
+      }
+    }
+    askForCode();
+  }
+
+  function askForCode() {
+    const entry = document.getElementById("recovery-entry");
+    const input = document.getElementById("recovery-code-input");
+    const submit = document.getElementById("recovery-submit");
+    if (!entry || !input || !submit) {
+      say(messages.no_credential, "error");
+      return;
+    }
+    entry.hidden = false;
+    document.body.dataset.credential = "missing";
+    submit.onclick = async () => {
+      const code = input.value;
+      if (c.recovery.parseCode(code) === null) {
+        say(messages.recovery_invalid, "error");
+        return;
+      }
+      submit.disabled = true;
+      try {
+        say(messages.credential);
+        await fetchCredential(c.recovery.formatCode(c.recovery.parseCode(code)));
+        clear();
+        unlock();
+      } catch (error) {
+        if (error instanceof ApiError && error.code === "already_issued") say(messages.recovery_wrong, "error");
+        else fail(error);
+      } finally {
+        submit.disabled = false;
+      }
+    };
   }
 
   async function lookUp(ballotHash) {
@@ -257,6 +354,10 @@ function init() {
       if (error instanceof ApiError && error.code === "already_voted" && earlier) {
         const receipt = await lookUp(earlier.ballot_hash);
         finish(receipt, c.fromHex(earlier.line));
+        return;
+      }
+      if (error instanceof ApiError && error.code === "already_voted") {
+        say(messages.already_voted, "error");
         return;
       }
       throw error;
@@ -327,17 +428,15 @@ function init() {
     }
   };
 
-  form.addEventListener("submit", run(cast));
+  // Radios need a common name to behave as a group; there is no form, so a name
+  // never makes anything submittable.
+  for (const input of form.querySelectorAll("input[data-name]")) input.name = input.dataset.name;
   castButton.addEventListener("click", run(cast));
   if (checkButton) checkButton.addEventListener("click", run(audit));
 
-  // A vote finished earlier in this browser: show its receipt again.
-  loadElection()
-    .then(() => {
-      const stored = storageGet(election.storageKey);
-      if (stored.voted && stored.receipt) showReceipt(stored.receipt, stored.receipt_checked !== false);
-    })
-    .catch(() => {});
+  // Credential first, before the member fills anything in (or the receipt of a vote
+  // finished earlier in this browser).
+  prepare().catch(fail);
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -24,7 +24,9 @@ wrote their markers (`app.core.mail.queue_mail`).
 
 Who gets mail: members on the frozen roll (online voters; postal voters get paper)
 whose member record has an account that is not disabled; the address and language
-are the account's. Members without an account cannot vote online and get no mail.
+are the account's. A member on the roll without a usable login (none yet, or not
+activated) gets the invitation with an activation link that lands on the vote;
+reminders go to usable logins only.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,6 +54,8 @@ from app.core.mail import queue_mail
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
+from app.organisations.access import MemberAccess
+from app.organisations.models import Member
 from ballots import services
 from ballots.manifest import format_time
 from ballots.models import Election, ElectionStatus, RollEntry
@@ -190,7 +194,7 @@ def _advance(
 
 def _recipients(
     session: Session, election_id: uuid.UUID, kind: MailKind
-) -> list[tuple[int, Account]]:
+) -> list[tuple[int, Account | None]]:
     already = exists().where(
         ReferendumMailMarker.election_id == election_id,
         ReferendumMailMarker.member_id == RollEntry.member_id,
@@ -198,17 +202,25 @@ def _recipients(
     )
     query = (
         select(RollEntry.member_id, Account)
-        .join(
-            Account, and_(Account.member_id == RollEntry.member_id, Account.is_disabled.is_(False))
-        )
+        .outerjoin(Account, Account.member_id == RollEntry.member_id)
+        .join(Member, Member.id == RollEntry.member_id)
         .where(RollEntry.election_id == election_id, RollEntry.postal.is_(False), ~already)
         .order_by(RollEntry.member_id)
         .limit(_CHUNK)
     )
     if kind == MailKind.REMINDER:
         query = query.where(
+            Account.is_disabled.is_(False),
+            Account.password_hash.is_not(None),
             RollEntry.credential_issued_on.is_(None),
             Account.referendum_reminders_opt_out.is_(False),
+        )
+    else:
+        # Members without a (usable) login are invited too: their mail holds an
+        # activation link that lands on the vote (app.organisations.access).
+        has_address = and_(Member.email.is_not(None), Member.email != "")
+        query = query.where(
+            or_(Account.is_disabled.is_(False), and_(Account.id.is_(None), has_address))
         )
     return [(member_id, account) for member_id, account in session.execute(query).all()]
 
@@ -238,7 +250,10 @@ def send_mails(
                     election_id=election_id, member_id=member_id, kind=kind.value, sent_at=moment
                 )
             )
-            _queue(session, settings, election, account, kind)
+            if account is None or not account.can_log_in:
+                _queue_activation(session, settings, election, member_id)
+            else:
+                _queue(session, settings, election, account, kind)
         record_event(
             session,
             f"referendum:{kind.value}s_sent",
@@ -254,6 +269,33 @@ def send_mails(
         sent += len(batch)
 
 
+def _queue_activation(
+    session: Session, settings: Settings, election: Election, member_id: int
+) -> None:
+    """The invitation for a member without a usable login: activate, then vote.
+
+    The activation link stays valid until the vote closes and, once the member has
+    chosen a password and logged in, lands on the voting page.
+    """
+    member = session.get(Member, member_id)
+    if member is None:
+        return
+    base = settings.base_url
+    with i18n.using_locale(settings.default_locale):
+        subject = i18n.gettext(INVITATION_SUBJECT) % {"title": election.title}
+    valid_for = max(election.closes_at - utcnow(), timedelta(days=1))
+    MemberAccess(session, settings).offer_activation(
+        member,
+        next_path=f"/referendums/{election.id}/vote",
+        valid_for=valid_for,
+        template="emails/referendum_invitation_activate.txt",
+        subject=subject,
+        title=election.title,
+        closes_at=format_time(election.closes_at),
+        page=f"{base}/referendums/{election.id}",
+    )
+
+
 def _queue(
     session: Session, settings: Settings, election: Election, account: Account, kind: MailKind
 ) -> None:
@@ -264,6 +306,7 @@ def _queue(
         "closes_at": format_time(election.closes_at),
         "link": f"{base}/referendums/{election.id}/vote",
         "page": f"{base}/referendums/{election.id}",
+        "fingerprint": election.fingerprint or "",
     }
     if kind == MailKind.REMINDER:
         token = opt_out_token(settings.security.secret_key, account.id)

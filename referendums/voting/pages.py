@@ -48,6 +48,16 @@ VOTE_MESSAGES = {
     "audit_failed": N_(
         "Warning: the check FAILED. Do not vote from this device and tell the election commission."
     ),
+    "recovery_wrong": N_(
+        "This recovery code does not belong to the credential issued to you. Please check "
+        "it, or contact the election commission."
+    ),
+    "recovery_invalid": N_(
+        "That is not a recovery code: it has 24 letters and digits (A–Z, 2–7), in groups of four."
+    ),
+    "already_voted": N_(
+        "A ballot with this credential is already on the bulletin board: you have voted."
+    ),
 }
 
 

@@ -620,7 +620,7 @@ def sees_manage(
 
 
 def _preview_question(response: Response, text: str) -> str:
-    assert '<form id="ballot-form"' in response.text
+    assert '<div id="ballot-form"' in response.text
     pattern = r"<fieldset class=\"ballot-question\".*?</fieldset>"
     for block in re.findall(pattern, response.text, re.DOTALL):
         if text in html.unescape(block):
@@ -781,12 +781,23 @@ def result_row(response: Response, label: str, online: int, postal: int, total: 
 
 
 @then("the download is a zip file")
-def is_zip(response: Response, tmp_path: Path, downloads: dict[str, Path]) -> None:
+def is_zip(
+    response: Response, browsers: Browsers, tmp_path: Path, downloads: dict[str, Path]
+) -> None:
     assert response.status_code == 200, visible_text(response)[:2000]
     assert response.headers["content-type"].startswith("application/zip")
     assert "attachment" in response.headers.get("content-disposition", "")
     with zipfile.ZipFile(io.BytesIO(response.content)) as bundle:
         assert "tally.json" in bundle.namelist()
+    # Stored once, not rebuilt per download: the same bytes and ETag again, and a
+    # conditional request gets 304 without a body.
+    etag = response.headers["etag"]
+    again = browsers.of("visitor").get(response.request.url.path)
+    assert again.headers["etag"] == etag
+    assert again.content == response.content
+    cached = browsers.of("visitor").get(response.request.url.path, headers={"If-None-Match": etag})
+    assert cached.status_code == 304
+    assert not cached.content
     path = tmp_path / "downloaded-record.zip"
     path.write_bytes(response.content)
     downloads["record"] = path

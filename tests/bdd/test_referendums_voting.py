@@ -407,7 +407,13 @@ def shows_ballot(response: Response, voting: Voting, question: str) -> None:
     assert 'id="ballot-form"' in page
     assert 'data-question-id="q1"' in page
     for option in ("yes", "no", "abstain"):
-        assert re.search(rf'<input type="radio" [^>]*name="q-q1" value="{option}"', page), option
+        assert re.search(rf'<input type="radio" [^>]*data-name="q-q1" value="{option}"', page), (
+            option
+        )
+    # Nothing on the page could submit a choice in the clear: no form, no named input.
+    assert '<form id="ballot-form"' not in page
+    assert not re.search(r'<input[^>]*\sname="q-', page)
+    assert re.search(r'<button type="button" id="cast-ballot" disabled>', page)
     assert 'id="check-ballot"' in page
     assert 'id="cast-ballot"' in page
     assert 'id="vote-status" role="status" aria-live="polite"' in page
