@@ -17,6 +17,7 @@ from litestar.template.config import TemplateConfig
 from app.accounts.controllers import AccountController, provide_account_service
 from app.accounts.middleware import SessionAuthenticationMiddleware
 from app.accounts.passwords import make_hasher
+from app.accounts.second_factor_pages import SecondFactorController
 from app.core.celery import celery_app, configure_celery
 from app.core.db import Database
 from app.core.errors import EXCEPTION_HANDLERS
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             healthz,
             HomeController,
             AccountController,
+            SecondFactorController,
             UnitController,
             MemberController,
             OwnDataController,

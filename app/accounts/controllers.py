@@ -9,15 +9,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
-from app.accounts import tokens, totp
-from app.accounts.guards import requires_login
-from app.accounts.models import Account
-from app.accounts.services import AccountService, InvalidCode, InvalidLink, LoginFailed
+from app.accounts import tokens
+from app.accounts.services import AccountService, InvalidLink, LoginFailed
 from app.accounts.sessions import LoadedSession, cookie_name
 from app.core import i18n
 from app.core.errors import DomainError, ValidationFailed
@@ -68,17 +65,6 @@ class LoginForm:
     email: str = ""
     password: str = ""
     next: str = ""
-
-
-@dataclass
-class CodeForm:
-    code: str = ""
-
-
-@dataclass
-class TotpSetupForm:
-    secret: str = ""
-    code: str = ""
 
 
 @dataclass
@@ -136,36 +122,9 @@ class AccountController(Controller):
                 status_code=400,
             )
         target = "/login/totp" if result.second_factor_pending else safe_next(data.next)
-        if result.second_factor_pending and not result.account.has_totp:
+        if result.needs_enrolment:
             target = "/account/totp"
         return Redirect(path=target, cookies=[session_cookie(settings, result.session_token)])
-
-    @get("/login/totp", sync_to_thread=False)
-    def totp_page(self, request: Request[Any, Any, Any]) -> Template:
-        _pending_session(request)
-        return Template("accounts/totp_login.html")
-
-    @post("/login/totp", sync_to_thread=True)
-    def totp_submit(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        db_session: NamedDependency[Session],
-        data: Annotated[CodeForm, Form],
-    ) -> Response[Any]:
-        pending = _pending_session(request)
-        settings: Settings = request.app.state.settings
-        account = db_session.get(Account, pending.account.id)
-        if account is None:
-            raise NotAuthorizedException
-        old_token = request.cookies.get(cookie_name(settings.security), "")
-        try:
-            token = accounts.complete_second_factor(account, data.code, old_token=old_token)
-        except InvalidCode as error:
-            return Template(
-                "accounts/totp_login.html", context={"error": error.message}, status_code=400
-            )
-        return Redirect(path="/dashboard", cookies=[session_cookie(settings, token)])
 
     @post("/logout", sync_to_thread=True)
     def logout(
@@ -181,57 +140,6 @@ class AccountController(Controller):
         return Redirect(
             path="/login",
             cookies=[expired_session_cookie(settings), flash_cookie("logged_out", settings)],
-        )
-
-    # -- second factor set-up -------------------------------------------------------------
-
-    @get("/account/totp", sync_to_thread=False)
-    def totp_setup_page(self, request: Request[Any, Any, Any]) -> Template:
-        loaded = _any_session(request)
-        secret = totp.new_secret()
-        return Template("accounts/totp_setup.html", context=_totp_context(loaded.account, secret))
-
-    @post("/account/totp", sync_to_thread=True)
-    def totp_setup(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        db_session: NamedDependency[Session],
-        data: Annotated[TotpSetupForm, Form],
-    ) -> Response[Any]:
-        loaded = _any_session(request)
-        settings: Settings = request.app.state.settings
-        account = db_session.get(Account, loaded.account.id)
-        if account is None:
-            raise NotAuthorizedException
-        if account.has_totp and not loaded.second_factor_done:
-            # A half-logged-in session must not replace an existing second factor.
-            raise NotAuthorizedException
-        old_token = request.cookies.get(cookie_name(settings.security), "")
-        try:
-            token = accounts.enable_totp(account, data.secret, data.code, old_token=old_token)
-        except InvalidCode as error:
-            context = {**_totp_context(account, data.secret), "error": error.message}
-            return Template("accounts/totp_setup.html", context=context, status_code=400)
-        return Redirect(
-            path="/me/",
-            cookies=[session_cookie(settings, token), flash_cookie("totp_enabled", settings)],
-        )
-
-    @post("/account/totp/disable", guards=[requires_login], sync_to_thread=True)
-    def totp_disable(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        db_session: NamedDependency[Session],
-        data: Annotated[CodeForm, Form],
-    ) -> Response[Any]:
-        account = db_session.get(Account, request.user.id)
-        if account is None:
-            raise NotAuthorizedException
-        accounts.disable_totp(account, data.code)
-        return Redirect(
-            path="/me/", cookies=[flash_cookie("totp_disabled", request.app.state.settings)]
         )
 
     # -- guests ---------------------------------------------------------------------------
@@ -384,25 +292,6 @@ def _set_password(
         context["error"] = error.message
         return Template("accounts/set_password.html", context=context, status_code=400)
     return Redirect(path="/login", cookies=[flash_cookie(flash, request.app.state.settings)])
-
-
-def _pending_session(request: Request[Any, Any, Any]) -> LoadedSession:
-    if not isinstance(request.auth, LoadedSession) or request.auth.second_factor_done:
-        raise NotAuthorizedException
-    if not request.auth.account.has_totp:
-        raise NotAuthorizedException
-    return request.auth
-
-
-def _any_session(request: Request[Any, Any, Any]) -> LoadedSession:
-    if not isinstance(request.auth, LoadedSession):
-        raise NotAuthorizedException
-    return request.auth
-
-
-def _totp_context(account: Account, secret: str) -> dict[str, Any]:
-    uri = totp.provisioning_uri(secret, account.email)
-    return {"secret": secret, "qr_svg": totp.qr_svg(uri), "uri": uri}
 
 
 __all__ = ["AccountController", "DomainError"]

@@ -6,8 +6,9 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Enum, ForeignKey, Index, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from app.core.db import Base, UUIDPrimaryKey, utcnow
 
@@ -66,6 +67,48 @@ class WebSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     second_factor_done: Mapped[bool] = mapped_column(default=False)
+    second_factor_verified: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A second factor was checked in this session (not merely: none was required)."""
+    second_factor_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Wrong codes entered in this half-finished login; at the limit the session ends."""
+    pending_totp_secret: Mapped[str | None] = mapped_column(String(255))
+    """The TOTP key offered on the set-up page (sealed); the form never carries it."""
+    webauthn_challenge: Mapped[str | None] = mapped_column(String(200))
+    """``register:<b64url>`` or ``login:<b64url>``: the one open passkey challenge."""
+
+
+class RecoveryCode(Base):
+    """A single-use code that stands in for the second factor (keyed hash stored only)."""
+
+    __tablename__ = "recovery_codes"
+    __table_args__ = (UniqueConstraint("account_id", "code_hash"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+
+
+class Passkey(Base):
+    """A WebAuthn credential registered as a second factor (public key only)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)
+    """base64url of the authenticator's credential id (at most 1023 bytes by spec)."""
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    """The COSE-encoded public key as the authenticator returned it."""
+    sign_count: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
 
 
 class OneTimeToken(Base):

@@ -16,8 +16,9 @@ from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.accounts import passwords, sessions, throttle, tokens, totp
-from app.accounts.models import ROLES_REQUIRING_TOTP, Account, RoleAssignment
+from app.accounts import factors, passwords, sessions, throttle, tokens
+from app.accounts.factors import requires_second_factor
+from app.accounts.models import Account
 from app.core import i18n
 from app.core.audit import pseudonym, record_event
 from app.core.db import utcnow
@@ -36,10 +37,6 @@ class InvalidLink(DomainError):
     message = N_("This link is invalid, was already used or has expired.")
 
 
-class InvalidCode(DomainError):
-    message = N_("The code is not correct. Please try again.")
-
-
 def normalise_email(raw: str) -> str:
     """Validate syntax (no DNS lookup) and return the normalised address."""
     try:
@@ -52,17 +49,13 @@ def find_by_email(session: Session, email: str) -> Account | None:
     return session.scalar(select(Account).where(Account.email == email.strip().lower()))
 
 
-def requires_second_factor(session: Session, account: Account) -> bool:
-    """A second factor is asked of everyone who enabled one, and of every admin and
-    election commission member whether they enabled one or not (they must enrol)."""
-    return account.has_totp or requires_second_factor_by_role(session, account)
-
-
 @dataclass(frozen=True)
 class LoginResult:
     account: Account
     session_token: str
     second_factor_pending: bool
+    needs_enrolment: bool = False
+    """No second factor yet, but the account's roles require one: set it up first."""
 
 
 class AccountService:
@@ -107,66 +100,20 @@ class AccountService:
         record_event(
             self.session, "login:password_ok" if pending else "login:succeeded", actor_id=account.id
         )
+        enrol = pending and not factors.has_second_factor(self.session, account)
         self.session.commit()
-        return LoginResult(account=account, session_token=token, second_factor_pending=pending)
-
-    def complete_second_factor(self, account: Account, code: str, *, old_token: str) -> str:
-        """Check the TOTP code and rotate the session into a fully logged-in one."""
-        if account.totp_secret is None:
-            raise InvalidCode
-        secret = totp.open_secret(self.settings.security.secret_key, account.totp_secret)
-        step = totp.matching_step(secret, code, last_step=account.totp_last_step)
-        if step is None:
-            record_event(self.session, "login:second_factor_failed", actor_id=account.id)
-            self.session.commit()
-            raise InvalidCode
-        account.totp_last_step = step
-        account.last_login_at = utcnow()
-        token = sessions.start_session(
-            self.session, account, second_factor_done=True, replaces=old_token
+        return LoginResult(
+            account=account,
+            session_token=token,
+            second_factor_pending=pending,
+            needs_enrolment=enrol,
         )
-        record_event(self.session, "login:succeeded", actor_id=account.id, second_factor=True)
-        self.session.commit()
-        return token
 
     def log_out(self, account_id: uuid.UUID | None, token: str) -> None:
         sessions.end_session(self.session, token)
         if account_id is not None:
             record_event(self.session, "logout", actor_id=account_id)
         self.session.commit()
-
-    # -- second factor enrolment ------------------------------------------------------
-
-    def enable_totp(self, account: Account, secret: str, code: str, *, old_token: str) -> str:
-        step = totp.matching_step(secret, code, last_step=None)
-        if step is None:
-            raise InvalidCode
-        account.totp_secret = totp.seal_secret(self.settings.security.secret_key, secret)
-        account.totp_last_step = step
-        token = sessions.start_session(
-            self.session, account, second_factor_done=True, replaces=old_token
-        )
-        record_event(self.session, "account:totp_enabled", actor_id=account.id)
-        self.session.commit()
-        return token
-
-    def disable_totp(self, account: Account, code: str) -> None:
-        if requires_second_factor_by_role(self.session, account):
-            raise DomainError(N_("Your roles require a second factor; it cannot be switched off."))
-        self.complete_code_check(account, code)
-        account.totp_secret = None
-        account.totp_last_step = None
-        record_event(self.session, "account:totp_disabled", actor_id=account.id)
-        self.session.commit()
-
-    def complete_code_check(self, account: Account, code: str) -> None:
-        if account.totp_secret is None:
-            raise InvalidCode
-        secret = totp.open_secret(self.settings.security.secret_key, account.totp_secret)
-        step = totp.matching_step(secret, code, last_step=account.totp_last_step)
-        if step is None:
-            raise InvalidCode
-        account.totp_last_step = step
 
     # -- guests -------------------------------------------------------------------------
 
@@ -395,20 +342,6 @@ class AccountService:
             translated_subject = i18n.gettext(subject)
         body = render_text(template, locale, base_url=self.settings.base_url, **context)
         queue_mail(self.session, to=to, subject=translated_subject, body=body)
-
-
-def requires_second_factor_by_role(session: Session, account: Account) -> bool:
-    return (
-        session.scalar(
-            select(RoleAssignment.id)
-            .where(
-                RoleAssignment.account_id == account.id,
-                RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
-            )
-            .limit(1)
-        )
-        is not None
-    )
 
 
 LINK_PATHS = {

@@ -14,9 +14,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.accounts import factors
 from app.accounts.models import Account, WebSession
 from app.core.db import utcnow
 from app.core.settings import SecuritySettings
@@ -41,20 +42,35 @@ class LoadedSession:
     token_hash: str
     account: Account
     second_factor_done: bool
+    """The login is complete: password and, where required now, a second factor."""
 
 
 def start_session(
-    session: Session, account: Account, *, second_factor_done: bool, replaces: str | None = None
+    session: Session,
+    account: Account,
+    *,
+    second_factor_done: bool,
+    second_factor_verified: bool = False,
+    replaces: str | None = None,
+    replaces_hash: str | None = None,
 ) -> str:
-    """Create a fresh session (new id) for ``account`` and drop the one it replaces."""
+    """Create a fresh session (new id) for ``account`` and drop the one it replaces.
+
+    ``second_factor_verified`` says that a second factor was really checked; a session
+    that was complete only because none was required loses that status as soon as one
+    is (see ``load_session``).
+    """
     if replaces:
         end_session(session, replaces)
+    if replaces_hash:
+        end_session_by_hash(session, replaces_hash)
     token = secrets.token_urlsafe(32)
     session.add(
         WebSession(
             token_hash=_hash(token),
             account_id=account.id,
             second_factor_done=second_factor_done,
+            second_factor_verified=second_factor_verified,
         )
     )
     return token
@@ -67,6 +83,14 @@ def end_session(session: Session, token: str) -> None:
 def end_all_sessions(session: Session, account_id: uuid.UUID) -> None:
     """Log an account out everywhere (after a password reset or change)."""
     session.execute(delete(WebSession).where(WebSession.account_id == account_id))
+
+
+def end_other_sessions(session: Session, account_id: uuid.UUID, *, keep: str | None) -> None:
+    """Log an account out everywhere except the session with token ``keep``."""
+    query = delete(WebSession).where(WebSession.account_id == account_id)
+    if keep:
+        query = query.where(WebSession.token_hash != _hash(keep))
+    session.execute(query)
 
 
 def load_session(session: Session, token: str, settings: SecuritySettings) -> LoadedSession | None:
@@ -86,8 +110,51 @@ def load_session(session: Session, token: str, settings: SecuritySettings) -> Lo
         row.last_seen_at = now
         session.commit()
     return LoadedSession(
-        token_hash=row.token_hash, account=account, second_factor_done=row.second_factor_done
+        token_hash=row.token_hash, account=account, second_factor_done=_complete(session, row)
     )
+
+
+def _complete(session: Session, row: WebSession) -> bool:
+    """Whether the session counts as fully logged in on this request.
+
+    Checked on every request, not only at login: a session that began without a second
+    factor (none was required) stops counting as complete once the account is granted
+    an admin or commission role, or enrols a factor elsewhere. It drops back to the
+    second-factor step instead of keeping the new rights.
+    """
+    if not row.second_factor_done:
+        return False
+    if row.second_factor_verified:
+        return True
+    account = session.get(Account, row.account_id)
+    return account is not None and not factors.requires_second_factor(session, account)
+
+
+def count_second_factor_failure(session: Session, token_hash: str, limit: int) -> bool:
+    """Count one more wrong code for a half-finished login, before the code is checked.
+
+    One conditional UPDATE, so parallel requests cannot all slip under the limit.
+    Returns False (and counts nothing) once ``limit`` attempts were used up.
+    """
+    result = session.execute(
+        update(WebSession)
+        .where(
+            WebSession.token_hash == token_hash,
+            WebSession.second_factor_failures < limit,
+        )
+        .values(second_factor_failures=WebSession.second_factor_failures + 1)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+def end_session_by_hash(session: Session, token_hash: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
+
+
+def session_row(session: Session, token_hash: str) -> WebSession | None:
+    return session.get(WebSession, token_hash)
 
 
 def purge_expired(session: Session, settings: SecuritySettings) -> int:

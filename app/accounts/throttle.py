@@ -58,3 +58,56 @@ def check_allowed(
 
 def record_attempt(session: Session, login_key: str, address_key: str, *, succeeded: bool) -> None:
     session.add(LoginAttempt(login_key=login_key, address_key=address_key, succeeded=succeeded))
+
+
+# -- second factor ---------------------------------------------------------------------------
+
+
+def second_factor_key(settings: SecuritySettings, account_id: object) -> str:
+    """The throttle key for wrong second-factor codes of one account.
+
+    Apart from the password key: whoever is at this step knows the password, so the
+    account's own owner is not locked out of the password form by them.
+    """
+    return pseudonym(settings.secret_key, f"second-factor:{account_id}")
+
+
+def second_factor_failures(session: Session, settings: SecuritySettings, key: str) -> int:
+    window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
+    last_success = session.scalar(
+        select(func.max(LoginAttempt.occurred_at)).where(
+            LoginAttempt.login_key == key, LoginAttempt.succeeded.is_(True)
+        )
+    )
+    since = max(window_start, last_success) if last_success else window_start
+    count = session.scalar(
+        select(func.count()).where(
+            LoginAttempt.login_key == key,
+            LoginAttempt.succeeded.is_(False),
+            LoginAttempt.occurred_at > since,
+        )
+    )
+    return int(count or 0)
+
+
+def claim_second_factor_attempt(
+    session: Session, settings: SecuritySettings, key: str, address_key: str
+) -> LoginAttempt | None:
+    """Record a second-factor attempt as failed *before* the code is checked.
+
+    Returns the attempt (mark it ``succeeded`` if the code was right), or None when the
+    account's limit is reached; then nothing is recorded, so a flood of refused
+    requests neither grows the table nor extends the wait. Insert first, count after:
+    of N parallel requests at most the limit see themselves under it.
+    """
+    limit = settings.second_factor_max_failures
+    if second_factor_failures(session, settings, key) >= limit:
+        return None
+    attempt = LoginAttempt(login_key=key, address_key=address_key, succeeded=False)
+    session.add(attempt)
+    session.commit()
+    if second_factor_failures(session, settings, key) > limit:
+        session.delete(attempt)
+        session.commit()
+        return None
+    return attempt

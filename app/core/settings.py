@@ -63,6 +63,10 @@ class SecuritySettings:
     login_max_failures: int = 5
     login_window_minutes: int = 15
     login_max_per_address: int = 50
+    # Wrong second-factor codes: per half-finished login (then a new password login is
+    # needed) and per account within login_window_minutes (then everyone waits).
+    second_factor_max_per_session: int = 5
+    second_factor_max_failures: int = 10
     # argon2id parameters; raising them makes old hashes rehash at the next login.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -155,6 +159,8 @@ def load_settings() -> Settings:
             login_max_failures=_env_int("LOGIN_MAX_FAILURES", 5),
             login_window_minutes=_env_int("LOGIN_WINDOW_MINUTES", 15),
             login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 50),
+            second_factor_max_per_session=_env_int("SECOND_FACTOR_MAX_PER_SESSION", 5),
+            second_factor_max_failures=_env_int("SECOND_FACTOR_MAX_FAILURES", 10),
             openapi_enabled=_env_bool("OPENAPI", default=False),
         ),
         voting=VotingSettings(

@@ -133,6 +133,8 @@ FLASH_MESSAGES = {
     "password_reset": N_("Your password has been changed. Please log in with the new password."),
     "totp_enabled": N_("The second factor is active."),
     "totp_disabled": N_("The second factor is switched off."),
+    "passkey_added": N_("The passkey has been added."),
+    "passkey_removed": N_("The passkey has been removed."),
     "role_granted": N_("The role has been granted."),
     "role_revoked": N_("The role has been revoked."),
     "invitations_sent": N_("Activation e-mails are on their way."),

@@ -1,0 +1,40 @@
+"""Which second factors an account has, and whether it must use one.
+
+Kept apart from the services so that the session loader can ask on every request
+without importing the whole account service (and without an import cycle).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import ROLES_REQUIRING_TOTP, Account, Passkey, RoleAssignment
+
+
+def has_passkey(session: Session, account: Account) -> bool:
+    query = select(Passkey.id).where(Passkey.account_id == account.id).limit(1)
+    return session.scalar(query) is not None
+
+
+def has_second_factor(session: Session, account: Account) -> bool:
+    """An authenticator app or at least one passkey is enrolled."""
+    return account.has_totp or has_passkey(session, account)
+
+
+def requires_second_factor_by_role(session: Session, account: Account) -> bool:
+    query = (
+        select(RoleAssignment.id)
+        .where(
+            RoleAssignment.account_id == account.id,
+            RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
+        )
+        .limit(1)
+    )
+    return session.scalar(query) is not None
+
+
+def requires_second_factor(session: Session, account: Account) -> bool:
+    """A second factor is asked of everyone who enrolled one, and of every admin and
+    election commission member whether they enrolled one or not (they must enrol)."""
+    return has_second_factor(session, account) or requires_second_factor_by_role(session, account)
