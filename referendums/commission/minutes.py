@@ -105,7 +105,7 @@ def when(moment: datetime | None) -> str:
 def account_names(session: Session, ids: list[uuid.UUID | None]) -> dict[uuid.UUID, str]:
     wanted = [i for i in ids if i is not None]
     rows = session.execute(select(Account.id, Account.display_name).where(Account.id.in_(wanted)))
-    return {account_id: name for account_id, name in rows}
+    return {row.id: row.display_name for row in rows}
 
 
 def _early_close_reason(session: Session, election: Election) -> str | None:

@@ -230,6 +230,40 @@ def other_closes(commission: Commission, browsers: Browsers, name: str, reason: 
     )
 
 
+@when(parsers.parse("{name:w} reports a saved backup before everybody has dealt"))
+@when(parsers.parse("{name:w} reports a saved backup"))
+def reports_backup(commission: Commission, browsers: Browsers, name: str) -> None:
+    body = {"digest": "ab" * 32}
+    if name in COMMISSION:
+        commission.answer = commission.post(name, "/ceremony/backup", body)
+        return
+    browser = browsers.of(name)
+    log_in_fully(browser, commission.people[name])
+    token = csrf_token(browser, "/dashboard")
+    commission.answer = browser.post(
+        commission.api_url + "/ceremony/backup",
+        json=body,
+        headers={"x-csrftoken": token, "accept": "application/json"},
+    )
+
+
+@when(parsers.parse("{name:w} reports a saved backup with a malformed checksum"))
+def reports_bad_backup(commission: Commission, name: str) -> None:
+    commission.answer = commission.post(name, "/ceremony/backup", {"digest": "not hex"})
+
+
+@when(parsers.parse("{name:w} tries to state the result"))
+def other_states(commission: Commission, browsers: Browsers, name: str) -> None:
+    browser = browsers.of(name)
+    log_in_fully(browser, commission.people[name])
+    token = csrf_token(browser, "/dashboard")
+    commission.answer = browser.post(
+        commission.page_url + "/result/state",
+        data={"_csrf_token": token},
+        follow_redirects=False,
+    )
+
+
 @when(parsers.parse("{name:w} states the result"))
 def state(commission: Commission, name: str) -> None:
     _form_post(commission, name, "/result/state", {})
@@ -274,6 +308,15 @@ def not_confirmed(commission: Commission, database: Database, name: str) -> None
         assert _trustee(session, commission, name).shares_verified_at is None
         backup = session.get(TrusteeBackup, (commission.world.id, COMMISSION[name] + 1))
         assert backup is None
+
+
+@then("no trustee has a backup on record")
+def no_backups(commission: Commission, database: Database) -> None:
+    with fresh_session(database) as session:
+        rows = session.scalars(
+            select(TrusteeBackup).where(TrusteeBackup.election_id == commission.world.id)
+        ).all()
+    assert rows == []
 
 
 @then(parsers.parse("{name:w} has confirmed her shares"))

@@ -84,3 +84,21 @@ Feature: A guided election commission
     When Kai confirms the result
     Then Kai's commission page says "Noch niemand hat das Ergebnis festgestellt"
     And Kai cannot download the minutes yet
+
+  Scenario: Backup reports that are early, malformed or not a trustee's are refused and change nothing
+    Given Karla, Kai and Kim have registered their sealing keys
+    And Anna is a member with an account
+    When Karla reports a saved backup before everybody has dealt
+    Then the answer is the error "wrong_state" with status 409
+    When Anna reports a saved backup
+    Then the answer is the error "not_trustee" with status 403
+    When Karla reports a saved backup with a malformed checksum
+    Then the answer is the error "refused" with status 400
+    And no trustee has a backup on record
+
+  Scenario: Only the election commission states a result
+    Given the vote has been counted with 2 "yes" and 1 "no"
+    And Anna is a member with an account
+    When Anna tries to state the result
+    Then the request is refused with status 403
+    And the results page says "noch nicht festgestellt"
