@@ -45,7 +45,8 @@ class ResultStatement(Base):
     election_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("elections.id", ondelete="CASCADE"), primary_key=True
     )
-    stated_by_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    stated_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    """None only for results published before statements existed (migration 0011)."""
     stated_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     confirmed_at: Mapped[datetime | None]

@@ -3,7 +3,8 @@
 - trustee_backups: one row per election and trustee: the ceremony round and SHA-256 of
   the backup file the trustee confirmed saving, and when it was tested by a restore.
 - result_statements: "Ergebnis feststellen": who stated the counted result and which
-  second commission member confirmed it (the result is published only then).
+  second commission member confirmed it (the result is published only then). Results
+  counted before this revision stay published: they get a row without names.
 - commission_step_mails: one mail per election, account and due step; UNIQUE keeps
   concurrent scheduler runs from mailing a step twice.
 - Downgrade drops the three tables (unpublished results then read as published).
@@ -48,7 +49,7 @@ def upgrade() -> None:
     op.create_table(
         "result_statements",
         sa.Column("election_id", sa.Uuid(), nullable=False),
-        sa.Column("stated_by_id", sa.Uuid(), nullable=False),
+        sa.Column("stated_by_id", sa.Uuid(), nullable=True),
         sa.Column("stated_at", _TIME, nullable=False),
         sa.Column("confirmed_by_id", sa.Uuid(), nullable=True),
         sa.Column("confirmed_at", _TIME, nullable=True),
@@ -69,6 +70,13 @@ def upgrade() -> None:
             name=op.f("fk_result_statements_confirmed_by_id_accounts"),
         ),
         sa.PrimaryKeyConstraint("election_id", name=op.f("pk_result_statements")),
+    )
+    # Results counted before this revision were published at counting: keep them
+    # published (a statement row without names, dated at the count).
+    op.execute(
+        "INSERT INTO result_statements (election_id, stated_at, confirmed_at) "
+        "SELECT id, tallied_at, tallied_at FROM elections "
+        "WHERE status = 'tallied' AND tallied_at IS NOT NULL"
     )
     op.create_table(
         "commission_step_mails",
