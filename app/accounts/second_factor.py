@@ -284,9 +284,21 @@ class SecondFactorService:
         self.session.commit()
         return Completed(token=token, recovery_codes=codes)
 
-    def disable_totp(self, account: Account, code: str) -> None:
+    def disable_totp(self, account: Account, code: str, *, address: str) -> None:
+        """Switch the app off with a current code; wrong codes count like at login.
+
+        Otherwise a borrowed session could guess codes here without any limit.
+        """
+        security = self.settings.security
+        key = throttle.second_factor_key(security, account.id)
+        address_key = throttle.keys_for(security, "", address)[1]
+        attempt = throttle.claim_second_factor_attempt(self.session, security, key, address_key)
+        if attempt is None:
+            raise TooManyAttempts(minutes=security.login_window_minutes)
         if not self._totp_matches(account, code):
+            self.session.commit()
             raise InvalidCode
+        attempt.succeeded = True
         if factors.requires_second_factor_by_role(self.session, account) and not (
             factors.has_passkey(self.session, account)
         ):

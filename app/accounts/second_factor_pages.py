@@ -22,6 +22,7 @@ from app.accounts import totp
 from app.accounts.controllers import expired_session_cookie, session_cookie
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
+from app.accounts.redirects import next_cookie, pending_target
 from app.accounts.second_factor import (
     Completed,
     InvalidCode,
@@ -96,7 +97,11 @@ class SecondFactorController(Controller):
             message = gettext(error.message).format(**error.params)
             return _login_step(second_factor, pending, error=message, status=429)
         settings: Settings = request.app.state.settings
-        return Redirect(path="/dashboard", cookies=[session_cookie(settings, token)])
+        # Land where the visitor was going before the login (kept through this step).
+        return Redirect(
+            path=pending_target(request),
+            cookies=[session_cookie(settings, token), next_cookie(settings, None)],
+        )
 
     @post("/login/passkey", sync_to_thread=True)
     def login_step_passkey(
@@ -119,7 +124,11 @@ class SecondFactorController(Controller):
             message = gettext(exc.message).format(**exc.params)
             return _login_step(second_factor, pending, error=message, status=429)
         settings: Settings = request.app.state.settings
-        return Redirect(path="/dashboard", cookies=[session_cookie(settings, token)])
+        # Land where the visitor was going before the login (kept through this step).
+        return Redirect(
+            path=pending_target(request),
+            cookies=[session_cookie(settings, token), next_cookie(settings, None)],
+        )
 
     # -- authenticator app set-up ---------------------------------------------------------
 
@@ -165,7 +174,9 @@ class SecondFactorController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[CodeForm, Form],
     ) -> Response[Any]:
-        second_factor.disable_totp(_account(db_session, request), data.code)
+        second_factor.disable_totp(
+            _account(db_session, request), data.code, address=client_address(request)
+        )
         return Redirect(
             path="/account/security",
             cookies=[flash_cookie("totp_disabled", request.app.state.settings)],

@@ -534,3 +534,32 @@ def test_session_rows_hold_no_plain_totp_key(
     with database.sessions() as session:
         stored = session.scalars(select(WebSession.pending_totp_secret)).all()
     assert offered.group(1) not in " ".join(s or "" for s in stored)
+
+
+def test_switching_off_the_app_cannot_be_guessed_either(
+    client: TestClient[Litestar], db: Session, world: dict[str, Any], checked: list[str]
+) -> None:
+    """A logged-in (perhaps borrowed) session guessing the code to switch the app off."""
+    right = pyotp.TOTP(world["secret"])
+    _password_login(client)
+    submit(client, "/login/totp", "/login/totp", {"code": right.now()})
+    wrong = _wrong(world["secret"])
+    statuses = [
+        submit(client, "/account/security", "/account/totp/disable", {"code": wrong}).status_code
+        for _ in range(12)
+    ]
+    assert statuses[:10] == [400] * 10
+    assert statuses[10:] == [429, 429]
+    # Even the right (next) code is not checked while the account waits.
+    response = submit(
+        client,
+        "/account/security",
+        "/account/totp/disable",
+        {"code": right.at(time.time() + 30)},
+    )
+    assert response.status_code == 429
+    db.expire_all()
+    account = db.get(Account, world["account_id"])
+    assert account is not None
+    assert account.totp_secret is not None
+    assert len(checked) == 11  # the login code and ten wrong ones
