@@ -17,6 +17,9 @@ from email.utils import make_msgid
 from sqlalchemy.orm import Session
 
 from app.core.celery import celery_app, enqueue_after_commit
+from app.core.errors import DomainError
+from app.core.i18n import N_
+from app.core.inputs import single_line_problem
 from app.core.runtime import get_runtime
 from app.core.settings import MailSettings
 
@@ -68,6 +71,24 @@ def send_mail_task(to: str, subject: str, body: str) -> None:
     log.info("mail delivered message_id=%s", message["Message-ID"])
 
 
+class MailRefused(DomainError):
+    """A header value that cannot go into a mail (line breaks, control characters).
+
+    Raised while the caller's transaction is still open, so whatever marks the mail as
+    sent rolls back with it and the next run tries again (after the text is fixed),
+    instead of the mail library dropping the message after the commit.
+    """
+
+    message = N_("This text cannot be used in an e-mail header.")
+
+
+def check_header_values(*values: str) -> None:
+    for value in values:
+        if single_line_problem(value):
+            raise MailRefused
+
+
 def queue_mail(session: Session, *, to: str, subject: str, body: str) -> None:
-    """Send a mail once the caller's transaction commits."""
+    """Send a mail once the caller's transaction commits (headers are checked now)."""
+    check_header_values(to, subject)
     enqueue_after_commit(session, send_mail_task, to, subject, body)

@@ -306,6 +306,8 @@ class AdminController(Controller):
         data: Annotated[GrantForm, Form],
     ) -> Response[Any]:
         account = _account(db_session, request)
+        if not policies.is_admin_anywhere(db_session, account):
+            raise Forbidden  # before reading the form: non-admins learn nothing from it
         try:
             roles.grant_role(
                 db_session, account, email=data.email, role=data.role, unit_code=data.unit_code

@@ -19,7 +19,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
 from ballots.codec import exact_object
-from referendums.commission.api import answer, parse_id, trustee_account
+from referendums.commission.api import answer, parse_id, seated
 from referendums.commission.backups import confirm_backup, confirm_backup_test
 
 
@@ -35,7 +35,8 @@ class TrusteeBackupApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
+            # The seat before the body: only this election's trustees learn more than 403.
+            account, _, _ = seated(request, db_session, election_id)
             digest = exact_object(data, ("digest",))["digest"]
             row = confirm_backup(db_session, parse_id(election_id), account, digest)
             return {"trustee": row.trustee_index, "round": row.round, "confirmed": True}
@@ -51,7 +52,8 @@ class TrusteeBackupApiController(Controller):
         data: JSONBody[Any],
     ) -> Any:
         def run() -> dict[str, Any]:
-            account = trustee_account(request, db_session)
+            # The seat before the body: only this election's trustees learn more than 403.
+            account, _, _ = seated(request, db_session, election_id)
             digest = exact_object(data, ("digest",))["digest"]
             row = confirm_backup_test(db_session, parse_id(election_id), account, digest)
             return {"trustee": row.trustee_index, "tested": True}

@@ -1,0 +1,129 @@
+"""Driving every route of the app as every role (tests/security/test_authorisation_matrix.py).
+
+Each route of ``app.routes`` is called once per role with real objects of the *own*
+unit (UB1) in its path: a member of OV-A, the unit OV-A, a referendum of UB1 whose key
+ceremony is done, a comment on it, a role assignment in UB1. POSTs carry a valid CSRF
+token and an empty form (or ``{}`` for JSON routes): the point is whether the route
+lets the role in, not whether the body is complete. Reads run before writes so the
+writes' side effects (a frozen roll, a revoked role) cannot change what a read sees.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from litestar import Litestar
+from sqlalchemy import select
+
+from app.accounts.models import Role, RoleAssignment
+from referendums.models import Comment
+from tests.factories import grant
+from tests.security.support import Cast
+from tests.support.referendums_world import build_referendum
+
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+_PARAM = re.compile(r"\{(\w+):(\w+)\}")
+_TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
+
+ALLOWED, DENIED = "allowed", "denied"
+
+
+@dataclass
+class Objects:
+    """The own-unit objects put into route paths."""
+
+    cast: Cast
+    election_id: uuid.UUID
+
+    def value(self, name: str, kind: str) -> str:
+        makers: dict[str, Callable[[], str]] = {
+            "code": lambda: "OV-A",
+            "member_id": lambda: str(self.cast.members["own"].id),
+            "election_id": lambda: str(self.election_id),
+            "comment_id": self._comment,
+            "assignment_id": self._assignment,
+            "ballot_hash": lambda: "00" * 32,
+            "file_path": lambda: "css/site.css",
+            "passkey_id": lambda: "1",
+        }
+        if name not in makers:
+            msg = f"no test object for path parameter {name}:{kind}: add one to Objects"
+            raise KeyError(msg)
+        return makers[name]()
+
+    def _comment(self) -> str:
+        """A fresh visible comment (hiding one hides it for good)."""
+        session = self.cast.session
+        comment = Comment(
+            election_id=self.election_id, author_id=self.cast.accounts["member"].id, body="Test"
+        )
+        session.add(comment)
+        session.commit()
+        return str(comment.id)
+
+    def _assignment(self) -> str:
+        """A fresh role assignment in the own unit (revoking one removes it)."""
+        session = self.cast.session
+        session.expire_all()
+        account, unit = self.cast.accounts["member"], self.cast.units["OV-A"]
+        existing = session.scalar(
+            select(RoleAssignment).where(
+                RoleAssignment.account_id == account.id,
+                RoleAssignment.role == Role.AUDITOR,
+                RoleAssignment.unit_id == unit.id,
+            )
+        )
+        assignment = existing or grant(session, account, Role.AUDITOR, unit)
+        session.commit()
+        return str(assignment.id)
+
+
+def make_objects(cast: Cast, tmp_path: Path) -> Objects:
+    world = build_referendum(
+        cast.session,
+        cast.settings,
+        tmp_path,
+        staff=cast.accounts["staff_own"],
+        trustees=[cast.accounts["commission_own"]],
+        unit_code="UB1",
+        stage="ceremony",
+    )
+    return Objects(cast, world.id)
+
+
+def route_keys(app: Litestar) -> list[tuple[str, str]]:
+    """(method, path template) of every route, reads first."""
+    keys = {
+        (method, route.path)
+        for route in app.routes
+        for method in getattr(route, "methods", ())
+        if method not in SKIPPED_METHODS
+    }
+    return sorted(keys, key=lambda key: (key[0] != "GET", key[1], key[0]))
+
+
+def concrete_path(objects: Objects, template: str) -> str:
+    return _PARAM.sub(lambda m: objects.value(m.group(1), m.group(2)), template)
+
+
+def call(cast: Cast, objects: Objects, role: str, method: str, template: str) -> tuple[int, str]:
+    path = concrete_path(objects, template)
+    with cast.browser(role) as client:
+        headers = {"accept": "text/html"}
+        kwargs: dict[str, object] = {}
+        if method != "GET":
+            page = client.get("/password/forgot")
+            match = _TOKEN.search(page.text)
+            token = match.group(1) if match else ""
+            headers["x-csrftoken"] = token
+            if template.startswith("/api/"):
+                headers["accept"] = "application/json"
+                kwargs["json"] = {}
+            else:
+                kwargs["data"] = {"_csrf_token": token}
+        response = client.request(method, path, headers=headers, follow_redirects=False, **kwargs)
+    return response.status_code, response.headers.get("location", "")
