@@ -63,7 +63,7 @@ from ballots.errors import (
     WrongState,
 )
 from referendums.voting import board_view
-from referendums.voting.limits import limiter
+from referendums.voting.limits import RateLimiter
 
 MAX_BALLOT_BYTES = 64 * 1024
 """A ballot with 20 questions of 64 options is far below this; anything bigger is junk."""
@@ -94,8 +94,14 @@ RATE_LIMITED = N_(
 
 
 def _rate_limited(request: Request[Any, Any, Any], route: str, per_minute: int) -> bool:
+    if per_minute <= 0:
+        return False
+    state = request.app.state
+    counter = state.get("voting_rate_limiter")
+    if counter is None:  # one per app (and so per process), created on first use
+        counter = state.setdefault("voting_rate_limiter", RateLimiter())
     address = request.client.host if request.client else ""
-    return not limiter.allow(route, address, per_minute)
+    return not counter.allow(route, address, per_minute)
 
 
 def _too_many() -> Response[Any]:

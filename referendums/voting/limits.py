@@ -1,6 +1,7 @@
 """Per-address rate limits of the voting API (casting, credential requests).
 
-A fixed one-minute window per (route, client address), counted in this process. It
+A fixed one-minute window per (route, client address), counted in this process (one
+`RateLimiter` per app, kept in ``app.state``). It
 stops one address from making the server check junk or replayed ballots by the
 thousand, or from hammering the credential route; the reverse proxy should limit too,
 across all app processes (``docs/operations.md``, "Rate limits"). The client address
@@ -48,6 +49,3 @@ class RateLimiter:
     def _forget_old(self, window: int) -> None:
         for key in [k for k, (w, _) in self._counts.items() if w != window]:
             del self._counts[key]
-
-
-limiter = RateLimiter()

@@ -32,6 +32,9 @@ from ballots.models import CastBallot, Checkpoint, RollEntry
 from ballots.services import _casting
 from ballots.services._sequencer import BoardSequencer
 from tests import ballots_support as support
+from tests.conftest import TEST_PASSWORD
+from tests.factories import make_account
+from tests.helpers import csrf_token, log_in
 
 VOTERS = [f"m{i:02d}" for i in range(20)]
 
@@ -194,3 +197,24 @@ def test_casting_is_rate_limited_per_address(
         assert refused.json()["error"] == "rate_limited"
         assert "Zu viele Anfragen" in refused.json()["message"]
         assert refused.headers["retry-after"] == "60"
+
+
+def test_credential_requests_are_rate_limited_per_address(
+    db: Session, database: Database, settings: Settings, tmp_path: Path
+) -> None:
+    world = support.make_world(db, settings, tmp_path, members=("anna",), postal=())
+    make_account(db, settings, "anna@example.org", TEST_PASSWORD, member=world.members["anna"])
+    db.commit()
+    voting = replace(settings.voting, credential_per_minute=2)
+    app = create_app(replace(settings, voting=voting), database)
+    url = f"/api/elections/{uuid.uuid4()}/credential"
+    with TestClient(app, base_url="https://testserver.local") as http:
+        log_in(http, "anna@example.org", TEST_PASSWORD)
+        token = csrf_token(http, "/dashboard")
+        headers = {"x-csrftoken": token}
+        for _ in range(2):  # an unknown election: refused, but counted
+            assert http.post(url, json={"blinded_msg": "00"}, headers=headers).status_code == 404
+        refused = http.post(url, json={"blinded_msg": "00"}, headers=headers)
+        assert refused.status_code == 429
+        assert refused.json()["error"] == "rate_limited"
+        assert "Zu viele Anfragen" in refused.json()["message"]
