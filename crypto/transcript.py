@@ -21,8 +21,10 @@ Each field is a byte string, made from a typed value as follows:
   big-endian);
 - caller-supplied bytes (the context: election hash, ballot context): the bytes as-is.
 
-A variable-length list is preceded by its length as a `u32` field, so field positions
-never depend on guessing. A challenge is derived as
+Each field carries its own length; a list of fields does not: its items are consecutive
+fields, and every list's length is fixed by an earlier field (``u32(t)`` before the
+dealer's commitments, ``u32(n)`` before the range proof's ciphertexts) or by the proof
+type, so field positions never depend on guessing. A challenge is derived as
 ``c = int.from_bytes(SHA-512(encode(label, ...)), "little") mod ℓ`` (see
 `crypto.group.hash_to_scalar`); the 512-bit reduction makes the bias below 2^-259.
 

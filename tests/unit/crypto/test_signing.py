@@ -111,3 +111,19 @@ def test_key_encodings() -> None:
         sign(sk, "", b"m")
     with pytest.raises(SigningError):
         sign_message(sk, "text")  # type: ignore[arg-type]
+
+
+IDENTITY_POINT = bytes([1]) + bytes(31)
+"""The Ed25519 identity (y = 1): what a permissive verifier (OpenSSL) accepts as a key."""
+
+
+@pytest.mark.parametrize("message", [b"", b"m", b"any ballot at all"])
+def test_the_identity_key_with_an_identity_r_and_zero_s_is_refused(message: bytes) -> None:
+    """A = identity, R = identity, S = 0 satisfies the equation for every message.
+
+    OpenSSL (and ZIP 215) accept it; the record requires strict verification
+    (docs/election-record.md §0), which refuses a small-order key and R.
+    """
+    forged = IDENTITY_POINT + bytes(32)
+    assert not verify_message(Ed25519PublicKey(IDENTITY_POINT), message, forged)
+    assert not verify(Ed25519PublicKey(IDENTITY_POINT), "stimmwerk/ballot/v1", message, forged)
