@@ -40,6 +40,10 @@ const handlers = {
   merkle_root: ({ entries }) => c.toHex(t.merkleRoot(entries)),
   statement_context: ({ task }) => c.toHex(t.decryptionParams(task).context),
   check_statement: ({ task, share }) => t.checkStatement(task, c.scalarFromHex(share)),
+  verification_key: ({ dealings, me }) => c.pointToHex(t.verificationKey(dealings, me)),
+  share_matches: ({ secrets, dealings, me }) => t.shareMatches(secrets, dealings, me),
+  passphrase_strength: ({ passphrase }) => t.passphraseStrength(passphrase),
+  backup_name: ({ short_id, trustee, secrets }) => t.backupFileName(short_id, trustee, t.backupKind(secrets)),
 };
 
 const lines = createInterface({ input: process.stdin });
