@@ -72,7 +72,7 @@ STEP_TEXTS = {
     ),
     "decrypt": N_("The election is closed. Load your key and decrypt the result."),
     "wait_tally": N_("Your partial decryption has been accepted."),
-    "done": N_("The result is final."),
+    "done": N_("The result has been counted. Your part as a trustee is done."),
 }
 
 
