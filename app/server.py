@@ -26,6 +26,7 @@ from app.core.runtime import set_runtime
 from app.core.settings import Settings, get_settings
 from app.core.templating import jinja_environment
 from app.core.web import make_security_headers_middleware, provide_db_session, provide_settings
+from app.organisations.access_pages import AccessController
 from app.organisations.controllers import (
     AdminController,
     EmailConfirmationController,
@@ -69,6 +70,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             healthz,
             HomeController,
             AccountController,
+            AccessController,
             SecondFactorController,
             UnitController,
             MemberController,

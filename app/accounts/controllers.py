@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
@@ -14,6 +16,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from app.accounts import tokens
+from app.accounts.redirects import next_cookie, safe_next, safe_path
 from app.accounts.services import AccountService, InvalidLink, LoginFailed
 from app.accounts.sessions import LoadedSession, cookie_name
 from app.core import i18n
@@ -53,13 +56,6 @@ def expired_session_cookie(settings: Settings) -> Cookie:
     return Cookie(**{**cookie.__dict__, "max_age": 0, "expires": 0})
 
 
-def safe_next(path: str | None) -> str:
-    """Only same-site relative paths are accepted as a redirect target."""
-    if path and path.startswith("/") and not path.startswith("//") and "\\" not in path:
-        return path
-    return "/dashboard"
-
-
 @dataclass
 class LoginForm:
     email: str = ""
@@ -76,8 +72,8 @@ class RegisterForm:
 
 
 @dataclass
-class EmailForm:
-    email: str = ""
+class TokenForm:
+    token: str = ""
 
 
 @dataclass
@@ -95,15 +91,15 @@ class LanguageForm:
 
 class AccountController(Controller):
     @get("/login", sync_to_thread=False)
-    def login_page(
-        self, request: Request[Any, Any, Any], next_path: FromQuery[str] = ""
-    ) -> Template:
+    def login_page(self, request: Request[Any, Any, Any]) -> Template:
+        # Read by hand: the parameter is called "next", a Python builtin.
+        target = safe_path(request.query_params.get("next"))
         return Template(
-            "accounts/login.html", context={"next": next_path, "flash": flash_message(request)}
+            "accounts/login.html", context={"next": target, "flash": flash_message(request)}
         )
 
-    @post("/login", sync_to_thread=True)
-    def login(
+    @post("/login")
+    async def login(
         self,
         request: Request[Any, Any, Any],
         accounts: NamedDependency[AccountService],
@@ -111,20 +107,34 @@ class AccountController(Controller):
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
         old_token = request.cookies.get(cookie_name(settings.security))
+        address = client_address(request)
+        # An address over its failure limit waits (without holding a worker thread);
+        # it is never refused for the address alone (throttle.address_delay).
+        delay = await anyio.to_thread.run_sync(accounts.login_delay, address)
+        if delay:
+            await anyio.sleep(delay)
         try:
-            result = accounts.log_in(
-                data.email, data.password, address=client_address(request), replaces_token=old_token
+            result = await anyio.to_thread.run_sync(
+                functools.partial(
+                    accounts.log_in,
+                    data.email,
+                    data.password,
+                    address=address,
+                    replaces_token=old_token,
+                )
             )
         except LoginFailed as error:
             return Template(
                 "accounts/login.html",
-                context={"error": error.message, "email": data.email, "next": data.next},
+                context={"error": error.message, "email": data.email, "next": safe_path(data.next)},
                 status_code=400,
             )
-        target = "/login/totp" if result.second_factor_pending else safe_next(data.next)
-        if result.needs_enrolment:
-            target = "/account/totp"
-        return Redirect(path=target, cookies=[session_cookie(settings, result.session_token)])
+        cookies = [session_cookie(settings, result.session_token)]
+        target = safe_next(data.next)
+        if result.second_factor_pending:
+            cookies.append(next_cookie(settings, data.next))
+            target = "/account/totp" if result.needs_enrolment else "/login/totp"
+        return Redirect(path=target, cookies=cookies)
 
     @post("/logout", sync_to_thread=True)
     def logout(
@@ -144,81 +154,31 @@ class AccountController(Controller):
 
     # -- guests ---------------------------------------------------------------------------
 
-    @get("/register", sync_to_thread=False)
-    def register_page(self) -> Template:
-        return Template("accounts/register.html", context={"form": RegisterForm()})
-
-    @post("/register", sync_to_thread=True)
-    def register(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        data: Annotated[RegisterForm, Form],
-    ) -> Response[Any]:
-        try:
-            accounts.register_guest(
-                email=data.email,
-                display_name=data.display_name,
-                password=data.password,
-                locale=i18n.current_locale(),
-                accepted_privacy_notice=bool(data.accept_terms),
-            )
-        except ValidationFailed as error:
-            return Template(
-                "accounts/register.html",
-                context={"form": data, "errors": error.errors},
-                status_code=400,
-            )
-        return Redirect(
-            path="/login", cookies=[flash_cookie("registered", request.app.state.settings)]
-        )
-
     @get("/register/verify", sync_to_thread=True)
+    def verify_page(
+        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Template:
+        """The mailed link opens this page; only its button (POST) confirms the address,
+        so a mail scanner fetching the link changes nothing."""
+        valid = accounts.link_is_valid(token, tokens.VERIFY_EMAIL)
+        context: dict[str, Any] = {"token": token}
+        if not valid:
+            context["error"] = InvalidLink.message
+        return Template("accounts/verify.html", context=context, status_code=200 if valid else 400)
+
+    @post("/register/verify", sync_to_thread=True)
     def verify_email(
         self,
         request: Request[Any, Any, Any],
         accounts: NamedDependency[AccountService],
-        token: FromQuery[str] = "",
+        data: Annotated[TokenForm, Form],
     ) -> Response[Any]:
-        accounts.verify_email(token)
+        accounts.verify_email(data.token)
         return Redirect(
             path="/login", cookies=[flash_cookie("verified", request.app.state.settings)]
         )
 
-    # -- member activation ----------------------------------------------------------------
-
-    @get("/activate", sync_to_thread=True)
-    def activate_page(
-        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
-    ) -> Template:
-        return _password_page(accounts, token, tokens.ACTIVATE, "/activate")
-
-    @post("/activate", sync_to_thread=True)
-    def activate(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        data: Annotated[PasswordForm, Form],
-    ) -> Response[Any]:
-        return _set_password(request, data, "/activate", accounts.activate, "activated")
-
     # -- password reset -------------------------------------------------------------------
-
-    @get("/password/forgot", sync_to_thread=False)
-    def forgot_page(self) -> Template:
-        return Template("accounts/forgot.html")
-
-    @post("/password/forgot", sync_to_thread=True)
-    def forgot(
-        self,
-        request: Request[Any, Any, Any],
-        accounts: NamedDependency[AccountService],
-        data: Annotated[EmailForm, Form],
-    ) -> Response[Any]:
-        accounts.request_password_reset(data.email, address=client_address(request))
-        return Redirect(
-            path="/login", cookies=[flash_cookie("reset_sent", request.app.state.settings)]
-        )
 
     @get("/password/reset", sync_to_thread=True)
     def reset_page(
@@ -254,8 +214,7 @@ class AccountController(Controller):
             httponly=True,
             samesite="lax",
         )
-        target = data.next if data.next.startswith("/") and not data.next.startswith("//") else "/"
-        return Redirect(path=target, cookies=[cookie])
+        return Redirect(path=safe_path(data.next) or "/", cookies=[cookie])
 
 
 def _password_page(accounts: AccountService, token: str, purpose: str, action: str) -> Template:

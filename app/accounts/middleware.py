@@ -15,6 +15,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from app.accounts.sessions import LoadedSession, cookie_name, load_session
 from app.core.db import Database
+from app.core.errors import SESSION_EXPIRED_STATE
 from app.core.settings import Settings
 
 
@@ -29,6 +30,9 @@ class SessionAuthenticationMiddleware(AbstractAuthenticationMiddleware):
         database: Database = connection.app.state.database
         loaded = await anyio.to_thread.run_sync(_load, database, token, settings)
         if loaded is None:
+            # The cookie names a session that has ended: pages say "logged out", and a
+            # form sent with it goes to the login page instead of a CSRF error.
+            connection.scope.setdefault("state", {})[SESSION_EXPIRED_STATE] = True
             return AuthenticationResult(user=None, auth=None)
         user = loaded.account if loaded.second_factor_done else None
         return AuthenticationResult(user=user, auth=loaded)

@@ -17,6 +17,7 @@ ACTIVATE = "activate"
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105 - a token purpose, not a password
 CHANGE_EMAIL = "change_email"
+UNDO_EMAIL_CHANGE = "undo_email_change"
 
 
 def token_hash(token: str) -> str:
@@ -80,3 +81,17 @@ def consume_token(session: Session, token: str, purpose: str) -> OneTimeToken | 
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return None
     return found
+
+
+def revoke_tokens(session: Session, account_id: uuid.UUID, purpose: str) -> None:
+    """Make every unused token of ``purpose`` for the account unusable."""
+    session.execute(
+        update(OneTimeToken)
+        .where(
+            OneTimeToken.account_id == account_id,
+            OneTimeToken.purpose == purpose,
+            OneTimeToken.used_at.is_(None),
+        )
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException
@@ -104,14 +105,56 @@ def domain_error_handler(request: Request[Any, Any, Any], exc: DomainError) -> R
     return _error_page(request, exc.status_code, exc.message, exc.params)
 
 
+SESSION_EXPIRED_STATE = "session_expired"
+"""Set in ``scope["state"]`` by the session middleware when a session cookie came in
+whose session has ended (idle or absolute timeout, logout elsewhere)."""
+_MAX_RETURN_PATH = 200
+
+
+def _session_expired(request: Request[Any, Any, Any]) -> bool:
+    return bool(request.scope.get("state", {}).get(SESSION_EXPIRED_STATE))
+
+
+def _return_path(request: Request[Any, Any, Any]) -> str | None:
+    """The page to come back to after login: the requested page itself for a GET, for
+    a form sent with an ended session the nearest page above it that can be opened."""
+    path = request.url.path
+    if request.method in {"GET", "HEAD"}:
+        query = request.url.query
+        full = f"{path}?{query}" if query else path
+        return full if len(full) <= _MAX_RETURN_PATH else path[:_MAX_RETURN_PATH] or None
+    while path not in {"", "/"}:
+        try:
+            request.app.asgi_router.handle_routing(path, "GET")
+        except HTTPException:
+            path = path.rstrip("/").rsplit("/", 1)[0]
+            continue
+        return path if len(path) <= _MAX_RETURN_PATH else None
+    return None
+
+
+def _to_login(request: Request[Any, Any, Any], *, expired: bool) -> Response[Any]:
+    """Send a logged-out visitor to the login page, keeping where they wanted to go."""
+    from litestar.response import Redirect
+
+    from app.core.web import flash_cookie
+
+    target = _return_path(request)
+    location = f"/login?next={quote(target, safe='/')}" if target else "/login"
+    settings = request.app.state.settings
+    cookies = [flash_cookie("session_expired", settings)] if expired else []
+    return Redirect(path=location, cookies=cookies)
+
+
 def http_error_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
+        if _session_expired(request):
+            # The form is refused because its session ended: say that, not "expired form".
+            return _to_login(request, expired=True)
         return _error_page(request, status, CSRF_MESSAGE, {})
     if status == 401:  # noqa: PLR2004
-        from litestar.response import Redirect
-
-        return Redirect(path="/login")
+        return _to_login(request, expired=_session_expired(request))
     message = _HTTP_MESSAGES.get(status, "The request could not be processed.")
     return _error_page(request, status, message, {})
 

@@ -67,6 +67,14 @@ class SecuritySettings:
     # needed) and per account within login_window_minutes (then everyone waits).
     second_factor_max_per_session: int = 5
     second_factor_max_failures: int = 10
+    # Over login_max_per_address failures an address is slowed down, never refused: a
+    # conference network must still log in with right passwords (docs/security.md).
+    login_address_delay_seconds: float = 2.0
+    # Password-reset, registration and self-activation requests: own counters per
+    # name (address, recipient, membership number) and per client address and hour.
+    requests_window_minutes: int = 60
+    requests_max_per_name: int = 5
+    requests_max_per_address: int = 30
     # argon2id parameters; raising them makes old hashes rehash at the next login.
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
@@ -161,6 +169,9 @@ def load_settings() -> Settings:
             login_max_per_address=_env_int("LOGIN_MAX_PER_ADDRESS", 50),
             second_factor_max_per_session=_env_int("SECOND_FACTOR_MAX_PER_SESSION", 5),
             second_factor_max_failures=_env_int("SECOND_FACTOR_MAX_FAILURES", 10),
+            login_address_delay_seconds=float(_env("LOGIN_ADDRESS_DELAY_SECONDS", "2")),
+            requests_max_per_name=_env_int("REQUESTS_MAX_PER_NAME", 5),
+            requests_max_per_address=_env_int("REQUESTS_MAX_PER_ADDRESS", 30),
             openapi_enabled=_env_bool("OPENAPI", default=False),
         ),
         voting=VotingSettings(

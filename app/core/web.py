@@ -140,6 +140,18 @@ FLASH_MESSAGES = {
     "invitations_sent": N_("Activation e-mails are on their way."),
     "email_change_sent": N_("We have sent a confirmation link to the new address."),
     "email_changed": N_("Your e-mail address has been changed."),
+    "email_change_undone": N_(
+        "Your old e-mail address is back, with your new password. Please log in."
+    ),
+    "activation_sent": N_(
+        "We have sent you an e-mail with a link to activate your account. Please check your inbox."
+    ),
+    "activation_resent": N_("The activation e-mail has been sent again."),
+    "activation_not_needed": N_(
+        "No activation e-mail was sent: the member's account is already active or the "
+        "address belongs to another login."
+    ),
+    "session_expired": N_("You were logged out. Please log in again to continue."),
 }
 
 

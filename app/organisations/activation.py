@@ -1,4 +1,4 @@
-"""Accounts for imported members: created on invitation, activated by an e-mailed link."""
+"""Mass invitations: activation links for the members of a unit who have no login yet."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.accounts.services import AccountService
 from app.core.audit import record_event
 from app.core.errors import Forbidden
 from app.core.settings import Settings
 from app.organisations import policies
+from app.organisations.access import MemberAccess
 from app.organisations.models import Member, MemberStatus, Unit
 from app.organisations.units import subtree_filter
 
@@ -37,13 +37,16 @@ def invite_members(
 ) -> InvitationReport:
     """Send activation links to active members of ``unit`` (and below) without a login.
 
-    A guest account with the member's registered address becomes the member's account:
-    the guest verified that address, and the register says it is the member's.
+    Nobody's account is linked here. A guest account with a member's register address
+    gets an activation link like everyone else; it becomes the member's account only
+    when the link from the member's mailbox sets a new password
+    (``MemberAccess.complete_activation``). A password chosen at an unconfirmed
+    registration of that address is dropped at once.
     """
     if actor is not None and not policies.may_manage_roles_in(session, actor, unit):
         raise Forbidden
-    service = AccountService(session, settings, hasher)
-    invited = linked = without_email = already = 0
+    access = MemberAccess(session, settings, hasher)
+    invited = guests = without_email = already = 0
     members = session.scalars(
         select(Member)
         .where(subtree_filter(unit), Member.status == MemberStatus.ACTIVE)
@@ -55,25 +58,17 @@ def invite_members(
             without_email += 1
             continue
         account = session.scalar(select(Account).where(Account.member_id == member.id))
-        if account is not None and account.password_hash:
+        if account is not None and account.can_log_in:
             already += 1
             continue
-        if account is None:
-            account = session.scalar(select(Account).where(Account.email == member.email))
-            if account is not None and account.member_id is None:
-                account.member_id = member.id
-                linked += 1
-                continue
-            if account is not None:
-                already += 1
-                continue
-            account = Account(
-                email=member.email, display_name=member.full_name, member_id=member.id
-            )
-            session.add(account)
-            session.flush()
-        service.send_activation(account)
+        holder = account or session.scalar(select(Account).where(Account.email == member.email))
+        outcome = access.offer_activation(member)
+        if outcome != "sent":
+            already += 1
+            continue
         invited += 1
+        if holder is not None and holder.member_id is None:
+            guests += 1
     record_event(
         session,
         "members:invited",
@@ -81,7 +76,7 @@ def invite_members(
         object_type="unit",
         object_id=unit.id,
         invited=invited,
-        linked_guests=linked,
+        guests_asked_to_activate=guests,
     )
     session.commit()
-    return InvitationReport(invited, linked, without_email, already)
+    return InvitationReport(invited, guests, without_email, already)

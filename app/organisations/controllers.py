@@ -12,20 +12,26 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from app.accounts import tokens
+from app.accounts.controllers import expired_session_cookie
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
-from app.accounts.services import AccountService
+from app.accounts.services import AccountService, InvalidLink
+from app.accounts.sessions import cookie_name
 from app.core.audit import record_event
 from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.i18n import N_
 from app.core.settings import Settings
-from app.core.web import flash_cookie, flash_message
+from app.core.web import client_address, flash_cookie, flash_message
 from app.organisations import activation, audit_view, policies, roles, units
+from app.organisations.access import MemberAccess
 from app.organisations.members import (
     ContactChange,
     MemberDirectory,
     confirm_email_change,
     masked_iban,
     own_member,
+    undo_email_change,
     update_contact,
 )
 
@@ -52,6 +58,19 @@ class ContactForm:
 @dataclass
 class EmailChangeForm:
     email: str = ""
+    current_password: str = ""
+
+
+@dataclass
+class TokenForm:
+    token: str = ""
+
+
+@dataclass
+class UndoForm:
+    token: str = ""
+    password: str = ""
+    password_repeat: str = ""
 
 
 @dataclass
@@ -69,6 +88,8 @@ class GrantForm:
 @dataclass
 class InviteForm:
     unit_code: str = ""
+    confirm: str = ""
+    expected: str = ""
 
 
 class HomeController(Controller):
@@ -163,8 +184,16 @@ class MemberController(Controller):
         db_session: NamedDependency[Session],
         member_id: FromPath[int],
     ) -> Template:
-        member = MemberDirectory(db_session, _account(db_session, request)).get(member_id)
-        return Template("members/detail.html", context={"member": member})
+        account = _account(db_session, request)
+        member = MemberDirectory(db_session, account).get(member_id)
+        context = {
+            "member": member,
+            "login_state": MemberAccess(db_session, request.app.state.settings).login_state(member),
+            "may_resend": member.is_active
+            and policies.may_manage_roles_in(db_session, account, member.unit),
+            "flash": flash_message(request),
+        }
+        return Template("members/detail.html", context=context)
 
 
 class OwnDataController(Controller):
@@ -217,7 +246,13 @@ class OwnDataController(Controller):
         settings: Settings = request.app.state.settings
         account = _account(db_session, request)
         try:
-            accounts.request_email_change(account, data.email)
+            accounts.request_email_change(
+                account,
+                data.email,
+                data.current_password,
+                address=client_address(request),
+                keep_session=request.cookies.get(cookie_name(settings.security)),
+            )
         except ValidationFailed as error:
             db_session.rollback()
             context = {
@@ -267,20 +302,73 @@ class OwnDataController(Controller):
 
 
 class EmailConfirmationController(Controller):
-    """The link from the confirmation mail works without a login: the single-use token
-    sent to the new address is the proof."""
+    """The links from the address-change mails work without a login: the single-use
+    token sent to that mailbox is the proof. Each link opens a page; only its form
+    (POST) changes anything, so a mail scanner fetching the link does nothing."""
 
     @get("/me/email/confirm", sync_to_thread=True)
+    def confirm_page(
+        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Template:
+        valid = accounts.link_is_valid(token, tokens.CHANGE_EMAIL)
+        context = {"token": token, "error": None if valid else InvalidLink.message}
+        return Template("me/email_confirm.html", context=context, status_code=200 if valid else 400)
+
+    @post("/me/email/confirm", sync_to_thread=True)
     def confirm_email(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         accounts: NamedDependency[AccountService],
-        token: FromQuery[str] = "",
+        data: Annotated[TokenForm, Form],
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
-        confirm_email_change(db_session, accounts, token)
+        keep = request.cookies.get(cookie_name(settings.security))
+        confirm_email_change(db_session, accounts, data.token, keep_session=keep)
         return Redirect(path="/me/", cookies=[flash_cookie("email_changed", settings)])
+
+    @get("/me/email/undo", sync_to_thread=True)
+    def undo_page(
+        self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
+    ) -> Template:
+        valid = accounts.link_is_valid(token, tokens.UNDO_EMAIL_CHANGE)
+        context: dict[str, Any] = {
+            "token": token,
+            "error": None if valid else InvalidLink.message,
+            "errors": {},
+        }
+        return Template("me/email_undo.html", context=context, status_code=200 if valid else 400)
+
+    @post("/me/email/undo", sync_to_thread=True)
+    def undo(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        accounts: NamedDependency[AccountService],
+        data: Annotated[UndoForm, Form],
+    ) -> Response[Any]:
+        settings: Settings = request.app.state.settings
+        context: dict[str, Any] = {"token": data.token, "error": None, "errors": {}}
+        if data.password != data.password_repeat:
+            context["errors"] = {"password_repeat": N_("The two passwords differ.")}
+            return Template("me/email_undo.html", context=context, status_code=400)
+        try:
+            undo_email_change(db_session, accounts, data.token, data.password)
+        except ValidationFailed as error:
+            db_session.rollback()
+            context["errors"] = error.errors
+            return Template("me/email_undo.html", context=context, status_code=400)
+        except InvalidLink as error:
+            db_session.rollback()
+            context["error"] = error.message
+            return Template("me/email_undo.html", context=context, status_code=400)
+        return Redirect(
+            path="/login",
+            cookies=[
+                expired_session_cookie(settings),
+                flash_cookie("email_change_undone", settings),
+            ],
+        )
 
 
 class AdminController(Controller):
@@ -336,6 +424,20 @@ class AdminController(Controller):
             path="/admin/roles", cookies=[flash_cookie("role_revoked", request.app.state.settings)]
         )
 
+    @get("/invitations", sync_to_thread=True)
+    def invite_page(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        unit_code: FromQuery[str] = "",
+    ) -> Template:
+        """Before a mass mailing goes out, staff see how many mails it sends."""
+        account = _account(db_session, request)
+        unit = units.get_unit(db_session, unit_code.strip())
+        access = MemberAccess(db_session, request.app.state.settings)
+        preview = access.preview_invitations(unit, actor=account)
+        return Template("units/invite_confirm.html", context={"unit": unit, "preview": preview})
+
     @post("/invitations", sync_to_thread=True)
     def invite(
         self,
@@ -345,6 +447,12 @@ class AdminController(Controller):
     ) -> Response[Any]:
         account = _account(db_session, request)
         unit = units.get_unit(db_session, data.unit_code.strip())
+        access = MemberAccess(db_session, request.app.state.settings)
+        preview = access.preview_invitations(unit, actor=account)
+        if data.confirm != "yes" or data.expected != str(preview.to_invite):
+            # Not confirmed, or the numbers changed since the page was shown: ask again.
+            context = {"unit": unit, "preview": preview, "not_confirmed": True}
+            return Template("units/invite_confirm.html", context=context, status_code=400)
         activation.invite_members(
             db_session, request.app.state.settings, request.app.state.hasher, unit, actor=account
         )

@@ -137,15 +137,31 @@ def own_member(session: Session, account: Account) -> Member:
     return member
 
 
-def confirm_email_change(session: Session, accounts: AccountService, token: str) -> Account:
+def confirm_email_change(
+    session: Session, accounts: AccountService, token: str, *, keep_session: str | None = None
+) -> Account:
     """Apply a confirmed address change to the login and, for members, the register."""
-    account, address = accounts.confirm_email_change(token)
+    account, address = accounts.confirm_email_change(token, keep_session=keep_session)
+    _set_register_address(session, account, address)
+    session.commit()
+    return account
+
+
+def undo_email_change(
+    session: Session, accounts: AccountService, token: str, password: str
+) -> Account:
+    """Give the login and, for members, the register entry back to the old address."""
+    account, address = accounts.undo_email_change(token, password)
+    _set_register_address(session, account, address)
+    session.commit()
+    return account
+
+
+def _set_register_address(session: Session, account: Account, address: str) -> None:
     if account.member_id is not None:
         member = session.get(Member, account.member_id)
         if member is not None:
             member.email = address
-    session.commit()
-    return account
 
 
 # -- contact data -------------------------------------------------------------------------

@@ -105,3 +105,21 @@ class Member(Base):
     @property
     def is_active(self) -> bool:
         return self.status == MemberStatus.ACTIVE
+
+
+class ActivationCode(Base):
+    """A one-time code printed in a letter, for members without an e-mail address.
+
+    With it and the membership number a member opens their own account
+    (``app.organisations.access``). Only a keyed hash is stored; the code itself is
+    shown once, to the staff member who exports the letters.
+    """
+
+    __tablename__ = "activation_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]

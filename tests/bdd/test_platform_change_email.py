@@ -1,36 +1,78 @@
-"""Steps for change_email.feature: confirmed change of the login and register address."""
+"""Steps for change_email.feature: password, confirmation, undo from the old address."""
 
+# Step functions get fixtures and step arguments by name from pytest-bdd, never by position.
 from __future__ import annotations
 
 import re
 
 from httpx import Response
-from pytest_bdd import parsers, scenarios, then, when
+from pytest_bdd import given, parsers, scenarios, then, when
 
 from app.accounts.models import Account
 from app.core.db import Database
 from app.organisations.models import Member
-from tests.bdd.conftest import Browsers, People, body_of, fresh_session, subject_of
+from tests.bdd.access_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.access_steps import follow, mailed_links, press_button
+from tests.bdd.conftest import (
+    Browsers,
+    People,
+    body_of,
+    fresh_session,
+    is_redirect_to_login,
+    log_in_fully,
+    password_works,
+    subject_of,
+)
 from tests.conftest import MailCatcher
 from tests.helpers import csrf_token
 
 scenarios("platform/change_email.feature")
+
+PHONE = "{name}'s phone"
+
+
+def _ask(browsers: Browsers, people: People, name: str, address: str, password: str) -> Response:
+    browser = browsers.of(name)
+    token = csrf_token(browser, "/me/")
+    data = {"email": address, "current_password": password, "_csrf_token": token}
+    return browser.post("/me/email", data=data, follow_redirects=True)
 
 
 @when(
     parsers.parse('{name:w} asks to change her e-mail address to "{address}"'),
     target_fixture="response",
 )
-def asks_to_change(browsers: Browsers, name: str, address: str) -> Response:
-    browser = browsers.of(name)
-    token = csrf_token(browser, "/me/")
-    data = {"email": address, "_csrf_token": token}
-    return browser.post("/me/email", data=data, follow_redirects=True)
+def asks_to_change(browsers: Browsers, people: People, name: str, address: str) -> Response:
+    return _ask(browsers, people, name, address, people[name].password)
+
+
+@when(
+    parsers.parse(
+        '{name:w} asks to change her e-mail address to "{address}" with the password "{password}"'
+    ),
+    target_fixture="response",
+)
+def asks_with_password(
+    browsers: Browsers, people: People, name: str, address: str, password: str
+) -> Response:
+    return _ask(browsers, people, name, address, password)
 
 
 @then(parsers.parse('a mail with the subject "{subject}" goes to "{address}"'))
 def mail_goes_to(mailbox: MailCatcher, subject: str, address: str) -> None:
     assert subject in [subject_of(m) for m in mailbox.to(address)]
+
+
+@then(parsers.parse('a mail with the subject "{subject}" goes to the old address of {name:w}'))
+def mail_to_old(mailbox: MailCatcher, people: People, subject: str, name: str) -> None:
+    mails = [m for m in mailbox.to(people[name].email) if subject_of(m) == subject]
+    assert mails
+    assert "/me/email/undo?token=" in body_of(mails[-1])
+
+
+@then(parsers.parse('no mail goes to "{address}"'))
+def no_mail_to(mailbox: MailCatcher, address: str) -> None:
+    assert mailbox.to(address) == []
 
 
 @when(
@@ -41,6 +83,36 @@ def opens_link(browsers: Browsers, mailbox: MailCatcher, name: str, address: str
     links = re.findall(r"https://testserver\.local(/\S+)", body_of(mailbox.to(address)[-1]))
     assert links
     return browsers.of(name).get(links[-1], follow_redirects=True)
+
+
+@given(parsers.parse("{name:w} is also logged in on her phone"))
+def logged_in_on_phone(browsers: Browsers, people: People, name: str) -> None:
+    phone = browsers.of(PHONE.format(name=name))
+    log_in_fully(phone, people[name])
+    assert phone.get("/dashboard", follow_redirects=False).status_code == 200
+
+
+@then(parsers.parse("{name:w}'s phone is not logged in any more"))
+def phone_logged_out(browsers: Browsers, name: str) -> None:
+    phone = browsers.of(PHONE.format(name=name))
+    assert is_redirect_to_login(phone.get("/dashboard", follow_redirects=False))
+
+
+@when(
+    parsers.parse(
+        "the owner of the old address of {name:w} opens the undo link and chooses the "
+        'password "{password}"'
+    ),
+    target_fixture="response",
+)
+def undoes(
+    browsers: Browsers, people: People, mailbox: MailCatcher, name: str, password: str
+) -> Response:
+    (link,) = mailed_links(mailbox, people[name].email, "Deine E-Mail-Adresse wurde geändert")
+    owner = browsers.of("owner of the old address")
+    page = owner.get(link)
+    fields = {"password": password, "password_repeat": password}
+    return follow(owner, press_button(owner, page, "Änderung rückgängig machen", fields))
 
 
 def _addresses(database: Database, people: People, name: str) -> tuple[str, str | None]:
@@ -70,3 +142,9 @@ def can_log_in(browsers: Browsers, people: People, name: str, address: str) -> N
     response = browser.post("/login", data=data, follow_redirects=False)
     assert response.status_code in (302, 303)
     assert browser.get("/dashboard").status_code == 200
+
+
+@then(parsers.parse('{name:w} can log in with her old address and the password "{password}" only'))
+def only_new_password(browsers: Browsers, people: People, name: str, password: str) -> None:
+    assert password_works(browsers, people[name].email, password)
+    assert not password_works(browsers, people[name].email, people[name].password)

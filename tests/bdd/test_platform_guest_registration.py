@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from app.accounts.models import Account
 from app.core.db import Database
+from tests.bdd.access_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.access_steps import follow, press_button
 from tests.bdd.conftest import (
     Browsers,
     People,
@@ -77,7 +79,72 @@ def registered_and_confirmed(
     page = follows_mailed_link(
         browsers, people, mailbox, person.name, "Bitte bestätige deine E-Mail-Adresse"
     )
+    browser = browsers.of(person.name)
+    page = follow(browser, press_button(browser, page, "E-Mail-Adresse bestätigen"))
     assert "Deine E-Mail-Adresse ist bestätigt" in visible_text(page)
+
+
+def _typed_name(name: str) -> str:
+    if name == "101 characters":
+        return "G" * 101
+    return name.replace("\\n", "\n")
+
+
+@when(
+    parsers.parse('someone registers as a guest with the name "{name}" for "{address}"'),
+    target_fixture="response",
+)
+def registers_named(browsers: Browsers, name: str, address: str) -> Response:
+    return _register(browsers, "someone", _typed_name(name), address, LONG_PASSWORD)
+
+
+@when(
+    parsers.parse('someone registers as a guest {count:d} times for "{address}"'),
+    target_fixture="answers",
+)
+def registers_often(browsers: Browsers, count: int, address: str) -> list[Response]:
+    return [_register(browsers, "someone", "Jemand", address, LONG_PASSWORD) for _ in range(count)]
+
+
+@then(parsers.parse("the last registrations are refused with status {status:d}"))
+def last_refused(answers: list[Response], status: int) -> None:
+    assert answers[-1].status_code == status
+    assert all(a.status_code in {302, status} for a in answers)
+
+
+@then(parsers.parse('at most {count:d} mails went to "{address}"'))
+def at_most_mails(mailbox: MailCatcher, count: int, address: str) -> None:
+    assert 0 < len(mailbox.to(address)) <= count
+
+
+@then(parsers.parse('a mail with the subject "{subject}" goes to "{address}"'))
+def mail_goes_to(mailbox: MailCatcher, subject: str, address: str) -> None:
+    assert subject in [subject_of(m) for m in mailbox.to(address)]
+
+
+@then(parsers.parse('the mail to "{address}" does not contain "{text}"'))
+def mail_without(mailbox: MailCatcher, address: str, text: str) -> None:
+    (mail,) = mailbox.to(address)
+    assert text not in body_of(mail)
+    assert text not in subject_of(mail)
+
+
+@then(parsers.parse('no mail goes to "{address}"'))
+def no_mail_to(mailbox: MailCatcher, address: str) -> None:
+    assert mailbox.to(address) == []
+
+
+@then(parsers.parse("there is no guest account with the e-mail address of {name:w}"))
+def no_guest_account(database: Database, people: People, name: str) -> None:
+    with fresh_session(database) as session:
+        accounts = list(session.scalars(select(Account).where(Account.email == people[name].email)))
+    assert all(account.member_id is not None for account in accounts)
+    assert all(account.password_hash is None for account in accounts)
+
+
+@then(parsers.parse("nobody can log in as {name:w} with the password typed into the guest form"))
+def guest_password_useless(browsers: Browsers, people: People, name: str) -> None:
+    assert not password_works(browsers, people[name].email, LONG_PASSWORD)
 
 
 @then(parsers.parse("{name:w} is asked to confirm the address by e-mail"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from httpx import Response
 from litestar import Litestar
@@ -37,10 +38,42 @@ def limits(settings: Settings, failures: int, per_computer: int, minutes: int) -
     assert security.login_window_minutes == minutes
 
 
+LAST_ANSWER_SECONDS: dict[str, float] = {}
+
+
 def _try_login(computer: TestClient[Litestar], email: str, password: str) -> Response:
     token = csrf_token(computer, "/login")
     data = {"email": email, "password": password, "_csrf_token": token}
-    return computer.post("/login", data=data, follow_redirects=False)
+    started = time.monotonic()
+    response = computer.post("/login", data=data, follow_redirects=False)
+    LAST_ANSWER_SECONDS["login"] = time.monotonic() - started
+    return response
+
+
+@when(
+    parsers.parse(
+        "someone on the shared computer asks {count:d} times for a password reset link "
+        "for unknown addresses"
+    )
+)
+def many_resets(client: TestClient[Litestar], count: int) -> None:
+    answers = set()
+    for number in range(count):
+        token = csrf_token(client, "/password/forgot")
+        data = {"email": f"unbekannt{number}@example.org", "_csrf_token": token}
+        answers.add(client.post("/password/forgot", data=data, follow_redirects=False).status_code)
+    # The reset counter of this computer may stop it (429): that is the reset's own limit.
+    assert answers <= {302, 429}, answers
+
+
+@then(parsers.parse("the shared computer had to wait {seconds:d} seconds for that answer"))
+def had_to_wait(seconds: int) -> None:
+    assert LAST_ANSWER_SECONDS["login"] >= seconds
+
+
+@then("the shared computer did not have to wait for that answer")
+def did_not_wait() -> None:
+    assert LAST_ANSWER_SECONDS["login"] < 1
 
 
 @when(

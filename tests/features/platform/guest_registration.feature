@@ -12,6 +12,9 @@ Feature: Guest registration
     And Gustav receives an e-mail with the subject "Bitte bestätige deine E-Mail-Adresse"
     And Gustav cannot log in yet
     When Gustav follows the link in the e-mail "Bitte bestätige deine E-Mail-Adresse"
+    Then the page says "Bestätige deine E-Mail-Adresse"
+    And Gustav cannot log in yet
+    When Gustav presses "E-Mail-Adresse bestätigen" on that page
     Then the page says "Deine E-Mail-Adresse ist bestätigt. Du kannst dich jetzt anmelden."
     When Gustav logs in with the right password
     Then Gustav sees the dashboard
@@ -38,3 +41,35 @@ Feature: Guest registration
     Given Gustav Gast has registered as a guest and confirmed the address
     When Gustav follows the link in the e-mail "Bitte bestätige deine E-Mail-Adresse"
     Then the page says "Dieser Link ist ungültig, wurde schon benutzt oder ist abgelaufen."
+
+  Scenario: The confirmation e-mail repeats nothing the stranger typed
+    When someone registers as a guest with the name "Ihr Konto wird gesperrt! Jetzt handeln" for "opfer@example.org"
+    Then a mail with the subject "Bitte bestätige deine E-Mail-Adresse" goes to "opfer@example.org"
+    And the mail to "opfer@example.org" does not contain "Ihr Konto wird gesperrt"
+
+  Scenario Outline: A name over several lines, with a web address or too long is refused
+    When someone registers as a guest with the name "<name>" for "opfer@example.org"
+    Then the request is refused with status 400
+    And the page says "<message>"
+    And no mail goes to "opfer@example.org"
+
+    Examples:
+      | name                                  | message                                                   |
+      | Gustav\nBitte Passwort bestätigen     | Der Name muss eine Zeile Text ohne Steuerzeichen sein.     |
+      | Gustav, siehe https://evil.example    | Der Name darf keine Web- oder E-Mail-Adresse enthalten.    |
+      | Gustav, siehe www.evil.example        | Der Name darf keine Web- oder E-Mail-Adresse enthalten.    |
+      | 101 characters                        | Der Name darf höchstens 100 Zeichen lang sein.             |
+
+  Scenario: Registrations for one address are limited
+    When someone registers as a guest 8 times for "opfer@example.org"
+    Then the last registrations are refused with status 429
+    And at most 5 mails went to "opfer@example.org"
+
+  Scenario: Registering with a member's register address leads to the member's activation
+    Given Mia Meier is a member of "Ortsverein Ahorn" without an account yet
+    When Gustav Gast registers as a guest with a password of 12 or more characters
+    And someone registers as a guest with the e-mail address of Mia
+    Then both registrations got the same answer
+    And Mia receives an e-mail with the subject "Aktiviere dein Stimmwerk-Konto"
+    And there is no guest account with the e-mail address of Mia
+    And nobody can log in as Mia with the password typed into the guest form
