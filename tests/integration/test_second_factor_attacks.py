@@ -563,3 +563,37 @@ def test_switching_off_the_app_cannot_be_guessed_either(
     assert account is not None
     assert account.totp_secret is not None
     assert len(checked) == 11  # the login code and ten wrong ones
+
+
+def test_a_new_admin_may_enrol_a_passkey_instead_of_an_app(
+    client: TestClient[Litestar], db: Session, settings: Settings
+) -> None:
+    tree = make_tree(db)
+    member = make_member(db, tree["OV-A"], "Ida", "Ilex", email="ida@example.org")
+    make_account(db, settings, "ida@example.org", TEST_PASSWORD, member=member)
+    db.commit()
+    roles.grant_role(db, None, email="ida@example.org", role="admin", unit_code="LV1")
+    assert log_in(client, "ida@example.org", TEST_PASSWORD).headers["location"] == "/account/totp"
+    assert client.get("/admin/roles", follow_redirects=False).status_code != 200
+    page = client.get("/account/totp")
+    authenticator = SoftAuthenticator(origin=ORIGIN)
+    credential = authenticator.register(options_on(page.text))
+    data = {"credential": json.dumps(credential), "name": "Schlüssel"}
+    response = post_from_page(client, page.text, "/account/passkeys", data)
+    assert response.status_code == 200
+    assert client.get("/admin/roles", follow_redirects=False).status_code == 200
+    # Her only factor cannot be removed while the role needs one.
+    page = client.get("/account/security")
+    action = re.search(r'action="(/account/passkeys/\d+/delete)"', page.text)
+    assert action
+    response = post_from_page(client, page.text, action.group(1), {})
+    assert response.status_code == 400
+    assert "Deine Rollen erfordern einen zweiten Faktor" in response.text
+
+
+def test_recovery_code_input_is_forgiving_but_strict() -> None:
+    assert recovery.normalise(" AB1CD-EF2GH ") == "ab1cdef2gh"
+    assert recovery.normalise("o0Il1") == "00111"
+    assert recovery.looks_like_code("abcde-fghjk")
+    assert not recovery.looks_like_code("123456")
+    assert not recovery.looks_like_code("abcde-fghju")  # u is not in the alphabet
