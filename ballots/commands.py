@@ -240,6 +240,12 @@ def cmd_trustee(args: argparse.Namespace) -> int:
         except keyfile.KeyFileError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
+        except trustee_tool.StatementRefused as refused:
+            # Record v3: the statement the server asks to bind does not follow from the data.
+            print("error: not decrypted, the outcome statement does not check:", file=sys.stderr)
+            for problem in refused.problems:
+                print(f"  - {problem}", file=sys.stderr)
+            return 1
     print(f"{args.action}: done")
     return 0
 

@@ -131,6 +131,17 @@ method = "yes_no_abstain"
         "--file",
         str(postal),
     )
+    # Record v3: a statement that does not follow from the data is refused, naming why.
+    election = world.election()
+    honest = election.outcome_statement
+    assert honest is not None
+    election.outcome_statement = {**honest, "roll": {**honest["roll"], "eligible": 4}}
+    world.session.commit()
+    decrypt = ["election", "trustee-decrypt", election_id, "--as", "kommission2@example.org"]
+    assert cli.main([*decrypt, "--key-file", str(keys[2])]) == 1
+    assert "the roll counts differ from the roll" in capsys.readouterr().err
+    election.outcome_statement = honest
+    world.session.commit()
     for i in (2, 3):
         _run(
             capsys,
