@@ -396,3 +396,14 @@ def test_a_reversed_election_window_is_refused(tmp_path: Path) -> None:
     check, detail = stops_at(record.path)
     assert check == "manifest.hash"
     assert "closes_at" in detail
+
+
+def test_a_board_origin_of_another_election_is_refused(tmp_path: Path) -> None:
+    record = build_record(tmp_path / "r", voters=1)
+    edit(
+        record.path / "manifest.json",
+        lambda m: m.update(board_origin="stimmwerk/election/00000000-0000-4000-8000-000000000000"),
+    )
+    check, detail = stops_at(record.path)
+    assert check == "manifest.hash"
+    assert "board_origin" in detail
