@@ -12,14 +12,12 @@ import hashlib
 import re
 import subprocess
 import sys
-import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyotp
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 
@@ -91,30 +89,32 @@ def trustee_round(pages: list[Page], url: str, button: str, done: str) -> None:
     """Every trustee clicks ``button`` on the commission page; wait for ``done`` on each.
 
     The trustees act at the same time (each in their own browser), so one round costs
-    about one step. trustee.js reloads the page 1.5 s after a step succeeds; the round
-    waits for that reload, so that the next ``goto`` cannot race with it.
+    about one step. After checking the shares each trustee saves the backup of the key
+    share (passphrase twice, download, "I have kept it"): the ceremony goes on only then.
+    The message stays until the trustee dismisses it, which loads the next step.
     """
     for page in pages:
         page.goto(url)
-        page.evaluate("() => { window.__before_step_reload = true; }")
         page.locator(f"#{button}").click()
+    if button == "trustee-check":
+        for page in pages:
+            save_backup(page)
     for page in pages:
         expect(page.locator("#trustee-status")).to_contain_text(done, timeout=STEP_TIMEOUT_MS)
     for page in pages:
-        _wait_for_own_reload(page)
+        with page.expect_navigation(timeout=STEP_TIMEOUT_MS):
+            page.locator("#trustee-continue").click()
 
 
-def _wait_for_own_reload(page: Page, seconds: float = 5.0) -> None:
-    """Until the document marked before the step is gone (or ``seconds`` have passed)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if not page.evaluate("() => window.__before_step_reload === true"):
-                break
-        except PlaywrightError:  # the old document went away while we asked
-            pass
-        page.wait_for_timeout(100)
-    page.wait_for_load_state("load")
+def save_backup(page: Page) -> None:
+    """Save the key share's backup in the page's form and confirm having kept it."""
+    expect(page.locator("#backup-form")).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.locator("#backup-pass").fill(TRUSTEE_PASSPHRASE)
+    page.locator("#backup-pass-again").fill(TRUSTEE_PASSPHRASE)
+    with page.expect_download(timeout=STEP_TIMEOUT_MS):
+        page.locator("#backup-save").click()
+    page.locator("#backup-kept").check()
+    page.locator("#backup-confirm").click()
 
 
 def vote(page: Page, election_id: object, choice_label: str, *, check_first: bool) -> str:
@@ -189,11 +189,11 @@ def record_ballot_hashes(record_zip: Path) -> set[str]:
 def open_context(browser: Any, base_url: str, errors: list[str]) -> Page:
     """A fresh browser context (own cookies, own localStorage) and its page.
 
-    Console errors are collected in ``errors``; dialogs (the trustee's backup
-    passphrase prompt) are answered with `TRUSTEE_PASSPHRASE`.
+    Console errors are collected in ``errors``; dialogs (the trustee's confirmation of
+    the figures before decrypting) are accepted.
     """
     context = browser.new_context(locale="de-DE", base_url=base_url, accept_downloads=True)
     page: Page = context.new_page()
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("dialog", lambda dialog: dialog.accept(TRUSTEE_PASSPHRASE))
+    page.on("dialog", lambda dialog: dialog.accept())
     return page

@@ -1,11 +1,13 @@
 """A whole Mitgliederentscheid in headless Chromium, against the real server.
 
 Staff create the referendum on /referendums/new; three trustees hold the key ceremony
-from their own browser contexts on the commission page (trustee.js); staff fix the roll
+from their own browser contexts on the commission page (trustee.js), each saving the
+backup of the key share before confirming the shares; staff fix the roll
 and open voting on the manage page; five members vote on the vote page (voter.js), one
 of them checks the ballot first ("Stimmzettel prüfen") and sees its choice; the window
 closes (the beat task's `run_schedule`, called here with a `now` at closing); two
-trustees decrypt from their browsers and one counts the result; the results page shows
+trustees decrypt from their browsers and one counts the result, states it and a second
+confirms it (only then is it published); the results page shows
 the counts; an auditor downloads record.zip and `stimmwerk verify` passes; with one
 ballot line altered the verifier fails and names ballots.jsonl.
 
@@ -167,6 +169,13 @@ def _decrypt_and_count(trustees: list[Page], election_id: str) -> None:
     first.goto(url)
     first.locator(f'form[action="{url}/tally"] button').click()
     first.wait_for_url(f"**{url}?done=tallied")
+    # Counted is not yet published: one commission member states it, a second confirms.
+    first.locator(f'form[action="{url}/result/state"] button').click()
+    first.wait_for_url(f"**{url}?done=result_stated")
+    second = trustees[1]
+    second.goto(url)
+    second.locator(f'form[action="{url}/result/confirm"] button').click()
+    second.wait_for_url(f"**{url}?done=result_confirmed")
 
 
 def _results_and_record(auditor: Page, election_id: str, record: Path) -> None:

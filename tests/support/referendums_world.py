@@ -20,7 +20,8 @@ Every step is the real one: `referendums.services.create_referendum` (which call
 passphrase key files (cheapest Argon2id), `freeze_roll`, `open_election`, credentials by
 blind signature and ballots made by `ballots.client` and cast with `cast_ballot`,
 `close_election`, partial decryptions by the first ``threshold`` trustees, the postal
-result entered and confirmed by two commission members, `tally_election`.
+result entered and confirmed by two commission members, `tally_election`, and the
+result stated and confirmed by those two ("Ergebnis feststellen": it is published).
 
 The clock: the services get ``now`` from the world's timeline, which is placed around the
 real time so that web pages (which use the real clock) see the same state: the cut-off
@@ -51,6 +52,7 @@ from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
 from ballots.models import Election, ElectionStatus
 from ballots.tally import PostalLine
 from referendums import services as referendum_services
+from referendums.commission import statement
 from referendums.services import ReferendumTexts
 from tests.ballots_support import shared_issuer_key
 
@@ -270,6 +272,10 @@ def _tally(world: ReferendumWorld, _votes: object, postal: PostalLine | None) ->
     services.tally_election(
         world.session, world.id, world.trustees[0], now=world.closes + timedelta(hours=1)
     )
+    # Counted is published only once two commission members have stated and confirmed it.
+    first, second = world.postal_clerks[:2]
+    statement.state_result(world.session, world.id, first)
+    statement.confirm_result(world.session, world.id, second)
 
 
 _STEPS = {

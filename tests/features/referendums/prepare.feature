@@ -20,6 +20,7 @@ Feature: Staff prepare a member referendum
     Then Sabine sees the management page of "Neue Satzung"
     And the page says "Schlüsselzeremonie der Wahlkommission"
     And the page says "2 von 2 Treuhändern sind zum Auszählen nötig."
+    And the page says "Kein Spielraum: Zum Auszählen wird jeder Treuhänder gebraucht."
     And the preview shows the question "Soll die neue Satzung gelten?" with the answers "Ja, Nein, Enthaltung"
     And the preview shows the question "Wo soll der Parteitag stattfinden?" with the answers "Berlin, Bonn"
     And the preview shows the question "Wen wählt ihr in den Beirat?" with up to 2 of "Anna, Ben, Cem" to tick
