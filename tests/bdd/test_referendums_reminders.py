@@ -235,6 +235,16 @@ def exactly_one(scheduler: Scheduler, mailbox: MailCatcher, names: str, subject:
         assert f"/referendums/{scheduler.world.id}/vote" in bodies[0]
 
 
+@then(parsers.parse("{name:w}'s invitation shows the fingerprint of the vote"))
+def invitation_fingerprint(scheduler: Scheduler, mailbox: MailCatcher, name: str) -> None:
+    subject = "Abstimmung geöffnet: Mitgliederentscheid zur Satzung"
+    (body,) = _mails(mailbox, scheduler, name, subject)
+    fingerprint = scheduler.world.election().fingerprint
+    assert fingerprint is not None
+    assert "Fingerabdruck dieser Abstimmung" in body
+    assert fingerprint in body
+
+
 @then(parsers.parse('{names} receive no e-mail "{subject}"'))
 def none_with_subject(scheduler: Scheduler, mailbox: MailCatcher, names: str, subject: str) -> None:
     for name in _names(names):

@@ -12,6 +12,7 @@ Feature: Opening, invitations, one reminder before closing, and automatic closin
     And the scheduler runs again a minute later
     Then the election is open
     And Anna, Ben, Cem and Dora each receive exactly one e-mail "Abstimmung geöffnet: Mitgliederentscheid zur Satzung"
+    And Anna's invitation shows the fingerprint of the vote
     And Paul receives no e-mail
 
   Scenario: Two scheduler runs at the same moment send every mail once
