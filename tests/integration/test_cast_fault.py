@@ -84,8 +84,11 @@ def _cast(  # noqa: PLR0917 - submitted to the pool positionally
 
 
 def test_killing_a_worker_loses_no_receipt_and_counts_no_credential_twice(
-    database_url: str, tmp_path: Path
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # 8 voters at a time never fill a board batch of 10 per worker: a short batch wait
+    # keeps the run inside its deadline (the server reads it from its environment).
+    monkeypatch.setenv("STIMMWERK_BOARD_BATCH_WAIT_SECONDS", "0.2")
     election: Election = make_election(database_url, VOTERS, tmp_path, workers=2)
     server = Server(database_url, tmp_path, workers=2)
     outcome = Outcome()
