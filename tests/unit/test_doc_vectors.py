@@ -122,9 +122,9 @@ COMPUTE: dict[str, Callable[[], str]] = {
     "merkle.inclusion_2_5": lambda: ",".join(h.hex() for h in inclusion_proof(_leaves(), 2).path),
     "checkpoint.seed": lambda: _SEED.hex(),
     "checkpoint.public_key": lambda: Ed25519SecretKey(_SEED).public_key.hex(),
-    "checkpoint.verifier_key": lambda: (
-        NoteSigner(_ORIGIN, Ed25519SecretKey(_SEED)).verifier.to_vkey()
-    ),
+    "checkpoint.verifier_key": lambda: NoteSigner(
+        _ORIGIN, Ed25519SecretKey(_SEED)
+    ).verifier.to_vkey(),
     "checkpoint.signature_line": lambda: _note().rstrip("\n").rsplit("\n", 1)[1],
     # docs/browser-client.md (recovery code ABCD-EFGH-IJKL-MNOP-QRST-UVWX)
     "recovery.code_bytes": lambda: _recovery_code().hex(),
