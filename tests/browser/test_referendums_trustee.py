@@ -24,6 +24,7 @@ from ballots.models import ElectionStatus
 from referendums.commission.models import ResultStatement, TrusteeBackup
 from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
+from tests.browser.axe import axe_violations
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -65,6 +66,8 @@ def _check_and_back_up(page: Any, url: str, folder: Path, me: int) -> Path:
     page.goto(url)
     page.locator("#trustee-check").click()
     _status_says(page, "Speichere jetzt seine Sicherung")
+    if me == 1:  # the passphrase form, as every trustee sees it
+        assert axe_violations(page) == []
     page.get_by_label("Passphrase (mindestens 12 Zeichen", exact=False).fill("zu kurz")
     page.get_by_label("Passphrase wiederholen").fill("zu kurz")
     page.get_by_role("button", name="Sicherung verschlüsseln und herunterladen").click()
@@ -102,6 +105,7 @@ def _test_restore(fresh: Any, url: str, backups: list[Path]) -> None:
         fresh.get_by_label("Passphrase der Sicherung").fill(passphrase)
         fresh.get_by_role("button", name="Sicherung prüfen").click()
         _status_says(fresh, answer)
+    assert axe_violations(fresh) == []  # the test form with its result
 
 
 def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  # noqa: PLR0915 - one story
@@ -147,6 +151,10 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
         for page in pages[1:]:
             _step(page, url, "trustee-register", "hinterlegt")
         pages[0].locator("#trustee-deal").wait_for(timeout=TIMEOUT)
+        assert axe_violations(pages[0]) == []
+        pages[0].goto("/dashboard")
+        pages[0].get_by_text("Schlüsselzeremonie: Teile deine Anteile aus").wait_for()
+        assert axe_violations(pages[0]) == []
         for page in pages:
             _step(page, url, "trustee-deal", "ausgeteilt")
         backups = [_check_and_back_up(page, url, tmp_path, me) for me, page in enumerate(pages, 1)]
@@ -179,6 +187,7 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
         kai.get_by_role("button", name="Ergebnis auszählen").click()
         kai.get_by_role("button", name="Ergebnis feststellen").click()
         kai.get_by_text("muss es jetzt bestätigen").first.wait_for()
+        assert axe_violations(kai) == []  # the review of the counted result
         fresh.goto(url)
         fresh.get_by_role("button", name="Ergebnis bestätigen").click()
         fresh.get_by_role("link", name="Niederschrift herunterladen (PDF)").wait_for()
