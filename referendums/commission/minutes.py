@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
+from app.core import i18n
 from app.core.audit import AuditEvent
 from app.core.pdf import render_pdf
 from ballots.models import Election, ElectionStatus, PostalResult
@@ -94,12 +95,19 @@ def review(election: Election) -> Review | None:
     )
 
 
+_PATTERNS: Final = {
+    "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
+    "en": "EEEE, d MMMM y, HH:mm",
+}
+
+
 def when(moment: datetime | None) -> str:
     """A moment as people read it: ``Freitag, 18. Dezember 2026, 18:00 Uhr`` (Berlin time)."""
     if moment is None:
         return "–"
-    local = moment.astimezone(TIMEZONE)
-    return format_datetime(local, "EEEE, d. MMMM y, HH:mm 'Uhr'", locale="de")
+    locale = i18n.current_locale()
+    pattern = _PATTERNS.get(locale, _PATTERNS["de"])
+    return format_datetime(moment.astimezone(TIMEZONE), pattern, locale=locale)
 
 
 def account_names(session: Session, ids: list[uuid.UUID | None]) -> dict[uuid.UUID, str]:
@@ -153,4 +161,6 @@ def minutes_context(session: Session, election: Election) -> dict[str, Any]:
 
 def minutes_pdf(session: Session, election: Election) -> bytes:
     """The Niederschrift as PDF bytes (German)."""
-    return render_pdf("referendums/minutes_pdf.html", "de", **minutes_context(session, election))
+    with i18n.using_locale("de"):
+        context = minutes_context(session, election)
+    return render_pdf("referendums/minutes_pdf.html", "de", **context)
