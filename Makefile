@@ -58,6 +58,9 @@ fmt: install ## fix what ruff can fix
 migration: install ## new Alembic revision: make migration m="what changed"
 	$(BIN)/alembic revision --autogenerate -m "$(m)"
 
+fuzz: install ## long fuzzing run: every route (schemathesis) and every form, 200 examples each
+	STIMMWERK_FUZZ_EXAMPLES=$${EXAMPLES:-200} $(BIN)/python -m pytest tests/fuzz -q -s -p no:randomly
+
 bench: install ## run the platform benchmarks (prints figures)
 	$(BIN)/python -m bench.import_members
 	$(BIN)/python -m bench.pages
@@ -65,7 +68,7 @@ bench: install ## run the platform benchmarks (prints figures)
 clean: ## remove the virtual environment, local data and build output
 	rm -rf $(VENV) var frontend/node_modules app/static/vendor .pytest_cache .mypy_cache .ruff_cache
 
-.PHONY: help install migrate demo run worker test lint fmt migration bench clean messages
+.PHONY: help install migrate demo run worker test lint fmt migration bench fuzz clean messages
 
 messages: install ## extract message ids and update the catalogs (then translate app/translations/de)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o app/translations/messages.pot .

@@ -7,6 +7,7 @@ without a second async code path to keep in step.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -72,6 +73,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_DETAIL = re.compile(r"\nDETAIL:.*?(?=\n[A-Z]+:|\Z)", re.DOTALL)
+
+
+def _strip_row_values(context: ExceptionContext) -> None:
+    """PostgreSQL quotes the offending row in its DETAIL line ("Key (email)=(anna@…)
+    already exists"); drop that line from the error and from SQLAlchemy's wrapper, so
+    no traceback or log line carries it. ``pgcode`` and ``diag`` stay for the code."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (_DETAIL.sub("", error.args[0]), *error.args[1:])
+
+
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     # hide_parameters: a database error's message (and so every log line and traceback
     # made from it) would otherwise carry the bound values: e-mail addresses, names,
@@ -82,9 +95,11 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, echo=echo, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=10
     )
+    event.listen(engine, "handle_error", _strip_row_values)
+    return engine
 
 
 class Database:

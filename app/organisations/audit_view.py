@@ -172,6 +172,8 @@ def _filter(
     if query.until.strip() and until is None:
         errors["until"] = N_("Enter a date like 2026-12-04.")
     before = parse_whole(query.before, low=1, high=2**62) if query.before.strip() else None
+    if query.before.strip() and before is None:
+        errors["before"] = N_("This page of the log does not exist.")
     actor_ids = None
     if query.person.strip():
         actor_ids = people_matching(session, query.person, unit_ids)
