@@ -3,7 +3,8 @@ Mitgliederentscheid waiting for its key ceremony.
 
 Idempotent: units and members are upserted through the real import services; accounts,
 roles and the referendum are created only if missing. The referendum is left in its
-first state on purpose: the two commission logins hold the key ceremony in their own
+first state on purpose: the three commission logins (any two of them can count) hold
+the key ceremony in their own
 browsers (their key shares must never be made here), after which the schedule of
 ``stimmwerk serve`` freezes the roll and opens the vote within a minute.
 """
@@ -180,7 +181,7 @@ def load_demo(session: Session, settings: Settings) -> DemoLogins:
             None,
             Role.COMMISSION,
             "UB-HAF",
-            "election commission, trustee 1 of 2 (sets up TOTP at first login)",
+            "election commission, trustee 1 of 3 (sets up TOTP at first login)",
         ),
         (
             "kommission2@demo.stimmwerk.example",
@@ -188,7 +189,15 @@ def load_demo(session: Session, settings: Settings) -> DemoLogins:
             None,
             Role.COMMISSION,
             "UB-HAF",
-            "election commission, trustee 2 of 2 (sets up TOTP at first login)",
+            "election commission, trustee 2 of 3 (sets up TOTP at first login)",
+        ),
+        (
+            "kommission3@demo.stimmwerk.example",
+            "Konrad Kommission",
+            None,
+            Role.COMMISSION,
+            "UB-HAF",
+            "election commission, trustee 3 of 3 (sets up TOTP at first login)",
         ),
     ]
     for email, name, number, role, unit_code, _ in people:
@@ -241,7 +250,8 @@ def _ensure_referendum(session: Session, settings: Settings) -> None:
                 ),
             ),
         ),
-        trustees=2,
+        # Any 2 of the 3 trustees can count: one lost key share does not lose the result.
+        trustees=3,
         threshold=2,
         quorum_percent=20,
     )
@@ -253,6 +263,7 @@ def _ensure_referendum(session: Session, settings: Settings) -> None:
         [
             _account(session, "kommission1@demo.stimmwerk.example").id,
             _account(session, "kommission2@demo.stimmwerk.example").id,
+            _account(session, "kommission3@demo.stimmwerk.example").id,
         ],
         texts=referendums.ReferendumTexts(
             draft.description,
