@@ -26,7 +26,7 @@ from nacl.public import PrivateKey, SealedBox
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
-from ballots import services
+from ballots import keyfile, services
 from ballots.codec import (
     ciphertext_json,
     commitments_from_json,
@@ -34,6 +34,7 @@ from ballots.codec import (
     partial_from_json,
 )
 from ballots.models import ElectionStatus
+from ballots.tally import PostalLine
 from crypto.group import Scalar
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
 from crypto.threshold import (
@@ -312,3 +313,38 @@ def test_javascript_merkle_roots_agree(js: Harness, size: int) -> None:
     entries = [secrets.token_bytes(32) for _ in range(size)]
     expected = root_from_leaf_hashes(leaf_hash(e) for e in sorted(entries)).hex()
     assert js.call("merkle_root", entries=[e.hex() for e in sorted(entries)]) == expected
+
+
+def test_javascript_checks_the_postal_line_of_the_statement(
+    js: Harness, db: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """With a postal voter: the browser checks rules P1–P6 and the two confirmations."""
+    world = support.make_world(db, settings, tmp_path)  # paul votes by post
+    support.open_for_voting(world)
+    support.cast(world, support.credential(world, "anna"), {"q1": ["yes"]})
+    services.close_election(db, world.id, None, now=world.closes)
+    support.enter_postal(world, PostalLine(((1, 0, 0),), (0,), 1))
+    account = world.trustees()[0]
+    task = services.decryption_task(db, world.id, account)
+    election = world.election()
+    path, passphrase = world.key_files[1]
+    share = keyfile.read_key_file(path, passphrase).share
+    assert share is not None
+    task_json = {
+        "threshold": task.params.threshold,
+        "trustees": task.params.trustees,
+        "trustee": task.trustee,
+        **commission_api.statement_inputs(db, election, account, task),
+    }
+    good = js.call("check_statement", task=task_json, share=share.encoded.hex())
+    assert good["problems"] == []
+    assert (good["figures"]["postal"], good["figures"]["envelopes"]) == (1, 1)
+    impossible = json.loads(json.dumps(task_json))
+    impossible["statement"]["postal"]["questions"][0]["counts"] = [2, 0, 0]
+    problems = js.call("check_statement", task=impossible, share=share.encoded.hex())["problems"]
+    assert "P4 q0" in problems
+    one_clerk = json.loads(json.dumps(task_json))
+    confirmations = one_clerk["statement"]["postal"]["confirmations"]
+    confirmations[1]["member"] = confirmations[0]["member"]
+    problems = js.call("check_statement", task=one_clerk, share=share.encoded.hex())["problems"]
+    assert problems == ["postal confirmations"]
