@@ -407,3 +407,15 @@ def test_a_board_origin_of_another_election_is_refused(tmp_path: Path) -> None:
     check, detail = stops_at(record.path)
     assert check == "manifest.hash"
     assert "board_origin" in detail
+
+
+def test_a_zip_made_with_zip_r_and_its_folder_entry_verifies(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """`zip -r record.zip wahl/` also stores the folder itself: one reading, accepted."""
+    archive = tmp_path / "folder.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as out:
+        out.writestr(zipfile.ZipInfo("wahl/"), b"")
+        for name, data in record_members(honest, "wahl/"):
+            out.writestr(name, data)
+    assert verify(archive).returncode == 0
