@@ -22,6 +22,7 @@ limit the answer is 429 ``rate_limited`` with a ``Retry-After`` header.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 import weakref
 from typing import Any
@@ -110,9 +111,31 @@ def _too_many() -> Response[Any]:
     return response
 
 
-def api_error(code: str, message: str, status: int, **extra: Any) -> Response[Any]:
-    """The JSON error of the voter API (``message`` is a msgid, translated here)."""
-    body: dict[str, Any] = {"error": code, "message": gettext(message), **extra}
+REFUSED_BECAUSE: dict[str, str] = {
+    "format": N_("The ballot is not in the expected format."),
+    "election": N_("The ballot belongs to another vote."),
+    "credential_signature": N_("The voting credential of this ballot is not valid."),
+    "signature": N_("The signature of this ballot is not valid."),
+    "proofs": N_("The proofs of this ballot are not valid."),
+}
+"""What a voter reads per failed check: translated, and without the parser's own words
+(``BallotRejected.reason`` stays in the server's reach only)."""
+REFUSED = N_("The ballot was refused.")
+
+
+def api_error(
+    code: str, message: str, status: int, *, params: dict[str, Any] | None = None, **extra: Any
+) -> Response[Any]:
+    """The JSON error of the voter API (``message`` is a msgid, translated here, then
+    filled with ``params``)."""
+    text = gettext(message)
+    if params:
+        # A message without those placeholders stays as it is.
+        with contextlib.suppress(KeyError, IndexError, ValueError):
+            text = text.format(
+                **{k: gettext(v) if isinstance(v, str) else v for k, v in params.items()}
+            )
+    body: dict[str, Any] = {"error": code, "message": text, **extra}
     return Response(body, status_code=status, media_type=MediaType.JSON)
 
 
@@ -133,8 +156,9 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
 def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     code, status = _CODES.get(type(exc), ("malformed", exc.status_code))
     if isinstance(exc, BallotRejected):
-        return api_error(code, exc.message.format(**exc.params), status, check=exc.check)
-    return api_error(code, exc.message, status)
+        message = REFUSED_BECAUSE.get(exc.check, REFUSED)
+        return api_error(code, message, status, check=exc.check)
+    return api_error(code, exc.message, status, params=exc.params)
 
 
 _CODES: dict[type[DomainError], tuple[str, int]] = {
@@ -282,7 +306,7 @@ def _check(session: Session, election_id: uuid.UUID, body: bytes) -> CheckedBall
     except BallotRejected as rejected:
         if rejected.check != "format":
             raise
-        message = rejected.message.format(**rejected.params)
+        message = REFUSED_BECAUSE.get(rejected.check, REFUSED)
         return api_error("malformed", message, HTTP_400_BAD_REQUEST, check=rejected.check)
 
 
