@@ -15,7 +15,14 @@ Run: ``.venv/bin/python bench/cast_load.py [--voters 6000] [--rates 100 200 300 
 4. From this process (asyncio with a minimal HTTP/1.1 keep-alive client, no cookies;
    see `RawHttp`) casts at
    increasing target rates, ``--seconds`` per step or until the ballots run out, and
-   prints per step: achieved ballots/s, p50/p99 latency, errors.
+   prints per step: achieved ballots/s, p50/p99 latency, errors. The board appends in
+   shuffled batches (``docs/protocol.md`` §2.6): ``--batch-min`` (the server's default,
+   10) and ``--batch-wait`` (here 0.25 s, the server's default is 5 s). Under load a
+   batch fills long before the wait; the wait only holds the last, partial batch of each
+   step (at quiet times in production it is what a lone ballot waits for its receipt),
+   so a 5 s wait would count five seconds of drain into each step's rate and tail.
+   ``--batch-min 1`` appends without waiting for others (the cost of batching is the
+   difference).
 5. Stops the server, closes the election, two trustees decrypt, the commission
    tallies, writes the record and runs the verifier, and prints whether the number of
    ballots counted matches the number of receipts.
@@ -266,7 +273,14 @@ def finish(election: Election, record_dir: Path, *, verifier_workers: int = 2) -
 class Server:
     """``stimmwerk serve --workers N`` in a subprocess (its own process group)."""
 
-    def __init__(self, url: str, var_dir: Path, *, workers: int = 2) -> None:
+    def __init__(
+        self,
+        url: str,
+        var_dir: Path,
+        *,
+        workers: int = 2,
+        batch: tuple[int, float] | None = None,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -279,6 +293,9 @@ class Server:
             "STIMMWERK_CAST_PER_MINUTE": "0",
             "PYTHONPATH": str(ROOT),
         }
+        if batch is not None:
+            env["STIMMWERK_BOARD_BATCH_MIN"] = str(batch[0])
+            env["STIMMWERK_BOARD_BATCH_WAIT_SECONDS"] = str(batch[1])
         env.pop("STIMMWERK_BROKER_URL", None)  # casting sends no tasks; in-process is enough
         self.log = (var_dir / "server.log").open("wb")
         self.process = subprocess.Popen(
@@ -518,11 +535,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--pool", type=int, default=os.cpu_count() or 1, help="ballot makers")
+    parser.add_argument("--batch-min", type=int, default=10, help="board batch size at least")
+    parser.add_argument("--batch-wait", type=float, default=0.25, help="board batch wait, s")
     args = parser.parse_args(argv)
     voters = args.voters or int(sum(args.rates) * args.seconds)
     admin_url = os.environ.get("STIMMWERK_BENCH_POSTGRES_URL", DEFAULT_PG)
     print(f"machine: {machine()}")
     print(f"database: PostgreSQL (fresh scratch database); server workers: {args.server_workers}")
+    print(f"board batches: at least {args.batch_min} ballots or {args.batch_wait} s, shuffled")
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with (
         tempfile.TemporaryDirectory(prefix="stimmwerk-cast-") as tmp,
         scratch_postgres(admin_url) as url,
@@ -534,7 +555,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"made {len(election.ballots)} voters, credentials and ballots in "
             f"{time.perf_counter() - started:.1f} s"
         )
-        server = Server(url, scratch, workers=args.server_workers)
+        server = Server(
+            url, scratch, workers=args.server_workers, batch=(args.batch_min, args.batch_wait)
+        )
         try:
             server.wait_ready()
             receipts = asyncio.run(
@@ -544,6 +567,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         finally:
             server.stop()
+        print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         started = time.perf_counter()
         counted, status = finish(election, scratch / "record")
         print(
