@@ -76,6 +76,8 @@ Feature: A guided election commission
     And the audit log records "result:confirm_refused"
     When Kai confirms the result
     Then the results page shows the result
+    When Kim confirms the result
+    Then Kim's commission page says "Das Ergebnis ist bereits festgestellt und bestätigt."
     And the audit log records "result:stated" and "result:confirmed"
     And the minutes name Karla and Kai as the confirming members, with the turnout and the fingerprint
 
