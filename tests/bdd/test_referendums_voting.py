@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,13 +30,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.db import Database
+from app.core.db import Database, utcnow
 from app.core.settings import Settings
 from app.organisations.models import Member
-from ballots import client, services
+from ballots import client, recovery, services
 from ballots.ballot_check import ElectionKeys
 from ballots.board import Receipt
-from ballots.models import CastBallot
+from ballots.models import CastBallot, RollEntry
 from referendums.voting import board_view
 from referendums.voting.pages import VOTE_MESSAGES
 from tests.bdd.conftest import (
@@ -51,7 +52,11 @@ from tests.factories import grant, make_account
 from tests.helpers import csrf_token
 from tests.support.referendums_world import ReferendumWorld, build_referendum
 
-scenarios("referendums/vote.feature", "referendums/bulletin_board.feature")
+scenarios(
+    "referendums/vote.feature",
+    "referendums/bulletin_board.feature",
+    "referendums/recover_credential.feature",
+)
 
 JSON = {"accept": "application/json"}
 _TOKEN = re.compile(r'data-csrf-token="([^"]+)"')
@@ -397,6 +402,118 @@ def fetches_client_data(browsers: Browsers, voting: Voting) -> Response:
 
 
 # -- Then ------------------------------------------------------------------------------------
+
+
+# -- the recovery code (recover_credential.feature; ballots/recovery.py = crypto/recovery.js) --
+
+
+def recovery_request(
+    browser: TestClient[Litestar], voting: Voting, code: str
+) -> tuple[client.CredentialRequest, Response]:
+    """What voter.js sends: the request derived from the code, with the page's token."""
+    keys = client_keys(browser, voting)
+    request = recovery.recoverable_request(keys.issuer, str(voting.id), recovery.parse_code(code))
+    answer = browser.post(
+        f"{voting.api}/credential",
+        json={"blinded_msg": request.blinded_msg.hex()},
+        headers={**JSON, "x-csrftoken": page_token(browser, voting)},
+    )
+    return request, answer
+
+
+@given(parsers.parse('{name:w} has fetched {pronoun:w} credential with the recovery code "{code}"'))
+def has_credential_with_code(
+    browsers: Browsers, voting: Voting, name: str, pronoun: str, code: str
+) -> None:
+    request, answer = recovery_request(browsers.of(name), voting, code)
+    assert answer.status_code == 200, answer.text
+    signature = bytes.fromhex(answer.json()["blind_signature"])
+    voting.credentials[name] = client.finish_credential(voting.keys.issuer, request, signature)
+
+
+def _phone(browsers: Browsers, people: People, name: str) -> TestClient[Litestar]:
+    key = f"{name}'s phone"
+    if key not in browsers.open:
+        log_in_fully(browsers.of(key), people[name])
+    return browsers.of(key)
+
+
+@when(parsers.parse("{name:w} opens the vote page on {pronoun:w} phone"), target_fixture="response")
+def opens_on_phone(
+    browsers: Browsers, people: People, voting: Voting, name: str, pronoun: str
+) -> Response:
+    return _phone(browsers, people, name).get(f"{voting.page}/vote")
+
+
+@then("the page offers to enter the recovery code")
+def offers_code(response: Response) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert 'id="recovery-entry"' in response.text
+    assert 'data-situation="issued"' in response.text  # voter.js shows the entry first
+    assert "Wiederherstellungscode" in response.text
+
+
+@when(
+    parsers.parse('{name:w} enters the recovery code "{code}" on {pronoun:w} phone'),
+    target_fixture="response",
+)
+def enters_code(
+    browsers: Browsers,
+    people: People,
+    voting: Voting,
+    name: str,
+    code: str,
+    pronoun: str,
+) -> Response:
+    request, answer = recovery_request(_phone(browsers, people, name), voting, code)
+    if answer.status_code == 200:
+        signature = bytes.fromhex(answer.json()["blind_signature"])
+        credential = client.finish_credential(voting.keys.issuer, request, signature)
+        voting.credentials[f"{name}'s phone"] = credential
+    return answer
+
+
+@then(parsers.parse("{name:w}'s phone holds the same credential as {pronoun:w} first browser"))
+def same_credential(voting: Voting, name: str, pronoun: str) -> None:
+    phone = voting.credentials[f"{name}'s phone"]
+    assert phone.public_key_hex == voting.credentials[name].public_key_hex
+
+
+@when(parsers.parse('{name:w} votes "{choice}" on {pronoun:w} phone'), target_fixture="response")
+def votes_on_phone(
+    browsers: Browsers, voting: Voting, name: str, choice: str, pronoun: str
+) -> Response:
+    voting.credentials[name] = voting.credentials[f"{name}'s phone"]
+    _, answer = cast(cookieless(browsers), voting, name, choice)
+    assert answer.status_code == 201, answer.text
+    return answer
+
+
+@when(
+    parsers.parse('{name:w}\'s first browser casts a ballot "{choice}" with the credential'),
+    target_fixture="response",
+)
+def first_browser_casts(browsers: Browsers, voting: Voting, name: str, choice: str) -> Response:
+    ballot = client.make_ballot(voting.keys, voting.credentials[name], {"q1": [choice]})
+    return cookieless(browsers).post(
+        f"{voting.api}/ballots",
+        content=client.ballot_bytes(ballot),
+        headers={**JSON, "content-type": "application/json"},
+    )
+
+
+@then(parsers.parse("{name:w}'s roll entry shows one credential issued, on today's date only"))
+def one_credential_day_only(db: Session, people: People, voting: Voting, name: str) -> None:
+    db.expire_all()
+    account = db.scalar(select(Account).where(Account.email == people[name].email))
+    assert account is not None
+    issued = db.scalar(
+        select(RollEntry.credential_issued_on).where(
+            RollEntry.election_id == voting.id, RollEntry.member_id == account.member_id
+        )
+    )
+    assert issued == utcnow().date()
+    assert type(issued) is date  # a day, never a time
 
 
 @then(parsers.parse('the page shows the ballot with the question "{question}"'))
