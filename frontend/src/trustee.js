@@ -732,9 +732,14 @@ function start(app) {
       } catch {
         throw new UserError(messages.backup_bad_passphrase);
       }
-      if (!secrets.share) throw new UserError(messages.backup_no_share);
-      const doc = await api$(app.dataset.ceremonyUrl);
-      if (!shareMatches(secrets, doc.dealings, me)) throw new UserError(messages.backup_wrong_share);
+      // During the ceremony an interim backup (no share yet) brings back the sealing key
+      // and the polynomial; from the share check on, only the key share will do.
+      const interimAllowed = ["deal", "wait_dealing", "check"].includes(app.dataset.step);
+      if (!secrets.share && !interimAllowed) throw new UserError(messages.backup_no_share);
+      if (secrets.share) {
+        const doc = await api$(app.dataset.ceremonyUrl);
+        if (!shareMatches(secrets, doc.dealings, me)) throw new UserError(messages.backup_wrong_share);
+      }
       storeSecrets(app, secrets);
       $("restore-pass").value = "";
       const testing = ["wait_check", "wait_close"].includes(app.dataset.step);
