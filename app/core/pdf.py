@@ -5,7 +5,8 @@ in a locale and laid out by WeasyPrint. WeasyPrint would fetch every URL the HTM
 names (images, style sheets); the documents here are built from stored data, part of
 it typed by users (titles, names), so the fetcher refuses everything but ``data:``
 URLs: a title cannot make the server request an address. Styles go inline in the
-template (``<style>``).
+template (``<style>``). Documents are written as PDF/UA-1 (tagged), so give each
+template ``<html lang>`` and a ``<title>``.
 
 WeasyPrint needs Pango at run time (Debian: ``libpango-1.0-0``, ``libpangoft2-1.0-0``).
 """
@@ -24,7 +25,9 @@ def html_to_pdf(html: str) -> bytes:
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
-    pdf: bytes = HTML(string=html, url_fetcher=fetcher, base_url="about:blank").write_pdf()
+    # PDF/UA-1: a tagged PDF (structure tree, language, title) that screen readers can read.
+    document = HTML(string=html, url_fetcher=fetcher, base_url="about:blank")
+    pdf: bytes = document.write_pdf(pdf_variant="pdf/ua-1")
     return pdf
 
 

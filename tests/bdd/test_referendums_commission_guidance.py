@@ -469,9 +469,11 @@ def minutes(commission: Commission) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "application/pdf"
     assert "niederschrift.pdf" in response.headers["content-disposition"]
-    text = " ".join(
-        page.extract_text() or "" for page in PdfReader(io.BytesIO(response.content)).pages
-    )
+    reader = PdfReader(io.BytesIO(response.content))
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root, "the minutes are a tagged PDF (PDF/UA)"
+    assert root["/Lang"] == "de"
+    text = " ".join(page.extract_text() or "" for page in reader.pages)
     flat = " ".join(text.split())
     election = commission.world.election()
     karla, kai = (commission.world.commission[COMMISSION[n]].display_name for n in ("Karla", "Kai"))
