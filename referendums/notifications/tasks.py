@@ -293,6 +293,7 @@ def _queue_activation(
         title=election.title,
         closes_at=format_time(election.closes_at),
         page=f"{base}/referendums/{election.id}",
+        fingerprint=election.fingerprint or "",
     )
 
 
