@@ -57,7 +57,7 @@ def start_server(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str]:
         [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=open(os.devnull if not os.environ.get("BENCH_DEBUG") else "/dev/stderr", "wb"),  # noqa: SIM115
+        stderr=None if os.environ.get("BENCH_DEBUG") else subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(150):
