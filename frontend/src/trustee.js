@@ -566,6 +566,8 @@ function start(app) {
     $("backup-strength").textContent = event.target.value ? messages[strength === "short" ? "pass_short" : `pass_${strength}`] : "";
   });
   const openBackupForm = () => {
+    const restoreSection = $("restore-section");
+    if (restoreSection) restoreSection.hidden = true; // one form at a time
     form.hidden = false;
     $("backup-pass").focus();
   };
