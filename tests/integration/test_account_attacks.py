@@ -9,9 +9,10 @@ mail scanners opening links, a stolen session moving the account, open redirects
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -25,9 +26,9 @@ from sqlalchemy.orm import Session
 
 from app.accounts import passwords
 from app.accounts.models import Account, LoginAttempt, OneTimeToken, WebSession
-from app.accounts.services import AccountService
+from app.accounts.services import AccountService, LoginFailed
 from app.core.db import Database, utcnow
-from app.core.errors import ValidationFailed
+from app.core.errors import TooManyAttempts, ValidationFailed
 from app.core.settings import Settings
 from app.organisations.access import MemberAccess
 from app.organisations.models import Member
@@ -124,13 +125,10 @@ def test_a_locked_name_is_not_kept_locked_by_refused_attempts(
     """Refused attempts are not recorded, so hammering does not extend the lock."""
     hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     for attempt in range(30):
-        with database.sessions() as session:
-            try:
-                AccountService(session, settings, hasher).log_in(
-                    EMAIL, f"falsch {attempt}", address="198.51.100.7", replaces_token=None
-                )
-            except Exception:  # noqa: BLE001, S110 - LoginFailed or TooManyAttempts, both refusals
-                pass
+        with database.sessions() as session, contextlib.suppress(LoginFailed, TooManyAttempts):
+            AccountService(session, settings, hasher).log_in(
+                EMAIL, f"falsch {attempt}", address="198.51.100.7", replaces_token=None
+            )
     with database.sessions() as session:
         failures = session.scalar(select(func.count()).where(LoginAttempt.succeeded.is_(False)))
     assert failures == settings.security.login_max_failures
@@ -434,7 +432,9 @@ def test_no_open_redirect_after_login(
     data = {"email": EMAIL, "password": TEST_PASSWORD, "next": target, "_csrf_token": token}
     response = client.post("/login", data=data, follow_redirects=False)
     location = response.headers["location"]
-    assert location.startswith("/") and not location.startswith("//") and "\\" not in location
+    assert location.startswith("/")
+    assert not location.startswith("//")
+    assert "\\" not in location
     assert "evil" not in location or location.startswith("/%0a")
 
 
@@ -493,3 +493,24 @@ def test_a_forged_form_without_a_session_still_gets_the_csrf_refusal(
 ) -> None:
     response = client.post("/me/reminders", data={"reminders": "on"}, follow_redirects=False)
     assert response.status_code == 403
+
+
+def test_the_target_survives_the_second_factor(
+    client: TestClient[Litestar], db: Session, settings: Settings, anna: Account
+) -> None:
+    import pyotp
+
+    from app.accounts import totp
+
+    secret = totp.new_secret()
+    account = db.get(Account, anna.id)
+    assert account is not None
+    account.totp_secret = totp.seal_secret(settings.security.secret_key, secret)
+    db.commit()
+    token = csrf_token(client, "/login")
+    data = {"email": EMAIL, "password": TEST_PASSWORD, "next": "/units/OV-A", "_csrf_token": token}
+    first = client.post("/login", data=data, follow_redirects=False)
+    assert first.headers["location"] == "/login/totp"
+    second = submit(client, "/login/totp", "/login/totp", {"code": pyotp.TOTP(secret).now()})
+    assert second.headers["location"] == "/units/OV-A"
+    assert client.get("/units/OV-A").status_code == 200
