@@ -178,7 +178,14 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
         db.expire_all()
         assert world.election().status == ElectionStatus.CLOSED
 
-        # The fresh profile holds the restored share and decrypts with it.
+        # The test kept nothing in the fresh profile; after the close the trustee loads
+        # the backup there again and decrypts with it.
+        fresh.goto(url)
+        assert fresh.evaluate("() => window.localStorage.length") == 0
+        fresh.get_by_label("Sicherungsdatei", exact=True).set_input_files(str(backups[0]))
+        fresh.get_by_label("Passphrase der Sicherung").fill(PASSPHRASE)
+        fresh.get_by_role("button", name="Sicherung laden").click()
+        _status_says(fresh, "in diesen Browser geladen")
         _step(fresh, url, "trustee-decrypt", "angenommen")
         _step(pages[2], url, "trustee-decrypt", "angenommen")
 
