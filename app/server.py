@@ -21,6 +21,7 @@ from app.accounts.second_factor_pages import SecondFactorController
 from app.core.celery import celery_app, configure_celery
 from app.core.db import Database
 from app.core.errors import EXCEPTION_HANDLERS
+from app.core.info_pages import InfoPagesController
 from app.core.inputs import InputGuardMiddleware
 from app.core.runtime import set_runtime
 from app.core.settings import Settings, get_settings
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             healthz,
             HomeController,
             AccountController,
+            InfoPagesController,
             AccessController,
             SecondFactorController,
             UnitController,

@@ -551,6 +551,7 @@ class OptionResult:
     online: int
     postal: int
     total: int
+    key: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -558,6 +559,7 @@ class QuestionResult:
     text: str
     options: list[OptionResult]
     postal_invalid: int
+    method: str = "one_of"
 
 
 @dataclass(frozen=True, slots=True)
@@ -586,7 +588,7 @@ def results(view: ReferendumView) -> Results:
     rows = []
     for question, counted in zip(questions, tally["questions"], strict=True):
         options = [
-            OptionResult(option["label"], online, postal, total)
+            OptionResult(option["label"], online, postal, total, option.get("id", ""))
             for option, online, postal, total in zip(
                 question["options"],
                 counted["online"],
@@ -595,7 +597,11 @@ def results(view: ReferendumView) -> Results:
                 strict=True,
             )
         ]
-        rows.append(QuestionResult(question["text"], options, counted["postal"]["invalid"]))
+        rows.append(
+            QuestionResult(
+                question["text"], options, counted["postal"]["invalid"], question["method"]
+            )
+        )
     turnout = tally["turnout"]
     return Results(
         questions=rows,

@@ -256,7 +256,10 @@ class AccountService:
         if found is None:
             raise InvalidLink
         account = self.session.get(Account, found.account_id)
-        if account is None:
+        if account is None or account.member_id is not None:
+            # A member's account is confirmed only by the member's activation, which
+            # also sets a new password; a guest link can never make it usable.
+            self.session.rollback()
             raise InvalidLink
         account.email_verified_at = account.email_verified_at or utcnow()
         record_event(self.session, "account:email_verified", actor_id=account.id)

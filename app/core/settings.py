@@ -101,11 +101,51 @@ class VotingSettings:
 
 
 @dataclass(frozen=True)
+class LegalSettings:
+    """What the operator states on the legal pages (Impressum, Datenschutzhinweis,
+    Erklärung zur Barrierefreiheit); docs/operations.md lists the variables.
+
+    Empty fields are left out of the pages; a page whose required fields are empty says
+    that the operator has not filled it in yet (it is never invented). Line breaks in
+    addresses are written as `` | `` in the variable.
+    """
+
+    operator: str = ""
+    address: str = ""
+    represented_by: str = ""
+    email: str = ""
+    phone: str = ""
+    register_entry: str = ""
+    content_responsible: str = ""
+    privacy_officer: str = ""
+    supervisory_authority: str = ""
+    retention: str = ""
+    hosting: str = ""
+    accessibility_contact: str = ""
+    accessibility_known_issues: str = ""
+    accessibility_reviewed_on: str = ""
+    enforcement_body: str = ""
+
+    @property
+    def has_imprint(self) -> bool:
+        return bool(self.operator and self.address and (self.email or self.phone))
+
+    def lines(self, value: str) -> list[str]:
+        return [line.strip() for line in value.split("|") if line.strip()]
+
+
+def _legal_settings() -> LegalSettings:
+    names = LegalSettings.__dataclass_fields__
+    return LegalSettings(**{name: _env(f"LEGAL_{name.upper()}", "") for name in names})
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     mail: MailSettings
     security: SecuritySettings
     voting: VotingSettings = field(default_factory=VotingSettings)
+    legal: LegalSettings = field(default_factory=LegalSettings)
     broker_url: str = IN_PROCESS_BROKER
     result_backend: str = ""
     base_url: str = "http://127.0.0.1:8000"
@@ -184,6 +224,7 @@ def load_settings() -> Settings:
         result_backend=_env("RESULT_BACKEND", ""),
         base_url=_env("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         default_locale=_env("DEFAULT_LOCALE", "de"),
+        legal=_legal_settings(),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", default=False),
     )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from app.core import i18n
@@ -14,13 +16,58 @@ from app.core.settings import PROJECT_ROOT
 
 TEMPLATE_DIRS = [PROJECT_ROOT / "templates"]
 
+# Every time a person reads is the party's local time (stored times are UTC).
+LOCAL_ZONE: Final = ZoneInfo("Europe/Berlin")
+# "Freitag, 18. Dezember 2026, 18:00 Uhr": deadlines are written out (issue 10, point 5).
+_LONG_PATTERNS: Final = {
+    "de": "EEEE, d. MMMM y, HH:mm 'Uhr'",
+    "en": "EEEE, d MMMM y, HH:mm",
+}
+_SHORT_PATTERNS: Final = {"de": "dd.MM.y, HH:mm 'Uhr'", "en": "d MMM y, HH:mm"}
 
-def _format_date(value: date | datetime | None) -> str:
+
+def _moment(value: date | datetime | str | None) -> date | datetime | None:
+    """A date or an aware datetime; ISO 8601 text (manifest times) is parsed, naive is UTC."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        value = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def _format_date(value: date | datetime | str | None) -> str:
+    """Short form for tables and lists: "18.12.2026, 18:00 Uhr" (local time) or "18.12.2026"."""
+    moment = _moment(value)
+    locale = i18n.current_locale()
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return format_date(moment, "dd.MM.y" if locale == "de" else "d MMM y", locale=locale)
+    pattern = _SHORT_PATTERNS.get(locale, _SHORT_PATTERNS["de"])
+    return format_datetime(moment, pattern, tzinfo=LOCAL_ZONE, locale=locale)
+
+
+def format_when(value: date | datetime | str | None) -> str:
+    """Long form in local time: "Freitag, 18. Dezember 2026, 18:00 Uhr" (pages and mails)."""
+    moment = _moment(value)
+    locale = i18n.current_locale()
+    if moment is None:
+        return ""
+    if not isinstance(moment, datetime):
+        return format_date(moment, "full", locale=locale)
+    pattern = _LONG_PATTERNS.get(locale, _LONG_PATTERNS["de"])
+    return format_datetime(moment, pattern, tzinfo=LOCAL_ZONE, locale=locale)
+
+
+def _format_percent(value: float | None, digits: int = 1) -> str:
+    """A percentage as the reader writes it: "33,3 %" in German."""
     if value is None:
         return ""
-    if i18n.current_locale() == "de":
-        return value.strftime("%d.%m.%Y %H:%M" if isinstance(value, datetime) else "%d.%m.%Y")
-    return value.strftime("%Y-%m-%d %H:%M" if isinstance(value, datetime) else "%Y-%m-%d")
+    text = f"{value:.{digits}f}"
+    return (text.replace(".", ",") + "\u00a0%") if i18n.current_locale() == "de" else text + "%"
 
 
 def _format_number(value: int) -> str:
@@ -41,6 +88,8 @@ def jinja_environment(template_dirs: tuple[Path, ...] = tuple(TEMPLATE_DIRS)) ->
         gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True
     )
     env.filters["date"] = _format_date
+    env.filters["when"] = format_when
+    env.filters["percent"] = _format_percent
     env.filters["number"] = _format_number
     env.globals["current_locale"] = i18n.current_locale
     env.globals["supported_locales"] = i18n.SUPPORTED_LOCALES

@@ -22,12 +22,13 @@ from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
-from app.core.i18n import N_
+from app.core.i18n import N_, current_locale
+from app.core.pdf import render_pdf
 from app.core.settings import Settings
 from app.organisations.models import Member
 from ballots.errors import WrongState
 from ballots.models import ElectionStatus
-from referendums import services
+from referendums import outcome, services
 from referendums.commission.statement import require_published
 from referendums.pages import forms
 
@@ -360,13 +361,39 @@ class ReferendumPagesController(Controller):
         # Counted is not published: two commission members must state and confirm first.
         require_published(db_session, election_id)
         view = services.get_referendum(db_session, election_id)
+        results = services.results(view)
         return Template(
             "referendums/results.html",
             context={
                 "view": view,
-                "results": services.results(view),
+                "results": results,
+                "outcome": outcome.outcome(results),
                 "local_time": services.local_time,
             },
+        )
+
+    @get("/{election_id:uuid}/results.pdf", sync_to_thread=True)
+    def results_pdf(
+        self,
+        db_session: NamedDependency[Session],
+        election_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """The published result as a PDF document (same figures and words as the page)."""
+        require_published(db_session, election_id)
+        view = services.get_referendum(db_session, election_id)
+        results = services.results(view)
+        document = render_pdf(
+            "referendums/results_pdf.html",
+            current_locale(),
+            view=view,
+            results=results,
+            outcome=outcome.outcome(results),
+            now=utcnow(),
+        )
+        return Response(
+            document,
+            media_type="application/pdf",
+            headers={"content-disposition": 'attachment; filename="ergebnis.pdf"'},
         )
 
     @get("/{election_id:uuid}/record.zip", sync_to_thread=True)

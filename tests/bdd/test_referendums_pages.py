@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from httpx import Response
 from nacl.public import PrivateKey
+from pypdf import PdfReader
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -31,21 +32,26 @@ from app.accounts.models import Account, Role
 from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
+from app.core.templating import format_when
 from app.organisations.models import Member
 from ballots import services as ballot_services
 from ballots.models import Election
 from ballots.tally import PostalLine
 from referendums.models import Comment, Referendum
+from referendums.notifications.tasks import run_schedule
 from referendums.pages.forms import local_input, parse_local_time
 from tests.bdd.conftest import (
     Browsers,
     CommandResult,
     Organisation,
     People,
+    body_of,
     fresh_session,
     is_redirect_to_login,
+    subject_of,
     visible_text,
 )
+from tests.conftest import MailCatcher
 from tests.factories import grant
 from tests.helpers import csrf_token
 from tests.support.referendums_world import ReferendumWorld, advance, build_referendum
@@ -54,7 +60,12 @@ scenarios(
     "referendums/prepare.feature",
     "referendums/read_and_discuss.feature",
     "referendums/results.feature",
+    "referendums/plain_words.feature",
 )
+
+# A machine timestamp a person should never read: 2026-12-18T17:00:00Z, 2026-12-18 17:00,
+# "UTC" (issue 10, point 5). Dates inside links and hidden inputs do not count.
+ISO_TIME = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})|\bUTC\b")
 
 ANSWERS = {"Ja": "yes", "Nein": "no", "Enthaltung": "abstain"}
 HTMX = {"hx-request": "true"}
@@ -274,6 +285,23 @@ def counted(
         votes=votes,
         postal=postal,
         quorum_percent=quorum,
+    )
+
+
+@given(parsers.parse('the member referendum "{title}" of "{unit_name}" is ready to open'))
+def ready_to_open(
+    db: Session,
+    settings: Settings,
+    tmp_path: Path,
+    org: Organisation,
+    people: People,
+    commission: list[str],
+    referendums: dict[str, ReferendumWorld],
+    title: str,
+    unit_name: str,
+) -> None:
+    _build(
+        db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "ceremony"
     )
 
 
@@ -601,6 +629,57 @@ def downloads_record(
     return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/record.zip")
 
 
+@when(
+    parsers.parse('the visitor downloads the results as PDF of "{title}"'),
+    target_fixture="response",
+)
+def downloads_results_pdf(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
+) -> Response:
+    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/results.pdf")
+
+
+@pytest.fixture
+def pages() -> dict[str, Response]:
+    return {}
+
+
+@when(parsers.parse('{name:w} opens the pages of "{title}" a member reads'))
+def opens_member_pages(
+    browsers: Browsers,
+    referendums: dict[str, ReferendumWorld],
+    pages: dict[str, Response],
+    name: str,
+    title: str,
+) -> None:
+    base = f"/referendums/{referendums[title].id}"
+    browser = browsers.of(name)
+    for path in (
+        "/referendums",
+        base,
+        f"{base}/board",
+        f"{base}/roll-check",
+        f"{base}/vote",
+        f"{base}/results",
+        "/dashboard",
+    ):
+        response = browser.get(path)
+        if response.status_code == 200:
+            pages[path] = response
+    pages["/referendums/mine"] = browser.get("/referendums/mine", headers=HTMX)
+    assert base in pages, "the referendum page did not open"
+
+
+@when("the scheduler opens the vote and later sends the reminders")
+def scheduler_runs(
+    db: Session, settings: Settings, referendums: dict[str, ReferendumWorld]
+) -> None:
+    (world,) = referendums.values()
+    run_schedule(db, settings, now=world.opens)
+    closes = ballot_services.get_election(db, world.id).closes_at
+    run_schedule(db, settings, now=closes - timedelta(hours=47))
+
+
 # -- Then ------------------------------------------------------------------------------------
 
 
@@ -679,7 +758,7 @@ def offers_no_edit(response: Response) -> None:
 def shows_closing(response: Response, changes: dict[str, str]) -> None:
     closes = parse_local_time(changes["closes_at"])
     assert closes is not None
-    assert closes.strftime("%d.%m.%Y %H:%M") in visible_text(response), visible_text(response)
+    assert format_when(closes) in visible_text(response), visible_text(response)
 
 
 def _created_hash(session: Session, world: ReferendumWorld) -> str:
@@ -778,6 +857,89 @@ def sent_to_login(response: Response) -> None:
 )
 def result_row(response: Response, label: str, online: int, postal: int, total: int) -> None:
     assert f"{label} {online} {postal} {total}" in visible_text(response), visible_text(response)
+
+
+@then(parsers.parse('the result for "{label}" has the share "{share}"'))
+def result_share(response: Response, label: str, share: str) -> None:
+    rows = re.findall(r"<tr><th scope=\"row\">(.*?)</th>(.*?)</tr>", response.text)
+    cells = {html.unescape(label_): re.findall(r"<td>(.*?)</td>", rest) for label_, rest in rows}
+    assert cells[label][-1].replace("\u00a0", " ") == share, cells
+
+
+@then(parsers.parse("the page shows a chart of question {index:d} with a text alternative"))
+def shows_chart(response: Response, index: int) -> None:
+    # The chart is an image with a name; the same figures are in the table after it.
+    assert f'role="img" aria-labelledby="chart-title-{index}"' in response.text
+    assert f'<title id="chart-title-{index}">' in response.text
+    assert "<caption>" in response.text
+
+
+@then(parsers.parse('the download is a PDF that says "{text}"'))
+def pdf_says(response: Response, text: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert response.headers["content-type"].startswith("application/pdf")
+    reader = PdfReader(io.BytesIO(response.content))
+    words = " ".join((page.extract_text() or "") for page in reader.pages)
+    assert text in words, words[:2000]
+
+
+@then("no page shows a time as ISO 8601 or in UTC")
+def no_iso_on_pages(pages: dict[str, Response], request: pytest.FixtureRequest) -> None:
+    shown = dict(pages)
+    response = request.getfixturevalue("response") if "response" in request.fixturenames else None
+    if isinstance(response, Response):
+        shown[str(response.request.url.path)] = response
+    assert len(shown) >= 5, list(shown)
+    for path, page in shown.items():
+        found = ISO_TIME.findall(visible_text(page))
+        assert not found, f"{path} shows {found}"
+
+
+@then(parsers.parse('the page of "{title}" says when voting ends in words'))
+def says_end_in_words(
+    db: Session, pages: dict[str, Response], referendums: dict[str, ReferendumWorld], title: str
+) -> None:
+    election = ballot_services.get_election(db, referendums[title].id)
+    text = visible_text(pages[f"/referendums/{election.id}"])
+    assert f"bis {format_when(election.closes_at)}" in text, text
+    assert re.search(r"\w+tag, \d{1,2}\. \w+ \d{4}, \d{2}:\d{2} Uhr", text), text
+
+
+@then(parsers.parse('the page of "{title}" says "{text}"'))
+def referendum_page_says(
+    pages: dict[str, Response], referendums: dict[str, ReferendumWorld], title: str, text: str
+) -> None:
+    page = pages[f"/referendums/{referendums[title].id}"]
+    assert text in visible_text(page), visible_text(page)
+
+
+@then(parsers.parse("{name:w} receives the invitation and the reminder"))
+def gets_invitation_and_reminder(mailbox: MailCatcher, people: People, name: str) -> None:
+    subjects = [subject_of(message) for message in mailbox.to(people[name].email)]
+    assert any(subject.startswith("Abstimmung geöffnet") for subject in subjects), subjects
+    assert any(subject.startswith("Erinnerung") for subject in subjects), subjects
+
+
+@then("no mail shows a time as ISO 8601 or in UTC")
+def no_iso_in_mails(mailbox: MailCatcher) -> None:
+    assert mailbox.messages
+    for message in mailbox.messages:
+        found = ISO_TIME.findall(body_of(message) + subject_of(message))
+        assert not found, f"{subject_of(message)} shows {found}"
+
+
+@then(parsers.parse("every mail to {name:w} says when voting ends in words"))
+def mails_say_end(
+    db: Session,
+    mailbox: MailCatcher,
+    people: People,
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+) -> None:
+    (world,) = referendums.values()
+    closes = format_when(ballot_services.get_election(db, world.id).closes_at)
+    for message in mailbox.to(people[name].email):
+        assert closes in " ".join(body_of(message).split()), body_of(message)
 
 
 @then("the download is a zip file")

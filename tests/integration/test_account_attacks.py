@@ -514,3 +514,30 @@ def test_the_target_survives_the_second_factor(
     second = submit(client, "/login/totp", "/login/totp", {"code": pyotp.TOTP(secret).now()})
     assert second.headers["location"] == "/units/OV-A"
     assert client.get("/units/OV-A").status_code == 200
+
+
+def test_a_guest_confirmation_link_never_confirms_a_members_account(
+    client: TestClient[Litestar], db: Session, settings: Settings, database: Database
+) -> None:
+    """An account linked to a member by an older version, never confirmed: its guest
+    link must not make the password someone registered with usable."""
+    from app.accounts import tokens
+
+    tree = make_tree(db)
+    member = make_member(db, tree["OV-A"], "Mia", "Meier", email="mia@example.org")
+    account = make_account(db, settings, "mia@example.org", "vom Angreifer gewählt", member=member)
+    account.email_verified_at = None
+    token = tokens.issue_token(
+        db, purpose=tokens.VERIFY_EMAIL, account_id=account.id, valid_for=timedelta(hours=1)
+    )
+    db.commit()
+    page = client.get(f"/register/verify?token={token}")
+    response = client.post(
+        "/register/verify",
+        data={"token": token, "_csrf_token": csrf_token(client, "/login")},
+        follow_redirects=False,
+    )
+    assert page.status_code == 200
+    assert response.status_code == 400
+    with database.sessions() as session:
+        assert session.get(Account, account.id).email_verified_at is None  # type: ignore[union-attr]

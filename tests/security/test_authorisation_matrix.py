@@ -52,6 +52,10 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /api/elections/{election_id:str}/decryption": TRUSTEE,
     "GET /dashboard": LOGGED_IN,
     "GET /healthz": EVERYONE,
+    "GET /hilfe": EVERYONE,
+    "GET /impressum": EVERYONE,
+    "GET /datenschutz": EVERYONE,
+    "GET /barrierefreiheit": EVERYONE,
     "GET /login": EVERYONE,
     "GET /login/totp": NOBODY,  # only a half-finished login continues here
     "GET /me": LOGGED_IN,
@@ -77,6 +81,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /referendums/{election_id:uuid}/manage": STAFF_OWN,
     "GET /referendums/{election_id:uuid}/record.zip": NOBODY,  # no record before the tally
     "GET /referendums/{election_id:uuid}/results": NOBODY,  # nothing published yet
+    "GET /referendums/{election_id:uuid}/results.pdf": NOBODY,  # nothing published yet
     "GET /register": EVERYONE,
     "GET /register/verify": EVERYONE,
     "GET /static/{file_path:path}": EVERYONE,

@@ -3,6 +3,11 @@
 ``activation_codes`` holds keyed hashes of the codes staff print in letters; with
 the code and the membership number a member opens their own account.
 
+Data: earlier versions linked an unconfirmed guest account to a member at the
+invitation, keeping the password whoever registered the address had chosen (issue 9,
+finding 2). Such accounts (member linked, address never confirmed) lose that password;
+the member sets one with an activation link.
+
 Revision ID: 0010_member_activation
 Revises: 0009_platform_hardening
 Create Date: 2026-12-04
@@ -43,6 +48,12 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_activation_codes_member_id"), ["member_id"], unique=False
         )
+    op.execute(
+        sa.text(
+            "UPDATE accounts SET password_hash = NULL "
+            "WHERE member_id IS NOT NULL AND email_verified_at IS NULL"
+        )
+    )
 
 
 def downgrade() -> None:

@@ -58,9 +58,9 @@ Feature: Everyone reads a member referendum and discusses it
     And Paul is logged in
     When Paul opens the page of "Neue Satzung"
     Then the page offers no vote button
-    And the page says "Du stimmst per Brief ab."
+    And the page says "Du stimmst per Briefwahl ab. Deine Unterlagen kommen mit der Post an deine Adresse aus dem Mitgliederverzeichnis."
     When Paul looks at his open member referendums
-    Then the page says "Du stimmst per Brief ab."
+    Then the page says "Du stimmst per Briefwahl ab. Deine Unterlagen kommen mit der Post"
 
   Scenario: A guest reads and comments but cannot vote
     Given the member referendum "Neue Satzung" of "Landesverband Eins" is open for voting
