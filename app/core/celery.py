@@ -31,6 +31,9 @@ BEAT_SCHEDULE = {
     "referendums-tick": {"task": "stimmwerk.referendums.tick", "schedule": 60.0},
     # Expired sessions, old login attempts and expired link tokens (app/accounts/purge.py).
     "accounts-purge": {"task": "stimmwerk.accounts.purge", "schedule": 3600.0},
+    # The daily discussion digest (app/discussions/digest.py); hourly runs mail an
+    # account at most once per 20 hours, so a missed hour never skips a day.
+    "discussions-digest": {"task": "stimmwerk.discussions.digest", "schedule": 3600.0},
 }
 
 
@@ -38,7 +41,12 @@ def make_celery(settings: Settings) -> Celery:
     # Task modules by name: app.core must not import the feature packages (layers).
     app = Celery(
         "stimmwerk",
-        include=["app.core.mail", "app.accounts.purge", "referendums.notifications.tasks"],
+        include=[
+            "app.core.mail",
+            "app.accounts.purge",
+            "app.discussions.digest",
+            "referendums.notifications.tasks",
+        ],
     )
     configure_celery(app, settings)
     return app
@@ -94,6 +102,14 @@ def _send_pending_tasks(session: Session) -> None:
         except Exception:
             # The data is committed; a lost message must be visible, not crash the request.
             log.exception("could not enqueue task %s", task.name)
+            # ...and must not count as done: a task may undo what marked it as sent
+            # (app.core.mail forgets the mail's marker, so the next run retries).
+            failed = getattr(task, "dispatch_failed", None)
+            if failed is not None:
+                try:
+                    failed(args, kwargs)
+                except Exception:
+                    log.exception("could not undo the marker of task %s", task.name)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -234,13 +234,17 @@ def send_mails(
 ) -> int:
     """Queue the invitation or reminder for everyone due who has not had it; return how many."""
     sent = 0
+    # A mail that fails gives its marker back (app.core.mail) and is retried by the next
+    # run, not by this one: without this, a refusing server would be asked forever.
+    tried: set[int] = set()
     while True:
         take_lock(session, election_id)  # one run at a time per election
         election = services.get_election(session, election_id)
         if election.status != ElectionStatus.OPEN:
             session.rollback()
             return sent
-        batch = _recipients(session, election_id, kind)
+        batch = [row for row in _recipients(session, election_id, kind) if row[0] not in tried]
+        tried.update(member_id for member_id, _ in batch)
         if not batch:
             session.rollback()
             return sent
@@ -318,4 +322,13 @@ def _queue(
     body = render_text(
         f"emails/referendum_{kind.value}.txt", account.locale, base_url=base, **context
     )
-    queue_mail(session, to=account.email, subject=translated, body=body)
+    # A mail that finally fails takes its sent-marker with it: the next run retries.
+    marker = {
+        "table": ReferendumMailMarker.__tablename__,
+        "where": {
+            "election_id": str(election.id),
+            "member_id": account.member_id,
+            "kind": kind.value,
+        },
+    }
+    queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)
