@@ -1,0 +1,77 @@
+"""A member without a login activates her own account in Chromium (issue 10, point 1).
+
+From the login page to "Mitgliedskonto aktivieren", membership number and register
+address, the link from the mail, a new password, the login, the dashboard; then the
+way back to a page opened while logged out (point 2). axe-core finds nothing on these
+pages, and none scrolls sideways at 320 px.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.axe import axe_violations
+from tests.conftest import MailCatcher
+from tests.factories import make_member, make_tree
+
+pytestmark = pytest.mark.browser
+
+PASSWORD = "mein neues Passwort"
+
+
+def _no_sideways_scroll(page) -> None:
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_a_member_activates_herself_and_lands_where_she_wanted(
+    page, db, settings, mailbox: MailCatcher
+):
+    units = make_tree(db)
+    member = make_member(db, units["OV-A"], "Mia", "Meier", email="mia@example.org")
+    db.commit()
+    page.set_viewport_size({"width": 320, "height": 700})
+
+    page.goto("/units/OV-A")  # a page she wants to see, while logged out
+    page.wait_for_url(re.compile(r"/login\?next=/units/OV-A$"))
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Mitgliedskonto aktivieren").click()
+    page.wait_for_url(re.compile(r"/activate/start"))
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+    page.locator("#f-membership_number").fill(member.membership_number)
+    page.locator("#f-email").fill("mia@example.org")
+    page.get_by_role("button", name="Aktivierungslink senden").first.click()
+    page.wait_for_url(re.compile(r"/login"))
+    assert "Wir haben dir eine E-Mail" in page.get_by_role("status").inner_text()
+
+    page.goto(mailbox.last_link("mia@example.org"))
+    assert page.get_by_role("heading", name="Konto aktivieren").is_visible()
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
+    page.get_by_label("Neues Passwort", exact=True).fill(PASSWORD)
+    page.get_by_label("Neues Passwort wiederholen", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url(re.compile(r"/login"))
+    page.get_by_label("E-Mail-Adresse", exact=True).fill("mia@example.org")
+    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    # The page she wanted at the start, kept through activation and login.
+    page.wait_for_url(re.compile(r"/units/OV-A$"))
+    assert page.get_by_role("heading", name="Ortsverein Ahorn").is_visible()
+    assert axe_violations(page) == []
+
+
+def test_a_wrong_membership_number_is_refused_clearly(page, db, settings, mailbox: MailCatcher):
+    units = make_tree(db)
+    make_member(db, units["OV-A"], "Mia", "Meier", email="mia@example.org")
+    db.commit()
+    page.goto("/activate/start")
+    page.locator("#f-membership_number").fill("999999")
+    page.locator("#f-email").fill("mia@example.org")
+    page.get_by_role("button", name="Aktivierungslink senden").first.click()
+    alert = page.get_by_role("alert")
+    assert "passen nicht zusammen" in alert.inner_text()
+    assert axe_violations(page) == []
+    assert mailbox.to("mia@example.org") == []
