@@ -46,6 +46,7 @@ const FALLBACK = {
   audit_discarded: "This checked ballot has been discarded; your vote will be encrypted afresh when you cast it.",
   choose: "Please make a valid choice for every question.",
   failed: "That did not work:",
+  network: "The server could not be reached. Check the connection and try again.",
   no_credential:
     "This browser does not hold your voting credential any more, and it was already issued. If you have voted, your receipt is your proof; otherwise contact the election commission.",
   audit_failed: "Warning: the check FAILED. Do not vote from this device and tell the election commission.",
@@ -61,6 +62,7 @@ class ApiError extends Error {
     super(message || code || `HTTP ${status}`);
     this.status = status;
     this.code = code;
+    this.serverMessage = message || ""; // the server's refusals are already translated
   }
 }
 
@@ -137,7 +139,12 @@ function init() {
     return paragraph(text, className);
   };
   const fail = (error) => {
-    say(`${messages.failed} ${error && error.message ? error.message : String(error)}`, "error");
+    // Only the server's own (translated) refusals are shown. A browser error ("Failed to
+    // fetch") or an internal check never reaches the member in English.
+    let detail = "";
+    if (error instanceof ApiError) detail = error.serverMessage;
+    else if (error instanceof TypeError) detail = messages.network;
+    say(`${messages.failed} ${detail}`.trim(), "error");
   };
   const busy = (on) => {
     if (document.body.dataset.voteState === "receipt") return; // done: stays disabled

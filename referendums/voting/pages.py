@@ -40,6 +40,7 @@ VOTE_MESSAGES = {
     ),
     "choose": N_("Please make a valid choice for every question."),
     "failed": N_("That did not work:"),
+    "network": N_("The server could not be reached. Check the connection and try again."),
     "no_credential": N_(
         "This browser does not hold your voting credential any more, and it was already "
         "issued. If you have voted, your receipt is your proof; otherwise contact the "
