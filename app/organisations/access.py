@@ -142,13 +142,15 @@ class MemberAccess:
         """Queue an activation link for ``member``; return what was done.
 
         ``"sent"``; ``"already_active"`` (the owner gets a note instead, with the way to
-        a new password); ``"without_email"``; ``"conflict"`` (the address is another
-        member's login). The caller commits.
+        a new password); ``"without_email"``; ``"disabled"``; ``"conflict"`` (the
+        address is another member's login). The caller commits.
         """
         address = email or member.email
         if not address:
             return "without_email"
         account = self.session.scalar(select(Account).where(Account.member_id == member.id))
+        if account is not None and account.is_disabled:
+            return "disabled"  # staff switched this login off; no link reopens it
         if account is not None and account.can_log_in:
             self.accounts.mail(
                 account.email,
@@ -160,6 +162,8 @@ class MemberAccess:
         holder = find_by_email(self.session, address)
         if holder is not None and holder.member_id not in {None, member.id}:
             return "conflict"
+        if holder is not None and holder.is_disabled:
+            return "disabled"
         if account is None and holder is not None:
             account = holder
             if account.email_verified_at is None:
