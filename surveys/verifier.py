@@ -1,0 +1,361 @@
+"""The survey record verifier (``docs/surveys/record.md`` §5), free of the engine.
+
+Imports only the record format (``surveys.definition``, ``surveys.answer_format``) and
+``crypto``: no database, no web app, no survey services (an import-linter contract keeps
+it so), so an auditor runs it on a downloaded record alone. Each check has a name; the
+first failure of a check names the answer (board index) it is about.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from cryptography.exceptions import UnsupportedAlgorithm
+
+from crypto.blind_rsa import BlindRsaPublicKey
+from crypto.blind_rsa import verify as verify_blind
+from crypto.canonical import CanonicalError, canonical_json
+from crypto.checkpoints import NoteVerifier, open_checkpoint
+from crypto.merkle import root_from_leaf_hashes
+from crypto.signing import Ed25519PublicKey, SigningError, verify
+from surveys import answer_format as fmt
+from surveys.definition import (
+    AnswerRefused,
+    DefinitionError,
+    SurveyManifest,
+    check_answers,
+    read_definition,
+    tally,
+)
+
+RECORD_FORMAT: Final = "stimmwerk-survey-record/1"
+RECORD_FILES: Final = ("survey.json", "answers.jsonl", "checkpoint.txt", "results.json")
+MAX_FILE: Final = 2 * 1024**3
+
+
+class RecordUnreadable(ValueError):
+    """The path is neither a survey record directory nor an unambiguous zip of one."""
+
+
+@dataclass
+class Report:
+    """Named checks in order; ``failures`` holds (check, message) of those that failed."""
+
+    passed: list[str] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def fail(self, check: str, message: str) -> None:
+        self.failures.append((check, message))
+
+    def check(self, name: str, condition: bool, message: str) -> bool:
+        if condition:
+            self.passed.append(name)
+        else:
+            self.fail(name, message)
+        return condition
+
+
+def read_record(path: str | Path) -> dict[str, bytes]:
+    """The record's four files from a directory or a zip; any ambiguity is refused.
+
+    A zip must hold exactly the four names, each once, at the top or all in one folder
+    (two copies of a name could show an auditor one result and the verifier another).
+    """
+    source = Path(path)
+    if source.is_dir():
+        present = sorted(p.name for p in source.iterdir())
+        if present != sorted(RECORD_FILES):
+            raise RecordUnreadable(f"a survey record holds exactly {', '.join(RECORD_FILES)}")
+        return {name: (source / name).read_bytes() for name in RECORD_FILES}
+    try:
+        archive = zipfile.ZipFile(source)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise RecordUnreadable(f"not a directory or zip: {error}") from error
+    with archive:
+        infos = [i for i in archive.infolist() if not i.is_dir()]
+        names = [i.filename for i in infos]
+        doubles = [n for n, c in Counter(names).items() if c > 1]
+        if doubles:
+            raise RecordUnreadable(f"the zip holds {doubles[0]} twice")
+        folders = {n.rpartition("/")[0] for n in names}
+        bases = sorted(n.rpartition("/")[2] for n in names)
+        if len(folders) != 1 or bases != sorted(RECORD_FILES) or ".." in "".join(folders):
+            raise RecordUnreadable(
+                f"the zip must hold exactly {', '.join(RECORD_FILES)}, in one folder"
+            )
+        out: dict[str, bytes] = {}
+        for info in infos:
+            if info.file_size > MAX_FILE:
+                raise RecordUnreadable(f"{info.filename} is too large")
+            out[info.filename.rpartition("/")[2]] = archive.read(info)
+        return out
+
+
+def _json(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValueError(f"{what} is not JSON: {error}") from error
+
+
+def verify_record(files: Mapping[str, bytes]) -> Report:
+    """Run every check of ``docs/surveys/record.md`` §5 on the record's files."""
+    report = Report()
+    try:
+        survey = _json(files["survey.json"], "survey.json")
+        results = _json(files["results.json"], "results.json")
+    except (KeyError, ValueError) as error:
+        report.fail("record.files", str(error))
+        return report
+    try:
+        canonical = canonical_json(survey) + b"\n" == files["survey.json"]
+    except CanonicalError:
+        canonical = False
+    if not report.check("survey.canonical", canonical, "survey.json is not canonical JSON"):
+        return report
+    setup = _setup(survey, report)
+    if setup is None:
+        return report
+    lines = files["answers.jsonl"].split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    _board(setup, files["checkpoint.txt"], lines, report)
+    sheets = _answers(setup, lines, report)
+    if sheets is None:
+        return report
+    _counts(setup, sheets, report)
+    _results(setup, sheets, results, report)
+    return report
+
+
+@dataclass(frozen=True)
+class _Setup:
+    survey_id: str
+    manifest: SurveyManifest
+    fingerprint: str
+    issuers: Mapping[str, BlindRsaPublicKey]
+    eligible: Mapping[str, int | None]
+    credentials: Mapping[str, int]
+    origin: str
+    board_key: Ed25519PublicKey
+
+
+def _setup(survey: Any, report: Report) -> _Setup | None:
+    if not report.check(
+        "survey.format",
+        isinstance(survey, dict) and survey.get("format") == RECORD_FORMAT,
+        f"survey.json is not {RECORD_FORMAT}",
+    ):
+        return None
+    try:
+        manifest = read_definition(survey["manifest"])
+        canonical = canonical_json(manifest.document) == canonical_json(survey["manifest"])
+    except (KeyError, DefinitionError, CanonicalError) as error:
+        report.fail("survey.manifest", f"manifest refused: {error}")
+        return None
+    if not report.check("survey.manifest", canonical, "the manifest is not in canonical form"):
+        return None
+    if not report.check(
+        "survey.manifest_hash",
+        survey.get("manifest_hash") == manifest.hash_hex,
+        "manifest_hash does not match the manifest",
+    ):
+        return None
+    try:
+        setup = _keys(survey, manifest)
+    except (KeyError, TypeError, ValueError, SigningError, UnsupportedAlgorithm) as error:
+        report.fail("survey.keys", f"survey.json keys or audiences: {error}")
+        return None
+    report.passed.append("survey.keys")
+    return setup
+
+
+def _refuse(message: str) -> None:
+    raise ValueError(message)
+
+
+def _keys(survey: Mapping[str, Any], manifest: SurveyManifest) -> _Setup:
+    """Issuer keys, board key, counts and fingerprint; ValueError (and kin) if wrong."""
+    audiences = survey["audiences"]
+    if not set(audiences) <= set(fmt.AUDIENCES) or fmt.MEMBERS not in audiences:
+        _refuse("audiences must be members and optionally guests")
+    issuers = {
+        name: BlindRsaPublicKey.from_der(bytes.fromhex(a["issuer_spki"]))
+        for name, a in audiences.items()
+    }
+    if len({k.n for k in issuers.values()}) != len(issuers):
+        _refuse("each audience needs its own issuer key")
+    eligible = {name: a["eligible"] for name, a in audiences.items()}
+    credentials = {name: a["credentials"] for name, a in audiences.items()}
+    board = survey["board"]
+    fingerprint = fmt.fingerprint(
+        survey_id=survey["survey"],
+        unit=survey["unit"],
+        opens_at=survey["opens_at"],
+        closes_at=survey["closes_at"],
+        manifest_hash=manifest.hash_hex,
+        issuers={name: a["issuer_spki"] for name, a in audiences.items()},
+        eligible_members=eligible[fmt.MEMBERS],
+        origin=board["origin"],
+        board_public_key=board["public_key"],
+    )
+    if survey.get("fingerprint") != fingerprint:
+        _refuse("fingerprint does not match the survey's settings")
+    if not survey["opens_at"] < survey["closes_at"]:
+        _refuse("the survey closes before it opens")
+    return _Setup(
+        survey_id=str(survey["survey"]),
+        manifest=manifest,
+        fingerprint=fingerprint,
+        issuers=issuers,
+        eligible=eligible,
+        credentials=credentials,
+        origin=str(board["origin"]),
+        board_key=Ed25519PublicKey.from_hex(board["public_key"]),
+    )
+
+
+def _board(setup: _Setup, note: bytes, lines: list[bytes], report: Report) -> None:
+    checkpoint = open_checkpoint(
+        note, [NoteVerifier(setup.origin, setup.board_key)], expected_origin=setup.origin
+    )
+    if not report.check("board.checkpoint", checkpoint is not None, "checkpoint signature invalid"):
+        return
+    assert checkpoint is not None
+    report.check(
+        "board.size",
+        checkpoint.tree_size == len(lines),
+        f"checkpoint has {checkpoint.tree_size} answers, answers.jsonl {len(lines)}",
+    )
+    report.check(
+        "board.root",
+        root_from_leaf_hashes(fmt.answer_leaf(line) for line in lines) == checkpoint.root_hash,
+        "the answers are not the ones the board signed (Merkle root differs)",
+    )
+
+
+def _answers(setup: _Setup, lines: list[bytes], report: Report) -> list[tuple[str, Any]] | None:
+    """Check every answer line; the checked answers per audience, or None on a failure."""
+    seen: set[str] = set()
+    sheets: list[tuple[str, Any]] = []
+    for index, raw in enumerate(lines):
+        problem, check = _answer_problem(setup, raw, seen)
+        if problem is not None:
+            report.fail(check, f"answer {index}: {problem}")
+            return None
+        line = json.loads(raw)
+        sheets.append((line["audience"], line["answers"]))
+    report.passed.extend(["answers.format", "answers.credential", "answers.signature"])
+    report.passed.extend(["answers.one_per_credential", "answers.rules"])
+    return sheets
+
+
+class _Bad(Exception):
+    """One answer line broke the check named ``check``."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message)
+        self.check = check
+        self.message = message
+
+
+def _answer_problem(setup: _Setup, raw: bytes, seen: set[str]) -> tuple[str | None, str]:
+    try:
+        line = _parsed_line(setup, raw)
+        key = _credential_key(setup, line)
+        canonical = check_answers(setup.manifest, line["answers"])
+    except AnswerRefused as refused:
+        return f"question {refused.question}: {refused.message}", "answers.rules"
+    except _Bad as bad:
+        return bad.message, bad.check
+    if key in seen:
+        return "second answer with one credential", "answers.one_per_credential"
+    seen.add(key)
+    if canonical != line["answers"]:
+        return "answers not in canonical form", "answers.rules"
+    return None, ""
+
+
+def _parsed_line(setup: _Setup, raw: bytes) -> dict[str, Any]:
+    try:
+        line = json.loads(raw.decode("utf-8"))
+        exact = isinstance(line, dict) and sorted(line) == sorted(fmt.LINE_KEYS)
+        if exact and canonical_json(line) != raw:
+            raise _Bad("answers.format", "not canonical JSON")
+    except (UnicodeDecodeError, json.JSONDecodeError, CanonicalError) as error:
+        raise _Bad("answers.format", "not canonical JSON") from error
+    if not exact:
+        raise _Bad("answers.format", "fields are not exactly " + ", ".join(fmt.LINE_KEYS))
+    if line["survey"] != setup.survey_id or line["fingerprint"] != setup.fingerprint:
+        raise _Bad("answers.format", "belongs to another survey (fingerprint differs)")
+    credential = line["credential"]
+    if not isinstance(credential, dict) or sorted(credential) != sorted(fmt.CREDENTIAL_KEYS):
+        raise _Bad("answers.format", "credential fields wrong")
+    return line  # type: ignore[no-any-return]
+
+
+def _credential_key(setup: _Setup, line: Mapping[str, Any]) -> str:
+    """Check the issuer's and the credential key's signatures; the key as hex."""
+    audience = line["audience"]
+    issuer = setup.issuers.get(audience) if isinstance(audience, str) else None
+    if issuer is None:
+        raise _Bad("answers.format", "unknown audience")
+    credential = line["credential"]
+    try:
+        key = Ed25519PublicKey.from_hex(credential["public_key"])
+        prefix = bytes.fromhex(credential["prefix"])
+        issuer_sig = bytes.fromhex(credential["signature"])
+        signature = bytes.fromhex(line["signature"])
+    except (TypeError, ValueError, SigningError) as error:
+        raise _Bad("answers.format", "credential or signature not hex") from error
+    message = fmt.credential_message(setup.survey_id, audience, key.hex())
+    if not verify_blind(issuer, prefix + message, issuer_sig):
+        raise _Bad("answers.credential", "credential not signed by the audience's issuer")
+    if not verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), signature):
+        raise _Bad("answers.signature", "answer signature invalid")
+    return key.hex()
+
+
+def _counts(setup: _Setup, sheets: list[tuple[str, Any]], report: Report) -> None:
+    answered = Counter(audience for audience, _ in sheets)
+    for audience, credentials in setup.credentials.items():
+        eligible = setup.eligible[audience]
+        good = isinstance(credentials, int) and answered[audience] <= credentials
+        report.check(
+            f"counts.{audience}.answers",
+            good,
+            f"{answered[audience]} {audience} answers but {credentials} credentials",
+        )
+        if eligible is not None:
+            report.check(
+                f"counts.{audience}.credentials",
+                isinstance(eligible, int) and good and credentials <= eligible,
+                f"{credentials} {audience} credentials but {eligible} eligible",
+            )
+
+
+def _results(setup: _Setup, sheets: list[tuple[str, Any]], published: Any, report: Report) -> None:
+    expected: dict[str, Any] = {
+        audience: tally(setup.manifest, [s for a, s in sheets if a == audience])
+        for audience in setup.credentials
+    }
+    if not isinstance(published, dict) or set(published) != set(expected):
+        report.fail("results.recomputed", "results.json must hold one result per audience")
+        return
+    for audience, result in expected.items():
+        report.check(
+            f"results.{audience}",
+            published[audience] == result,
+            f"the published {audience} result is not the sum of the answers",
+        )

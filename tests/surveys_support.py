@@ -1,0 +1,125 @@
+"""A survey definition with every question type, shared by the survey tests."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+_EXAMPLE: dict[str, Any] = {
+    "title": "Mitgliederbefragung Digitales",
+    "intro": "Wie soll die Partei digital arbeiten?",
+    "sections": [
+        {
+            "id": "allgemein",
+            "title": "Allgemein",
+            "questions": [
+                {
+                    "id": "q1",
+                    "type": "single_choice",
+                    "text": "Wie oft sollen wir befragen?",
+                    "options": [
+                        {"id": "monat", "label": "Monatlich"},
+                        {"id": "quartal", "label": "Vierteljährlich"},
+                        {"id": "jahr", "label": "Jährlich"},
+                    ],
+                },
+                {"id": "q2", "type": "yes_no_abstain", "text": "Online-Parteitage?"},
+                {
+                    "id": "q3",
+                    "type": "multiple_choice",
+                    "text": "Welche Themen?",
+                    "min": 1,
+                    "max": 2,
+                    "shuffle": True,
+                    "options": [
+                        {"id": "klima", "label": "Klima"},
+                        {"id": "bildung", "label": "Bildung"},
+                        {"id": "rente", "label": "Rente"},
+                    ],
+                },
+                {
+                    "id": "q4",
+                    "type": "long_text",
+                    "text": "Warum?",
+                    "required": False,
+                    "max_length": 200,
+                    "condition": {"question": "q2", "in": ["yes"]},
+                },
+            ],
+        },
+        {
+            "id": "details",
+            "title": "Details",
+            "questions": [
+                {
+                    "id": "q5",
+                    "type": "scale",
+                    "text": "Zufriedenheit",
+                    "min": 1,
+                    "max": 5,
+                    "low_label": "gar nicht",
+                    "high_label": "sehr",
+                },
+                {
+                    "id": "q6",
+                    "type": "matrix",
+                    "text": "Bewerten Sie",
+                    "min": 0,
+                    "max": 10,
+                    "statements": [
+                        {"id": "web", "label": "Website"},
+                        {"id": "app", "label": "App"},
+                    ],
+                    "required": False,
+                },
+                {
+                    "id": "q7",
+                    "type": "ranking",
+                    "text": "Reihenfolge",
+                    "max": 2,
+                    "options": [
+                        {"id": "a", "label": "A"},
+                        {"id": "b", "label": "B"},
+                        {"id": "c", "label": "C"},
+                    ],
+                    "required": False,
+                },
+                {
+                    "id": "q8",
+                    "type": "number",
+                    "text": "Alter",
+                    "min": 14,
+                    "max": 120,
+                    "required": False,
+                },
+                {
+                    "id": "q9",
+                    "type": "short_text",
+                    "text": "Ort",
+                    "max_length": 40,
+                    "required": False,
+                },
+            ],
+        },
+    ],
+}
+
+GOOD_ANSWERS: dict[str, Any] = {
+    "q1": "monat",
+    "q2": "yes",
+    "q3": ["bildung", "klima"],
+    "q4": "Weil es schneller geht.",
+    "q5": 4,
+    "q6": {"web": 7, "app": 3},
+    "q7": ["c", "a"],
+    "q8": 44,
+    "q9": "Köln",
+}
+
+
+def example_definition() -> dict[str, Any]:
+    return copy.deepcopy(_EXAMPLE)
+
+
+def good_answers() -> dict[str, Any]:
+    return copy.deepcopy(GOOD_ANSWERS)
