@@ -120,12 +120,14 @@ def cmd_tick(_: argparse.Namespace) -> int:
     """Run the referendum schedule once (open, close, invitations, reminders), then purge
     expired sessions, login attempts and link tokens (what beat does hourly)."""
     from app.accounts.purge import purge_expired_data
+    from app.discussions.digest import send_digests
     from referendums.notifications.tasks import run_schedule
 
     settings = get_settings()
     with _session() as session:
         report = run_schedule(session, settings)
         purged = purge_expired_data(session, settings.security)
+        digests = send_digests(session, settings)
     print(
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
@@ -134,6 +136,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         f"purged sessions {purged.sessions}, login attempts {purged.attempts}, "
         f"link tokens {purged.tokens}"
     )
+    print(f"discussion digests {digests}")
     return 0
 
 

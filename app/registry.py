@@ -12,11 +12,13 @@ from __future__ import annotations
 MODEL_MODULES = (
     "app.accounts.models",
     "app.core.audit",
+    "app.discussions.models",
     "app.organisations.models",
     "ballots.models",
     "referendums.commission.models",
     "referendums.models",
     "referendums.notifications.models",
+    "surveys.models",
 )
 """Every module that declares tables; a test fails if a new one is missing here."""
 
@@ -49,5 +51,14 @@ def _register_audit_scopes() -> None:
         return election.unit_id if election else None
 
     audit_view.register()
+    _register_discussion_subjects()
     for kind in ("election", "referendum"):
         register_unit_resolver(kind, election_unit)
+
+
+def _register_discussion_subjects() -> None:
+    """Who may read the discussion of another module's object (``app.discussions``)."""
+    from app.discussions.services import register_subject_reader
+    from referendums.services import may_read_subject
+
+    register_subject_reader("referendum", may_read_subject)

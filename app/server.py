@@ -27,6 +27,7 @@ from app.core.runtime import set_runtime
 from app.core.settings import Settings, get_settings
 from app.core.templating import jinja_environment
 from app.core.web import make_security_headers_middleware, provide_db_session, provide_settings
+from app.discussions.controllers import DiscussionController
 from app.organisations.access_pages import AccessController
 from app.organisations.controllers import (
     AdminController,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             OwnDataController,
             EmailConfirmationController,
             AdminController,
+            DiscussionController,
             *REFERENDUM_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],

@@ -27,9 +27,13 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, Role, RoleAssignment
 from app.core.audit import record_event
 from app.core.db import utcnow
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Forbidden, NotFound
 from app.core.i18n import N_
 from app.core.settings import Settings
+from app.discussions import queries as discussion_queries
+from app.discussions import services as discussion_services
+from app.discussions.models import Discussion, Post
+from app.discussions.queries import ThreadPage
 from app.organisations import policies
 from app.organisations.models import Member, Unit
 from ballots import services as ballot_services
@@ -38,14 +42,14 @@ from ballots.manifest import ElectionDraft, ManifestError, build_manifest
 from ballots.models import Election, ElectionStatus, RollEntry
 from ballots.record_writer import write_record
 from crypto.blind_rsa import BlindRsaPrivateKey
-from referendums.models import Comment, Referendum
+from referendums.models import Referendum
 
 TIMEZONE: Final = ZoneInfo("Europe/Berlin")
 """The party's local time: form inputs are read in it, pages show times in it."""
 EXPLANATION_MAX: Final = 10_000
 """The explanation is the manifest's description (bound into the election hash)."""
 ARGUMENTS_MAX: Final = 10_000
-COMMENT_MAX: Final = 2_000
+COMMENT_MAX: Final = discussion_services.POST_MAX
 _REFERENDUM: Final = "referendum"
 NO_LONGER_CHANGEABLE: Final = N_(
     "This referendum can no longer be changed: its trustees have begun the key ceremony."
@@ -419,65 +423,79 @@ def may_vote_online(session: Session, account: Account | None, view: ReferendumV
 # -- discussion ---------------------------------------------------------------------------------
 
 
-def post_comment(session: Session, election_id: uuid.UUID, actor: Account, body: str) -> Comment:
+def discussion(session: Session, view: ReferendumView) -> Discussion:
+    """The referendum's discussion in the discussion component (made on first use)."""
+    return discussion_services.discussion_of(
+        session, _REFERENDUM, view.id, unit_id=view.unit.id, title=view.election.title
+    )
+
+
+def post_comment(session: Session, election_id: uuid.UUID, actor: Account, body: str) -> Post:
     """A member's or guest's post in the discussion (audited without its text)."""
-    if actor.is_disabled:
-        raise Forbidden
-    view = get_referendum(session, election_id)
-    text = body.strip()
-    if not text:
-        raise ValidationFailed({"body": N_("Please write something before posting.")})
-    if len(text) > COMMENT_MAX:
-        raise ValidationFailed({"body": N_("A comment may have at most 2,000 characters.")})
-    comment = Comment(election_id=view.id, author_id=actor.id, body=text)
-    session.add(comment)
-    session.flush()
+    view = readable_referendum(session, election_id, actor)
+    post = discussion_services.post(session, discussion(session, view), actor, body)
     record_event(
         session,
         "referendum:comment_posted",
         actor_id=actor.id,
         object_type=_REFERENDUM,
         object_id=view.id,
-        comment_id=comment.id,
-        length=len(text),
+        comment_id=post.id,
+        length=len(post.body),
     )
     session.commit()
-    return comment
+    return post
+
+
+HIDDEN_BY_STAFF: Final = N_("Hidden by the staff of the unit.")
 
 
 def hide_comment(
-    session: Session, election_id: uuid.UUID, comment_id: int, actor: Account
-) -> Comment:
+    session: Session,
+    election_id: uuid.UUID,
+    comment_id: int,
+    actor: Account,
+    reason: str = "",
+) -> Post:
     """Staff of the referendum's unit hide a comment (kept, and audited)."""
-    comment = session.get(Comment, comment_id)
-    if comment is None or comment.election_id != election_id:
+    view = managed_referendum(session, election_id, actor)
+    found = session.get(Post, comment_id)
+    if found is None or found.discussion_id != discussion(session, view).id:
         raise NotFound
-    managed_referendum(session, comment.election_id, actor)
-    comment.hidden = True
+    post = discussion_services.hide(session, found.id, actor, reason.strip() or HIDDEN_BY_STAFF)
     record_event(
         session,
         "referendum:comment_hidden",
         actor_id=actor.id,
         object_type=_REFERENDUM,
-        object_id=comment.election_id,
-        comment_id=comment.id,
+        object_id=view.id,
+        comment_id=post.id,
     )
     session.commit()
-    return comment
+    return post
 
 
 def comments(
-    session: Session, election_id: uuid.UUID, *, public: bool = False
-) -> list[tuple[Comment, str]]:
-    """The visible comments, oldest first, with their authors' display names
-    (``public``: for visitors without a login, first name and initial only)."""
-    rows = session.execute(
-        select(Comment, Account.display_name)
-        .join(Account, Account.id == Comment.author_id)
-        .where(Comment.election_id == election_id, Comment.hidden.is_(False))
-        .order_by(Comment.created_at, Comment.id)
+    session: Session,
+    view: ReferendumView,
+    account: Account | None,
+    *,
+    page: int = 1,
+    sort: str = "oldest",
+) -> ThreadPage:
+    """The discussion as ``account`` may see it (visitors see "Anna B.", guests "Gast")."""
+    return discussion_queries.thread_page(
+        session, discussion(session, view), account, page=page, sort=sort
     )
-    return [(comment, public_name(name) if public else name) for comment, name in rows]
+
+
+def may_read_subject(session: Session, account: Account | None, election_id: uuid.UUID) -> bool:
+    """The discussion of a draft is as invisible as the draft (``app.discussions``)."""
+    try:
+        readable_referendum(session, election_id, account)
+    except NotFound:
+        return False
+    return True
 
 
 # -- managing -----------------------------------------------------------------------------------

@@ -432,7 +432,7 @@ class ReferendumPagesController(Controller):
             "explanation": services.paragraphs(view.referendum.explanation),
             "arguments_for": services.paragraphs(view.referendum.arguments_for),
             "arguments_against": services.paragraphs(view.referendum.arguments_against),
-            "comments": services.comments(db_session, view.id, public=account is None),
+            "thread": services.comments(db_session, view, account),
             "may_vote": services.may_vote_online(db_session, account, view),
             "may_manage": services.may_manage(db_session, account, view.unit),
             "may_commission": services.may_see_commission(db_session, account, view),

@@ -32,12 +32,13 @@ from app.accounts.models import Account, Role
 from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
+from app.discussions.models import Discussion, Post
 from app.core.templating import format_when
 from app.organisations.models import Member
 from ballots import services as ballot_services
 from ballots.models import Election
 from ballots.tally import PostalLine
-from referendums.models import Comment, Referendum
+from referendums.models import Referendum
 from referendums.notifications.tasks import run_schedule
 from referendums.pages.forms import local_input, parse_local_time
 from tests.bdd.conftest import (
@@ -601,7 +602,7 @@ def hides_comment(
 ) -> Response:
     world = referendums[title]
     with fresh_session(database) as session:
-        comment_id = session.scalar(select(Comment.id).where(Comment.body == text))
+        comment_id = session.scalar(select(Post.id).where(Post.body == text))
     assert comment_id is not None
     page = f"/referendums/{world.id}"
     return _post(browsers.of(name), page, f"{page}/comments/{comment_id}/hide", {})
@@ -839,8 +840,9 @@ def no_comment(database: Database, referendums: dict[str, ReferendumWorld], titl
     with fresh_session(database) as session:
         count = session.scalar(
             select(func.count())
-            .select_from(Comment)
-            .where(Comment.election_id == referendums[title].id)
+            .select_from(Post)
+            .join(Discussion, Discussion.id == Post.discussion_id)
+            .where(Discussion.subject_id == referendums[title].id)
         )
     assert count == 0
 

@@ -70,7 +70,7 @@ Feature: Everyone reads a member referendum and discusses it
     And the page says "Gäste können lesen und mitdiskutieren, aber nicht abstimmen."
     When Gustav comments "Ich finde die neue Satzung gut." on "Neue Satzung"
     And a visitor opens the page of "Neue Satzung"
-    Then the page says "Gustav Gast"
+    Then the page says "Gustav G. Gast"
     And the page says "Ich finde die neue Satzung gut."
     And the audit log records "referendum:comment_posted"
 
@@ -87,12 +87,14 @@ Feature: Everyone reads a member referendum and discusses it
     Then the page does not say "Werbung für etwas ganz anderes"
     And the audit log records "referendum:comment_hidden"
 
-  Scenario: Comments are shown as plain text
+  Scenario: Comments with HTML are refused, never shown as markup
     Given the member referendum "Neue Satzung" of "Landesverband Eins" is open for voting
     And Anna is logged in
     When Anna comments "<script>alert(1)</script> Meinung" on "Neue Satzung"
-    And a visitor opens the page of "Neue Satzung"
-    Then the page shows the comment as text, not as markup
+    Then the request is refused with status 400
+    And the page says "HTML ist in Beiträgen nicht erlaubt."
+    And the page shows the comment as text, not as markup
+    And there is no comment on "Neue Satzung"
 
   Scenario: An empty comment is refused
     Given the member referendum "Neue Satzung" of "Landesverband Eins" is open for voting
