@@ -1,0 +1,129 @@
+"""Tables of the Mitgliederbefragung.
+
+What the server may hold, and what it must not (as in ``ballots.models``):
+
+- `SurveyRollEntry` links a member to the survey's frozen audience and says *that* a
+  credential was issued and on which *day*; never which key (blind signature), never a
+  finer time. Guests get `SurveyGuestEntry` rows, the same way.
+- `SurveyAnswer` rows carry no account, no address and no time. Their primary key is
+  random; they wait (``leaf_index`` NULL) until a batch is shuffled onto the board, so the
+  board order is not the order of arrival.
+- The issuer keys (one per audience) and the board key are encrypted at rest.
+
+"One answer per credential" is the UNIQUE constraint on ``(survey_id, credential_key)``.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, UUIDPrimaryKey, utcnow
+
+
+class SurveyStatus(enum.StrEnum):
+    DRAFT = "draft"  # questions may change
+    OPEN = "open"  # frozen; credentials and answers accepted within the window
+    CLOSED = "closed"  # the record is built; results are final
+
+
+class Survey(UUIDPrimaryKey, Base):
+    __tablename__ = "surveys"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    definition: Mapped[str] = mapped_column(Text)
+    """The canonical manifest JSON (``surveys.definition``); frozen from opening on."""
+    status: Mapped[SurveyStatus] = mapped_column(
+        Enum(
+            SurveyStatus,
+            native_enum=False,
+            length=16,
+            values_callable=lambda e: [m.value for m in e],
+        ),
+        default=SurveyStatus.DRAFT,
+    )
+    guests_allowed: Mapped[bool] = mapped_column(default=False)
+    results_live: Mapped[bool] = mapped_column(default=False)
+    opens_at: Mapped[datetime]
+    closes_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    copied_from: Mapped[uuid.UUID | None]
+    # Fixed when the survey opens:
+    manifest_hash: Mapped[str | None] = mapped_column(String(64))
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    eligible_members: Mapped[int | None]
+    member_issuer_spki: Mapped[str | None] = mapped_column(Text)
+    member_issuer_encrypted: Mapped[str | None] = mapped_column(Text)
+    guest_issuer_spki: Mapped[str | None] = mapped_column(Text)
+    guest_issuer_encrypted: Mapped[str | None] = mapped_column(Text)
+    board_public_key: Mapped[str | None] = mapped_column(String(64))
+    board_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    board_size: Mapped[int] = mapped_column(default=0)
+    board_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
+    checkpoint: Mapped[str | None] = mapped_column(Text)
+    # Built once when the survey closes, served as a stored file:
+    results: Mapped[str | None] = mapped_column(Text)
+    record_zip: Mapped[bytes | None] = mapped_column(LargeBinary)
+    record_etag: Mapped[str | None] = mapped_column(String(64))
+
+
+class SurveyRollEntry(Base):
+    """A member of the frozen audience; credential issued on a day (or not)."""
+
+    __tablename__ = "survey_roll_entries"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "member_id", name="uq_survey_roll_entries_member"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    credential_issued_on: Mapped[date | None]
+    blinded_request_hash: Mapped[str | None] = mapped_column(String(64))
+    blind_signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class SurveyGuestEntry(Base):
+    """A guest who obtained a guest credential (guests are not frozen: anyone registered)."""
+
+    __tablename__ = "survey_guest_entries"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "account_id", name="uq_survey_guest_entries_account"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    credential_issued_on: Mapped[date]
+    blinded_request_hash: Mapped[str] = mapped_column(String(64))
+    blind_signature: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SurveyAnswer(UUIDPrimaryKey, Base):
+    """One anonymous answer line; no account, address or time."""
+
+    __tablename__ = "survey_answers"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "credential_key", name="uq_survey_answers_credential"),
+        Index("ix_survey_answers_board", "survey_id", "leaf_index"),
+    )
+
+    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    credential_key: Mapped[str] = mapped_column(String(64))
+    audience: Mapped[str] = mapped_column(String(16))
+    leaf_hash: Mapped[str] = mapped_column(String(64))
+    line: Mapped[str] = mapped_column(Text)
+    leaf_index: Mapped[int | None]

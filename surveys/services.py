@@ -1,0 +1,804 @@
+"""The survey's rules and transactions: create, edit until open, copy, open, answer, close.
+
+Handlers parse and call these; every consequential change writes an audit event (never
+one per credential or answer: with the board order that would link answers to members).
+
+Life of a survey: `create_survey` → `update_survey` / `copy_survey` (draft only) →
+`open_survey` (freezes the questions, the member audience and the keys into the
+fingerprint) → `issue_credential` (with login) / `submit_answer` (without) →
+`close_survey` (last batch onto the board, results, stored record zip).
+
+Answers wait unpublished until `BATCH_SIZE` of them are there (or the survey closes);
+the batch is then shuffled and appended to the board, so the board order is not the
+order of arrival (as ballots, issue 8). The receipt names the answer's hash; its place on
+the board is found with `answer_receipt` once its batch is on the board.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account, Role
+from app.core.audit import record_event
+from app.core.errors import Conflict, DomainError, Forbidden, NotFound
+from app.core.i18n import N_
+from app.core.secrets_box import decrypt_field, encrypt_field
+from app.core.settings import Settings
+from app.organisations import policies
+from app.organisations.models import Member, MemberStatus, Unit
+from app.organisations.units import subtree_filter
+from ballots import board
+from crypto.blind_rsa import BlindRsaError, BlindRsaPrivateKey, BlindRsaPublicKey, blind_sign
+from crypto.blind_rsa import verify as verify_blind
+from crypto.canonical import canonical_json
+from crypto.signing import Ed25519PublicKey, SigningError, verify
+from surveys import answer_format as fmt
+from surveys.definition import (
+    AnswerRefused,
+    DefinitionError,
+    SurveyManifest,
+    check_answers,
+    read_definition,
+)
+from surveys.models import (
+    Survey,
+    SurveyAnswer,
+    SurveyGuestEntry,
+    SurveyRollEntry,
+    SurveyStatus,
+)
+from surveys.record import record_files, results_from_lines, zip_record
+
+ISSUER_PURPOSE: Final = "surveys/issuer-key"
+BOARD_PURPOSE: Final = "surveys/board-key"
+BATCH_SIZE: Final = 16
+STAFF_ROLES: Final = frozenset({Role.STAFF, Role.BOARD})
+
+
+# --- errors (German texts in app/translations/de/LC_MESSAGES/surveys.po) ----------------
+
+
+class _Detailed(DomainError):
+    """A refusal with a detail (the rule broken) and the question it is about."""
+
+    def __init__(self, detail: str, question: str | None = None) -> None:
+        super().__init__(None, detail=detail, question=question or "")
+        self.detail = detail
+        self.question = question
+
+
+class SurveyInvalid(_Detailed):
+    message = N_("The survey cannot be saved: {detail}")
+
+
+class SurveyFrozen(Conflict):
+    message = N_("The survey is open: its questions can no longer change.")
+
+
+class SurveyNotOpen(Conflict):
+    message = N_("This survey is not open for answers.")
+
+
+class SurveyClosedAlready(Conflict):
+    message = N_("This survey has closed; answers are no longer accepted.")
+
+
+class NotInAudience(Forbidden):
+    message = N_("You are not a member of the unit that asks this survey.")
+
+
+class MembersOnly(Forbidden):
+    message = N_("This survey is for members only. Wer mitentscheiden will, muss Mitglied sein.")
+
+
+class CredentialTaken(Conflict):
+    message = N_("You have already taken part in this survey.")
+
+
+class AnswerInvalid(_Detailed):
+    message = N_("The answer was not accepted: {detail}")
+
+
+class AlreadyAnswered(Conflict):
+    message = N_("This survey has already been answered with this credential.")
+
+
+class NotStaff(Forbidden):
+    message = N_("Only the staff of this unit may manage its surveys.")
+
+
+# --- helpers ------------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else datetime.now(UTC)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def get_survey(session: Session, survey_id: uuid.UUID) -> Survey:
+    survey = session.get(Survey, survey_id)
+    if survey is None:
+        raise NotFound
+    return survey
+
+
+def manifest_of(survey: Survey) -> SurveyManifest:
+    return read_definition(json.loads(survey.definition))
+
+
+def _unit(session: Session, survey_or_unit_id: int) -> Unit:
+    unit = session.get(Unit, survey_or_unit_id)
+    if unit is None:
+        raise NotFound
+    return unit
+
+
+def is_staff(session: Session, actor: Account, unit: Unit) -> bool:
+    return not actor.is_disabled and policies.covers(
+        policies.scope_paths(session, actor.id, STAFF_ROLES), unit
+    )
+
+
+def _require_staff(session: Session, actor: Account, unit: Unit) -> None:
+    if not is_staff(session, actor, unit):
+        raise NotStaff
+
+
+def _checked(definition: object) -> SurveyManifest:
+    try:
+        return read_definition(definition)
+    except DefinitionError as error:
+        raise SurveyInvalid(str(error), error.question) from error
+
+
+def _window(opens_at: datetime, closes_at: datetime) -> None:
+    if not opens_at < closes_at:
+        raise SurveyInvalid("the survey must close after it opens")
+
+
+# --- staff: create, edit, copy, open, close -----------------------------------------
+
+
+def create_survey(
+    session: Session,
+    actor: Account,
+    unit: Unit,
+    definition: object,
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    guests_allowed: bool = False,
+    results_live: bool = False,
+) -> Survey:
+    """A draft survey of ``unit``; the definition is checked and stored canonical."""
+    _require_staff(session, actor, unit)
+    manifest = _checked(definition)
+    _window(opens_at, closes_at)
+    survey = Survey(
+        unit_id=unit.id,
+        title=str(manifest.document["title"]),
+        definition=manifest.canonical.decode(),
+        status=SurveyStatus.DRAFT,
+        guests_allowed=guests_allowed,
+        results_live=results_live,
+        opens_at=opens_at,
+        closes_at=closes_at,
+        board_size=0,
+        board_frontier=b"",
+    )
+    session.add(survey)
+    session.flush()
+    record_event(
+        session, "survey:created", actor_id=actor.id, object_type="survey", object_id=survey.id
+    )
+    session.commit()
+    return survey
+
+
+def update_survey(
+    session: Session,
+    actor: Account,
+    survey_id: uuid.UUID,
+    definition: object,
+    *,
+    opens_at: datetime | None = None,
+    closes_at: datetime | None = None,
+    guests_allowed: bool | None = None,
+    results_live: bool | None = None,
+) -> Survey:
+    """Change a draft; refused once the survey has opened (`SurveyFrozen`)."""
+    survey = get_survey(session, survey_id)
+    _require_staff(session, actor, _unit(session, survey.unit_id))
+    if survey.status != SurveyStatus.DRAFT:
+        raise SurveyFrozen
+    manifest = _checked(definition)
+    new_open = opens_at or survey.opens_at
+    new_close = closes_at or survey.closes_at
+    _window(new_open, new_close)
+    survey.definition = manifest.canonical.decode()
+    survey.title = str(manifest.document["title"])
+    survey.opens_at, survey.closes_at = new_open, new_close
+    if guests_allowed is not None:
+        survey.guests_allowed = guests_allowed
+    if results_live is not None:
+        survey.results_live = results_live
+    record_event(
+        session, "survey:updated", actor_id=actor.id, object_type="survey", object_id=survey.id
+    )
+    session.commit()
+    return survey
+
+
+def copy_survey(
+    session: Session,
+    actor: Account,
+    survey_id: uuid.UUID,
+    *,
+    unit: Unit | None = None,
+    opens_at: datetime,
+    closes_at: datetime,
+) -> Survey:
+    """A new draft with the questions of an earlier survey (any state) of a unit the
+    actor manages."""
+    source = get_survey(session, survey_id)
+    _require_staff(session, actor, _unit(session, source.unit_id))
+    target = unit or _unit(session, source.unit_id)
+    copy = create_survey(
+        session,
+        actor,
+        target,
+        json.loads(source.definition),
+        opens_at=opens_at,
+        closes_at=closes_at,
+        guests_allowed=source.guests_allowed,
+        results_live=source.results_live,
+    )
+    copy.copied_from = source.id
+    session.commit()
+    return copy
+
+
+def open_survey(
+    session: Session,
+    settings: Settings,
+    actor: Account,
+    survey_id: uuid.UUID,
+    *,
+    key_bits: int = 3072,
+) -> Survey:
+    """Freeze questions, member audience and keys; nothing about them changes afterwards.
+
+    The audience is the active members of the unit and its sub-units at this moment
+    (one INSERT … SELECT, no per-member round trip). The fingerprint binds all of it.
+    """
+    survey = get_survey(session, survey_id)
+    unit = _unit(session, survey.unit_id)
+    _require_staff(session, actor, unit)
+    if survey.status != SurveyStatus.DRAFT:
+        raise SurveyFrozen
+    manifest = manifest_of(survey)
+    session.execute(
+        insert(SurveyRollEntry).from_select(
+            ["survey_id", "member_id"],
+            select(literal(survey.id, type_=SurveyRollEntry.survey_id.type), Member.id)
+            .where(subtree_filter(unit), Member.status == MemberStatus.ACTIVE)
+            .order_by(Member.id),
+        )
+    )
+    eligible = int(
+        session.scalar(
+            select(func.count())
+            .select_from(SurveyRollEntry)
+            .where(SurveyRollEntry.survey_id == survey.id)
+        )
+        or 0
+    )
+    secret = settings.security.secret_key
+    member_key = BlindRsaPrivateKey.generate(key_bits)
+    survey.member_issuer_spki = member_key.public_key.to_der().hex()
+    survey.member_issuer_encrypted = encrypt_field(
+        secret, ISSUER_PURPOSE, member_key.to_pem().decode()
+    )
+    if survey.guests_allowed:
+        guest_key = BlindRsaPrivateKey.generate(key_bits)
+        survey.guest_issuer_spki = guest_key.public_key.to_der().hex()
+        survey.guest_issuer_encrypted = encrypt_field(
+            secret, ISSUER_PURPOSE, guest_key.to_pem().decode()
+        )
+    seed = secrets.token_bytes(32)
+    signer = board.signer(origin(survey), seed)
+    survey.board_key_encrypted = encrypt_field(secret, BOARD_PURPOSE, seed.hex())
+    survey.board_public_key = signer.secret_key.public_key.hex()
+    survey.checkpoint = board.sign_empty(signer)
+    survey.manifest_hash = manifest.hash_hex
+    survey.eligible_members = eligible
+    survey.fingerprint = fmt.fingerprint(
+        survey_id=str(survey.id),
+        unit=unit.code,
+        opens_at=_stamp(survey.opens_at),
+        closes_at=_stamp(survey.closes_at),
+        manifest_hash=manifest.hash_hex,
+        issuers=_issuers(survey),
+        eligible_members=eligible,
+        origin=origin(survey),
+        board_public_key=survey.board_public_key,
+    )
+    survey.status = SurveyStatus.OPEN
+    record_event(
+        session,
+        "survey:opened",
+        actor_id=actor.id,
+        object_type="survey",
+        object_id=survey.id,
+        eligible=eligible,
+        fingerprint=survey.fingerprint,
+    )
+    session.commit()
+    return survey
+
+
+def origin(survey: Survey) -> str:
+    return f"stimmwerk/survey/{survey.id}"
+
+
+def _issuers(survey: Survey) -> dict[str, str]:
+    issuers = {fmt.MEMBERS: str(survey.member_issuer_spki)}
+    if survey.guests_allowed:
+        issuers[fmt.GUESTS] = str(survey.guest_issuer_spki)
+    return issuers
+
+
+def issuer_public(survey: Survey, audience: str) -> BlindRsaPublicKey:
+    spki = _issuers(survey).get(audience)
+    if spki is None:
+        raise MembersOnly
+    return BlindRsaPublicKey.from_der(bytes.fromhex(spki))
+
+
+# --- who may answer -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """What the logged-in person may do in this survey, and why not."""
+
+    audience: str | None  # "members", "guests" or None
+    refusal: type[Exception] | None
+
+
+def eligibility(
+    session: Session, survey: Survey, account: Account, *, now: datetime | None = None
+) -> Eligibility:
+    moment = _now(now)
+    if survey.status == SurveyStatus.CLOSED or (
+        survey.status == SurveyStatus.OPEN and moment >= survey.closes_at
+    ):
+        return Eligibility(None, SurveyClosedAlready)
+    if survey.status != SurveyStatus.OPEN or moment < survey.opens_at:
+        return Eligibility(None, SurveyNotOpen)
+    if account.member_id is not None:
+        entry = session.scalar(
+            select(SurveyRollEntry.id).where(
+                SurveyRollEntry.survey_id == survey.id,
+                SurveyRollEntry.member_id == account.member_id,
+            )
+        )
+        return Eligibility(fmt.MEMBERS, None) if entry else Eligibility(None, NotInAudience)
+    if not survey.guests_allowed:
+        return Eligibility(None, MembersOnly)
+    return Eligibility(fmt.GUESTS, None)
+
+
+def issue_credential(
+    session: Session,
+    settings: Settings,
+    survey_id: uuid.UUID,
+    account: Account,
+    blinded_msg: bytes,
+    *,
+    now: datetime | None = None,
+) -> tuple[str, bytes]:
+    """Blind-sign the person's credential request for their audience, at most once.
+
+    A retry of the same request (a lost answer) gets the same signature; any other
+    request after the first is refused. Only the day is stored, and no audit event.
+
+    Returns:
+        The audience and the blind signature.
+    """
+    moment = _now(now)
+    survey = get_survey(session, survey_id)
+    allowed = eligibility(session, survey, account, now=moment)
+    if allowed.refusal is not None or allowed.audience is None:
+        raise (allowed.refusal or NotInAudience)
+    request_hash = hashlib.sha256(blinded_msg).hexdigest()
+    issue = _issue_member if allowed.audience == fmt.MEMBERS else _issue_guest
+    signature = issue(
+        session,
+        settings,
+        survey,
+        account,
+        blinded_msg=blinded_msg,
+        request_hash=request_hash,
+        moment=moment,
+    )
+    return allowed.audience, signature
+
+
+def _sign(settings: Settings, encrypted: str | None, blinded_msg: bytes) -> bytes:
+    assert encrypted is not None
+    pem = decrypt_field(settings.security.secret_key, ISSUER_PURPOSE, encrypted)
+    try:
+        return blind_sign(BlindRsaPrivateKey.from_pem(pem.encode()), blinded_msg)
+    except BlindRsaError as error:
+        raise AnswerInvalid("credential request malformed") from error
+
+
+def _issue_member(
+    session: Session,
+    settings: Settings,
+    survey: Survey,
+    account: Account,
+    *,
+    blinded_msg: bytes,
+    request_hash: str,
+    moment: datetime,
+) -> bytes:
+    entry = session.scalars(
+        select(SurveyRollEntry).where(
+            SurveyRollEntry.survey_id == survey.id, SurveyRollEntry.member_id == account.member_id
+        )
+    ).one()
+    if entry.credential_issued_on is not None:
+        return _repeat(entry.blinded_request_hash, entry.blind_signature, request_hash)
+    signature = _sign(settings, survey.member_issuer_encrypted, blinded_msg)
+    won = session.execute(
+        update(SurveyRollEntry)
+        .where(SurveyRollEntry.id == entry.id, SurveyRollEntry.credential_issued_on.is_(None))
+        .values(
+            credential_issued_on=moment.date(),
+            blinded_request_hash=request_hash,
+            blind_signature=signature,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if won.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise CredentialTaken
+    session.commit()
+    return signature
+
+
+def _issue_guest(
+    session: Session,
+    settings: Settings,
+    survey: Survey,
+    account: Account,
+    *,
+    blinded_msg: bytes,
+    request_hash: str,
+    moment: datetime,
+) -> bytes:
+    entry = session.scalars(
+        select(SurveyGuestEntry).where(
+            SurveyGuestEntry.survey_id == survey.id, SurveyGuestEntry.account_id == account.id
+        )
+    ).one_or_none()
+    if entry is not None:
+        return _repeat(entry.blinded_request_hash, entry.blind_signature, request_hash)
+    signature = _sign(settings, survey.guest_issuer_encrypted, blinded_msg)
+    session.add(
+        SurveyGuestEntry(
+            survey_id=survey.id,
+            account_id=account.id,
+            credential_issued_on=moment.date(),
+            blinded_request_hash=request_hash,
+            blind_signature=signature,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise CredentialTaken from error
+    return signature
+
+
+def _repeat(stored_hash: str | None, stored_signature: bytes | None, request_hash: str) -> bytes:
+    if stored_hash == request_hash and stored_signature is not None:
+        return stored_signature
+    raise CredentialTaken
+
+
+# --- answers (no login) ---------------------------------------------------------------
+
+
+def submit_answer(
+    session: Session,
+    settings: Settings,
+    survey_id: uuid.UUID,
+    raw: bytes,
+    *,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Check an answer line and store it for the next shuffled batch; the receipt.
+
+    A credential that has answered already is refused by one indexed lookup before any
+    signature is checked (replays cost what junk costs). Nothing else is stored with
+    the answer: no account, no address, no time.
+
+    Raises:
+        SurveyNotOpen, SurveyClosedAlready, AnswerInvalid (with the question named),
+        AlreadyAnswered.
+    """
+    moment = _now(now)
+    survey = get_survey(session, survey_id)
+    if survey.status == SurveyStatus.CLOSED or moment >= survey.closes_at:
+        raise SurveyClosedAlready
+    if survey.status != SurveyStatus.OPEN or moment < survey.opens_at:
+        raise SurveyNotOpen
+    line = _parse(raw)
+    key_hex = _credential_key_hex(line)
+    if session.scalar(
+        select(SurveyAnswer.id).where(
+            SurveyAnswer.survey_id == survey.id, SurveyAnswer.credential_key == key_hex
+        )
+    ):
+        raise AlreadyAnswered
+    answers = _check_line(survey, line)
+    if canonical_json(line) != raw:
+        raise AnswerInvalid("the answer is not in canonical form")
+    leaf = fmt.answer_leaf(raw).hex()
+    session.add(
+        SurveyAnswer(
+            survey_id=survey.id,
+            credential_key=key_hex,
+            audience=line["audience"],
+            leaf_hash=leaf,
+            line=raw.decode(),
+            leaf_index=None,
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError as error:
+        session.rollback()
+        raise AlreadyAnswered from error
+    del answers
+    flush_board(session, settings, survey.id, minimum=BATCH_SIZE)
+    return {"survey": str(survey.id), "answer_hash": leaf, "fingerprint": survey.fingerprint}
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    try:
+        line = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise AnswerInvalid("not JSON") from error
+    if not isinstance(line, dict) or sorted(line) != sorted(fmt.LINE_KEYS):
+        raise AnswerInvalid("fields are not " + ", ".join(fmt.LINE_KEYS))
+    credential = line["credential"]
+    if not isinstance(credential, dict) or sorted(credential) != sorted(fmt.CREDENTIAL_KEYS):
+        raise AnswerInvalid("credential fields wrong")
+    return line
+
+
+def _credential_key_hex(line: Mapping[str, Any]) -> str:
+    key = line["credential"]["public_key"]
+    if not isinstance(key, str) or len(key) != 64:  # noqa: PLR2004 - 32 bytes as hex
+        raise AnswerInvalid("credential key malformed")
+    return key
+
+
+def _check_line(survey: Survey, line: Mapping[str, Any]) -> dict[str, Any]:
+    if line["survey"] != str(survey.id) or line["fingerprint"] != survey.fingerprint:
+        raise AnswerInvalid("the answer belongs to another survey")
+    audience = line["audience"]
+    if audience not in _issuers(survey):
+        raise MembersOnly
+    credential = line["credential"]
+    try:
+        key = Ed25519PublicKey.from_hex(credential["public_key"])
+        prefix = bytes.fromhex(credential["prefix"])
+        issuer_sig = bytes.fromhex(credential["signature"])
+        signature = bytes.fromhex(line["signature"])
+    except (TypeError, ValueError, SigningError) as error:
+        raise AnswerInvalid("credential or signature malformed") from error
+    message = fmt.credential_message(str(survey.id), audience, key.hex())
+    if not verify_blind(issuer_public(survey, audience), prefix + message, issuer_sig):
+        raise AnswerInvalid("the credential was not issued for this survey")
+    if not verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), signature):
+        raise AnswerInvalid("the answer signature is invalid")
+    try:
+        canonical = check_answers(manifest_of(survey), line["answers"])
+    except AnswerRefused as refused:
+        raise AnswerInvalid(str(refused), refused.question) from refused
+    if canonical != line["answers"]:
+        raise AnswerInvalid("the answers are not in canonical form")
+    return canonical
+
+
+def flush_board(
+    session: Session, settings: Settings, survey_id: uuid.UUID, *, minimum: int = 1
+) -> int:
+    """Shuffle the waiting answers onto the board once at least ``minimum`` wait.
+
+    Under the survey's row lock (``FOR UPDATE``; SQLite serialises writers anyway), so
+    concurrent flushes cannot interleave. Returns how many were appended.
+    """
+    survey = session.scalars(select(Survey).where(Survey.id == survey_id).with_for_update()).one()
+    waiting = list(
+        session.execute(
+            select(SurveyAnswer.id, SurveyAnswer.leaf_hash).where(
+                SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None)
+            )
+        )
+    )
+    if len(waiting) < minimum or not waiting:
+        session.rollback()
+        return 0
+    secrets.SystemRandom().shuffle(waiting)
+    seed = bytes.fromhex(
+        decrypt_field(settings.security.secret_key, BOARD_PURPOSE, str(survey.board_key_encrypted))
+    )
+    signer = board.signer(origin(survey), seed)
+    state = board.BoardState(survey.board_size, survey.board_frontier)
+    for answer_id, leaf in waiting:
+        appended = board.append(state, bytes.fromhex(leaf), signer)
+        session.execute(
+            update(SurveyAnswer)
+            .where(SurveyAnswer.id == answer_id)
+            .values(leaf_index=appended.index)
+            .execution_options(synchronize_session=False)
+        )
+        state = appended.state
+        survey.checkpoint = appended.note
+    survey.board_size, survey.board_frontier = state.size, state.frontier
+    session.commit()
+    return len(waiting)
+
+
+def answer_receipt(session: Session, survey_id: uuid.UUID, answer_hash: str) -> dict[str, Any]:
+    """Where an answer is on the board, or that it waits for its batch."""
+    index = session.scalar(
+        select(SurveyAnswer.leaf_index).where(
+            SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_hash == answer_hash
+        )
+    )
+    survey = get_survey(session, survey_id)
+    if index is None:
+        found = session.scalar(
+            select(SurveyAnswer.id).where(
+                SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_hash == answer_hash
+            )
+        )
+        if found is None:
+            raise NotFound
+        return {"answer_hash": answer_hash, "status": "waiting"}
+    return {
+        "answer_hash": answer_hash,
+        "status": "on_board",
+        "index": index,
+        "checkpoint": survey.checkpoint,
+    }
+
+
+# --- closing, results, record -----------------------------------------------------------
+
+
+def close_survey(
+    session: Session, settings: Settings, actor: Account | None, survey_id: uuid.UUID
+) -> Survey:
+    """No more answers; the last batch onto the board; results and the record, once."""
+    survey = get_survey(session, survey_id)
+    if actor is not None:
+        _require_staff(session, actor, _unit(session, survey.unit_id))
+    if survey.status != SurveyStatus.OPEN:
+        raise SurveyNotOpen
+    survey.status = SurveyStatus.CLOSED
+    session.commit()
+    flush_board(session, settings, survey.id)
+    survey = get_survey(session, survey_id)
+    files = build_record_files(session, survey)
+    survey.results = files["results.json"].decode()
+    survey.record_zip = zip_record(files, f"survey-{survey.id}")
+    survey.record_etag = hashlib.sha256(survey.record_zip).hexdigest()
+    record_event(
+        session,
+        "survey:closed",
+        actor_id=actor.id if actor else None,
+        object_type="survey",
+        object_id=survey.id,
+        answers=survey.board_size,
+        credentials=credential_counts(session, survey),
+    )
+    session.commit()
+    return survey
+
+
+def credential_counts(session: Session, survey: Survey) -> dict[str, int]:
+    members = session.scalar(
+        select(func.count())
+        .select_from(SurveyRollEntry)
+        .where(
+            SurveyRollEntry.survey_id == survey.id,
+            SurveyRollEntry.credential_issued_on.is_not(None),
+        )
+    )
+    counts = {fmt.MEMBERS: int(members or 0)}
+    if survey.guests_allowed:
+        guests = session.scalar(
+            select(func.count())
+            .select_from(SurveyGuestEntry)
+            .where(SurveyGuestEntry.survey_id == survey.id)
+        )
+        counts[fmt.GUESTS] = int(guests or 0)
+    return counts
+
+
+def board_lines(session: Session, survey_id: uuid.UUID) -> list[bytes]:
+    return [
+        line.encode()
+        for line in session.scalars(
+            select(SurveyAnswer.line)
+            .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_not(None))
+            .order_by(SurveyAnswer.leaf_index)
+        )
+    ]
+
+
+def build_record_files(session: Session, survey: Survey) -> dict[str, bytes]:
+    unit = _unit(session, survey.unit_id)
+    counts = credential_counts(session, survey)
+    audiences: dict[str, dict[str, Any]] = {
+        fmt.MEMBERS: {
+            "issuer_spki": survey.member_issuer_spki,
+            "eligible": survey.eligible_members,
+            "credentials": counts[fmt.MEMBERS],
+        }
+    }
+    if survey.guests_allowed:
+        audiences[fmt.GUESTS] = {
+            "issuer_spki": survey.guest_issuer_spki,
+            "eligible": None,
+            "credentials": counts[fmt.GUESTS],
+        }
+    return record_files(
+        survey_id=str(survey.id),
+        manifest=manifest_of(survey),
+        unit=unit.code,
+        opens_at=_stamp(survey.opens_at),
+        closes_at=_stamp(survey.closes_at),
+        audiences=audiences,
+        origin=origin(survey),
+        board_public_key=str(survey.board_public_key),
+        lines=board_lines(session, survey.id),
+        checkpoint=str(survey.checkpoint),
+    )
+
+
+def results(session: Session, survey: Survey, *, staff: bool = False) -> dict[str, Any] | None:
+    """Results per audience: after the close for everyone; live only if staff chose so.
+
+    Live results count what is on the board (answers still waiting for their batch are
+    not shown, so a live count never reveals one fresh answer).
+    """
+    if survey.status == SurveyStatus.CLOSED and survey.results is not None:
+        return json.loads(survey.results)  # type: ignore[no-any-return]
+    if survey.status == SurveyStatus.OPEN and (survey.results_live or staff):
+        audiences = list(_issuers(survey))
+        return results_from_lines(manifest_of(survey), audiences, board_lines(session, survey.id))
+    return None
