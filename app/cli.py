@@ -356,9 +356,11 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Commands of the ballot core, defined next to the code they drive."""
     from ballots import commands, verify_command
+    from surveys import verify_command as survey_verify
 
     commands.add_commands(sub)
     verify_command.add_commands(sub)
+    survey_verify.extend_verify(sub)  # `verify` also takes survey records
 
 
 def main(argv: Sequence[str] | None = None) -> int:

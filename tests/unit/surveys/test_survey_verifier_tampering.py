@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import warnings
 import zipfile
 from pathlib import Path
@@ -257,3 +259,24 @@ def test_the_zip_verifies_and_an_ambiguous_zip_is_refused(tmp_path: Path) -> Non
         archive.writestr("r/results.json", b"{}")
     with pytest.raises(RecordUnreadable, match="twice"):
         read_record(twice)
+
+
+def test_stimmwerk_verify_checks_a_survey_record_and_names_the_altered_answer(
+    tmp_path: Path,
+) -> None:
+    """The CLI as a subprocess: the honest zip verifies, one altered answer fails there."""
+    good = tmp_path / "survey-record.zip"
+    good.write_bytes(zip_record(HONEST, "survey-record"))
+    command = [sys.executable, "-m", "app.cli", "verify", str(good)]
+    passed = subprocess.run(command, capture_output=True, text=True, check=False)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "SURVEY RECORD VERIFIED" in passed.stdout
+    lines = HONEST["answers.jsonl"].splitlines()
+    line = json.loads(lines[1])
+    line["answers"]["q1"] = "jahr"
+    lines[1] = canonical_json(line)
+    bad = tmp_path / "altered.zip"
+    bad.write_bytes(zip_record(_resign_board(HONEST, lines), "survey-record"))
+    failed = subprocess.run([*command[:-1], str(bad)], capture_output=True, text=True, check=False)
+    assert failed.returncode == 1
+    assert "FAIL answers.signature: answer 1:" in failed.stdout
