@@ -52,6 +52,14 @@ def _register_audit_scopes() -> None:
 
     audit_view.register()
     _register_discussion_subjects()
+
+    def discussion_unit(session: Session, object_id: str) -> int | None:
+        from app.discussions.models import Discussion
+
+        discussion = session.get(Discussion, uuid.UUID(object_id))
+        return discussion.unit_id if discussion else None
+
+    register_unit_resolver("discussion", discussion_unit)
     for kind in ("election", "referendum"):
         register_unit_resolver(kind, election_unit)
 

@@ -122,7 +122,7 @@ def seed(url: str) -> tuple[uuid.UUID, list[uuid.UUID]]:
         debate = services.open_debate(session, staff, unit, draft)
         rng = random.Random(11)
         start = utcnow() - timedelta(days=3)
-        words = "Radweg Schule Haushalt Satzung Mitglieder Antrag Bus Markt Verkehr Zukunft".split()
+        words = ["Radweg", "Schule", "Haushalt", "Satzung", "Antrag", "Bus", "Markt", "Zukunft"]
         rows = [
             {
                 "id": number,
@@ -238,16 +238,19 @@ def main() -> None:
             began = time.perf_counter()
             debate_id, posters = seed(url)
             print(
-                f"backend {args.backend}: seeded {POSTS} posts in {time.perf_counter() - began:.1f} s"
+                f"backend {args.backend}: seeded {POSTS} posts"
+                f" in {time.perf_counter() - began:.1f} s"
             )
             for kind, (median, p95) in measure_pages(url, debate_id, args.requests).items():
                 verdict = "ok" if p95 < TARGETS[kind] else "MISSED"
                 print(
-                    f"{kind:10s} median {median:6.1f} ms  p95 {p95:6.1f} ms  (target p95 < {TARGETS[kind]:.0f} ms: {verdict})"
+                    f"{kind:10s} median {median:6.1f} ms  p95 {p95:6.1f} ms"
+                    f"  (target p95 < {TARGETS[kind]:.0f} ms: {verdict})"
                 )
             rate = measure_posting(url, debate_id, posters, args.posts)
             print(
-                f"posting    {rate:6.1f} posts/s over {args.posts} posts (target >= 100/s: {'ok' if rate >= 100 else 'MISSED'})"
+                f"posting    {rate:6.1f} posts/s over {args.posts} posts"
+                f" (target >= 100/s: {'ok' if rate >= 100 else 'MISSED'})"
             )
         finally:
             if name:
