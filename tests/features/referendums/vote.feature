@@ -43,7 +43,7 @@ Feature: Voting online in a member vote
   Scenario: A member of another unit is not on the voter roll
     Given Dora is logged in
     When Dora opens the vote page
-    Then the page says "Du stehst nicht im Wählerverzeichnis dieses Mitgliederentscheids"
+    Then the page says "Du stehst nicht im Stimmverzeichnis dieses Mitgliederentscheids"
     And the page shows no ballot
     When Dora asks for a voting credential
     Then the answer is "not_eligible" with status 403
