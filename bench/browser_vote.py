@@ -383,6 +383,10 @@ def vote_once(browser: Any, base: str, election_id: uuid.UUID, email: str, label
             "() => document.body.dataset.credential === 'ready'", timeout=30_000
         )
         page.get_by_label(label, exact=True).check()
+        # The review step encrypts (issue 10: encrypt before "cast or check"); the timed
+        # click is "Abstimmen" on the review: sign, send, receipt.
+        page.locator("#review-ballot").click()
+        page.wait_for_function("() => document.body.dataset.voteState === 'review'", timeout=30_000)
         page.evaluate(_INSTRUMENT)
         started = time.perf_counter()
         page.locator("#cast-ballot").click()

@@ -13,13 +13,21 @@
 //        the fieldsets and buttons are enabled only once this client holds a credential.
 //   #recovery-entry (input #recovery-code-input, button #recovery-submit) and
 //   #recovery-show (code #recovery-code): the Wiederherstellungscode (docs/protocol.md §2.4).
-//   buttons #check-ballot (Benaloh audit) and #cast-ballot, <div id="vote-status">,
-//   <script type="application/json" id="vote-messages"> with these keys:
-//     credential, encrypting, sending, done, save_receipt, receipt_checked,
-//     audit_result, audit_discarded, choose, failed, no_credential, audit_failed
-//     (optional: receipt_failed; an English fallback is built in for every key).
-//   When the vote is cast and its receipt shown, document.body.dataset.voteState is
-//   "receipt" (it is "working" while busy and "audited" after a check).
+//   The booth (issue 10): #review-ballot ("Weiter zur Überprüfung") checks every question
+//   (messages name the question: "Bei Frage 2 …"; a checkbox question refuses the tick
+//   past its maximum as it is made; a question that may stay blank needs a tick in its
+//   <input data-abstain> box), ENCRYPTS the ballot and shows section #ballot-review
+//   (#review-choices, #review-ballot-hash). There, #cast-ballot signs and sends exactly
+//   that encrypted ballot, #change-ballot goes back, and #check-ballot (Benaloh audit)
+//   opens it instead: the nonces are revealed into #audit-result (choices in
+//   #audit-choices, the check data as a download and in a text box, a link to the
+//   independent check page data-ballot-check-url), the opened ballot is thrown away and
+//   a fresh encryption takes its place. Encrypting before the member picks "cast" or
+//   "check" is what makes the check mean something: the device cannot know which
+//   ballot will be opened.
+//   <div id="vote-status">, #issued-notice (hidden once this browser knows the vote is
+//   cast), <script type="application/json" id="vote-messages"> with the keys of FALLBACK.
+//   document.body.dataset.voteState: "review", "audited", "working", "receipt".
 //
 // The credential is fetched when the page opens (long before the cast, so the server
 // cannot pair the logged-in request with the anonymous cast by time), derived from a
@@ -55,6 +63,20 @@ const FALLBACK = {
   already_voted: "A ballot with this credential is already on the bulletin board: you have voted.",
   // Optional (not in the fixed list): shown if the receipt does not verify.
   receipt_failed: "That did not work: the receipt does not match the signed checkpoint of the bulletin board.",
+  // The booth ({number}: the question's number on the ballot).
+  too_many: "Question {number}: you may choose at most {max} options.",
+  too_few: "Question {number}: please choose at least {min} options.",
+  missing: "Question {number}: you have not chosen an answer yet.",
+  missing_or_abstain: "Question {number}: you have not chosen anything. Choose an option or tick “I abstain on this question”.",
+  fix_first: "Please check the questions marked in red.",
+  abstained: "Abstention (no option chosen)",
+  voted_title: "Your vote has been cast.",
+  voted_before: "You have already voted in this member vote. Your vote has been cast.",
+  audit_explain: "The check opened this encrypted ballot. It contains exactly the choice shown here. Compare it with what you chose. This opened ballot has been thrown away and does not count; your choice has been encrypted afresh for casting.",
+  audit_save: "Save check data",
+  audit_data: "Check data (to copy)",
+  audit_elsewhere: "For a check that does not rely on this device's program, open the check page, best on another device, and paste or load the check data there:",
+  audit_link: "Open the check page",
 };
 
 class ApiError extends Error {
@@ -115,16 +137,48 @@ function readChoices(form) {
   return choices;
 }
 
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
+
+/** What is wrong with one question's ticks, as a message naming the question, or null. */
+function questionProblem(fieldset, messages) {
+  const id = fieldset.dataset.questionId;
+  const number = Number(fieldset.querySelector(".question-error")?.dataset.questionNumber ?? 0) || "";
+  const min = Number(fieldset.dataset.min);
+  const max = Number(fieldset.dataset.max);
+  const chosen = [...fieldset.querySelectorAll(`input[data-name="q-${CSS.escape(id)}"]`)].filter((i) => i.checked).length;
+  const abstain = fieldset.querySelector("input[data-abstain]");
+  if (chosen > max) return fill(messages.too_many, { number, max });
+  if (chosen === 0 && min === 0 && abstain && !abstain.checked) return fill(messages.missing_or_abstain, { number });
+  if (chosen === 0 && min > 0) return fill(messages.missing, { number });
+  if (chosen < min) return fill(messages.too_few, { number, min });
+  return null;
+}
+
+function showProblem(fieldset, text) {
+  const slot = fieldset.querySelector(".question-error");
+  fieldset.classList.toggle("has-error", Boolean(text));
+  if (!slot) return;
+  if (text) slot.setAttribute("role", "alert");
+  slot.textContent = text || "";
+}
+
 function init() {
   const app = document.getElementById("vote-app");
   const form = document.getElementById("ballot-form");
   const status = document.getElementById("vote-status");
+  const reviewButton = document.getElementById("review-ballot");
   const checkButton = document.getElementById("check-ballot");
   const castButton = document.getElementById("cast-ballot");
-  if (!app || !form || !status || !castButton) return;
+  const changeButton = document.getElementById("change-ballot");
+  const review = document.getElementById("ballot-review");
+  const auditResult = document.getElementById("audit-result");
+  if (!app || !form || !status || !castButton || !reviewButton || !review) return;
   const messages = readMessages();
   const urls = app.dataset;
+  const buttons = [reviewButton, checkButton, castButton, changeButton].filter(Boolean);
   let election = null; // { data, keys, storageKey }
+  let sealed = null; // the encrypted ballot under review: cast as it is, or opened by the check
+  let sealedChoices = null;
 
   const clear = () => status.replaceChildren();
   const paragraph = (text, className) => {
@@ -147,10 +201,15 @@ function init() {
     say(`${messages.failed} ${detail}`.trim(), "error");
   };
   const busy = (on) => {
-    if (document.body.dataset.voteState === "receipt") return; // done: stays disabled
-    for (const button of [checkButton, castButton]) if (button) button.disabled = on;
+    const state = document.body.dataset.voteState;
+    if (state === "receipt") return; // done: stays disabled
+    // After a failed check this device must not cast: "Abstimmen" stays off.
+    for (const button of buttons) button.disabled = on || (state === "audit-failed" && button === castButton);
     if (on) document.body.dataset.voteState = "working";
-    else if (document.body.dataset.voteState === "working") delete document.body.dataset.voteState;
+    else if (document.body.dataset.voteState === "working") {
+      if (review.hidden) delete document.body.dataset.voteState;
+      else document.body.dataset.voteState = "review";
+    }
   };
 
   const labelOf = (questionId, optionId) => {
@@ -160,7 +219,7 @@ function init() {
   };
   const questionText = (questionId) => {
     const legend = form.querySelector(`fieldset[data-question-id="${CSS.escape(questionId)}"] legend`);
-    return legend ? legend.textContent.trim() : questionId;
+    return legend ? legend.textContent.trim().replace(/\s+/g, " ") : questionId;
   };
 
   async function loadElection() {
@@ -174,8 +233,21 @@ function init() {
     return election;
   }
 
-  function showReceipt(receipt, checked) {
+  function showReceipt(receipt, checked, before = false) {
     clear();
+    review.hidden = true;
+    const issued = document.getElementById("issued-notice");
+    if (issued) issued.hidden = true;
+    const recoveryShow = document.getElementById("recovery-show");
+    if (recoveryShow) recoveryShow.hidden = true;
+    const box = document.createElement("div");
+    box.className = "vote-confirmation";
+    box.id = "vote-confirmation";
+    const title = document.createElement("h2");
+    title.tabIndex = -1;
+    title.textContent = before ? messages.voted_before : messages.voted_title;
+    box.append(title);
+    status.append(box);
     paragraph(messages.done);
     const code = document.createElement("code");
     code.className = "ballot-hash";
@@ -190,14 +262,17 @@ function init() {
     const link = document.createElement("a");
     link.href = URL.createObjectURL(blob);
     link.download = `stimmzettel-quittung-${receipt.ballot_hash.slice(0, 16)}.json`;
-    link.className = "button";
+    link.className = "button booth-button";
     link.id = "save-receipt";
     link.textContent = messages.save_receipt;
     const actions = document.createElement("p");
     actions.append(link);
     status.append(actions);
+    for (const fieldset of form.querySelectorAll("fieldset")) fieldset.disabled = true;
     for (const input of form.querySelectorAll("input, button")) input.disabled = true;
+    for (const button of buttons) button.disabled = true;
     document.body.dataset.voteState = "receipt";
+    title.focus();
   }
 
   /** Check a receipt against the ballot line; store it; forget the credential. */
@@ -234,9 +309,11 @@ function init() {
 
   const unlock = () => {
     for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) fieldset.disabled = false;
-    for (const button of [checkButton, castButton]) if (button) button.disabled = false;
+    reviewButton.disabled = false;
     const entry = document.getElementById("recovery-entry");
     if (entry) entry.hidden = true;
+    const issued = document.getElementById("issued-notice");
+    if (issued) issued.hidden = true; // this browser holds the credential: nothing to explain
     document.body.dataset.credential = "ready";
   };
 
@@ -253,7 +330,7 @@ function init() {
     await loadElection();
     const stored = storageGet(election.storageKey);
     if (stored.voted && stored.receipt) {
-      showReceipt(stored.receipt, stored.receipt_checked !== false);
+      showReceipt(stored.receipt, stored.receipt_checked !== false, true);
       return;
     }
     if (stored.credential) {
@@ -316,22 +393,64 @@ function init() {
     return answer.receipt;
   }
 
-  async function cast() {
+  /** Every question checked; the first wrong one is focused. True if all are fine. */
+  function checkAll() {
+    let first = null;
+    for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) {
+      const problem = questionProblem(fieldset, messages);
+      showProblem(fieldset, problem);
+      if (problem && !first) first = fieldset;
+    }
+    if (first) {
+      say(messages.fix_first, "error");
+      const target = first.querySelector("input");
+      if (target) target.focus();
+      return false;
+    }
+    clear();
+    return true;
+  }
+
+  /** Encrypt the current choices with the credential: the ballot under review. */
+  async function seal(choices) {
+    const { keys } = election;
+    const credential = await credentialFor();
+    say(messages.encrypting);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // let the status paint
+    sealed = c.encryptBallot(keys, credential, choices);
+    sealedChoices = choices;
+    const hashSlot = document.getElementById("review-ballot-hash");
+    if (hashSlot) hashSlot.textContent = c.ballotHash(c.canonicalJson(sealed.body));
+    clear();
+  }
+
+  function fillReview(choices) {
+    const list = document.getElementById("review-choices");
+    if (!list) return;
+    list.replaceChildren();
+    for (const q of election.keys.questions) {
+      const item = document.createElement("li");
+      const question = document.createElement("span");
+      question.textContent = questionText(q.id);
+      const answer = document.createElement("span");
+      answer.className = "answer";
+      const chosen = (choices[q.id] ?? []).map((o) => labelOf(q.id, o));
+      answer.textContent = chosen.length ? chosen.join(", ") : messages.abstained;
+      item.append(question, answer);
+      list.append(item);
+    }
+  }
+
+  async function toReview() {
+    if (!checkAll()) return;
     const choices = readChoices(form);
     await loadElection();
-    const { keys, storageKey } = election;
-    if (!c.validChoices(keys, choices)) {
+    if (!c.validChoices(election.keys, choices)) {
       say(messages.choose, "error");
       return;
     }
-    const stored = storageGet(storageKey);
-    if (stored.voted && stored.receipt) {
-      showReceipt(stored.receipt, stored.receipt_checked !== false);
-      return;
-    }
-    let credential;
     try {
-      credential = await credentialFor();
+      await seal(choices);
     } catch (error) {
       if (error instanceof ApiError && error.code === "already_issued") {
         say(messages.no_credential, "error");
@@ -339,9 +458,47 @@ function init() {
       }
       throw error;
     }
-    say(messages.encrypting);
-    await new Promise((resolve) => setTimeout(resolve, 0)); // let the status paint
-    const ballot = c.signBallot(c.encryptBallot(keys, credential, choices), credential);
+    fillReview(choices);
+    if (auditResult) auditResult.replaceChildren();
+    for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) fieldset.disabled = true;
+    reviewButton.hidden = true;
+    review.hidden = false;
+    castButton.disabled = false;
+    if (checkButton) checkButton.disabled = false;
+    document.body.dataset.voteState = "review";
+    document.getElementById("review-title")?.focus();
+  }
+
+  function backToBallot() {
+    sealed = null;
+    sealedChoices = null;
+    review.hidden = true;
+    reviewButton.hidden = false;
+    for (const fieldset of form.querySelectorAll("fieldset[data-question-id]")) fieldset.disabled = false;
+    delete document.body.dataset.voteState;
+    form.querySelector("fieldset input")?.focus();
+  }
+
+  async function cast() {
+    await loadElection();
+    const { storageKey } = election;
+    const stored = storageGet(storageKey);
+    if (stored.voted && stored.receipt) {
+      showReceipt(stored.receipt, stored.receipt_checked !== false, true);
+      return;
+    }
+    let credential;
+    try {
+      credential = await credentialFor();
+      if (!sealed) await seal(readChoices(form));
+    } catch (error) {
+      if (error instanceof ApiError && error.code === "already_issued") {
+        say(messages.no_credential, "error");
+        return;
+      }
+      throw error;
+    }
+    const ballot = c.signBallot(sealed, credential);
     const line = c.ballotLine(ballot);
     const ballotHash = c.ballotHash(line);
     const current = storageGet(storageKey);
@@ -371,25 +528,31 @@ function init() {
     }
   }
 
+  /** The check data of an opened ballot (docs/browser-client.md, "Checking an opened ballot"). */
+  function auditDocument(opened, choices) {
+    const { data, keys } = election;
+    return {
+      format: "stimmwerk/ballot-audit/v1",
+      election_id: keys.electionId,
+      ballot_hash: c.ballotHash(c.canonicalJson(opened.body)),
+      ballot: opened.body,
+      openings: opened.openings,
+      choices,
+      // Copies for an offline check (`stimmwerk check-audit`); the check page and
+      // `--client-data` use the server's public copy instead.
+      manifest: data.manifest,
+      keys: data.keys,
+    };
+  }
+
   async function audit() {
-    const choices = readChoices(form);
-    await loadElection();
+    if (!sealed) return;
     const { keys } = election;
-    if (!c.validChoices(keys, choices)) {
-      say(messages.choose, "error");
-      return;
-    }
-    say(messages.encrypting);
-    await new Promise((resolve) => setTimeout(resolve, 0));
-    // A throw-away credential key: the audited ballot is never cast, and auditing must
-    // not need (or use up) the real credential.
-    const stored = storageGet(election.storageKey);
-    const credential = stored.credential
-      ? c.credentialFromJson(stored.credential)
-      : { publicKeyHex: c.toHex(c.publicKeyOf(c.generateSeed())), prefix: new Uint8Array(32), signature: new Uint8Array(keys.issuer.modulusLen) };
-    const sealed = c.encryptBallot(keys, credential, choices);
-    const contained = c.verifyAudit(keys, c.spoil(sealed));
-    const hash = c.ballotHash(c.canonicalJson(sealed.body));
+    // Benaloh: the ballot the member might have cast is opened; it can never be cast now.
+    const opened = c.spoil(sealed);
+    const choices = sealedChoices;
+    sealed = null;
+    const contained = c.verifyAudit(keys, opened);
     const same =
       contained !== null &&
       keys.questions.every((q) => {
@@ -397,34 +560,64 @@ function init() {
         const got = [...(contained[q.id] ?? [])].sort();
         return want.length === got.length && want.every((o, i) => o === got[i]);
       });
-    clear();
+    const target = auditResult || status;
+    target.replaceChildren();
+    const add = (tag, text, className) => {
+      const node = document.createElement(tag);
+      if (text !== undefined) node.textContent = text;
+      if (className) node.className = className;
+      target.append(node);
+      return node;
+    };
     if (!same) {
-      paragraph(messages.audit_failed, "error");
+      add("p", messages.audit_failed, "error");
+      castButton.disabled = true;
       document.body.dataset.voteState = "audit-failed";
       return;
     }
-    paragraph(messages.audit_result);
-    const list = document.createElement("ul");
+    add("p", messages.audit_result);
+    const list = add("ul");
     list.id = "audit-choices";
     for (const q of keys.questions) {
       const item = document.createElement("li");
       const options = contained[q.id].map((o) => labelOf(q.id, o));
-      item.textContent = `${questionText(q.id)}: ${options.length ? options.join(", ") : "—"}`;
+      item.textContent = `${questionText(q.id)}: ${options.length ? options.join(", ") : messages.abstained}`;
       list.append(item);
     }
-    status.append(list);
-    const code = document.createElement("code");
-    code.textContent = hash;
-    const p = document.createElement("p");
-    p.append(code);
-    status.append(p);
-    paragraph(messages.audit_discarded);
+    add("p", messages.audit_explain);
+    const documentJson = `${JSON.stringify(auditDocument(opened, choices), null, 2)}\n`;
+    const save = document.createElement("a");
+    save.href = URL.createObjectURL(new Blob([documentJson], { type: "application/json" }));
+    save.download = `stimmzettel-pruefung-${keys.electionId.slice(0, 8)}.json`;
+    save.className = "button booth-button booth-secondary";
+    save.id = "save-audit";
+    save.textContent = messages.audit_save;
+    add("p").append(save);
+    const elsewhere = add("p", `${messages.audit_elsewhere} `);
+    if (urls.ballotCheckUrl) {
+      const link = document.createElement("a");
+      link.href = urls.ballotCheckUrl;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.id = "ballot-check-link";
+      link.textContent = messages.audit_link;
+      elsewhere.append(link);
+    }
+    const label = add("label", messages.audit_data);
+    label.htmlFor = "audit-data";
+    const box = add("textarea");
+    box.id = "audit-data";
+    box.readOnly = true;
+    box.value = documentJson;
+    // A fresh encryption of the same choice is what "Abstimmen" will send.
+    await seal(choices);
     document.body.dataset.voteState = "audited";
+    target.focus();
   }
 
   const run = (task) => async (event) => {
     if (event) event.preventDefault();
-    if (castButton.disabled) return;
+    if (event && event.currentTarget && event.currentTarget.disabled) return;
     busy(true);
     try {
       await task();
@@ -432,14 +625,45 @@ function init() {
       fail(error);
     } finally {
       busy(false);
+      if (document.body.dataset.voteState === "review" || document.body.dataset.voteState === "audited") {
+        reviewButton.disabled = false;
+      }
     }
   };
 
   // Radios need a common name to behave as a group; there is no form, so a name
   // never makes anything submittable.
   for (const input of form.querySelectorAll("input[data-name]")) input.name = input.dataset.name;
+
+  // Rules enforced as she ticks: never more than the maximum, and an abstention box
+  // that excludes the options of its question (and the other way round).
+  form.addEventListener("change", (event) => {
+    const input = event.target;
+    const fieldset = input && input.closest("fieldset[data-question-id]");
+    if (!fieldset) return;
+    const abstain = fieldset.querySelector("input[data-abstain]");
+    const options = [...fieldset.querySelectorAll("input[data-name]")];
+    if (input === abstain && abstain.checked) for (const option of options) option.checked = false;
+    if (input !== abstain && input.checked && abstain) abstain.checked = false;
+    const max = Number(fieldset.dataset.max);
+    if (input.type === "checkbox" && input !== abstain && input.checked && options.filter((o) => o.checked).length > max) {
+      input.checked = false;
+      showProblem(fieldset, fill(messages.too_many, { number: Number(fieldset.querySelector(".question-error")?.dataset.questionNumber ?? 0) || "", max }));
+      return;
+    }
+    const problem = questionProblem(fieldset, messages);
+    // While ticking, only a rule broken is said; "nothing chosen yet" waits for "Weiter".
+    if (!problem || fieldset.classList.contains("has-error")) showProblem(fieldset, problem);
+  });
+
+  reviewButton.addEventListener("click", run(toReview));
   castButton.addEventListener("click", run(cast));
   if (checkButton) checkButton.addEventListener("click", run(audit));
+  if (changeButton) changeButton.addEventListener("click", (event) => {
+    event.preventDefault();
+    if (document.body.dataset.voteState === "receipt") return;
+    backToBallot();
+  });
 
   // Credential first, before the member fills anything in (or the receipt of a vote
   // finished earlier in this browser).

@@ -59,6 +59,30 @@ VOTE_MESSAGES = {
     "already_voted": N_(
         "A ballot with this credential is already on the bulletin board: you have voted."
     ),
+    # The booth (issue 10, point 3); {number}, {max}, {min} are filled in by voter.js.
+    "too_many": N_("Question {number}: you may choose at most {max} options."),
+    "too_few": N_("Question {number}: please choose at least {min} options."),
+    "missing": N_("Question {number}: you have not chosen an answer yet."),
+    "missing_or_abstain": N_(
+        "Question {number}: you have not chosen anything. Choose an option or tick "
+        "“I abstain on this question”."
+    ),
+    "fix_first": N_("Please check the questions marked in red."),
+    "abstained": N_("Abstention (no option chosen)"),
+    "voted_title": N_("Your vote has been cast."),
+    "voted_before": N_("You have already voted in this member vote. Your vote has been cast."),
+    "audit_explain": N_(
+        "The check opened this encrypted ballot. It contains exactly the choice shown here. "
+        "Compare it with what you chose. This opened ballot has been thrown away and does "
+        "not count; your choice has been encrypted afresh for casting."
+    ),
+    "audit_save": N_("Save check data"),
+    "audit_data": N_("Check data (to copy)"),
+    "audit_elsewhere": N_(
+        "For a check that does not rely on this device's program, open the check page, "
+        "best on another device, and paste or load the check data there:"
+    ),
+    "audit_link": N_("Open the check page"),
 }
 
 
@@ -78,6 +102,7 @@ def vote_urls(election_id: uuid.UUID) -> dict[str, str]:
         "cast": f"{api}/ballots",
         "board": f"{api}/board",
         "board_page": f"/referendums/{election_id}/board",
+        "ballot_check": f"/referendums/{election_id}/ballot-check",
     }
 
 

@@ -710,11 +710,13 @@ def _preview_question(response: Response, text: str) -> str:
 
 
 def _choices(block: str, kind: str) -> list[str]:
-    inputs = re.findall(r"<input [^>]*>", block)
+    # The options (the booth's own "I abstain" box has no data-name: not an option).
+    inputs = [tag for tag in re.findall(r"<input [^>]*>", block) if "data-abstain" not in tag]
     assert inputs
     assert all(f'type="{kind}"' in tag for tag in inputs), inputs
     assert all(re.search(r'name="q-q\d+" value="o?[a-z0-9]+"', tag) for tag in inputs), inputs
-    return [html.unescape(x) for x in re.findall(r"<label [^>]*>([^<]*)</label>", block)]
+    labels = re.findall(r'<label class="ballot-option" [^>]*><input [^>]*><span>([^<]*)</span>', block)
+    return [html.unescape(x) for x in labels]
 
 
 @then(parsers.parse('the preview shows the question "{text}" with the answers "{answers}"'))

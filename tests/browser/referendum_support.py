@@ -125,7 +125,13 @@ def vote(page: Page, election_id: object, choice_label: str, *, check_first: boo
     """
     page.goto(f"/referendums/{election_id}/vote")
     page.get_by_label(choice_label, exact=True).check()
+    # The booth's review step ("Bitte prüfe deine Auswahl") comes before casting.
+    page.locator("#review-ballot").click()
+    expect(page.locator("body")).to_have_attribute(
+        "data-vote-state", "review", timeout=STEP_TIMEOUT_MS
+    )
     if check_first:
+        page.locator("#audit-box summary").click()
         page.locator("#check-ballot").click()
         expect(page.locator("body")).to_have_attribute(
             "data-vote-state", "audited", timeout=STEP_TIMEOUT_MS

@@ -95,8 +95,7 @@ def test_with_javascript_off_no_request_carries_a_choice(
     assert "Online abstimmen geht nur mit JavaScript" in page.locator("main").inner_text()
     # The ballot is locked, and the buttons do nothing (pressed anyway, and Enter too).
     expect(page.get_by_label(YES, exact=True)).to_be_disabled()
-    page.locator("#cast-ballot").click(force=True)
-    page.locator("#check-ballot").click(force=True)
+    page.locator("#review-ballot").click(force=True)
     page.keyboard.press("Enter")
     page.wait_for_timeout(1000)
     assert page.url.endswith(f"/referendums/{open_vote.election_id}/vote")
@@ -122,7 +121,7 @@ def test_a_click_before_the_client_started_sends_no_choice(
                      el.disabled = false; }"""
     )
     page.get_by_label(YES, exact=True).check()
-    page.locator("#cast-ballot").click()
+    page.locator("#review-ballot").click()
     page.get_by_label(YES, exact=True).press("Enter")
     page.wait_for_timeout(1000)
     assert not [r.url for r in seen if _carries_a_choice(r)]
@@ -151,12 +150,12 @@ def test_a_second_device_votes_with_the_recovery_code(
     expect(second.locator("#recovery-entry")).to_be_visible(timeout=STEP_TIMEOUT_MS)
     expect(second.locator("#recovery-entry")).to_contain_text("Wahlkommission")
     expect(second.get_by_label(YES, exact=True)).to_be_disabled()
-    expect(second.locator("#cast-ballot")).to_be_disabled()
+    expect(second.locator("#review-ballot")).to_be_disabled()
     # A wrong code is refused and changes nothing.
     second.locator("#recovery-code-input").fill("AAAA-AAAA-AAAA-AAAA-AAAA-AAAA")
     second.locator("#recovery-submit").click()
     expect(second.locator("#vote-status")).to_contain_text("gehört nicht", timeout=STEP_TIMEOUT_MS)
-    expect(second.locator("#cast-ballot")).to_be_disabled()
+    expect(second.locator("#review-ballot")).to_be_disabled()
     # The right code (typed in lower case) unlocks the one credential; the vote counts.
     second.locator("#recovery-code-input").fill(code.lower())
     second.locator("#recovery-submit").click()
@@ -164,6 +163,7 @@ def test_a_second_device_votes_with_the_recovery_code(
         "data-credential", "ready", timeout=STEP_TIMEOUT_MS
     )
     second.get_by_label(YES, exact=True).check()
+    second.locator("#review-ballot").click()
     second.locator("#cast-ballot").click()
     expect(second.locator("body")).to_have_attribute(
         "data-vote-state", "receipt", timeout=STEP_TIMEOUT_MS
@@ -172,6 +172,7 @@ def test_a_second_device_votes_with_the_recovery_code(
 
     # The first device holds the same credential: it cannot vote a second time.
     first.get_by_label("Nein", exact=True).check()
+    first.locator("#review-ballot").click()
     first.locator("#cast-ballot").click()
     expect(first.locator("#vote-status")).to_contain_text(
         "bereits ein Stimmzettel", timeout=STEP_TIMEOUT_MS

@@ -71,6 +71,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /referendums/reminders/opt-out": NOBODY,  # without a signed token: not found
     "GET /referendums/{election_id:str}/board": EVERYONE,
     "GET /referendums/{election_id:str}/board/lookup": EVERYONE,
+    "GET /referendums/{election_id:str}/ballot-check": EVERYONE,  # public check of an opened ballot
     "GET /referendums/{election_id:str}/commission": TRUSTEE,
     "GET /referendums/{election_id:str}/commission/minutes.pdf": NOBODY,  # none before the result
     "GET /referendums/{election_id:str}/commission/status": TRUSTEE,
