@@ -39,6 +39,7 @@ from app.organisations.controllers import (
 )
 from app.registry import load_models
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
+from surveys.api import ROUTES as SURVEY_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             AdminController,
             DiscussionController,
             *REFERENDUM_ROUTES,
+            *SURVEY_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         dependencies={

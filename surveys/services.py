@@ -147,6 +147,15 @@ def _unit(session: Session, survey_or_unit_id: int) -> Unit:
     return unit
 
 
+def unit_of(session: Session, survey: Survey) -> Unit:
+    return _unit(session, survey.unit_id)
+
+
+def issuers_of(survey: Survey) -> dict[str, str] | None:
+    """The issuer keys per audience (SPKI, hex), once the survey is open."""
+    return None if survey.member_issuer_spki is None else _issuers(survey)
+
+
 def is_staff(session: Session, actor: Account, unit: Unit) -> bool:
     return not actor.is_disabled and policies.covers(
         policies.scope_paths(session, actor.id, STAFF_ROLES), unit

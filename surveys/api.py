@@ -1,0 +1,362 @@
+"""The survey JSON API: staff build and run surveys; members (and guests) answer.
+
+Contract: ``docs/surveys/web-api.md``. Errors are ``{"error": code, "message": text}``
+with a 4xx status (never a 500 for bad input); a refused answer names the question
+(``"question": "q3"``). Handlers parse, call `surveys.services`, answer.
+
+Answering is session-less on purpose, as casting a ballot: ``POST …/answers`` is
+excluded from the session middleware and from CSRF, so no cookie that comes along is
+read and nothing links the answer to a login.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.params import FromPath, JSONBody, RawBody
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_201_CREATED,
+    HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.core.errors import CSRF_MESSAGE, DomainError, NotFound
+from app.core.i18n import N_, gettext
+from app.core.settings import Settings
+from app.organisations.units import get_unit
+from surveys import services
+from surveys.models import Survey, SurveyStatus
+
+MAX_ANSWER_BYTES = 256 * 1024
+"""200 questions with long free text stay far below this."""
+MAX_DEFINITION_BYTES = 512 * 1024
+LOGIN_REQUIRED = N_("Please log in first.")
+MALFORMED = N_("The request is malformed.")
+TOO_LARGE = N_("The request is too large.")
+NO_SURVEY = N_("There is no such survey.")
+RESULTS_LATER = N_("The results are shown after the survey has closed.")
+NO_RECORD = N_("The survey record is published when the survey has closed.")
+ANSWER_NOT_FOUND = N_("There is no answer with this hash.")
+
+
+def api_error(code: str, message: str, status: int, **extra: Any) -> Response[Any]:
+    return Response(
+        {"error": code, "message": message, **extra}, status_code=status, media_type=MediaType.JSON
+    )
+
+
+_CODES: dict[type[DomainError], tuple[str, int]] = {
+    NotFound: ("not_found", HTTP_404_NOT_FOUND),
+    services.SurveyInvalid: ("invalid", HTTP_422_UNPROCESSABLE_ENTITY),
+    services.SurveyFrozen: ("frozen", HTTP_409_CONFLICT),
+    services.SurveyNotOpen: ("not_open", HTTP_403_FORBIDDEN),
+    services.SurveyClosedAlready: ("closed", HTTP_403_FORBIDDEN),
+    services.NotInAudience: ("not_eligible", HTTP_403_FORBIDDEN),
+    services.MembersOnly: ("members_only", HTTP_403_FORBIDDEN),
+    services.CredentialTaken: ("already_issued", HTTP_409_CONFLICT),
+    services.AnswerInvalid: ("rejected", HTTP_422_UNPROCESSABLE_ENTITY),
+    services.AlreadyAnswered: ("already_answered", HTTP_409_CONFLICT),
+    services.NotStaff: ("not_allowed", HTTP_403_FORBIDDEN),
+}
+
+
+def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    code, status = _CODES.get(type(exc), ("malformed", exc.status_code))
+    text = gettext(exc.message)
+    with contextlib.suppress(KeyError, IndexError, ValueError):
+        text = text.format(**exc.params)
+    extra: dict[str, Any] = {}
+    question = getattr(exc, "question", None)
+    if question:
+        extra["question"] = question
+    return api_error(code, text, status, **extra)
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
+        return api_error("csrf_failed", gettext(CSRF_MESSAGE), status)
+    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        return api_error("too_large", gettext(TOO_LARGE), status)
+    if status == HTTP_401_UNAUTHORIZED:
+        return api_error("login_required", gettext(LOGIN_REQUIRED), status)
+    if status == HTTP_404_NOT_FOUND:
+        return api_error("not_found", gettext(NO_SURVEY), status)
+    return api_error("malformed", gettext(MALFORMED), HTTP_400_BAD_REQUEST)
+
+
+def _survey_id(raw: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(raw)
+    except ValueError as error:
+        raise NotFound(NO_SURVEY) from error
+
+
+def _user(request: Request[Any, Any, Any]) -> Account:
+    user = request.user
+    if not isinstance(user, Account):
+        raise HTTPException(status_code=HTTP_401_UNAUTHORIZED)
+    return user
+
+
+def _when(data: dict[str, Any], key: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(str(data[key]))
+    except (KeyError, ValueError) as error:
+        raise services.SurveyInvalid(f"{key} must be a date and time (ISO 8601)") from error
+    if moment.tzinfo is None:
+        raise services.SurveyInvalid(f"{key} needs a time zone")
+    return moment
+
+
+def _flag(data: dict[str, Any], key: str) -> bool | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise services.SurveyInvalid(f"{key} must be true or false")
+    return value
+
+
+def summary(survey: Survey) -> dict[str, Any]:
+    return {
+        "id": str(survey.id),
+        "title": survey.title,
+        "status": survey.status.value,
+        "opens_at": survey.opens_at.isoformat(),
+        "closes_at": survey.closes_at.isoformat(),
+        "guests_allowed": survey.guests_allowed,
+        "results_live": survey.results_live,
+        "fingerprint": survey.fingerprint,
+        "eligible_members": survey.eligible_members,
+        "copied_from": str(survey.copied_from) if survey.copied_from else None,
+    }
+
+
+def _json(body: Any, status: int = HTTP_200_OK) -> Response[Any]:
+    return Response(body, status_code=status, media_type=MediaType.JSON)
+
+
+class SurveyApiController(Controller):
+    path = "/api/surveys"
+    exception_handlers = {HTTPException: _http_error, DomainError: _domain_error}
+
+    # --- staff ---------------------------------------------------------------------
+
+    @post("/", sync_to_thread=True, request_max_body_size=MAX_DEFINITION_BYTES)
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        user = _user(request)
+        unit = get_unit(db_session, str(data.get("unit", "")))
+        survey = services.create_survey(
+            db_session,
+            user,
+            unit,
+            data.get("definition"),
+            opens_at=_when(data, "opens_at"),
+            closes_at=_when(data, "closes_at"),
+            guests_allowed=bool(_flag(data, "guests_allowed")),
+            results_live=bool(_flag(data, "results_live")),
+        )
+        return _json(summary(survey), HTTP_201_CREATED)
+
+    @put("/{survey_id:str}", sync_to_thread=True, request_max_body_size=MAX_DEFINITION_BYTES)
+    def update(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        survey = services.update_survey(
+            db_session,
+            _user(request),
+            _survey_id(survey_id),
+            data.get("definition"),
+            opens_at=_when(data, "opens_at") if "opens_at" in data else None,
+            closes_at=_when(data, "closes_at") if "closes_at" in data else None,
+            guests_allowed=_flag(data, "guests_allowed"),
+            results_live=_flag(data, "results_live"),
+        )
+        return _json(summary(survey))
+
+    @post("/{survey_id:str}/copy", sync_to_thread=True, status_code=HTTP_201_CREATED)
+    def copy(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        survey = services.copy_survey(
+            db_session,
+            _user(request),
+            _survey_id(survey_id),
+            opens_at=_when(data, "opens_at"),
+            closes_at=_when(data, "closes_at"),
+        )
+        return _json(summary(survey), HTTP_201_CREATED)
+
+    @get("/{survey_id:str}/preview", sync_to_thread=True)
+    def preview(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        """The survey exactly as members will get it (the same manifest they receive)."""
+        survey = services.get_survey(db_session, _survey_id(survey_id))
+        if not services.is_staff(db_session, _user(request), services.unit_of(db_session, survey)):
+            raise services.NotStaff
+        return _json({**summary(survey), "manifest": json.loads(survey.definition)})
+
+    @post("/{survey_id:str}/open", sync_to_thread=True, status_code=HTTP_200_OK)
+    def open(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        survey = services.open_survey(db_session, settings, _user(request), _survey_id(survey_id))
+        return _json(summary(survey))
+
+    @post("/{survey_id:str}/close", sync_to_thread=True, status_code=HTTP_200_OK)
+    def close(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        survey = services.close_survey(db_session, settings, _user(request), _survey_id(survey_id))
+        return _json(summary(survey))
+
+    # --- respondents ----------------------------------------------------------------
+
+    @get("/{survey_id:str}/client-data", sync_to_thread=True, exclude_from_auth=True)
+    def client_data(
+        self, db_session: NamedDependency[Session], survey_id: FromPath[str]
+    ) -> Response[Any]:
+        survey = services.get_survey(db_session, _survey_id(survey_id))
+        if survey.status == SurveyStatus.DRAFT:
+            raise NotFound(NO_SURVEY)
+        return _json(
+            {
+                **summary(survey),
+                "manifest": json.loads(survey.definition),
+                "issuers": services.issuers_of(survey),
+            }
+        )
+
+    @post("/{survey_id:str}/credential", sync_to_thread=True, status_code=HTTP_200_OK)
+    def credential(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        survey_id: FromPath[str],
+        data: JSONBody[dict[str, Any]],
+    ) -> Response[Any]:
+        user = _user(request)
+        try:
+            blinded = bytes.fromhex(str(data.get("blinded_msg", "")))
+        except ValueError:
+            blinded = b""
+        if not blinded or len(blinded) > 1024:  # noqa: PLR2004 - an RSA-8192 block at most
+            return api_error("malformed", gettext(MALFORMED), HTTP_400_BAD_REQUEST)
+        audience, signature = services.issue_credential(
+            db_session, settings, _survey_id(survey_id), user, blinded
+        )
+        return _json({"audience": audience, "blind_signature": signature.hex()})
+
+    @post(
+        "/{survey_id:str}/answers",
+        sync_to_thread=True,
+        status_code=HTTP_201_CREATED,
+        exclude_from_csrf=True,
+        exclude_from_auth=True,
+        request_max_body_size=MAX_ANSWER_BYTES,
+    )
+    def answers(
+        self,
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        survey_id: FromPath[str],
+        body: RawBody,
+    ) -> Response[Any]:
+        receipt = services.submit_answer(db_session, settings, _survey_id(survey_id), bytes(body))
+        return _json({"receipt": receipt}, HTTP_201_CREATED)
+
+    @get("/{survey_id:str}/answers/{answer_hash:str}", sync_to_thread=True, exclude_from_auth=True)
+    def receipt(
+        self,
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+        answer_hash: FromPath[str],
+    ) -> Response[Any]:
+        try:
+            found = services.answer_receipt(db_session, _survey_id(survey_id), answer_hash)
+        except NotFound:
+            return api_error("not_found", gettext(ANSWER_NOT_FOUND), HTTP_404_NOT_FOUND)
+        return _json({"receipt": found})
+
+    @get("/{survey_id:str}/results", sync_to_thread=True)
+    def results(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        survey = services.get_survey(db_session, _survey_id(survey_id))
+        user = request.user if isinstance(request.user, Account) else None
+        staff = user is not None and services.is_staff(
+            db_session, user, services.unit_of(db_session, survey)
+        )
+        shown = services.results(db_session, survey, staff=staff)
+        if shown is None:
+            return api_error("not_yet", gettext(RESULTS_LATER), HTTP_403_FORBIDDEN)
+        return _json({**summary(survey), "results": shown})
+
+    @get("/{survey_id:str}/record.zip", sync_to_thread=True, exclude_from_auth=True)
+    def record(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        """The stored record: built once at the close, same bytes and ETag every time."""
+        survey = services.get_survey(db_session, _survey_id(survey_id))
+        if survey.record_zip is None or survey.record_etag is None:
+            return api_error("not_yet", gettext(NO_RECORD), HTTP_404_NOT_FOUND)
+        etag = f'"{survey.record_etag}"'
+        headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(b"", status_code=304, headers=headers)
+        headers["Content-Disposition"] = f'attachment; filename="survey-{survey.id}.zip"'
+        return Response(
+            survey.record_zip,
+            status_code=HTTP_200_OK,
+            media_type="application/zip",
+            headers=headers,
+        )
+
+
+ROUTES = [SurveyApiController]

@@ -1,0 +1,400 @@
+"""Steps for surveys/*.feature: staff build surveys, members and guests answer them.
+
+Everything goes through the real app (Litestar TestClient): staff and the credential
+request with their login; answers from a fresh client without any cookie, exactly as
+the browser must send them.
+"""
+
+# Step functions get fixtures and step arguments by name from pytest-bdd, never by position.
+# ruff: noqa: PLR0917
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from httpx import Response
+from litestar import Litestar
+from litestar.testing import TestClient
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import func, inspect, select
+
+from app.core.db import Database
+from crypto.blind_rsa import BlindRsaPublicKey
+from surveys import client
+from surveys.definition import read_definition
+from surveys.models import Survey, SurveyAnswer
+from surveys.verifier import read_record, verify_record
+from tests.bdd.conftest import BASE_URL, Browsers, Organisation, fresh_session
+from tests.surveys_support import example_definition, good_answers
+
+scenarios("surveys/create_survey.feature", "surveys/answer_survey.feature")
+
+JSON = {"accept": "application/json"}
+
+
+def _token(browser: TestClient[Litestar]) -> dict[str, str]:
+    browser.get("/dashboard")
+    token = browser.cookies.get("__Host-csrftoken") or browser.cookies.get("csrftoken")
+    assert token, "no CSRF cookie"
+    return {**JSON, "x-csrftoken": token}
+
+
+def _create(browsers: Browsers, name: str, unit: str, definition: Any, **extra: Any) -> Response:
+    browser = browsers.of(name)
+    now = datetime.now(UTC)
+    body = {
+        "unit": unit,
+        "definition": definition,
+        "opens_at": (now - timedelta(minutes=1)).isoformat(),
+        "closes_at": (now + timedelta(days=1)).isoformat(),
+        **extra,
+    }
+    return browser.post("/api/surveys/", json=body, headers=_token(browser))
+
+
+@when(
+    parsers.parse('{name:w} creates the example survey for "{unit_name}"'),
+    target_fixture="response",
+)
+def creates(browsers: Browsers, org: Organisation, name: str, unit_name: str) -> Response:
+    return _create(browsers, name, org.unit(unit_name).code, example_definition())
+
+
+@when(
+    parsers.parse(
+        '{name:w} creates the example survey with question "{qid}" allowing {high:d} of 3 options'
+    ),
+    target_fixture="response",
+)
+def creates_broken(
+    browsers: Browsers, org: Organisation, name: str, qid: str, high: int
+) -> Response:
+    definition = example_definition()
+    for section in definition["sections"]:
+        for question in section["questions"]:
+            if question["id"] == qid:
+                question["max"] = high
+    return _create(browsers, name, org.unit("Unterbezirk Eins").code, definition)
+
+
+@then("the survey is saved as a draft")
+def saved_draft(response: Response) -> None:
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "draft"
+
+
+@then(parsers.parse('the preview shows question "{qid}" only if "{other}" is answered "{value}"'))
+def preview_condition(
+    browsers: Browsers, response: Response, qid: str, other: str, value: str
+) -> None:
+    survey_id = response.json()["id"]
+    preview = browsers.of("Sonja").get(f"/api/surveys/{survey_id}/preview", headers=JSON)
+    assert preview.status_code == 200, preview.text
+    manifest = read_definition(preview.json()["manifest"])
+    question = manifest.question(qid)
+    assert question.condition_question == other
+    assert question.condition_values == {value}
+
+
+@then(parsers.parse('the survey is refused, naming question "{qid}"'))
+def refused_naming(response: Response, qid: str) -> None:
+    assert response.status_code == 422, response.text
+    assert response.json()["question"] == qid
+    assert response.json()["message"].startswith("Die Befragung kann nicht gespeichert werden")
+
+
+@then("no survey is saved")
+def none_saved(database: Database) -> None:
+    with fresh_session(database) as session:
+        assert session.scalar(select(func.count()).select_from(Survey)) == 0
+
+
+def _open_survey(
+    browsers: Browsers, org: Organisation, name: str, unit_name: str, *, guests: bool
+) -> str:
+    created = _create(
+        browsers, name, org.unit(unit_name).code, example_definition(), guests_allowed=guests
+    )
+    assert created.status_code == 201, created.text
+    survey_id = created.json()["id"]
+    browser = browsers.of(name)
+    opened = browser.post(f"/api/surveys/{survey_id}/open", headers=_token(browser))
+    assert opened.status_code == 200, opened.text
+    return str(survey_id)
+
+
+@given(
+    parsers.parse('{name:w} has opened the example survey for "{unit_name}"'),
+    target_fixture="survey_id",
+)
+def has_opened(
+    browsers: Browsers, org: Organisation, people: Any, name: str, unit_name: str
+) -> str:
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of(name), people[name])
+    return _open_survey(browsers, org, name, unit_name, guests=False)
+
+
+@given(
+    parsers.parse('{name:w} has opened the example survey for "{unit_name}" with guests'),
+    target_fixture="survey_id",
+)
+def has_opened_with_guests(
+    browsers: Browsers, org: Organisation, people: Any, name: str, unit_name: str
+) -> str:
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of(name), people[name])
+    return _open_survey(browsers, org, name, unit_name, guests=True)
+
+
+@when("Sonja changes the title of the survey", target_fixture="response")
+def changes_title(browsers: Browsers, survey_id: str) -> Response:
+    definition = example_definition()
+    definition["title"] = "Neuer Titel"
+    browser = browsers.of("Sonja")
+    return browser.put(
+        f"/api/surveys/{survey_id}", json={"definition": definition}, headers=_token(browser)
+    )
+
+
+@then("the change is refused because the survey is open")
+def refused_frozen(response: Response) -> None:
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "frozen"
+    assert "nicht mehr geändert" in response.json()["message"]
+
+
+@when("Sonja copies the survey", target_fixture="response")
+def copies(browsers: Browsers, survey_id: str) -> Response:
+    browser = browsers.of("Sonja")
+    now = datetime.now(UTC)
+    body = {
+        "opens_at": (now + timedelta(days=2)).isoformat(),
+        "closes_at": (now + timedelta(days=5)).isoformat(),
+    }
+    return browser.post(f"/api/surveys/{survey_id}/copy", json=body, headers=_token(browser))
+
+
+@then("the copy is a draft with the same questions")
+def copy_same(browsers: Browsers, response: Response, survey_id: str) -> None:
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "draft"
+    assert response.json()["copied_from"] == survey_id
+    sonja = browsers.of("Sonja")
+    original = sonja.get(f"/api/surveys/{survey_id}/preview", headers=JSON).json()["manifest"]
+    copy = sonja.get(f"/api/surveys/{response.json()['id']}/preview", headers=JSON).json()
+    assert copy["manifest"] == original
+
+
+# --- answering -----------------------------------------------------------------------
+
+
+def _client_data(browsers: Browsers, survey_id: str) -> dict[str, Any]:
+    data = browsers.of("visitor").get(f"/api/surveys/{survey_id}/client-data", headers=JSON)
+    assert data.status_code == 200, data.text
+    return dict(data.json())
+
+
+def _ask_credential(
+    browsers: Browsers, people: Any, survey_id: str, name: str
+) -> tuple[client.SurveyCredential | None, Response]:
+    from tests.bdd.conftest import log_in_fully
+
+    browser = browsers.of(name)
+    log_in_fully(browser, people[name])
+    data = _client_data(browsers, survey_id)
+    audience = "members" if people[name].member_id else "guests"
+    spki = (data["issuers"] or {}).get(audience) or data["issuers"]["members"]
+    issuer = BlindRsaPublicKey.from_der(bytes.fromhex(spki))
+    request = client.request_credential(issuer, survey_id, audience)
+    answer = browser.post(
+        f"/api/surveys/{survey_id}/credential",
+        json={"blinded_msg": request.blinded_msg.hex()},
+        headers=_token(browser),
+    )
+    if answer.status_code != 200:
+        return None, answer
+    blind = bytes.fromhex(answer.json()["blind_signature"])
+    return client.finish_credential(issuer, request, blind), answer
+
+
+def _send(
+    app: Litestar, browsers: Browsers, survey_id: str, credential: client.SurveyCredential,
+    answers: dict[str, Any], *, check: bool = True,
+) -> Response:  # fmt: skip
+    """Sent from a fresh client with no cookie at all: the answer cannot carry a login."""
+    data = _client_data(browsers, survey_id)
+    manifest = read_definition(data["manifest"])
+    line = client.answer_line(manifest, data["fingerprint"], credential, answers, check=check)
+    with TestClient(app, base_url=BASE_URL) as anonymous:
+        return anonymous.post(
+            f"/api/surveys/{survey_id}/answers",
+            content=line,
+            headers={"content-type": "application/json", **JSON},
+        )
+
+
+@given(parsers.parse("{name:w} has fetched a credential"), target_fixture="fetched")
+def has_fetched(
+    browsers: Browsers, people: Any, survey_id: str, name: str
+) -> client.SurveyCredential:
+    credential, answer = _ask_credential(browsers, people, survey_id, name)
+    assert credential is not None, answer.text
+    return credential
+
+
+@when(parsers.parse("{name:w} answers the survey"), target_fixture="response")
+def answers_survey(
+    app: Litestar, browsers: Browsers, people: Any, survey_id: str, name: str
+) -> Response:
+    credential, answer = _ask_credential(browsers, people, survey_id, name)
+    assert credential is not None, answer.text
+    _kept[(survey_id, name)] = credential
+    return _send(app, browsers, survey_id, credential, good_answers())
+
+
+_kept: dict[tuple[str, str], client.SurveyCredential] = {}
+
+
+@when(parsers.parse("{name:w} answers with the credential she fetched"), target_fixture="response")
+def answers_with_fetched(
+    app: Litestar, browsers: Browsers, survey_id: str, fetched: client.SurveyCredential
+) -> Response:
+    return _send(app, browsers, survey_id, fetched, good_answers())
+
+
+MISTAKES: dict[str, tuple[str, Any]] = {
+    "an unknown option for q1": ("q1", "jeden Tag"),
+    "three topics for q3": ("q3", ["klima", "bildung", "rente"]),
+    "a text of 201 characters for q4": ("q4", "x" * 201),
+}
+
+
+@when(parsers.parse("{name:w} answers the survey with {mistake}"), target_fixture="response")
+def answers_wrongly(
+    app: Litestar, browsers: Browsers, people: Any, survey_id: str, name: str, mistake: str
+) -> Response:
+    credential, answer = _ask_credential(browsers, people, survey_id, name)
+    assert credential is not None, answer.text
+    sheet = good_answers()
+    if mistake.startswith("an answer to q4"):
+        sheet["q2"] = "no"
+    else:
+        qid, value = MISTAKES[mistake]
+        sheet[qid] = value
+    return _send(app, browsers, survey_id, credential, sheet, check=False)
+
+
+@then(parsers.parse("{name:w} gets a receipt"))
+def gets_receipt(response: Response, name: str) -> None:
+    assert response.status_code == 201, response.text
+    receipt = response.json()["receipt"]
+    assert len(receipt["answer_hash"]) == 64
+    assert receipt["fingerprint"]
+
+
+@then("the stored answer carries no account, address or time")
+def nothing_links(database: Database) -> None:
+    columns = {c.key for c in inspect(SurveyAnswer).columns}
+    assert columns == {
+        "id",
+        "survey_id",
+        "credential_key",
+        "audience",
+        "leaf_hash",
+        "line",
+        "leaf_index",
+    }
+    with fresh_session(database) as session:
+        line = json.loads(session.scalars(select(SurveyAnswer.line)).one())
+    assert set(line) == {"survey", "fingerprint", "audience", "credential", "answers", "signature"}
+
+
+@when(
+    parsers.parse("{name:w} sends a second answer with the same credential"),
+    target_fixture="response",
+)
+def second_answer(app: Litestar, browsers: Browsers, survey_id: str, name: str) -> Response:
+    sheet = good_answers()
+    sheet["q1"] = "jahr"
+    return _send(app, browsers, survey_id, _kept[(survey_id, name)], sheet)
+
+
+@when(parsers.parse("{name:w} asks for a second credential"), target_fixture="response")
+@when(parsers.parse("{name:w} asks for a credential"), target_fixture="response")
+def asks_credential(browsers: Browsers, people: Any, survey_id: str, name: str) -> Response:
+    _, answer = _ask_credential(browsers, people, survey_id, name)
+    return answer
+
+
+@then(parsers.parse('the answer is refused with "{code}" naming question "{qid}"'))
+def refused_with_question(response: Response, code: str, qid: str) -> None:
+    assert response.json()["error"] == code, response.text
+    assert response.json()["question"] == qid
+    assert response.json()["message"].startswith("Die Antwort wurde nicht angenommen")
+
+
+@then(parsers.parse('the answer is refused with "{code}"'))
+def refused_with(response: Response, code: str) -> None:
+    assert 400 <= response.status_code < 500, response.text
+    assert response.json()["error"] == code, response.text
+
+
+@then(parsers.parse('the message says "{text}"'))
+def message_says(response: Response, text: str) -> None:
+    assert text in response.json()["message"], response.text
+
+
+@then("no answer is stored")
+def no_answer(database: Database) -> None:
+    with fresh_session(database) as session:
+        assert session.scalar(select(func.count()).select_from(SurveyAnswer)) == 0
+
+
+@when("Sonja closes the survey")
+def closes(browsers: Browsers, survey_id: str) -> None:
+    browser = browsers.of("Sonja")
+    closed = browser.post(f"/api/surveys/{survey_id}/close", headers=_token(browser))
+    assert closed.status_code == 200, closed.text
+
+
+@then(
+    parsers.parse(
+        "the results count {members:d} member answer and {guests:d} guest answer separately"
+    )
+)
+def counted_apart(browsers: Browsers, survey_id: str, members: int, guests: int) -> None:
+    shown = browsers.of("visitor").get(f"/api/surveys/{survey_id}/results", headers=JSON)
+    assert shown.status_code == 200, shown.text
+    results = shown.json()["results"]
+    assert results["members"]["respondents"] == members
+    assert results["guests"]["respondents"] == guests
+
+
+@then("the results are shown to everyone")
+def results_public(browsers: Browsers, survey_id: str) -> None:
+    shown = browsers.of("visitor").get(f"/api/surveys/{survey_id}/results", headers=JSON)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["results"]["members"]["respondents"] == 1
+
+
+@then("the survey record downloads with a stable ETag and verifies")
+def record_verifies(browsers: Browsers, survey_id: str, tmp_path: Any) -> None:
+    visitor = browsers.of("visitor")
+    first = visitor.get(f"/api/surveys/{survey_id}/record.zip")
+    second = visitor.get(f"/api/surveys/{survey_id}/record.zip")
+    assert first.status_code == 200, first.text
+    assert first.headers["etag"] == second.headers["etag"]
+    assert first.content == second.content
+    again = visitor.get(
+        f"/api/surveys/{survey_id}/record.zip", headers={"if-none-match": first.headers["etag"]}
+    )
+    assert again.status_code == 304
+    path = tmp_path / "record.zip"
+    path.write_bytes(first.content)
+    report = verify_record(read_record(path))
+    assert report.ok, report.failures
