@@ -35,8 +35,11 @@ def has_html(text: str) -> bool:
     return _TAG.search(text) is not None
 
 
+@lru_cache(maxsize=8192)
 def render(text: str) -> str:
-    """Markdown subset -> sanitised HTML, safe to insert into a page unescaped."""
+    """Markdown subset -> sanitised HTML, safe to insert into a page unescaped.
+
+    Pure, so cached: a page of 20 posts read by many is parsed and cleaned once."""
     html = _parser().render(text)
     return nh3.clean(
         html,

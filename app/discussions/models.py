@@ -64,8 +64,9 @@ class Discussion(UUIDPrimaryKey, Base):
 class Post(Base):
     __tablename__ = "discussion_posts"
     __table_args__ = (
-        # The page: top-level posts of a discussion in order, then the replies of a page.
-        Index("ix_discussion_posts_thread", "discussion_id", "parent_id", "id"),
+        # The page: top-level posts of a discussion that are not held, in order (an
+        # index-only scan even for a deep OFFSET), then the replies of a page.
+        Index("ix_discussion_posts_thread", "discussion_id", "parent_id", "held", "id"),
         Index("ix_discussion_posts_author", "author_id", "created_at"),
         # PostgreSQL also has ix_discussion_posts_search, a GIN index over
         # to_tsvector('german', body), created by migration 0012 only (SQLite has no such

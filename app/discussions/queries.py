@@ -109,11 +109,27 @@ def visible_filter(reader: Account | None, moderator: bool) -> ColumnElement[boo
     return or_(Post.held.is_(False), Post.author_id == reader.id)
 
 
-def _top_query(discussion: Discussion, reader: Account | None, moderator: bool) -> Select[Any]:
-    return select(Post).where(
-        Post.discussion_id == discussion.id,
-        Post.parent_id.is_(None),
-        visible_filter(reader, moderator),
+def _top_query(discussion: Discussion, moderator: bool) -> Select[Any]:
+    """Top-level posts; for everyone but moderators only those not held (the reader's
+    own held posts are added by :func:`_own_held`), so paging uses the index alone."""
+    query = select(Post.id).where(Post.discussion_id == discussion.id, Post.parent_id.is_(None))
+    return query if moderator else query.where(Post.held.is_(False))
+
+
+def _own_held(session: Session, discussion: Discussion, reader: Account | None) -> list[Post]:
+    if reader is None:
+        return []
+    return list(
+        session.scalars(
+            select(Post)
+            .where(
+                Post.discussion_id == discussion.id,
+                Post.parent_id.is_(None),
+                Post.held.is_(True),
+                Post.author_id == reader.id,
+            )
+            .order_by(Post.id)
+        )
     )
 
 
@@ -178,13 +194,19 @@ def thread_page(
     """One page of top-level posts with all their replies, as ``reader`` may see them."""
     sort = sort if sort in SORTS else "oldest"
     moderator = policies.may_moderate(session, reader, discussion)
-    base = _top_query(discussion, reader, moderator)
+    base = _top_query(discussion, moderator)
     total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    tops: list[Post] = list(
+    # Deferred join: the page's ids come from the index alone (cheap even at a deep
+    # OFFSET), then only those 20 rows are read.
+    ids = list(
         session.scalars(_ordered(base, sort).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE))
     )
+    rows = {p.id: p for p in session.scalars(select(Post).where(Post.id.in_(ids)))} if ids else {}
+    tops: list[Post] = [rows[i] for i in ids if i in rows]
+    if page == 1 and not moderator:
+        tops = [*_own_held(session, discussion, reader), *tops]
     replies: list[Post] = (
         list(
             session.scalars(

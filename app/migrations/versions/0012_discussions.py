@@ -332,7 +332,7 @@ def _create_tables() -> None:
             "ix_discussion_posts_author", ["author_id", "created_at"], unique=False
         )
         batch_op.create_index(
-            "ix_discussion_posts_thread", ["discussion_id", "parent_id", "id"], unique=False
+            "ix_discussion_posts_thread", ["discussion_id", "parent_id", "held", "id"], unique=False
         )
 
     op.create_table(
