@@ -31,12 +31,14 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
 )
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.errors import CSRF_MESSAGE, DomainError, NotFound
 from app.core.i18n import N_, gettext
+from app.core.rate_limit import RateLimiter
 from app.core.settings import Settings
 from app.organisations.units import get_unit
 from surveys import services
@@ -98,6 +100,29 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if status == HTTP_404_NOT_FOUND:
         return api_error("not_found", gettext(NO_SURVEY), status)
     return api_error("malformed", gettext(MALFORMED), HTTP_400_BAD_REQUEST)
+
+
+RATE_LIMITED = N_(
+    "Too many requests from your network address. Please wait a minute and try again; "
+    "nothing has been recorded."
+)
+
+
+def _rate_limited(request: Request[Any, Any, Any], route: str, per_minute: int) -> bool:
+    """Per client address, as the voting API (settings ``voting.*_per_minute``)."""
+    if per_minute <= 0:
+        return False
+    counter = request.app.state.get("survey_rate_limiter")
+    if counter is None:  # one per app (and so per process), created on first use
+        counter = request.app.state.setdefault("survey_rate_limiter", RateLimiter())
+    address = request.client.host if request.client else ""
+    return not counter.allow(route, address, per_minute)
+
+
+def _too_many() -> Response[Any]:
+    response = api_error("rate_limited", gettext(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 def _survey_id(raw: str) -> uuid.UUID:
@@ -275,6 +300,8 @@ class SurveyApiController(Controller):
         survey_id: FromPath[str],
         data: JSONBody[dict[str, Any]],
     ) -> Response[Any]:
+        if _rate_limited(request, "survey-credential", settings.voting.credential_per_minute):
+            return _too_many()
         user = _user(request)
         try:
             blinded = bytes.fromhex(str(data.get("blinded_msg", "")))
@@ -297,11 +324,14 @@ class SurveyApiController(Controller):
     )
     def answers(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
         survey_id: FromPath[str],
         body: RawBody,
     ) -> Response[Any]:
+        if _rate_limited(request, "survey-answer", settings.voting.cast_per_minute):
+            return _too_many()
         receipt = services.submit_answer(db_session, settings, _survey_id(survey_id), bytes(body))
         return _json({"receipt": receipt}, HTTP_201_CREATED)
 

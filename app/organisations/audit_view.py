@@ -315,6 +315,7 @@ ACTION_LABELS: dict[str, str] = {
     "referendum:comment_posted": N_("Comment posted"),
     "referendum:created": N_("Member vote created"),
     "referendum:invitations_sent": N_("Invitations sent"),
+    "referendum:postal_voters_exported": N_("Postal voters' addresses exported"),
     "referendum:reminders_sent": N_("Reminders sent"),
     "referendum:reminders_opted_in": N_("Reminders switched on"),
     "referendum:reminders_opted_out": N_("Reminders switched off"),

@@ -3,5 +3,9 @@
 from litestar.types import ControllerRouterHandler
 
 from referendums.pages.controllers import ReferendumPagesController
+from referendums.pages.staff_tools import ReferendumStaffToolsController
 
-ROUTES: list[ControllerRouterHandler] = [ReferendumPagesController]
+ROUTES: list[ControllerRouterHandler] = [
+    ReferendumPagesController,
+    ReferendumStaffToolsController,
+]

@@ -32,8 +32,8 @@ from app.accounts.models import Account, Role
 from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
-from app.discussions.models import Discussion, Post
 from app.core.templating import format_when
+from app.discussions.models import Discussion, Post
 from app.organisations.models import Member
 from ballots import services as ballot_services
 from ballots.models import Election
@@ -62,6 +62,7 @@ scenarios(
     "referendums/read_and_discuss.feature",
     "referendums/results.feature",
     "referendums/plain_words.feature",
+    "referendums/staff_tools.feature",
 )
 
 # A machine timestamp a person should never read: 2026-12-18T17:00:00Z, 2026-12-18 17:00,
@@ -640,6 +641,45 @@ def downloads_results_pdf(
     return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/results.pdf")
 
 
+@given(parsers.parse('{name:w} lives at "{street}", "{place}"'))
+def lives_at(db: Session, people: People, name: str, street: str, place: str) -> None:
+    member = db.get(Member, people[name].member_id)
+    assert member is not None
+    member.street = street
+    member.postcode, _, member.city = place.partition(" ")
+    db.commit()
+
+
+@when(
+    parsers.parse('{name:w} opens the voter roll by Ortsverein of "{title}"'),
+    target_fixture="response",
+)
+def opens_roll_figures(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}/roll-figures")
+
+
+@when(
+    parsers.parse('{name:w} downloads the postal voters\' addresses of "{title}"'),
+    target_fixture="response",
+)
+def downloads_postal_csv(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}/postal-voters.csv")
+
+
+@when(
+    parsers.parse('{name:w} downloads the postal letters of "{title}"'),
+    target_fixture="response",
+)
+def downloads_postal_letters(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}/postal-letters.pdf")
+
+
 @pytest.fixture
 def pages() -> dict[str, Response]:
     return {}
@@ -715,7 +755,9 @@ def _choices(block: str, kind: str) -> list[str]:
     assert inputs
     assert all(f'type="{kind}"' in tag for tag in inputs), inputs
     assert all(re.search(r'name="q-q\d+" value="o?[a-z0-9]+"', tag) for tag in inputs), inputs
-    labels = re.findall(r'<label class="ballot-option" [^>]*><input [^>]*><span>([^<]*)</span>', block)
+    labels = re.findall(
+        r'<label class="ballot-option" [^>]*><input [^>]*><span>([^<]*)</span>', block
+    )
     return [html.unescape(x) for x in labels]
 
 
@@ -885,6 +927,32 @@ def pdf_says(response: Response, text: str) -> None:
     reader = PdfReader(io.BytesIO(response.content))
     words = " ".join((page.extract_text() or "") for page in reader.pages)
     assert text in words, words[:2000]
+
+
+@then("the page links the voter roll by Ortsverein")
+def links_roll_figures(response: Response) -> None:
+    assert 'id="roll-figures-link"' in response.text
+    assert "/roll-figures" in response.text
+
+
+@then(parsers.parse('the download is a CSV file with the line "{line}"'))
+def csv_has_line(response: Response, line: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    rows = response.text.splitlines()
+    assert rows[0] == "Mitgliedsnummer;Vorname;Nachname;Straße;PLZ;Ort;Ortsverein", rows[0]
+    assert any(row.endswith(line) for row in rows), rows
+
+
+@then(parsers.parse("the CSV file has no line for {name:w}"))
+def csv_lacks(response: Response, people: People, name: str) -> None:
+    assert people[name].membership_number not in response.text
+
+
+@then(parsers.parse('the PDF says "{text}"'))
+def pdf_also_says(response: Response, text: str) -> None:
+    pdf_says(response, text)
 
 
 @then("no page shows a time as ISO 8601 or in UTC")

@@ -83,6 +83,9 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /referendums/{election_id:uuid}/record.zip": NOBODY,  # no record before the tally
     "GET /referendums/{election_id:uuid}/results": NOBODY,  # nothing published yet
     "GET /referendums/{election_id:uuid}/results.pdf": NOBODY,  # nothing published yet
+    "GET /referendums/{election_id:uuid}/roll-figures": STAFF_OWN,
+    "GET /referendums/{election_id:uuid}/postal-voters.csv": NOBODY,  # roll not fixed yet
+    "GET /referendums/{election_id:uuid}/postal-letters.pdf": NOBODY,  # roll not fixed yet
     "GET /register": EVERYONE,
     "GET /register/verify": EVERYONE,
     "GET /static/{file_path:path}": EVERYONE,
