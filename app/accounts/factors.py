@@ -6,10 +6,16 @@ without importing the whole account service (and without an import cycle).
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import ROLES_REQUIRING_TOTP, Account, Passkey, RoleAssignment
+from app.accounts.models import (
+    ROLES_REQUIRING_TOTP,
+    Account,
+    Passkey,
+    RecoveryCode,
+    RoleAssignment,
+)
 
 
 def has_passkey(session: Session, account: Account) -> bool:
@@ -38,3 +44,12 @@ def requires_second_factor(session: Session, account: Account) -> bool:
     """A second factor is asked of everyone who enrolled one, and of every admin and
     election commission member whether they enrolled one or not (they must enrol)."""
     return has_second_factor(session, account) or requires_second_factor_by_role(session, account)
+
+
+def discard_all_factors(session: Session, account: Account) -> None:
+    """Remove every second factor: used when an account changes hands (a guest's account
+    becomes a member's), since a factor the former holder set up must not stay as a way in."""
+    account.totp_secret = None
+    account.totp_last_step = None
+    session.execute(delete(RecoveryCode).where(RecoveryCode.account_id == account.id))
+    session.execute(delete(Passkey).where(Passkey.account_id == account.id))

@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.accounts import sessions, throttle, tokens
+from app.accounts import factors, sessions, throttle, tokens
 from app.accounts.models import Account
 from app.accounts.redirects import safe_path
 from app.accounts.services import (
@@ -268,8 +268,7 @@ class MemberAccess:
             raise InvalidLink
         if account.member_id != member.id:
             account.member_id = member.id
-            account.totp_secret = None  # a guest's factor is not the member's
-            account.totp_last_step = None
+            factors.discard_all_factors(self.session, account)  # not the member's
         account.display_name = member.full_name
         account.email_verified_at = account.email_verified_at or utcnow()
         if member.email != account.email:

@@ -541,3 +541,39 @@ def test_a_guest_confirmation_link_never_confirms_a_members_account(
     assert response.status_code == 400
     with database.sessions() as session:
         assert session.get(Account, account.id).email_verified_at is None  # type: ignore[union-attr]
+
+
+def test_a_former_guests_second_factors_do_not_stay_on_the_members_account(
+    client: TestClient[Litestar],  # the app wires mail delivery
+    db: Session,
+    settings: Settings,
+    database: Database,
+    mailbox: MailCatcher,
+) -> None:
+    """A guest account set up a TOTP app, recovery codes and a passkey, then the address
+    turned out to be a member's: after the member's own activation none of them opens it."""
+    from app.accounts import recovery, totp
+    from app.accounts.models import Passkey, RecoveryCode
+
+    tree = make_tree(db)
+    member = make_member(db, tree["OV-A"], "Mia", "Meier", email="mia@example.org")
+    guest = make_account(db, settings, "mia@example.org", "vom Gast gewählt", name="Mia")
+    guest.totp_secret = totp.seal_secret(settings.security.secret_key, totp.new_secret())
+    recovery.generate(db, settings.security.secret_key, guest.id)
+    db.add(Passkey(account_id=guest.id, credential_id="Z3Vlc3Q", public_key=b"k", name="Gast"))
+    db.commit()
+    hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    access = MemberAccess(db, settings, hasher)
+    assert access.offer_activation(member) == "sent"
+    db.commit()
+    token = re.findall(r"token=([\w-]+)", mailbox.last_link("mia@example.org"))[-1]
+    account, _ = access.complete_activation(token, "ein neues langes Passwort")
+    assert account.id == guest.id
+    with database.sessions() as session:
+        owned = session.get(Account, guest.id)
+        assert owned is not None
+        assert owned.member_id == member.id
+        assert owned.totp_secret is None
+        held = [RecoveryCode.account_id == guest.id, Passkey.account_id == guest.id]
+        assert session.scalar(select(func.count()).where(held[0])) == 0
+        assert session.scalar(select(func.count()).where(held[1])) == 0
