@@ -9,7 +9,8 @@ templates rendered, a visitor's request):
 - the first page of the debate (``/discussions/<id>``), p50/p95 over ``--requests``;
 - a deep page (the last one, ``?page=400``: OFFSET 7,980), p50/p95;
 - posting: ``app.discussions.services.post`` one post per transaction (rights, flood
-  check, insert, follow, audit event, commit) from 500 member accounts in turn, posts/s.
+  check, insert, follow, audit event, commit) from 500 member accounts in turn, posts/s,
+  one poster after another and with ``--workers`` (4) posting at the same time.
 
 Targets (issue 11): first page p95 < 100 ms, deep page p95 < 150 ms, posting >= 100/s on
 PostgreSQL. Prints the load average before and after: the machine may be shared.
@@ -198,24 +199,35 @@ def measure_pages(url: str, debate_id: uuid.UUID, requests: int) -> dict[str, tu
     return results
 
 
-def measure_posting(url: str, debate_id: uuid.UUID, posters: list[uuid.UUID], count: int) -> float:
+def measure_posting(
+    url: str, debate_id: uuid.UUID, posters: list[uuid.UUID], count: int, workers: int = 1
+) -> float:
+    """Posts per second; ``workers`` threads post at the same time (as several members
+    on several app processes do), each with its own session and its own accounts."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from app.accounts.models import Account
     from app.core.db import Database
     from app.discussions import services
     from app.discussions.models import Discussion
 
     database = Database(url)
-    with database.session() as session:
-        debate = session.get(Discussion, debate_id)
-        accounts = [session.get(Account, account_id) for account_id in posters]
-        began = time.perf_counter()
-        for number in range(count):
-            services.post(
-                session, debate, accounts[number % len(accounts)], f"Neuer Beitrag {number}"
-            )
-        elapsed = time.perf_counter() - began
+
+    def run(worker: int) -> None:
+        mine = posters[worker::workers]
+        with database.session() as session:
+            debate = session.get(Discussion, debate_id)
+            accounts = [session.get(Account, account_id) for account_id in mine]
+            for number in range(count // workers):
+                author = accounts[number % len(accounts)]
+                services.post(session, debate, author, f"Neuer Beitrag {worker}/{number}")
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, range(workers)))
+    elapsed = time.perf_counter() - began
     database.dispose()
-    return count / elapsed
+    return (count // workers) * workers / elapsed
 
 
 def main() -> None:
@@ -223,6 +235,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["postgres", "sqlite"], default="postgres")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--posts", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=4)
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()}")
     admin = os.environ.get("STIMMWERK_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
@@ -248,6 +261,9 @@ def main() -> None:
                     f"  (target p95 < {TARGETS[kind]:.0f} ms: {verdict})"
                 )
             rate = measure_posting(url, debate_id, posters, args.posts)
+            print(f"posting    {rate:6.1f} posts/s, one poster after another")
+            rate = measure_posting(url, debate_id, posters, args.posts, workers=args.workers)
+            print(f"posting with {args.workers} concurrent posters:")
             print(
                 f"posting    {rate:6.1f} posts/s over {args.posts} posts"
                 f" (target >= 100/s: {'ok' if rate >= 100 else 'MISSED'})"
