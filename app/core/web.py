@@ -121,6 +121,10 @@ FLASH_COOKIE = "stimmwerk_flash"
 # Only these keys are ever shown, so a forged cookie can at most pick one of them.
 FLASH_MESSAGES = {
     "saved": N_("Your changes have been saved."),
+    "referendum_created": N_(
+        "The member referendum has been saved. Next, the trustees hold the key ceremony on "
+        "their commission page; their progress is shown below."
+    ),
     "logged_out": N_("You have been logged out."),
     "registered": N_(
         "Almost done: we have sent you an e-mail with a link to confirm your address."

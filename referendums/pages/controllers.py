@@ -25,6 +25,7 @@ from app.core.errors import Conflict, DomainError, Forbidden, NotFound, Validati
 from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
 from app.core.settings import Settings
+from app.core.web import flash_cookie, flash_message
 from app.organisations.models import Member
 from ballots.errors import WrongState
 from ballots.models import ElectionStatus
@@ -180,7 +181,10 @@ class ReferendumPagesController(Controller):
                 db_session.rollback()
                 errors = forms.form_errors(error.errors, parsed.blocks)
             else:
-                return Redirect(path=f"/referendums/{referendum.election_id}/manage")
+                return Redirect(
+                    path=f"/referendums/{referendum.election_id}/manage",
+                    cookies=[flash_cookie("referendum_created", settings)],
+                )
         else:
             more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
             for key, message in forms.form_errors(more, parsed.blocks).items():
@@ -242,7 +246,10 @@ class ReferendumPagesController(Controller):
             except DomainError as error:
                 return self._manage_refused(db_session, account, election_id, error)
             else:
-                return Redirect(path=f"/referendums/{election_id}/manage")
+                return Redirect(
+                    path=f"/referendums/{election_id}/manage",
+                    cookies=[flash_cookie("saved", settings)],
+                )
         else:
             more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
             for key, message in forms.form_errors(more, parsed.blocks).items():
@@ -312,9 +319,10 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
     ) -> Template:
         account = _required_account(db_session, request)
+        context = self._manage_context(db_session, account, election_id, None)
+        # "Saved" after the create and edit forms (they redirect here).
         return Template(
-            "referendums/manage.html",
-            context=self._manage_context(db_session, account, election_id, None),
+            "referendums/manage.html", context={**context, "flash": flash_message(request)}
         )
 
     @post("/{election_id:uuid}/freeze", guards=[requires_login], sync_to_thread=True)
