@@ -20,7 +20,7 @@ from typing import Any
 from litestar import Controller, MediaType, Request, Response, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
-from litestar.params import FromPath, JSONBody, RawBody
+from litestar.params import FromPath, FromQuery, JSONBody, RawBody
 from litestar.status_codes import (
     HTTP_200_OK,
     HTTP_201_CREATED,
@@ -41,7 +41,7 @@ from app.core.i18n import N_, gettext
 from app.core.rate_limit import RateLimiter
 from app.core.settings import Settings
 from app.organisations.units import get_unit
-from surveys import services
+from surveys import export, services
 from surveys.models import Survey, SurveyStatus
 
 MAX_ANSWER_BYTES = 256 * 1024
@@ -74,6 +74,7 @@ _CODES: dict[type[DomainError], tuple[str, int]] = {
     services.AnswerInvalid: ("rejected", HTTP_422_UNPROCESSABLE_ENTITY),
     services.AlreadyAnswered: ("already_answered", HTTP_409_CONFLICT),
     services.NotStaff: ("not_allowed", HTTP_403_FORBIDDEN),
+    services.ResultsLater: ("not_yet", HTTP_403_FORBIDDEN),
 }
 
 
@@ -387,6 +388,74 @@ class SurveyApiController(Controller):
             media_type="application/zip",
             headers=headers,
         )
+
+    # --- after the close: exports and free texts ------------------------------------
+
+    @get("/{survey_id:str}/export/{kind:str}", sync_to_thread=True, exclude_from_auth=True)
+    def export(
+        self, db_session: NamedDependency[Session], survey_id: FromPath[str], kind: FromPath[str]
+    ) -> Response[Any]:
+        """After the close: ``export/aggregates-csv``, ``export/answers-csv`` (one row per
+        answer, in the published board order) or ``export/xlsx`` (both as sheets)."""
+        survey, manifest, results, lines = _closed(db_session, survey_id)
+        name = f"survey-{survey.id}"
+        if kind == "aggregates-csv":
+            body = export.to_csv(export.AGGREGATE_HEADER, export.aggregate_rows(manifest, results))
+            return _download(body, "text/csv; charset=utf-8", f"{name}-ergebnisse.csv")
+        if kind == "answers-csv":
+            body = export.to_csv(
+                export.answer_header(manifest), export.answer_rows(manifest, lines)
+            )
+            return _download(body, "text/csv; charset=utf-8", f"{name}-antworten.csv")
+        if kind == "xlsx":
+            return _download(export.to_xlsx(manifest, results, lines), XLSX, f"{name}.xlsx")
+        raise NotFound(NO_SURVEY)
+
+    @get("/{survey_id:str}/texts/{question_id:str}", sync_to_thread=True, exclude_from_auth=True)
+    def texts(
+        self,
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+        question_id: FromPath[str],
+        q: FromQuery[str] = "",
+    ) -> Response[Any]:
+        """The free-text answers of one question, after the close only, optionally searched
+        (case-insensitive substring), in board order, per audience."""
+        _, manifest, _, lines = _closed(db_session, survey_id)
+        try:
+            question = manifest.question(question_id)
+        except KeyError as error:
+            raise NotFound(NO_SURVEY) from error
+        if question.type not in {"short_text", "long_text"}:
+            raise NotFound(NO_SURVEY)
+        needle = q.strip().casefold()
+        found: dict[str, list[str]] = {}
+        for raw in lines:
+            line = json.loads(raw)
+            text = line["answers"].get(question_id)
+            if isinstance(text, str) and needle in text.casefold():
+                found.setdefault(line["audience"], []).append(text)
+        return _json({"question": question_id, "search": q, "texts": found})
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _closed(session: Session, raw_id: str) -> tuple[Survey, Any, dict[str, Any], list[bytes]]:
+    survey = services.get_survey(session, _survey_id(raw_id))
+    if survey.status != SurveyStatus.CLOSED or survey.results is None:
+        raise services.ResultsLater
+    lines = services.board_lines(session, survey.id)
+    return survey, services.manifest_of(survey), json.loads(survey.results), lines
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response[Any]:
+    return Response(
+        body,
+        status_code=HTTP_200_OK,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 ROUTES = [SurveyApiController]

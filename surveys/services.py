@@ -114,6 +114,10 @@ class AlreadyAnswered(Conflict):
     message = N_("This survey has already been answered with this credential.")
 
 
+class ResultsLater(Forbidden):
+    message = N_("The results are shown after the survey has closed.")
+
+
 class NotStaff(Forbidden):
     message = N_("Only the staff of this unit may manage its surveys.")
 

@@ -10,13 +10,16 @@ the browser must send them.
 
 from __future__ import annotations
 
+import csv
 import json
 from datetime import UTC, datetime, timedelta
+from io import BytesIO
 from typing import Any
 
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
+from openpyxl import load_workbook
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, inspect, select
 
@@ -398,3 +401,45 @@ def record_verifies(browsers: Browsers, survey_id: str, tmp_path: Any) -> None:
     path.write_bytes(first.content)
     report = verify_record(read_record(path))
     assert report.ok, report.failures
+
+
+@then("the export is refused until the survey has closed")
+def export_refused(browsers: Browsers, survey_id: str) -> None:
+    for kind in ("xlsx", "answers-csv", "aggregates-csv"):
+        early = browsers.of("visitor").get(f"/api/surveys/{survey_id}/export/{kind}")
+        assert early.status_code == 403, early.text
+        assert early.json()["error"] == "not_yet"
+    texts = browsers.of("visitor").get(f"/api/surveys/{survey_id}/texts/q4")
+    assert texts.status_code == 403
+
+
+@then(parsers.parse('the XLSX export opens with {count:d} answers in the sheet "{sheet}"'))
+def xlsx_opens(browsers: Browsers, survey_id: str, count: int, sheet: str) -> None:
+    download = browsers.of("Sonja").get(f"/api/surveys/{survey_id}/export/xlsx")
+    assert download.status_code == 200, download.text
+    book = load_workbook(BytesIO(download.content), read_only=True)
+    rows = list(book[sheet].iter_rows(values_only=True))
+    assert rows[0][0] == "audience"
+    assert len(rows) == 1 + count
+    assert {row[0] for row in rows[1:]} == {"members"}
+    assert list(book["Ergebnisse"].iter_rows(values_only=True))[1][-1] == count
+
+
+@then("the CSV of the answers has one row per answer")
+def csv_rows(browsers: Browsers, survey_id: str) -> None:
+    download = browsers.of("visitor").get(f"/api/surveys/{survey_id}/export/answers-csv")
+    assert download.status_code == 200, download.text
+    rows = list(csv.reader(download.content.decode("utf-8-sig").splitlines()))
+    assert rows[0][:3] == ["audience", "q1", "q2"]
+    assert len(rows) == 3
+
+
+@then(parsers.parse('searching the free texts of "{qid}" for "{needle}" finds {count:d} texts'))
+def texts_found(browsers: Browsers, survey_id: str, qid: str, needle: str, count: int) -> None:
+    found = browsers.of("visitor").get(
+        f"/api/surveys/{survey_id}/texts/{qid}", params={"q": needle}
+    )
+    assert found.status_code == 200, found.text
+    assert len(found.json()["texts"]["members"]) == count
+    none = browsers.of("visitor").get(f"/api/surveys/{survey_id}/texts/{qid}", params={"q": "xyz"})
+    assert none.json()["texts"] == {}

@@ -65,3 +65,13 @@ Feature: Members answer a survey, once, without being linked to their answers
     Then the answer is refused with "closed"
     And the results are shown to everyone
     And the survey record downloads with a stable ETag and verifies
+
+  Scenario: Exports and free texts only after the close
+    Given Sonja has opened the example survey for "Unterbezirk Eins"
+    When Anna answers the survey
+    And Bernd answers the survey
+    Then the export is refused until the survey has closed
+    When Sonja closes the survey
+    Then the XLSX export opens with 2 answers in the sheet "Antworten"
+    And the CSV of the answers has one row per answer
+    And searching the free texts of "q4" for "schneller" finds 2 texts
