@@ -44,7 +44,13 @@ def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account | 
 
 
 def _post_id(text: str) -> int | None:
-    return parse_whole(text, low=1, high=2**62) if text.strip() else None
+    """An optional post id from a form; something that is not one is refused."""
+    if not text.strip():
+        return None
+    number = parse_whole(text, low=1, high=2**62)
+    if number is None:
+        raise ValidationFailed({"body": N_("The post you answer no longer exists.")})
+    return number
 
 
 def page_url(discussion: Discussion, post_id: int | None = None) -> str:
