@@ -20,7 +20,7 @@ from litestar import Litestar
 from sqlalchemy import select
 
 from app.accounts.models import Role, RoleAssignment
-from referendums.models import Comment
+from referendums import services
 from tests.factories import grant
 from tests.security.support import Cast
 from tests.support.referendums_world import build_referendum
@@ -38,6 +38,7 @@ class Objects:
 
     cast: Cast
     election_id: uuid.UUID
+    comment_id: int | None = None
 
     def value(self, name: str, kind: str) -> str:
         makers: dict[str, Callable[[], str]] = {
@@ -47,6 +48,14 @@ class Objects:
             "comment_id": self._comment,
             "assignment_id": self._assignment,
             "ballot_hash": lambda: "00" * 32,
+            "answer_hash": lambda: "00" * 32,
+            "survey_id": lambda: "00000000-0000-4000-8000-000000000000",  # none exists
+            "discussion_id": self._discussion,
+            "post_id": self._comment,
+            "account_id": lambda: str(self.cast.accounts["member"].id),
+            "token": lambda: "not-a-valid-token",
+            "kind": lambda: "csv",
+            "question_id": lambda: "q1",
             "file_path": lambda: "css/site.css",
             "passkey_id": lambda: "1",
         }
@@ -56,14 +65,21 @@ class Objects:
         return makers[name]()
 
     def _comment(self) -> str:
-        """A fresh visible comment (hiding one hides it for good)."""
-        session = self.cast.session
-        comment = Comment(
-            election_id=self.election_id, author_id=self.cast.accounts["member"].id, body="Test"
-        )
-        session.add(comment)
-        session.commit()
-        return str(comment.id)
+        """One comment of the member on the referendum (posting more would hit the
+        discussion's flood limit); a role hiding or deleting it changes what later
+        roles get, so writes run after reads and in role order."""
+        if self.comment_id is None:
+            post = services.post_comment(
+                self.cast.session, self.election_id, self.cast.accounts["member"], "Test"
+            )
+            self.comment_id = post.id
+        return str(self.comment_id)
+
+    def _discussion(self) -> str:
+        view = services.get_referendum(self.cast.session, self.election_id)
+        found = services.discussion(self.cast.session, view)
+        self.cast.session.commit()
+        return str(found.id)
 
     def _assignment(self) -> str:
         """A fresh role assignment in the own unit (revoking one removes it)."""
@@ -103,7 +119,10 @@ def route_keys(app: Litestar) -> list[tuple[str, str]]:
         for method in getattr(route, "methods", ())
         if method not in SKIPPED_METHODS
     }
-    return sorted(keys, key=lambda key: (key[0] != "GET", key[1], key[0]))
+    destructive = ("/delete", "/revoke", "/ban")  # last: they remove what others act on
+    return sorted(
+        keys, key=lambda key: (key[0] != "GET", key[1].endswith(destructive), key[1], key[0])
+    )
 
 
 def concrete_path(objects: Objects, template: str) -> str:

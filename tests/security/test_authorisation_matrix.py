@@ -86,6 +86,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /referendums/{election_id:uuid}/roll-figures": STAFF_OWN,
     "GET /referendums/{election_id:uuid}/postal-voters.csv": NOBODY,  # roll not fixed yet
     "GET /referendums/{election_id:uuid}/postal-letters.pdf": NOBODY,  # roll not fixed yet
+    "POST /referendums/{election_id:uuid}/remind": NOBODY,  # not open yet
     "GET /register": EVERYONE,
     "GET /register/verify": EVERYONE,
     "GET /static/{file_path:path}": EVERYONE,
@@ -140,6 +141,45 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /referendums/{election_id:uuid}/open": STAFF_OWN,
     "POST /register": EVERYONE,
     "POST /register/verify": EVERYONE,
+    # Discussions (app/discussions): the referendum's discussion, the own unit's debates.
+    "GET /discussions/mine": LOGGED_IN,
+    "GET /discussions/preferences": LOGGED_IN,
+    "GET /discussions/units/{code:str}/debates": EVERYONE,
+    "GET /discussions/units/{code:str}/new": STAFF_OWN,
+    "GET /discussions/units/{code:str}/search": EVERYONE,
+    "GET /discussions/unsubscribe/{account_id:uuid}/{token:str}": NOBODY,  # forged token
+    "GET /discussions/{discussion_id:uuid}": EVERYONE,  # the referendum is published
+    "GET /discussions/{discussion_id:uuid}/live": EVERYONE,
+    "GET /discussions/{discussion_id:uuid}/search": EVERYONE,
+    "POST /discussions/posts/{post_id:int}/approve": STAFF_OWN,
+    "POST /discussions/posts/{post_id:int}/ban": STAFF_OWN,
+    "POST /discussions/posts/{post_id:int}/delete": frozenset({"member"}),  # the author; then gone
+    "POST /discussions/posts/{post_id:int}/edit": frozenset({"member"}),  # the author only
+    "POST /discussions/posts/{post_id:int}/hide": STAFF_OWN,
+    "POST /discussions/posts/{post_id:int}/react": LOGGED_IN,
+    "POST /discussions/posts/{post_id:int}/report": LOGGED_IN,
+    "POST /discussions/posts/{post_id:int}/show": STAFF_OWN,
+    "POST /discussions/preferences": LOGGED_IN,
+    "POST /discussions/units/{code:str}/new": STAFF_OWN,
+    "POST /discussions/unsubscribe/{account_id:uuid}/{token:str}": NOBODY,
+    "POST /discussions/{discussion_id:uuid}/follow": LOGGED_IN,
+    "POST /discussions/{discussion_id:uuid}/posts": LOGGED_IN,
+    # Surveys: checked against a survey id that does not exist (no survey is built here
+    # yet), so most answer "not found" to everyone; a survey object belongs in Objects.
+    "GET /api/surveys/{survey_id:str}/answers/{answer_hash:str}": NOBODY,
+    "GET /api/surveys/{survey_id:str}/client-data": NOBODY,
+    "GET /api/surveys/{survey_id:str}/preview": NOBODY,
+    "GET /api/surveys/{survey_id:str}/record.zip": NOBODY,
+    "GET /api/surveys/{survey_id:str}/results": NOBODY,
+    "GET /api/surveys/{survey_id:str}/export/{kind:str}": NOBODY,
+    "GET /api/surveys/{survey_id:str}/texts/{question_id:str}": NOBODY,
+    "POST /api/surveys": NOBODY,  # the empty body names no unit
+    "PUT /api/surveys/{survey_id:str}": NOBODY,
+    "POST /api/surveys/{survey_id:str}/answers": NOBODY,
+    "POST /api/surveys/{survey_id:str}/close": NOBODY,
+    "POST /api/surveys/{survey_id:str}/copy": LOGGED_IN,  # 422: the body is checked first
+    "POST /api/surveys/{survey_id:str}/credential": LOGGED_IN,  # 400: the body is checked first
+    "POST /api/surveys/{survey_id:str}/open": NOBODY,
 }
 
 # Where a successful answer is the login page itself.

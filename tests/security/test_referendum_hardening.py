@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
+from app.discussions.models import Post
 from ballots import manifest
 from ballots.manifest import ElectionDraft, QuestionDraft
 from ballots.models import Election
 from referendums import services
-from referendums.models import Comment
 from tests.helpers import csrf_token
 from tests.security.support import Cast, make_cast
 from tests.support.referendums_world import build_referendum
@@ -192,4 +192,4 @@ def test_comment_rows_are_unchanged_by_refused_posts(
             data={"body": "Gut\x00", "_csrf_token": token},
         )
     assert response.status_code == 400
-    assert db.scalar(select(func.count()).select_from(Comment)) == 0
+    assert db.scalar(select(func.count()).select_from(Post)) == 0
