@@ -315,6 +315,24 @@ class SurveyApiController(Controller):
         )
         return _json({"audience": audience, "blind_signature": signature.hex()})
 
+    @get("/{survey_id:str}/me", sync_to_thread=True)
+    def me(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[str],
+    ) -> Response[Any]:
+        """The logged-in person's own entry: eligible, audience, day a credential was issued."""
+        survey = services.get_survey(db_session, _survey_id(survey_id))
+        entry = services.own_entry(db_session, survey, _user(request))
+        return _json(
+            {
+                "eligible": entry.eligible,
+                "audience": entry.audience,
+                "credential_issued_on": entry.credential_issued_on,
+            }
+        )
+
     @post(
         "/{survey_id:str}/answers",
         sync_to_thread=True,

@@ -416,6 +416,47 @@ def eligibility(
     return Eligibility(fmt.GUESTS, None)
 
 
+@dataclass(frozen=True, slots=True)
+class OwnEntry:
+    """What a person may check about themselves: on the frozen list, and whether (and on
+    which day) a credential was issued for them. A member who did not take part and sees
+    a day here knows someone else got their credential (stuffing by the operator)."""
+
+    eligible: bool
+    audience: str | None
+    credential_issued_on: str | None
+
+
+def own_entry(session: Session, survey: Survey, account: Account) -> OwnEntry:
+    if account.member_id is not None:
+        issued = session.execute(
+            select(SurveyRollEntry.credential_issued_on).where(
+                SurveyRollEntry.survey_id == survey.id,
+                SurveyRollEntry.member_id == account.member_id,
+            )
+        ).one_or_none()
+        if issued is None:
+            return OwnEntry(eligible=False, audience=None, credential_issued_on=None)
+        day = issued[0]
+        return OwnEntry(
+            eligible=True,
+            audience=fmt.MEMBERS,
+            credential_issued_on=day.isoformat() if day else None,
+        )
+    if not survey.guests_allowed:
+        return OwnEntry(eligible=False, audience=None, credential_issued_on=None)
+    day = session.scalar(
+        select(SurveyGuestEntry.credential_issued_on).where(
+            SurveyGuestEntry.survey_id == survey.id, SurveyGuestEntry.account_id == account.id
+        )
+    )
+    return OwnEntry(
+        eligible=True,
+        audience=fmt.GUESTS,
+        credential_issued_on=day.isoformat() if day else None,
+    )
+
+
 def issue_credential(
     session: Session,
     settings: Settings,

@@ -443,3 +443,28 @@ def texts_found(browsers: Browsers, survey_id: str, qid: str, needle: str, count
     assert len(found.json()["texts"]["members"]) == count
     none = browsers.of("visitor").get(f"/api/surveys/{survey_id}/texts/{qid}", params={"q": "xyz"})
     assert none.json()["texts"] == {}
+
+
+def _own(browsers: Browsers, people: Any, survey_id: str, name: str) -> dict[str, Any]:
+    from tests.bdd.conftest import log_in_fully
+
+    browser = browsers.of(name)
+    log_in_fully(browser, people[name])
+    mine = browser.get(f"/api/surveys/{survey_id}/me", headers=JSON)
+    assert mine.status_code == 200, mine.text
+    return dict(mine.json())
+
+
+@then(parsers.parse("{name:w} sees that no credential was issued for him"))
+def no_credential_issued(browsers: Browsers, people: Any, survey_id: str, name: str) -> None:
+    assert _own(browsers, people, survey_id, name) == {
+        "eligible": True,
+        "audience": "members",
+        "credential_issued_on": None,
+    }
+
+
+@then(parsers.parse("{name:w} sees that a credential was issued for her today"))
+def credential_issued_today(browsers: Browsers, people: Any, survey_id: str, name: str) -> None:
+    mine = _own(browsers, people, survey_id, name)
+    assert mine["credential_issued_on"] == datetime.now(UTC).date().isoformat()

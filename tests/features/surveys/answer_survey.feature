@@ -16,8 +16,10 @@ Feature: Members answer a survey, once, without being linked to their answers
 
   Scenario: A member answers once and gets a receipt; a second answer is refused
     Given Sonja has opened the example survey for "Unterbezirk Eins"
+    Then Bernd sees that no credential was issued for him
     When Anna answers the survey
     Then Anna gets a receipt
+    And Anna sees that a credential was issued for her today
     And the stored answer carries no account, address or time
     When Anna sends a second answer with the same credential
     Then the answer is refused with "already_answered"
