@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.core.settings import get_settings
+from ballots import audit_command
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -54,6 +55,9 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     election = sub.add_parser("election", help="run a real election step by step")
     steps = election.add_subparsers(dest="step", required=True)
     _add_election_steps(steps)
+    # The member's own check of an opened ballot (offline, no database; registered here
+    # because ballots.verify_command must stay free of the engine's imports).
+    audit_command.add_commands(sub)
 
 
 def _add_election_steps(steps: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

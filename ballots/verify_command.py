@@ -10,7 +10,6 @@ import argparse
 import os
 import sys
 
-from ballots import audit_command
 from ballots.verifier import verify_record
 
 
@@ -27,7 +26,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``verify`` and ``check-audit`` on the ``stimmwerk`` command line."""
+    """Register ``verify`` on the ``stimmwerk`` command line."""
     verify = sub.add_parser(
         "verify",
         help="verify a published election record (directory or zip), offline",
@@ -46,5 +45,3 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     )
     verify.add_argument("--quiet", action="store_true", help="print only failures and the verdict")
     verify.set_defaults(run=cmd_verify)
-    # The member's own check of an opened ballot: also offline, also without a database.
-    audit_command.add_commands(sub)
