@@ -14,12 +14,13 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Annotated, Any, Final
 
-from litestar import Controller, Request, Response, get
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath
-from litestar.response import Template
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -28,13 +29,21 @@ from app.accounts.models import Account
 from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import NotFound
-from app.core.i18n import current_locale
+from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
+from app.core.settings import Settings
 from app.organisations.models import Member, Unit
 from ballots.models import ElectionStatus, RollEntry
 from referendums import services
+from referendums.notifications.models import MailKind
+from referendums.notifications.tasks import send_mails
 
 PARTICIPATION_MIN_ROLL: Final = 10
+
+
+@dataclass
+class RemindForm:
+    confirm: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,17 +205,58 @@ class ReferendumStaffToolsController(Controller):
         election_id: FromPath[uuid.UUID],
     ) -> Template:
         view = _staff_view(db_session, request, election_id)
-        figures = figures_by_unit(db_session, view.id)
+        context = self._figures_context(db_session, view)
+        sent = request.query_params.get("sent", "")
+        context["reminders_sent"] = int(sent) if sent.isdigit() else None
+        return Template("referendums/roll_figures.html", context=context)
+
+    @staticmethod
+    def _figures_context(db_session: Session, view: services.ReferendumView) -> dict[str, Any]:
         voters = postal_voters(db_session, view.id)
-        return Template(
-            "referendums/roll_figures.html",
-            context={
-                "view": view,
-                "figures": figures,
-                "postal_count": len(voters),
-                "without_address": [v for v in voters if not v.has_address],
-                "minimum": PARTICIPATION_MIN_ROLL,
-            },
+        return {
+            "view": view,
+            "figures": figures_by_unit(db_session, view.id),
+            "postal_count": len(voters),
+            "without_address": [v for v in voters if not v.has_address],
+            "minimum": PARTICIPATION_MIN_ROLL,
+            "may_remind": view.election.status == ElectionStatus.OPEN,
+            "remind_error": None,
+            "reminders_sent": None,
+        }
+
+    @post("/{election_id:uuid}/remind", sync_to_thread=True)
+    def remind_now(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        election_id: FromPath[uuid.UUID],
+        data: Annotated[RemindForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
+    ) -> Response[Any]:
+        """Send the one reminder now instead of 48 hours before the end (confirmed first).
+
+        The same rules and sent-markers as the schedule: online voters on the roll who
+        have a login, have not fetched their credential and did not switch reminders
+        off; nobody gets a second reminder, whoever triggers it.
+        """
+        view = _staff_view(db_session, request, election_id)
+        if view.election.status != ElectionStatus.OPEN:
+            raise NotFound
+        if data.confirm != "yes":
+            context = self._figures_context(db_session, view)
+            context["remind_error"] = N_("Tick the box to confirm that the reminder goes out now.")
+            return Template("referendums/roll_figures.html", context=context, status_code=400)
+        record_event(
+            db_session,
+            "referendum:reminder_requested",
+            actor_id=request.user.id,
+            object_type="referendum",
+            object_id=view.id,
+        )
+        db_session.commit()
+        sent = send_mails(db_session, settings, view.id, MailKind.REMINDER, utcnow())
+        return Redirect(
+            path=f"/referendums/{view.id}/roll-figures?sent={sent}",
         )
 
     @get("/{election_id:uuid}/postal-voters.csv", sync_to_thread=True)

@@ -680,6 +680,21 @@ def downloads_postal_letters(
     return browsers.of(name).get(f"/referendums/{referendums[title].id}/postal-letters.pdf")
 
 
+@when(
+    parsers.parse('{name:w} sends the reminder for "{title}" {how}'),
+    target_fixture="response",
+)
+def sends_reminder(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str, how: str
+) -> Response:
+    base = f"/referendums/{referendums[title].id}"
+    data = {"confirm": "yes"} if how == "and confirms it" else {}
+    response = _post(browsers.of(name), f"{base}/roll-figures", f"{base}/remind", data)
+    if response.is_redirect:
+        return browsers.of(name).get(response.headers["location"])
+    return response
+
+
 @pytest.fixture
 def pages() -> dict[str, Response]:
     return {}

@@ -67,3 +67,18 @@ Feature: Staff see the voter roll per Ortsverein and send the postal documents
     Then the request is refused with status 404
     When Sabine opens the voter roll by Ortsverein of "Neue Satzung"
     Then the page says "Das Stimmverzeichnis ist noch nicht festgelegt."
+
+  Scenario: Staff send the reminder now, once they confirm it
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" is open and Anna has voted "Ja"
+    And Sabine is logged in
+    When Sabine sends the reminder for "Neue Satzung" without confirming it
+    Then the request is refused with status 400
+    And the page says "Setze das Häkchen, um zu bestätigen, dass die Erinnerung jetzt hinausgeht."
+    And Ben receives no e-mail
+    When Sabine sends the reminder for "Neue Satzung" and confirms it
+    Then the page says "Erinnerungen wurden verschickt."
+    And Ben receives an e-mail with the subject "Erinnerung: Die Abstimmung endet bald: Neue Satzung"
+    And Anna receives no e-mail
+    And the audit log records "referendum:reminder_requested"
+    When Sabine sends the reminder for "Neue Satzung" and confirms it
+    Then the page says "0 Erinnerungen wurden verschickt."
