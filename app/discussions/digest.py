@@ -46,7 +46,10 @@ def unsubscribe_token(settings: Settings, account_id: uuid.UUID) -> str:
 
 
 def valid_unsubscribe_token(settings: Settings, account_id: uuid.UUID, token: str) -> bool:
-    return hmac.compare_digest(unsubscribe_token(settings, account_id), token)
+    # Bytes, not str: compare_digest raises TypeError on non-ASCII text (a 500 found by
+    # tests/fuzz with a token like "Õ").
+    expected = unsubscribe_token(settings, account_id).encode()
+    return hmac.compare_digest(expected, token.encode("utf-8", errors="replace"))
 
 
 def unsubscribe(session: Session, settings: Settings, account_id: uuid.UUID, token: str) -> None:

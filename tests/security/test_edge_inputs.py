@@ -229,3 +229,11 @@ def test_unique_constraint_race_is_a_conflict_not_a_server_error(cast: Cast, db:
         response = client.get("/_race")
     assert response.status_code == 409
     assert db.scalar(select(func.count()).select_from(AuditEvent)) is not None
+
+
+def test_a_non_ascii_unsubscribe_token_is_refused_not_a_server_error(cast: Cast) -> None:
+    """Found by tests/fuzz: compare_digest raised TypeError on a token like "Õ"."""
+    account_id = cast.accounts["member"].id
+    with cast.browser("anonymous") as client:
+        response = client.get(f"/discussions/unsubscribe/{account_id}/%C3%95")
+    assert 400 <= response.status_code < 500, response.status_code
