@@ -19,7 +19,7 @@ from app.accounts.models import Account
 from app.core.db import utcnow
 from app.discussions import policies
 from app.discussions.markup import render
-from app.discussions.models import Discussion, Post, PostScope, Profile, Reaction, Visit
+from app.discussions.models import Discussion, Post, PostScope, Profile, Reaction, Report, Visit
 from app.discussions.services import DEBATE, EDIT_WINDOW, may_read
 from app.organisations.models import Unit
 
@@ -55,6 +55,8 @@ class PostView:
     is_new: bool
     may_edit: bool
     my_stance: str | None
+    reports: list[str] = field(default_factory=list)
+    """Reasons of open reports (moderators only)."""
     quote: PostView | None = None
     replies: list[PostView] = field(default_factory=list)
 
@@ -260,6 +262,13 @@ def thread_page(
                 seen_before=seen_before,
                 stances={},
             )
+    if moderator and everything:
+        for post_id, reason in session.execute(
+            select(Report.post_id, Report.reason)
+            .where(Report.post_id.in_(list(views)), Report.resolved_at.is_(None))
+            .order_by(Report.id)
+        ):
+            views[post_id].reports.append(reason)
     for reply in replies:
         if reply.parent_id is not None:
             views[reply.parent_id].replies.append(views[reply.id])

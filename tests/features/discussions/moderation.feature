@@ -16,6 +16,8 @@ Feature: Reporting, hiding with a reason, excluding, flood limits and approval o
     And Karl has posted "Ihr seid alle Idioten" in "Marktplatz"
     When Gustav reports "Ihr seid alle Idioten" in "Marktplatz" because "Beleidigung"
     Then the audit log holds "discussion:reported"
+    When Sabine opens the debate "Marktplatz"
+    Then the page says "1-mal gemeldet: Beleidigung"
     When Sabine hides "Ihr seid alle Idioten" in "Marktplatz" because "Beleidigung anderer Teilnehmender"
     Then the audit log holds "discussion:post_hidden"
     When a visitor opens the debate "Marktplatz"
