@@ -695,6 +695,13 @@ def sends_reminder(
     return response
 
 
+@when(parsers.parse('{name:w} opens the vote page of "{title}"'), target_fixture="response")
+def opens_vote_page(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(f"/referendums/{referendums[title].id}/vote")
+
+
 @pytest.fixture
 def pages() -> dict[str, Response]:
     return {}

@@ -15,6 +15,8 @@ Feature: Words and times a member understands
       | name        | unit                |
       | Anna Arndt  | Ortsverein Ahorn    |
       | Ben Berg    | Ortsverein Birke    |
+    And Paul Post is a member of "Ortsverein Ahorn"
+    And Paul votes by post
 
   Scenario: No page of an open vote shows a machine timestamp
     Given the member referendum "Neue Satzung" of "Landesverband Eins" is open and Anna has voted "Ja"
@@ -39,3 +41,13 @@ Feature: Words and times a member understands
     Then Anna receives the invitation and the reminder
     And no mail shows a time as ISO 8601 or in UTC
     And every mail to Anna says when voting ends in words
+
+  Scenario: Only someone who can vote online is promised a receipt
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" is open for voting
+    And Paul is logged in
+    And Anna is logged in
+    When Paul opens the vote page of "Neue Satzung"
+    Then the page does not say "Quittung"
+    And the page says "Du stimmst per Brief ab."
+    When Anna opens the vote page of "Neue Satzung"
+    Then the page says "Nach der Abstimmung bekommst du eine Quittung"
