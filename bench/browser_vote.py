@@ -15,18 +15,21 @@ Run: ``.venv/bin/python bench/browser_vote.py [--voters 10] [--warmup 1] [--serv
    ``app/static/vendor`` (``make install`` builds them).
 3. For each member: a fresh Chromium context (empty cache and localStorage, as a member
    who opens the page for the first time), log in, open ``/referendums/{id}/vote``, wait
-   until the page has loaded the election's keys, choose an option and click
-   ``#cast-ballot``. Measured in the page on one clock (``performance.now()``): from the
+   until the page has loaded the election's keys, choose an option, click
+   ``#review-ballot`` (the review step encrypts the ballot, with its proofs, before
+   the member chooses between casting and checking it) and click ``#cast-ballot``.
+   Measured in the page on one clock (``performance.now()``): from the
    click event until ``document.body.dataset.voteState == "receipt"`` (voter.js sets it
    once the receipt is shown and checked against the board's signed checkpoint).
    The credential is fetched when the page opens (docs/protocol.md §2.4), before the
    click: the page is ready once ``document.body.dataset.credential == "ready"``. The
    split comes from the Resource Timing entry of the cast: encrypt (click -> ballot
-   sent: encrypt with proofs, sign), cast (HTTP round trip incl. the server's ballot
-   check, the wait for the ballot's shuffled batch and the board append), receipt
-   (checking the inclusion proof and checkpoint signature, showing it). The batch wait
-   is the server's ``STIMMWERK_BOARD_BATCH_WAIT_SECONDS`` (taken from the environment;
-   with one member voting at a time every cast waits all of it).
+   sent: since the review step encrypts, only signing is left here), cast (HTTP round
+   trip incl. the server's ballot check, the wait for the ballot's shuffled batch and
+   the board append), receipt (checking the inclusion proof and checkpoint signature,
+   showing it). The batch wait is the server's ``STIMMWERK_BOARD_BATCH_WAIT_SECONDS``
+   (taken from the environment; with one member voting at a time every cast waits all
+   of it).
 4. Prints the machine, each time, the median and p90 of the measured votes (the first
    ``--warmup`` votes are shown but not counted) and the median of each part.
 
