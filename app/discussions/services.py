@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -112,18 +113,25 @@ def readable(session: Session, discussion_id: uuid.UUID, account: Account | None
 def discussion_of(
     session: Session, kind: str, subject_id: uuid.UUID, *, unit_id: int, title: str
 ) -> Discussion:
-    """The discussion of another module's object, created on first use (public, everyone posts)."""
-    found = session.scalar(
-        select(Discussion).where(Discussion.kind == kind, Discussion.subject_id == subject_id)
-    )
+    """The discussion of another module's object, created (and committed) on first use:
+    public, members and guests post. The open page polls it by id, so it must exist."""
+    query = select(Discussion).where(Discussion.kind == kind, Discussion.subject_id == subject_id)
+    found = session.scalar(query)
     if found is not None:
         return found
-    discussion = Discussion(
-        kind=kind, subject_id=subject_id, unit_id=unit_id, title=title[:TITLE_MAX]
-    )
-    session.add(discussion)
-    session.flush()
-    return discussion
+    try:
+        with session.begin_nested():
+            session.add(
+                Discussion(
+                    kind=kind, subject_id=subject_id, unit_id=unit_id, title=title[:TITLE_MAX]
+                )
+            )
+    except IntegrityError:  # a concurrent first reader created it: use theirs
+        pass
+    session.commit()
+    created = session.scalar(query)
+    assert created is not None
+    return created
 
 
 # -- debates ------------------------------------------------------------------------------------
