@@ -582,7 +582,9 @@ def lookup_shows(browsers: Browsers, voting: Voting, name: str, pronoun: str) ->
         f"{voting.page}/board/lookup", params={"hash": receipt.ballot_hash}
     )
     text = visible_text(page)
-    assert f"unter Nummer {receipt.index}" in text, text[:2000]
+    assert "liegt auf der Anschlagtafel und wird mitgezählt" in text, text[:2000]
+    # The position is technical evidence, behind "Mehr erfahren" (docs/glossary.md).
+    assert f"<dd>{receipt.index}</dd>" in page.text
     assert receipt.checkpoint.splitlines()[0] in text
 
 

@@ -25,7 +25,8 @@ Feature: The public bulletin board of a member vote
   Scenario: A voter checks the receipt on the board
     Given Anna has voted "yes"
     When a visitor looks up Anna's ballot hash on the bulletin board
-    Then the page says "Gefunden: Dieser Stimmzettel steht auf der Anschlagtafel unter Nummer 0."
+    Then the page says "Gefunden: Dieser Stimmzettel liegt auf der Anschlagtafel und wird mitgezählt."
+    And the page says "Die Anschlagtafel ist unterschrieben: Niemand kann sie später unbemerkt ändern."
     And the page shows the checkpoint the proof leads to
     When a visitor looks up a ballot hash that nobody cast
     Then the page says "Nicht gefunden"
