@@ -60,6 +60,14 @@ def _register_audit_scopes() -> None:
         return discussion.unit_id if discussion else None
 
     register_unit_resolver("discussion", discussion_unit)
+
+    def survey_unit(session: Session, object_id: str) -> int | None:
+        from surveys.models import Survey
+
+        survey = session.get(Survey, uuid.UUID(object_id))
+        return survey.unit_id if survey else None
+
+    register_unit_resolver("survey", survey_unit)
     for kind in ("election", "referendum"):
         register_unit_resolver(kind, election_unit)
 

@@ -168,6 +168,7 @@ POLICY: dict[str, frozenset[str]] = {
     # yet), so most answer "not found" to everyone; a survey object belongs in Objects.
     "GET /api/surveys/{survey_id:str}/answers/{answer_hash:str}": NOBODY,
     "GET /api/surveys/{survey_id:str}/client-data": NOBODY,
+    "GET /api/surveys/{survey_id:str}/me": NOBODY,
     "GET /api/surveys/{survey_id:str}/preview": NOBODY,
     "GET /api/surveys/{survey_id:str}/record.zip": NOBODY,
     "GET /api/surveys/{survey_id:str}/results": NOBODY,
