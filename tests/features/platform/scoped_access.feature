@@ -62,6 +62,7 @@ Feature: Member data only within one's own area
       | Ulme, Ulla    |
     When Ulla opens the member list of "Ortsverein Birke"
     Then the page opens
+    And the page says "1 Mitglied, Seite 1 von 1"
     When Ulla opens the member record of Anna
     Then the page opens
 
