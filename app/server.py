@@ -72,8 +72,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         route_handlers=[
             healthz,
             HomeController,
-            AccountController,
             InfoPagesController,
+            AccountController,
             AccessController,
             SecondFactorController,
             UnitController,
