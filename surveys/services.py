@@ -613,7 +613,7 @@ def submit_answer(
         )
     ):
         raise AlreadyAnswered
-    answers = _check_line(survey, line)
+    _check_line(survey, line)  # every rule; raises naming the question
     if canonical_json(line) != raw:
         raise AnswerInvalid("the answer is not in canonical form")
     leaf = fmt.answer_leaf(raw).hex()
@@ -632,7 +632,6 @@ def submit_answer(
     except IntegrityError as error:
         session.rollback()
         raise AlreadyAnswered from error
-    del answers
     flush_board(session, settings, survey.id, minimum=BATCH_SIZE)
     return {"survey": str(survey.id), "answer_hash": leaf, "fingerprint": survey.fingerprint}
 
