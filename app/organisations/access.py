@@ -148,37 +148,9 @@ class MemberAccess:
         address = email or member.email
         if not address:
             return "without_email"
-        account = self.session.scalar(select(Account).where(Account.member_id == member.id))
-        if account is not None and account.is_disabled:
-            return "disabled"  # staff switched this login off; no link reopens it
-        if account is not None and account.can_log_in:
-            self.accounts.mail(
-                account.email,
-                account.locale,
-                "emails/already_registered.txt",
-                subject=N_("Your Stimmwerk account"),
-            )
-            return "already_active"
-        holder = find_by_email(self.session, address)
-        if holder is not None and holder.member_id not in {None, member.id}:
-            return "conflict"
-        if holder is not None and holder.is_disabled:
-            return "disabled"
-        if account is None and holder is not None:
-            account = holder
-            if account.email_verified_at is None:
-                # Someone registered this address and never confirmed it: whatever
-                # password they chose is dropped. The account only becomes the
-                # member's through the activation below.
-                self._discard_unconfirmed(account)
-        if account is None:
-            account = Account(email=address, display_name=member.full_name, member_id=member.id)
-            self.session.add(account)
-            self.session.flush()
-        elif account.email != address:
-            if holder is not None:
-                return "conflict"
-            account.email = address  # a letter-code member gives their address
+        account = self._account_to_activate(member, address)
+        if isinstance(account, str):
+            return account
         payload = ActivationPayload(member.id, code_id, safe_path(next_path))
         self.accounts.send_link(
             account,
@@ -198,6 +170,42 @@ class MemberAccess:
             object_id=member.id,
         )
         return "sent"
+
+    def _account_to_activate(self, member: Member, address: str) -> Account | str:
+        """The account the activation link will open, or why no link goes out
+        (``"disabled"``, ``"already_active"``, ``"conflict"``)."""
+        account = self.session.scalar(select(Account).where(Account.member_id == member.id))
+        if account is not None and account.is_disabled:
+            return "disabled"  # staff switched this login off; no link reopens it
+        if account is not None and account.can_log_in:
+            self.accounts.mail(
+                account.email,
+                account.locale,
+                "emails/already_registered.txt",
+                subject=N_("Your Stimmwerk account"),
+            )
+            return "already_active"
+        holder = find_by_email(self.session, address)
+        if holder is not None and (holder.member_id not in {None, member.id}):
+            return "conflict"
+        if holder is not None and holder.is_disabled:
+            return "disabled"
+        if account is None and holder is not None:
+            account = holder
+            if account.email_verified_at is None:
+                # Someone registered this address and never confirmed it: whatever
+                # password they chose is dropped. The account only becomes the
+                # member's through the activation below.
+                self._discard_unconfirmed(account)
+        if account is None:
+            account = Account(email=address, display_name=member.full_name, member_id=member.id)
+            self.session.add(account)
+            self.session.flush()
+        elif account.email != address:
+            if holder is not None:
+                return "conflict"
+            account.email = address  # a letter-code member gives their address
+        return account
 
     def login_state(self, member: Member) -> str:
         """``"active"``, ``"pending"`` (invited, not yet activated) or ``"none"``."""
