@@ -47,18 +47,17 @@ def _filler(column: sa.Column[Any]) -> Any:
     number = next(_counter)
     if isinstance(kind, sa.Enum):
         return kind.enums[0]
-    if isinstance(kind, sa.Boolean):
-        return False
-    if isinstance(kind, sa.Integer):
-        return number
-    if isinstance(kind, sa.DateTime):
-        return datetime.now(UTC)
-    if isinstance(kind, sa.Uuid):
-        return uuid.uuid4()
-    if isinstance(kind, sa.JSON):
-        return {}
-    if isinstance(kind, sa.LargeBinary):
-        return b"x"
+    by_type: list[tuple[type[Any], Any]] = [
+        (sa.Boolean, False),
+        (sa.Integer, number),
+        (sa.DateTime, datetime.now(UTC)),
+        (sa.Uuid, uuid.uuid4()),
+        (sa.JSON, {}),
+        (sa.LargeBinary, b"x"),
+    ]
+    for type_, value in by_type:
+        if isinstance(kind, type_):
+            return value
     return f"x{number}"
 
 
