@@ -73,6 +73,7 @@ def _new_form_context(
         "units": [] if editing else services.staff_units(db_session, account),
         "candidates": services.commission_candidates(db_session, account),
         "blocks": range(1, forms.QUESTION_BLOCKS + 1),
+        "shown_blocks": forms.shown_blocks(form),
         "chosen_trustees": set(form.trustee_list),
     }
 

@@ -1,8 +1,9 @@
 """The referendum form (new and edit): its fields, and turning them into a ballot-core draft.
 
 The same form changes a prepared referendum: `form_of` fills it from the stored manifest,
-texts and trustees; the unit stays. The form works without JavaScript: it has a fixed
-number of question blocks (`QUESTION_BLOCKS`); blocks left empty are ignored. Question
+texts and trustees; the unit stays. The form works without JavaScript: it has up to
+`QUESTION_BLOCKS` question blocks, the first `SHOWN_BLOCKS` open and the rest behind a
+"Weitere Frage hinzufügen" disclosure; blocks left empty are ignored. Question
 ids are ``q1``, ``q2``… in the order of the filled blocks, option ids ``o1``, ``o2``…
 in the order of the lines. Errors come back under the form's own field names, so each
 is shown at its field."""
@@ -20,7 +21,9 @@ from app.core.inputs import parse_whole
 from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft, parse_time
 from referendums.services import TIMEZONE, ReferendumTexts, ReferendumView
 
-QUESTION_BLOCKS: Final = 3
+QUESTION_BLOCKS: Final = 10
+SHOWN_BLOCKS: Final = 3
+"""Blocks shown open; the others wait behind "Weitere Frage hinzufügen" (no JavaScript)."""
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 _QUESTION_PATH = re.compile(r"questions\[(\d+)\](?:\.(\w+))?")
 _FIRST_YEAR, _LAST_YEAR = 2000, 2999
@@ -48,6 +51,34 @@ class NewReferendumForm:
     q3_method: str = "yes_no_abstain"
     q3_options: str = ""
     q3_k: str = ""
+    q4_text: str = ""
+    q4_method: str = "yes_no_abstain"
+    q4_options: str = ""
+    q4_k: str = ""
+    q5_text: str = ""
+    q5_method: str = "yes_no_abstain"
+    q5_options: str = ""
+    q5_k: str = ""
+    q6_text: str = ""
+    q6_method: str = "yes_no_abstain"
+    q6_options: str = ""
+    q6_k: str = ""
+    q7_text: str = ""
+    q7_method: str = "yes_no_abstain"
+    q7_options: str = ""
+    q7_k: str = ""
+    q8_text: str = ""
+    q8_method: str = "yes_no_abstain"
+    q8_options: str = ""
+    q8_k: str = ""
+    q9_text: str = ""
+    q9_method: str = "yes_no_abstain"
+    q9_options: str = ""
+    q9_k: str = ""
+    q10_text: str = ""
+    q10_method: str = "yes_no_abstain"
+    q10_options: str = ""
+    q10_k: str = ""
     cutoff_at: str = ""
     opens_at: str = ""
     closes_at: str = ""
@@ -68,6 +99,12 @@ class NewReferendumForm:
     def trustee_list(self) -> list[str]:
         chosen = [self.trustees] if isinstance(self.trustees, str) else list(self.trustees)
         return [value for value in chosen if value]
+
+
+def shown_blocks(form: NewReferendumForm) -> int:
+    """How many blocks are shown open: the first few, and every block up to the last filled."""
+    filled = [n for n in range(1, QUESTION_BLOCKS + 1) if form.block(n)[0].strip()]
+    return max([SHOWN_BLOCKS, *filled])
 
 
 @dataclass

@@ -345,6 +345,28 @@ def _new_form(unit_code: str, trustee_ids: list[str], threshold: int) -> dict[st
 
 @when(
     parsers.parse(
+        '{name:w} prepares the member referendum "{title}" for "{unit_name}" with a fifth '
+        'question "{text}"'
+    ),
+    target_fixture="response",
+)
+def prepares_with_fifth(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    name: str,
+    title: str,
+    unit_name: str,
+    text: str,
+) -> Response:
+    trustees = [str(people["Karla"].account_id), str(people["Kai"].account_id)]
+    data = _new_form(org.unit(unit_name).code, trustees, 2)
+    data |= {"title": title, "q5_text": text, "q5_method": "yes_no_abstain"}
+    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+
+
+@when(
+    parsers.parse(
         '{name:w} prepares the member referendum "{title}" for "{unit_name}" with {first:w} '
         "and {second:w} as trustees, any {threshold:d} of whom can count"
     ),

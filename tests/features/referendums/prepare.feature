@@ -28,6 +28,15 @@ Feature: Staff prepare a member referendum
     And the page says "Noch kein Treuhänder hat einen Schlüssel angemeldet."
     And the audit log records "referendum:created"
 
+  Scenario: Staff add more questions than the form shows at first
+    Given Sabine is logged in
+    When Sabine opens the page for a new member referendum
+    Then the page says "Weitere Fragen hinzufügen (bis zu 10)"
+    When Sabine prepares the member referendum "Neue Satzung" for "Landesverband Eins" with a fifth question "Soll der Vorstand verkleinert werden?"
+    Then Sabine sees the management page of "Neue Satzung"
+    And the preview shows the question "Soll der Vorstand verkleinert werden?" with the answers "Ja, Nein, Enthaltung"
+    And the preview shows the question "Wo soll der Parteitag stattfinden?" with the answers "Berlin, Bonn"
+
   Scenario: An invalid form is refused and changes nothing
     Given Sabine is logged in
     When Sabine sends the new referendum form without a title and with the voting closing before it opens
