@@ -86,7 +86,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /referendums/{election_id:uuid}/roll-figures": STAFF_OWN,
     "GET /referendums/{election_id:uuid}/postal-voters.csv": NOBODY,  # roll not fixed yet
     "GET /referendums/{election_id:uuid}/postal-letters.pdf": NOBODY,  # roll not fixed yet
-    "POST /referendums/{election_id:uuid}/remind": NOBODY,  # not open yet
+    "POST /referendums/{election_id:uuid}/remind": STAFF_OWN,  # then 400: not open yet
     "GET /register": EVERYONE,
     "GET /register/verify": EVERYONE,
     "GET /static/{file_path:path}": EVERYONE,
