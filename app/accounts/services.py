@@ -12,6 +12,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
@@ -444,6 +445,7 @@ class AccountService:
         valid_for: timedelta | None = None,
         payload: str | None = None,
         to: str | None = None,
+        mail_marker: dict[str, Any] | None = None,
         **extra: object,
     ) -> None:
         lifetime = valid_for or timedelta(hours=self.settings.security.token_hours)
@@ -464,6 +466,7 @@ class AccountService:
             name=account.display_name,
             hours=int(lifetime.total_seconds() // 3600),
             days=int(lifetime.total_seconds() // 86400),
+            mail_marker=mail_marker,
             **extra,
         )
 
@@ -477,6 +480,7 @@ class AccountService:
         valid_for: timedelta | None = None,
         payload: str | None = None,
         to: str | None = None,
+        mail_marker: dict[str, Any] | None = None,
         **extra: object,
     ) -> None:
         """Issue a one-time link for ``account`` and queue the mail holding it."""
@@ -488,19 +492,29 @@ class AccountService:
             valid_for=valid_for,
             payload=payload,
             to=to,
+            mail_marker=mail_marker,
             **extra,
         )
 
-    def mail(self, to: str, locale: str, template: str, *, subject: str, **context: object) -> None:
+    def mail(self, to: str, locale: str, template: str, *, subject: str, **context: Any) -> None:
         self._mail(to, locale, template, subject=subject, **context)
 
     def _mail(
-        self, to: str, locale: str, template: str, *, subject: str, **context: object
+        self,
+        to: str,
+        locale: str,
+        template: str,
+        *,
+        subject: str,
+        mail_marker: dict[str, Any] | None = None,
+        **context: object,
     ) -> None:
+        """Queue one mail; ``mail_marker`` names a sent-marker row that the mail deletes
+        if it finally fails, so the caller's next run retries (``app.core.mail``)."""
         with i18n.using_locale(locale):
             translated_subject = i18n.gettext(subject)
         body = render_text(template, locale, base_url=self.settings.base_url, **context)
-        queue_mail(self.session, to=to, subject=translated_subject, body=body)
+        queue_mail(self.session, to=to, subject=translated_subject, body=body, marker=mail_marker)
 
 
 LINK_PATHS = {

@@ -20,6 +20,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
@@ -137,6 +138,7 @@ class MemberAccess:
         valid_for: timedelta = ACTIVATION_VALID,
         template: str = "emails/activate.txt",
         subject: str = N_("Activate your Stimmwerk account"),
+        mail_marker: dict[str, Any] | None = None,
         **extra: object,
     ) -> str:
         """Queue an activation link for ``member``; return what was done.
@@ -161,6 +163,7 @@ class MemberAccess:
             payload=payload.encode(),
             to=address,
             member_name=member.full_name,
+            mail_marker=mail_marker,
             **extra,
         )
         record_event(

@@ -38,6 +38,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -298,7 +299,16 @@ def _queue_activation(
         closes_at=format_time(election.closes_at),
         page=f"{base}/referendums/{election.id}",
         fingerprint=election.fingerprint or "",
+        mail_marker=_marker(election, member_id, MailKind.INVITATION),
     )
+
+
+def _marker(election: Election, member_id: int | None, kind: MailKind) -> dict[str, Any]:
+    """The sent-marker a mail deletes if it finally fails: the next run retries."""
+    return {
+        "table": ReferendumMailMarker.__tablename__,
+        "where": {"election_id": str(election.id), "member_id": member_id, "kind": kind.value},
+    }
 
 
 def _queue(
@@ -322,13 +332,5 @@ def _queue(
     body = render_text(
         f"emails/referendum_{kind.value}.txt", account.locale, base_url=base, **context
     )
-    # A mail that finally fails takes its sent-marker with it: the next run retries.
-    marker = {
-        "table": ReferendumMailMarker.__tablename__,
-        "where": {
-            "election_id": str(election.id),
-            "member_id": account.member_id,
-            "kind": kind.value,
-        },
-    }
+    marker = _marker(election, account.member_id, kind)
     queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)

@@ -27,6 +27,7 @@ from ballots.models import Election
 from referendums.notifications.models import ReferendumMailMarker
 from referendums.notifications.tasks import run_schedule
 from tests.conftest import MailCatcher, free_port
+from tests.factories import make_member
 from tests.security.support import Cast, make_cast
 from tests.support.referendums_world import ReferendumWorld, build_referendum
 
@@ -109,3 +110,35 @@ def test_a_title_that_cannot_be_a_header_rolls_the_markers_back(
     assert again.invitations > 0
     assert _markers(db) == again.invitations
     assert len(mailbox.messages) == again.invitations
+
+
+def test_a_refused_activation_invitation_is_retried_too(  # noqa: PLR0917
+    db: Session,
+    database: Database,
+    settings: Settings,
+    app: Litestar,
+    tmp_path: Path,
+    refusing_smtp: Controller,
+    mailbox: MailCatcher,
+) -> None:
+    """A member without a login is invited through an activation link: that mail too
+    gives its marker back when the server refuses it, and the next run sends it."""
+    cast: Cast = make_cast(db, settings, app, tmp_path)
+    make_member(db, cast.units["OV-A"], "Lena", "Loginlos", email="lena@example.org")
+    db.commit()
+    world = build_referendum(
+        db,
+        settings,
+        tmp_path,
+        staff=cast.accounts["staff_own"],
+        trustees=[cast.accounts["commission_own"]],
+        unit_code="UB1",
+        stage="roll_frozen",
+    )
+    refusing = replace(settings, mail=replace(settings.mail, smtp_port=refusing_smtp.port))
+    set_runtime(refusing, database)
+    run_schedule(db, refusing, now=world.opens + timedelta(minutes=1))
+    assert _markers(db) == 0
+    set_runtime(settings, database)
+    run_schedule(db, settings, now=world.opens + timedelta(minutes=2))
+    assert mailbox.to("lena@example.org"), "the activation invitation was not retried"
