@@ -22,7 +22,10 @@ from tests.browser.booth_support import BoothVote, check_audit_cli, open_booth_v
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401 - fixture
 from tests.browser.referendum_support import STEP_TIMEOUT_MS, log_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM, reason="no Chromium found; browser tests skipped"),
+]
 
 scenarios("referendums/booth.feature")
 
