@@ -27,7 +27,7 @@ Feature: Postal votes are entered by one commission member and confirmed by anot
 
   Scenario: Figures that do not add up are refused
     When Karla enters the postal votes: 1 envelope, 2 "no"
-    Then Karla's commission page says "Gültige und ungültige Stimmen müssen zusammen die Zahl der Wahlbriefe ergeben."
+    Then Karla's commission page says "Frage 1 (Soll die Satzung geändert werden?): Gültige und ungültige Stimmen müssen zusammen die Zahl der Wahlbriefe ergeben."
     And no postal votes are entered
 
   Scenario: Postal votes cannot be entered before the election closes
