@@ -1,6 +1,7 @@
-"""Voting booth (issue 10, points 3 and 4).
+"""Voting booth (issue 10, points 3 and 4): no schema change.
 
-Placeholder in the migration chain, filled in by the work it names; a no-op until then.
+The revision was reserved in the chain while the booth was built in parallel with other
+work; the booth needed no table, so it stays a no-op and the chain stays linear.
 
 Revision ID: 0013_booth
 Revises: 0012_discussions
