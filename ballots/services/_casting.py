@@ -19,6 +19,7 @@ replayed ballot (its credential already on the board) is refused by one indexed 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -129,23 +130,81 @@ def check_for_board(
 def _already_on_board(session: Session, election_id: uuid.UUID, parsed: Mapping[str, Any]) -> bool:
     """Is the ballot's credential key on the board already? (Replays end here, cheaply.)
 
-    Reads the key without checking anything else: a false key finds no row and the
+    Reads the key without checking anything else: a false key is not found and the
     full checks run as usual; a key that is on the board can never be cast again,
-    whatever the rest of the ballot says.
+    whatever the rest of the ballot says. The answer comes from this process's set of
+    the board's keys (`_BoardKeys`), so an honest cast costs no database round trip.
     """
     credential = parsed.get("credential")
     key = credential.get("public_key") if isinstance(credential, Mapping) else None
     if not isinstance(key, str) or len(key) != 64:  # noqa: PLR2004 - 32 bytes, hex
         return False
-    ours = not session.in_transaction()
-    found = session.scalar(
-        select(CastBallot.id).where(
-            CastBallot.election_id == election_id, CastBallot.credential_key == key
-        )
-    )
-    if ours:
-        session.rollback()  # end our read transaction: no snapshot held while checking
-    return found is not None
+    return _board_keys(election_id).contains(session, key)
+
+
+class _BoardKeys:
+    """The credential keys on one election's board, as far as this process knows.
+
+    Extended by the ballots this process appends and, at most once per
+    `REFRESH_SECONDS`, by the leaves other processes appended since (read by leaf
+    index, so each refresh reads only new rows). A key in the set is surely on the
+    board; a key not in it may have been appended by another process since the last
+    refresh: such a replay goes on to the proofs and is refused under the lock by
+    `append_to_board` (and the UNIQUE constraint), so the set is a shortcut, never the
+    judge.
+    """
+
+    REFRESH_SECONDS = 1.0
+
+    def __init__(self, election_id: uuid.UUID) -> None:
+        self.election_id = election_id
+        self._lock = threading.Lock()
+        self._keys: set[str] = set()
+        self._next_index = 0
+        self._refreshed = float("-inf")
+
+    def contains(self, session: Session, key: str) -> bool:
+        with self._lock:
+            if key in self._keys:
+                return True
+            if time.monotonic() - self._refreshed < self.REFRESH_SECONDS:
+                return False
+        self._refresh(session)
+        with self._lock:
+            return key in self._keys
+
+    def add(self, keys: Sequence[str]) -> None:
+        with self._lock:
+            self._keys.update(keys)
+
+    def _refresh(self, session: Session) -> None:
+        ours = not session.in_transaction()
+        with self._lock:
+            start = self._next_index
+        rows = session.execute(
+            select(CastBallot.leaf_index, CastBallot.credential_key).where(
+                CastBallot.election_id == self.election_id, CastBallot.leaf_index >= start
+            )
+        ).all()
+        if ours:
+            session.rollback()  # end our read transaction: no snapshot held while checking
+        with self._lock:
+            self._keys.update(key for _, key in rows)
+            if rows:
+                self._next_index = max(self._next_index, max(index for index, _ in rows) + 1)
+            self._refreshed = time.monotonic()
+
+
+_known_keys: dict[uuid.UUID, _BoardKeys] = {}
+_known_keys_lock = threading.Lock()
+
+
+def _board_keys(election_id: uuid.UUID) -> _BoardKeys:
+    with _known_keys_lock:
+        known = _known_keys.get(election_id)
+        if known is None:
+            known = _known_keys[election_id] = _BoardKeys(election_id)
+        return known
 
 
 class _Counter:
@@ -235,6 +294,7 @@ def append_to_board(
         outcomes.append(_receipt(checked, appended))
     if ballot_rows:
         _store(session, election_id, ballot_rows, checkpoint_rows, state)
+        _board_keys(election_id).add([row["credential_key"] for row in ballot_rows])
     else:
         session.rollback()
     return outcomes
