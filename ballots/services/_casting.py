@@ -12,8 +12,9 @@ one transaction and one commit serve many ballots (group commit).
 One ballot per credential: the first valid ballot counts, later ones are refused
 (``docs/protocol.md`` argues why). The UNIQUE constraint on (election, credential key)
 decides races; the earlier lookups only give the common case a fast, clear answer. A
-replayed ballot (its credential already on the board) is refused by one indexed lookup
-*before* any signature or proof is checked, so replays cost what junk costs.
+replayed ballot (its credential already on the board) is refused from the process's set
+of the board's keys (`_BoardKeys`) *before* any signature or proof is checked, so replays
+cost what junk costs.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def check_for_board(
     the ballot to `append_to_board`, which checks the window and the credential again
     under the lock and is the only judge of both. Once an election is open, its keys
     and window cannot change, so they are read from the database once per process.
-    A credential already on the board is refused first (one indexed lookup), before
+    A credential already on the board is refused first (`_BoardKeys`), before
     any signature or proof is checked.
 
     Raises:
