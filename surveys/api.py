@@ -11,7 +11,6 @@ read and nothing links the answer to a login.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
 from datetime import datetime
@@ -37,7 +36,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.errors import CSRF_MESSAGE, DomainError, NotFound
-from app.core.i18n import N_, gettext
+from app.core.i18n import N_
+from app.core.json_errors import api_error
 from app.core.rate_limit import RateLimiter
 from app.core.settings import Settings
 from app.organisations.units import get_unit
@@ -54,12 +54,6 @@ NO_SURVEY = N_("There is no such survey.")
 RESULTS_LATER = N_("The results are shown after the survey has closed.")
 NO_RECORD = N_("The survey record is published when the survey has closed.")
 ANSWER_NOT_FOUND = N_("There is no answer with this hash.")
-
-
-def api_error(code: str, message: str, status: int, **extra: Any) -> Response[Any]:
-    return Response(
-        {"error": code, "message": message, **extra}, status_code=status, media_type=MediaType.JSON
-    )
 
 
 _CODES: dict[type[DomainError], tuple[str, int]] = {
@@ -80,27 +74,24 @@ _CODES: dict[type[DomainError], tuple[str, int]] = {
 
 def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     code, status = _CODES.get(type(exc), ("malformed", exc.status_code))
-    text = gettext(exc.message)
-    with contextlib.suppress(KeyError, IndexError, ValueError):
-        text = text.format(**exc.params)
     extra: dict[str, Any] = {}
     question = getattr(exc, "question", None)
     if question:
         extra["question"] = question
-    return api_error(code, text, status, **extra)
+    return api_error(code, exc.message, status, params=exc.params, **extra)
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
     if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
-        return api_error("csrf_failed", gettext(CSRF_MESSAGE), status)
+        return api_error("csrf_failed", CSRF_MESSAGE, status)
     if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        return api_error("too_large", gettext(TOO_LARGE), status)
+        return api_error("too_large", TOO_LARGE, status)
     if status == HTTP_401_UNAUTHORIZED:
-        return api_error("login_required", gettext(LOGIN_REQUIRED), status)
+        return api_error("login_required", LOGIN_REQUIRED, status)
     if status == HTTP_404_NOT_FOUND:
-        return api_error("not_found", gettext(NO_SURVEY), status)
-    return api_error("malformed", gettext(MALFORMED), HTTP_400_BAD_REQUEST)
+        return api_error("not_found", NO_SURVEY, status)
+    return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
 
 
 RATE_LIMITED = N_(
@@ -121,7 +112,7 @@ def _rate_limited(request: Request[Any, Any, Any], route: str, per_minute: int) 
 
 
 def _too_many() -> Response[Any]:
-    response = api_error("rate_limited", gettext(RATE_LIMITED), HTTP_429_TOO_MANY_REQUESTS)
+    response = api_error("rate_limited", RATE_LIMITED, HTTP_429_TOO_MANY_REQUESTS)
     response.headers["Retry-After"] = "60"
     return response
 
@@ -309,7 +300,7 @@ class SurveyApiController(Controller):
         except ValueError:
             blinded = b""
         if not blinded or len(blinded) > 1024:  # noqa: PLR2004 - an RSA-8192 block at most
-            return api_error("malformed", gettext(MALFORMED), HTTP_400_BAD_REQUEST)
+            return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
         audience, signature = services.issue_credential(
             db_session, settings, _survey_id(survey_id), user, blinded
         )
@@ -364,7 +355,7 @@ class SurveyApiController(Controller):
         try:
             found = services.answer_receipt(db_session, _survey_id(survey_id), answer_hash)
         except NotFound:
-            return api_error("not_found", gettext(ANSWER_NOT_FOUND), HTTP_404_NOT_FOUND)
+            return api_error("not_found", ANSWER_NOT_FOUND, HTTP_404_NOT_FOUND)
         return _json({"receipt": found})
 
     @get("/{survey_id:str}/results", sync_to_thread=True)
@@ -381,7 +372,7 @@ class SurveyApiController(Controller):
         )
         shown = services.results(db_session, survey, staff=staff)
         if shown is None:
-            return api_error("not_yet", gettext(RESULTS_LATER), HTTP_403_FORBIDDEN)
+            return api_error("not_yet", RESULTS_LATER, HTTP_403_FORBIDDEN)
         return _json({**summary(survey), "results": shown})
 
     @get("/{survey_id:str}/record.zip", sync_to_thread=True, exclude_from_auth=True)
@@ -394,7 +385,7 @@ class SurveyApiController(Controller):
         """The stored record: built once at the close, same bytes and ETag every time."""
         survey = services.get_survey(db_session, _survey_id(survey_id))
         if survey.record_zip is None or survey.record_etag is None:
-            return api_error("not_yet", gettext(NO_RECORD), HTTP_404_NOT_FOUND)
+            return api_error("not_yet", NO_RECORD, HTTP_404_NOT_FOUND)
         etag = f'"{survey.record_etag}"'
         headers = {"ETag": etag, "Cache-Control": "public, max-age=3600"}
         if request.headers.get("if-none-match") == etag:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.errors import DomainError
-from app.core.i18n import N_, gettext
+from app.core.i18n import N_
+from app.core.json_errors import api_error
 from ballots import errors, services
 from ballots.codec import (
     CodecError,
@@ -69,12 +70,7 @@ def error_response(
 ) -> Response[Any]:
     # ``params`` is a mapping, not keyword arguments: a domain error's own parameters
     # (``WrongState`` carries ``status``) must never collide with this function's.
-    text = gettext(message)
-    if params:
-        text = text.format(
-            **{k: gettext(v) if isinstance(v, str) else v for k, v in params.items()}
-        )
-    return Response({"error": code, "message": text}, status_code=status, media_type=MediaType.JSON)
+    return api_error(code, message, status, params=dict(params) if params else None)
 
 
 def answer(action: Callable[[], T]) -> T | Response[Any]:

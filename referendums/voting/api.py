@@ -22,7 +22,6 @@ limit the answer is 429 ``rate_limited`` with a ``Retry-After`` header.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 import weakref
 from typing import Any
@@ -48,7 +47,8 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.errors import CSRF_MESSAGE, DomainError
-from app.core.i18n import N_, gettext
+from app.core.i18n import N_
+from app.core.json_errors import api_error
 from app.core.settings import Settings
 from ballots import services
 from ballots.ballot_check import CheckedBallot
@@ -121,22 +121,6 @@ REFUSED_BECAUSE: dict[str, str] = {
 """What a voter reads per failed check: translated, and without the parser's own words
 (``BallotRejected.reason`` stays in the server's reach only)."""
 REFUSED = N_("The ballot was refused.")
-
-
-def api_error(
-    code: str, message: str, status: int, *, params: dict[str, Any] | None = None, **extra: Any
-) -> Response[Any]:
-    """The JSON error of the voter API (``message`` is a msgid, translated here, then
-    filled with ``params``)."""
-    text = gettext(message)
-    if params:
-        # A message without those placeholders stays as it is.
-        with contextlib.suppress(KeyError, IndexError, ValueError):
-            text = text.format(
-                **{k: gettext(v) if isinstance(v, str) else v for k, v in params.items()}
-            )
-    body: dict[str, Any] = {"error": code, "message": text, **extra}
-    return Response(body, status_code=status, media_type=MediaType.JSON)
 
 
 def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
