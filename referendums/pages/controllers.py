@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
-from app.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
 from app.core.settings import Settings
 from app.core.web import flash_cookie, flash_message
 from app.organisations.models import Member
 from ballots.errors import WrongState
+from ballots.manifest import MAX_OPTIONS, MAX_QUESTIONS
 from ballots.models import ElectionStatus
 from referendums import outcome, services
 from referendums.commission.statement import require_published
@@ -63,6 +64,7 @@ def _new_form_context(
     errors: dict[str, str],
     *,
     editing: services.ReferendumView | None = None,
+    focus_block: int | None = None,
 ) -> dict[str, Any]:
     """The form's page; ``editing`` the stored referendum it changes (its unit stays)."""
     return {
@@ -72,10 +74,29 @@ def _new_form_context(
         "action": f"/referendums/{editing.id}/edit" if editing else "/referendums/new",
         "units": [] if editing else services.staff_units(db_session, account),
         "candidates": services.commission_candidates(db_session, account),
-        "blocks": range(1, forms.QUESTION_BLOCKS + 1),
-        "shown_blocks": forms.shown_blocks(form),
+        "max_questions": MAX_QUESTIONS,
+        "max_options": MAX_OPTIONS,
+        "focus_block": focus_block,
+        "error_labels": forms.error_labels(form),
         "chosen_trustees": set(form.trustee_list),
     }
+
+
+def _form_page(context: dict[str, Any], *, refused: bool) -> Template:
+    return Template("referendums/new.html", context=context, status_code=400 if refused else 200)
+
+
+def _changed_blocks(form: forms.NewReferendumForm) -> tuple[dict[str, str], int | None] | None:
+    """A click on "Weitere Frage hinzufügen" or "Frage N entfernen": the form's blocks
+    changed in place, the refusal if any, and the block to focus. None for "Speichern"
+    (also for an unknown button: the form is then checked and saved as usual)."""
+    if form.do == "add":
+        errors = forms.add_block(form)
+        return errors, None if errors else len(form.questions)
+    if form.removing is not None:
+        forms.remove_block(form, form.removing)
+        return {}, None
+    return None
 
 
 def _keep_seat_order(view: services.ReferendumView, chosen: list[uuid.UUID]) -> list[uuid.UUID]:
@@ -92,13 +113,6 @@ def _edit_refusal(view: services.ReferendumView) -> DomainError | None:
     """Why the referendum cannot be changed on the edit page, or None if it can."""
     if not services.may_still_change(view):
         return WrongState(view.election.status.value, services.NO_LONGER_CHANGEABLE)
-    if not forms.fits_form(view):
-        return Conflict(
-            N_(
-                "This referendum has more questions than the form can show: "
-                "it cannot be changed here."
-            )
-        )
     return None
 
 
@@ -157,14 +171,22 @@ class ReferendumPagesController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
-        data: Annotated[forms.NewReferendumForm, Form],
+        data: Annotated[dict[str, Any], Form],
     ) -> Response[Any]:
         account = _required_account(db_session, request)
         units = {unit.code: unit for unit in services.staff_units(db_session, account)}
         if not units:
             raise Forbidden
-        unit = units.get(data.unit_code)
-        parsed = forms.parse(data, unit.name if unit else "")
+        form = forms.NewReferendumForm.from_post(data)
+        changed = _changed_blocks(form)
+        if changed is not None:
+            errors, focus = changed
+            context = _new_form_context(db_session, account, form, errors, focus_block=focus)
+            return Template(
+                "referendums/new.html", context=context, status_code=400 if errors else 200
+            )
+        unit = units.get(form.unit_code)
+        parsed = forms.parse(form, unit.name if unit else "")
         errors = dict(parsed.errors)
         if unit is None:
             errors["unit_code"] = N_("Choose one of your units.")
@@ -192,7 +214,7 @@ class ReferendumPagesController(Controller):
                 errors.setdefault(key, message)
         return Template(
             "referendums/new.html",
-            context=_new_form_context(db_session, account, data, errors),
+            context=_new_form_context(db_session, account, form, errors),
             status_code=400,
         )
 
@@ -218,15 +240,25 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
         election_id: FromPath[uuid.UUID],
-        data: Annotated[forms.NewReferendumForm, Form],
+        data: Annotated[dict[str, Any], Form],
     ) -> Response[Any]:
         account = _required_account(db_session, request)
         view = services.managed_referendum(db_session, election_id, account)
         refusal = _edit_refusal(view)
         if refusal is not None:
             return self._manage_refused(db_session, account, election_id, refusal)
-        data.unit_code = view.unit.code  # the unit stays
-        parsed = forms.parse(data, view.unit.name)
+        form = forms.NewReferendumForm.from_post(data)
+        form.unit_code = view.unit.code  # the unit stays
+        changed = _changed_blocks(form)
+        if changed is not None:
+            errors, focus = changed
+            context = _new_form_context(
+                db_session, account, form, errors, editing=view, focus_block=focus
+            )
+            return Template(
+                "referendums/new.html", context=context, status_code=400 if errors else 200
+            )
+        parsed = forms.parse(form, view.unit.name)
         errors = dict(parsed.errors)
         if not errors:
             try:
@@ -258,7 +290,7 @@ class ReferendumPagesController(Controller):
         view = services.managed_referendum(db_session, election_id, account)
         return Template(
             "referendums/new.html",
-            context=_new_form_context(db_session, account, data, errors, editing=view),
+            context=_new_form_context(db_session, account, form, errors, editing=view),
             status_code=400,
         )
 
@@ -467,7 +499,7 @@ class ReferendumPagesController(Controller):
             "view": view,
             "trustees": services.ceremony_progress(db_session, view),
             "may_change": services.may_still_change(view),
-            "may_edit": services.may_still_change(view) and forms.fits_form(view),
+            "may_edit": services.may_still_change(view),
             "may_freeze": election.status == ElectionStatus.KEYS and now >= election.cutoff_at,
             "may_open": election.status == ElectionStatus.ROLL_FROZEN
             and election.opens_at <= now < election.closes_at,

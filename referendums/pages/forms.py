@@ -1,33 +1,101 @@
 """The referendum form (new and edit): its fields, and turning them into a ballot-core draft.
 
 The same form changes a prepared referendum: `form_of` fills it from the stored manifest,
-texts and trustees; the unit stays. The form works without JavaScript: it has up to
-`QUESTION_BLOCKS` question blocks, the first `SHOWN_BLOCKS` open and the rest behind a
-"Weitere Frage hinzufügen" disclosure; blocks left empty are ignored. Question
+texts and trustees; the unit stays. The form works without JavaScript and holds any
+number of question blocks up to the ballot core's limit (`MAX_QUESTIONS`): the buttons
+"Weitere Frage hinzufügen" and "Frage N entfernen" are submit buttons of the same form
+(field ``do``); the page comes back with one block more or less and everything typed
+kept, and nothing is stored until "Speichern". Blocks left empty are ignored. Question
 ids are ``q1``, ``q2``… in the order of the filled blocks, option ids ``o1``, ``o2``…
 in the order of the lines. Errors come back under the form's own field names, so each
-is shown at its field."""
+is shown at its field. A referendum whose encrypted ballot would be too big to cast
+(`ballot_size`) is refused here, before it exists."""
 
 from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final
 
-from app.core.i18n import N_
+from app.core.i18n import N_, gettext
 from app.core.inputs import parse_whole
-from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft, parse_time
+from ballots.manifest import (
+    MAX_QUESTIONS,
+    ElectionDraft,
+    OptionDraft,
+    QuestionDraft,
+    parse_time,
+)
+from referendums.pages.ballot_size import MAX_BALLOT_BYTES, ballot_bytes
 from referendums.services import TIMEZONE, ReferendumTexts, ReferendumView
 
-QUESTION_BLOCKS: Final = 10
-SHOWN_BLOCKS: Final = 3
-"""Blocks shown open; the others wait behind "Weitere Frage hinzufügen" (no JavaScript)."""
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
 _QUESTION_PATH = re.compile(r"questions\[(\d+)\](?:\.(\w+))?")
+_BLOCK_FIELD = re.compile(r"q([1-9]\d?)_(text|method|options|k)")
+"""A question block's field; block numbers above 99 are never rendered, so never read."""
+_REMOVE = re.compile(r"remove-([1-9]\d?)")
 _FIRST_YEAR, _LAST_YEAR = 2000, 2999
 _LOCAL_FORMATS = ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M")
+_TEXT_FIELDS: Final = (
+    "title",
+    "unit_code",
+    "explanation",
+    "arguments_for",
+    "arguments_against",
+    "cutoff_at",
+    "opens_at",
+    "closes_at",
+    "quorum",
+    "threshold",
+)
+TOO_MANY_QUESTIONS: Final = N_(
+    "A member referendum has at most %(max)s questions. Remove a question, or hold a "
+    "second referendum for the rest."
+)
+BALLOT_TOO_BIG: Final = N_(
+    "The ballot would be too big to be cast online (%(size)s KB, at most %(max)s KB). "
+    "Each option makes the encrypted ballot bigger: ask fewer questions or offer fewer "
+    "options (about 140 options in all fit)."
+)
+
+
+def too_many_questions() -> str:
+    """The refusal beyond `MAX_QUESTIONS`, translated (it has a number in it)."""
+    return gettext(TOO_MANY_QUESTIONS) % {"max": MAX_QUESTIONS}
+
+
+def _size_error(draft: ElectionDraft, errors: dict[str, str]) -> None:
+    """Refuse questions whose encrypted ballot the voter API would not accept."""
+    if not draft.questions or len(draft.questions) > MAX_QUESTIONS:
+        return
+    size = ballot_bytes(draft)
+    if size > MAX_BALLOT_BYTES:
+        figures = {"size": -(-size // 1024), "max": MAX_BALLOT_BYTES // 1024}
+        errors["questions"] = gettext(BALLOT_TOO_BIG) % figures
+
+
+@dataclass
+class QuestionBlock:
+    """One question block of the form, as typed (nothing checked yet)."""
+
+    text: str = ""
+    method: str = "yes_no_abstain"
+    options: str = ""
+    k: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text.strip() and not self.options.strip()
+
+
+def _one(value: object) -> str:
+    """A single posted value (a repeated field keeps its last value)."""
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return value if isinstance(value, str) else ""
 
 
 @dataclass
@@ -39,72 +107,73 @@ class NewReferendumForm:
     explanation: str = ""
     arguments_for: str = ""
     arguments_against: str = ""
-    q1_text: str = ""
-    q1_method: str = "yes_no_abstain"
-    q1_options: str = ""
-    q1_k: str = ""
-    q2_text: str = ""
-    q2_method: str = "yes_no_abstain"
-    q2_options: str = ""
-    q2_k: str = ""
-    q3_text: str = ""
-    q3_method: str = "yes_no_abstain"
-    q3_options: str = ""
-    q3_k: str = ""
-    q4_text: str = ""
-    q4_method: str = "yes_no_abstain"
-    q4_options: str = ""
-    q4_k: str = ""
-    q5_text: str = ""
-    q5_method: str = "yes_no_abstain"
-    q5_options: str = ""
-    q5_k: str = ""
-    q6_text: str = ""
-    q6_method: str = "yes_no_abstain"
-    q6_options: str = ""
-    q6_k: str = ""
-    q7_text: str = ""
-    q7_method: str = "yes_no_abstain"
-    q7_options: str = ""
-    q7_k: str = ""
-    q8_text: str = ""
-    q8_method: str = "yes_no_abstain"
-    q8_options: str = ""
-    q8_k: str = ""
-    q9_text: str = ""
-    q9_method: str = "yes_no_abstain"
-    q9_options: str = ""
-    q9_k: str = ""
-    q10_text: str = ""
-    q10_method: str = "yes_no_abstain"
-    q10_options: str = ""
-    q10_k: str = ""
+    questions: list[QuestionBlock] = field(default_factory=lambda: [QuestionBlock()])
     cutoff_at: str = ""
     opens_at: str = ""
     closes_at: str = ""
     quorum: str = ""
-    trustees: list[str] | str = field(default_factory=list)
+    trustees: list[str] = field(default_factory=list)
     threshold: str = ""
+    do: str = "save"
+    """Which submit button sent the form: ``save``, ``add`` or ``remove-N``."""
 
-    def block(self, number: int) -> tuple[str, str, str, str]:
-        """text, method, options, k of question block ``number`` (1-based)."""
-        return (
-            getattr(self, f"q{number}_text"),
-            getattr(self, f"q{number}_method"),
-            getattr(self, f"q{number}_options"),
-            getattr(self, f"q{number}_k"),
-        )
+    @classmethod
+    def from_post(cls, data: Mapping[str, Any]) -> NewReferendumForm:
+        """The form as posted; question blocks in the order of their numbers (gaps closed)."""
+        form = cls()
+        for name in _TEXT_FIELDS:
+            setattr(form, name, _one(data.get(name, "")))
+        chosen = data.get("trustees", [])
+        values = chosen if isinstance(chosen, list) else [chosen]
+        form.trustees = [value for value in values if isinstance(value, str) and value]
+        form.do = _one(data.get("do", "")) or "save"
+        blocks: dict[int, QuestionBlock] = {}
+        for key, value in data.items():
+            match = _BLOCK_FIELD.fullmatch(key)
+            if match:
+                block = blocks.setdefault(int(match.group(1)), QuestionBlock())
+                setattr(block, match.group(2), _one(value))
+        form.questions = [blocks[number] for number in sorted(blocks)] or [QuestionBlock()]
+        return form
 
     @property
     def trustee_list(self) -> list[str]:
-        chosen = [self.trustees] if isinstance(self.trustees, str) else list(self.trustees)
-        return [value for value in chosen if value]
+        return list(self.trustees)
+
+    @property
+    def removing(self) -> int | None:
+        """The block number (1-based) whose "Frage entfernen" sent the form, if any."""
+        match = _REMOVE.fullmatch(self.do)
+        return int(match.group(1)) if match else None
+
+    @property
+    def may_add(self) -> bool:
+        return len(self.questions) < MAX_QUESTIONS
 
 
-def shown_blocks(form: NewReferendumForm) -> int:
-    """How many blocks are shown open: the first few, and every block up to the last filled."""
-    filled = [n for n in range(1, QUESTION_BLOCKS + 1) if form.block(n)[0].strip()]
-    return max([SHOWN_BLOCKS, *filled])
+def error_labels(form: NewReferendumForm) -> dict[str, str]:
+    """What the error summary calls each question field ("Frage 2: …")."""
+    labels = {"questions": gettext(N_("Questions"))}
+    for number in range(1, len(form.questions) + 1):
+        label = gettext(N_("Question %(n)s")) % {"n": number}
+        labels.update({f"q{number}_{part}": label for part in ("text", "method", "options", "k")})
+    return labels
+
+
+def add_block(form: NewReferendumForm) -> dict[str, str]:
+    """One more empty block at the end, or the refusal once the form holds the most."""
+    if not form.may_add:
+        return {"questions": too_many_questions()}
+    form.questions.append(QuestionBlock())
+    return {}
+
+
+def remove_block(form: NewReferendumForm, number: int) -> None:
+    """Drop block ``number`` (1-based); the last block stays (emptied)."""
+    if 1 <= number <= len(form.questions):
+        del form.questions[number - 1]
+    if not form.questions:
+        form.questions.append(QuestionBlock())
 
 
 @dataclass
@@ -134,11 +203,6 @@ def local_input(moment: datetime | None) -> str:
     return "" if moment is None else moment.astimezone(TIMEZONE).strftime("%Y-%m-%dT%H:%M")
 
 
-def fits_form(view: ReferendumView) -> bool:
-    """Whether the form can show every question of the stored referendum."""
-    return len(view.election.manifest["questions"]) <= QUESTION_BLOCKS
-
-
 def form_of(view: ReferendumView) -> NewReferendumForm:
     """The form filled with a stored referendum (its manifest, texts and trustees)."""
     manifest: dict[str, Any] = view.election.manifest
@@ -156,15 +220,15 @@ def form_of(view: ReferendumView) -> NewReferendumForm:
         trustees=[str(trustee.account_id) for trustee in view.election.trustees],
         threshold=str(manifest["trustees"]["threshold"]),
     )
-    for number, question in enumerate(manifest["questions"][:QUESTION_BLOCKS], start=1):
+    form.questions = []
+    for question in manifest["questions"]:
         method = question["method"]
-        setattr(form, f"q{number}_text", question["text"])
-        setattr(form, f"q{number}_method", method)
+        block = QuestionBlock(text=question["text"], method=method)
         if method != "yes_no_abstain":
-            labels = [option["label"] for option in question["options"]]
-            setattr(form, f"q{number}_options", "\n".join(labels))
+            block.options = "\n".join(option["label"] for option in question["options"])
         if method == "up_to":
-            setattr(form, f"q{number}_k", str(question["max_selections"]))
+            block.k = str(question["max_selections"])
+        form.questions.append(block)
     return form
 
 
@@ -178,27 +242,29 @@ def _questions(
 ) -> tuple[list[QuestionDraft], list[int]]:
     questions: list[QuestionDraft] = []
     blocks: list[int] = []
-    for number in range(1, QUESTION_BLOCKS + 1):
-        text, method, options_text, k_text = form.block(number)
-        if not text.strip() and not options_text.strip():
+    for number, block in enumerate(form.questions, start=1):
+        if block.is_empty:
             continue
+        method = block.method
         if method not in METHODS:
             errors[f"q{number}_method"] = N_("Choose how members answer.")
             method = "yes_no_abstain"
-        lines = [line.strip() for line in options_text.splitlines() if line.strip()]
+        lines = [line.strip() for line in block.options.splitlines() if line.strip()]
         options = tuple(OptionDraft(f"o{i + 1}", label) for i, label in enumerate(lines))
         k = None
         if method == "up_to":
-            k = _whole(k_text)
+            k = _whole(block.k)
             if k is None:
                 errors[f"q{number}_k"] = N_("Enter how many options a member may choose.")
                 k = 1
         if method == "yes_no_abstain":
             options = ()
-        questions.append(QuestionDraft(f"q{len(questions) + 1}", text, method, options, k))
+        questions.append(QuestionDraft(f"q{len(questions) + 1}", block.text, method, options, k))
         blocks.append(number)
     if not questions:
         errors["q1_text"] = N_("Ask at least one question.")
+    elif len(questions) > MAX_QUESTIONS:
+        errors["questions"] = too_many_questions()
     return questions, blocks
 
 
@@ -251,6 +317,7 @@ def parse(form: NewReferendumForm, unit_name: str) -> ParsedForm:
         threshold=threshold or 1,
         quorum_percent=quorum,
     )
+    _size_error(draft, errors)
     texts = ReferendumTexts(form.explanation, form.arguments_for, form.arguments_against)
     return ParsedForm(draft, texts, trustee_ids, blocks, errors)
 
@@ -268,7 +335,7 @@ def form_errors(engine_errors: dict[str, str], blocks: list[int]) -> dict[str, s
             )
             errors.setdefault(f"q{number}_{part}", message)
         elif path == "questions":
-            errors.setdefault("q1_text", message)
+            errors.setdefault("questions", message)
         elif path == "window":
             errors.setdefault("closes_at", message)
         elif path == "unit":

@@ -63,6 +63,7 @@ scenarios(
     "referendums/results.feature",
     "referendums/plain_words.feature",
     "referendums/staff_tools.feature",
+    "referendums/questions_form_pages.feature",
 )
 
 # A machine timestamp a person should never read: 2026-12-18T17:00:00Z, 2026-12-18 17:00,
@@ -412,6 +413,111 @@ def sends_invalid_form(
 )
 def opens_new(browsers: Browsers, name: str) -> Response:
     return browsers.of(name).get("/referendums/new", follow_redirects=False)
+
+
+def _form_again(browsers: Browsers, name: str, response: Response, **changes: object) -> Response:
+    """Send the form on ``response`` back as the browser would, with ``changes`` applied
+    (``do`` names the button: ``add``, ``remove-N`` or ``save``)."""
+    assert response.status_code in {200, 400}, visible_text(response)[:2000]
+    action = re.search(r'<form method="post" action="(/referendums/[^"]*)"', response.text)
+    assert action, "no referendum form on the page"
+    fields = {**_form_fields(response, action.group(1)), **changes}
+    return browsers.of(name).post(action.group(1), data=fields, follow_redirects=False)
+
+
+@when(
+    parsers.parse('{name:w} writes "{text}" as question {n:d} and adds another question'),
+    target_fixture="response",
+)
+def writes_and_adds(
+    browsers: Browsers, response: Response, name: str, text: str, n: int
+) -> Response:
+    return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": "add"})
+
+
+@when(parsers.parse("{name:w} removes question {n:d}"), target_fixture="response")
+def removes_question(browsers: Browsers, response: Response, name: str, n: int) -> Response:
+    assert f'name="do" value="remove-{n}"' in response.text, "no button to remove it"
+    return _form_again(browsers, name, response, do=f"remove-{n}")
+
+
+@when(
+    parsers.parse(
+        '{name:w} completes the form as "{title}" for "{unit_name}" with {first:w} and '
+        "{second:w} as trustees and saves it"
+    ),
+    target_fixture="response",
+)
+def completes_and_saves(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    response: Response,
+    name: str,
+    title: str,
+    unit_name: str,
+    first: str,
+    second: str,
+) -> Response:
+    trustees = [str(people[first].account_id), str(people[second].account_id)]
+    whole = _new_form(org.unit(unit_name).code, trustees, 2)
+    rest = {key: value for key, value in whole.items() if not key.startswith("q")}
+    return _form_again(browsers, name, response, **{**rest, "title": title, "do": "save"})
+
+
+def _many_questions(count: int, options: int) -> dict[str, object]:
+    """``count`` question blocks: yes/no/abstain, or one of ``options`` options."""
+    fields: dict[str, object] = {}
+    for n in range(1, count + 1):
+        fields[f"q{n}_text"] = f"Frage {n}?"
+        fields[f"q{n}_method"] = "one_of" if options else "yes_no_abstain"
+        fields[f"q{n}_options"] = "\n".join(f"Option {i}" for i in range(1, options + 1))
+        fields[f"q{n}_k"] = ""
+    return fields
+
+
+def _many(
+    browsers: Browsers, org: Organisation, people: People, name: str, **fields: object
+) -> Response:
+    trustees = [str(people["Karla"].account_id), str(people["Kai"].account_id)]
+    data = _new_form(org.unit("Landesverband Eins").code, trustees, 2)
+    data = {key: value for key, value in data.items() if not key.startswith("q")}
+    data |= {"title": "Viele Fragen", **fields}
+    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+
+
+@when(
+    parsers.parse("{name:w} saves a new referendum with {count:d} yes-no questions"),
+    target_fixture="response",
+)
+def saves_many_yes_no(
+    browsers: Browsers, org: Organisation, people: People, name: str, count: int
+) -> Response:
+    return _many(browsers, org, people, name, **_many_questions(count, 0), do="save")
+
+
+@when(
+    parsers.parse(
+        "{name:w} saves a new referendum with {count:d} questions of {options:d} options each"
+    ),
+    target_fixture="response",
+)
+def saves_many_options(
+    browsers: Browsers, org: Organisation, people: People, name: str, count: int, options: int
+) -> Response:
+    return _many(browsers, org, people, name, **_many_questions(count, options), do="save")
+
+
+@when(
+    parsers.parse("{name:w} asks for another question on a form with {count:d} questions"),
+    target_fixture="response",
+)
+def adds_beyond(
+    browsers: Browsers, org: Organisation, people: People, name: str, count: int
+) -> Response:
+    page = browsers.of(name).get("/referendums/new")
+    assert 'id="add-question"' in page.text
+    return _many(browsers, org, people, name, **_many_questions(count, 0), do="add")
 
 
 @when(parsers.parse('{name:w} opens the management page of "{title}"'), target_fixture="response")
@@ -828,6 +934,21 @@ def audit_records(database: Database, action: str) -> None:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
         )
     assert count, f"no audit event {action}"
+
+
+@then(parsers.parse("the form has {count:d} question block"))
+@then(parsers.parse("the form has {count:d} question blocks"))
+def form_has_blocks(response: Response, count: int) -> None:
+    assert response.status_code in {200, 400}, visible_text(response)[:2000]
+    assert response.text.count('<fieldset class="question-block"') == count
+    assert ("remove-1" in response.text) == (count > 1), "a single block cannot be removed"
+
+
+@then(parsers.parse('question {n:d} of the form reads "{text}"'))
+def form_question_reads(response: Response, n: int, text: str) -> None:
+    action = re.search(r'<form method="post" action="(/referendums/[^"]*)"', response.text)
+    assert action
+    assert _form_fields(response, action.group(1))[f"q{n}_text"] == text
 
 
 @then("the page offers to change the referendum")

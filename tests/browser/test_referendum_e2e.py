@@ -136,7 +136,7 @@ def _staff_create(staff: Page, people: support.People) -> str:
     for trustee in people.trustees:
         staff.locator(f"#f-trustee-{trustee.id}").check()
     staff.locator("#f-threshold").fill("2")
-    staff.locator('form[action="/referendums/new"] button[type="submit"]').click()
+    staff.locator("#save-referendum").click()
     staff.wait_for_url("**/manage")
     # The preview shows the ballot as members will see it.
     expect(staff.locator("#ballot-form")).to_contain_text(QUESTION)

@@ -28,10 +28,10 @@ Feature: Staff prepare a member referendum
     And the page says "Noch kein Treuhänder hat einen Schlüssel angemeldet."
     And the audit log records "referendum:created"
 
-  Scenario: Staff add more questions than the form shows at first
+  Scenario: A question block after an empty one is kept
     Given Sabine is logged in
     When Sabine opens the page for a new member referendum
-    Then the page says "Weitere Fragen hinzufügen (bis zu 10)"
+    Then the form has 1 question block
     When Sabine prepares the member referendum "Neue Satzung" for "Landesverband Eins" with a fifth question "Soll der Vorstand verkleinert werden?"
     Then Sabine sees the management page of "Neue Satzung"
     And the preview shows the question "Soll der Vorstand verkleinert werden?" with the answers "Ja, Nein, Enthaltung"
