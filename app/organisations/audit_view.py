@@ -328,6 +328,7 @@ ACTION_LABELS: dict[str, str] = {
     "referendum:comment_posted": N_("Comment posted"),
     "referendum:created": N_("Member vote created"),
     "referendum:invitations_sent": N_("Invitations sent"),
+    "referendum:opened_without_backups": N_("Vote opened without every trustee's backup"),
     "referendum:postal_voters_exported": N_("Postal voters' addresses exported"),
     "referendum:reminder_requested": N_("Reminder sent by staff"),
     "referendum:reminders_sent": N_("Reminders sent"),
