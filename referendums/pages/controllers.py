@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
+from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_, current_locale
@@ -31,6 +32,7 @@ from ballots.errors import WrongState
 from ballots.manifest import MAX_OPTIONS, MAX_QUESTIONS
 from ballots.models import ElectionStatus
 from referendums import outcome, services
+from referendums.commission.backups import current_backups
 from referendums.commission.statement import require_published
 from referendums.pages import forms
 
@@ -55,6 +57,30 @@ def _required_account(db_session: Session, request: Request[Any, Any, Any]) -> A
 @dataclass
 class CommentForm:
     body: str = ""
+
+
+@dataclass
+class OpenForm:
+    confirm: str = ""
+    """``yes``: open although a trustee has no backup of their key share (warned)."""
+
+
+OPEN_WITHOUT_BACKUPS: Final = N_(
+    "Tick the box to confirm that you open the vote although not every trustee has saved "
+    "a backup of their key share."
+)
+_BEFORE_OPENING: Final = (ElectionStatus.KEYS, ElectionStatus.ROLL_FROZEN)
+
+
+def _without_backup(db_session: Session, view: services.ReferendumView) -> list[str]:
+    """The trustees (names, seat order) who have not confirmed a backup of this round's
+    key share; without it a share is lost with the trustee's browser."""
+    backups = current_backups(db_session, view.election)
+    return [
+        trustee.name
+        for trustee in services.ceremony_progress(db_session, view)
+        if trustee.index not in backups
+    ]
 
 
 def _new_form_context(
@@ -382,9 +408,25 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         settings: NamedDependency[Settings],
         election_id: FromPath[uuid.UUID],
+        data: Annotated[OpenForm, Form],
     ) -> Response[Any]:
         account = _required_account(db_session, request)
-        services.managed_referendum(db_session, election_id, account)
+        view = services.managed_referendum(db_session, election_id, account)
+        missing = _without_backup(db_session, view)
+        if missing and view.election.status == ElectionStatus.ROLL_FROZEN:
+            if data.confirm != "yes":
+                context = self._manage_context(db_session, account, election_id, None)
+                context["open_error"] = OPEN_WITHOUT_BACKUPS
+                return Template("referendums/manage.html", context=context, status_code=400)
+            # Who opened it knowingly without every backup (the engine audits the opening).
+            record_event(
+                db_session,
+                "referendum:opened_without_backups",
+                actor_id=account.id,
+                object_type="referendum",
+                object_id=election_id,
+                trustees_without_backup=len(missing),
+            )
         try:
             services.open_now(db_session, settings, election_id, account)
         except (Forbidden, NotFound):
@@ -498,6 +540,11 @@ class ReferendumPagesController(Controller):
         return {
             "view": view,
             "trustees": services.ceremony_progress(db_session, view),
+            "backups": current_backups(db_session, election),
+            "without_backup": _without_backup(db_session, view)
+            if election.status in _BEFORE_OPENING
+            else [],
+            "open_error": None,
             "may_change": services.may_still_change(view),
             "may_edit": services.may_still_change(view),
             "may_freeze": election.status == ElectionStatus.KEYS and now >= election.cutoff_at,

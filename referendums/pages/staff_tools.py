@@ -240,11 +240,15 @@ class ReferendumStaffToolsController(Controller):
         off; nobody gets a second reminder, whoever triggers it.
         """
         view = _staff_view(db_session, request, election_id)
+        refusal = None
         if view.election.status != ElectionStatus.OPEN:
-            raise NotFound
-        if data.confirm != "yes":
+            # A page left open after the close: say so (not "not found").
+            refusal = N_("Reminders can be sent only while the vote is open.")
+        elif data.confirm != "yes":
+            refusal = N_("Tick the box to confirm that the reminder goes out now.")
+        if refusal is not None:
             context = self._figures_context(db_session, view)
-            context["remind_error"] = N_("Tick the box to confirm that the reminder goes out now.")
+            context["remind_error"] = refusal
             return Template("referendums/roll_figures.html", context=context, status_code=400)
         record_event(
             db_session,

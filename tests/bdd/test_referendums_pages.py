@@ -11,6 +11,7 @@ in their browser on the real app.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import io
 import re
@@ -38,6 +39,7 @@ from app.organisations.models import Member
 from ballots import services as ballot_services
 from ballots.models import Election
 from ballots.tally import PostalLine
+from referendums.commission import backups
 from referendums.models import Referendum
 from referendums.notifications.tasks import run_schedule
 from referendums.pages.forms import local_input, parse_local_time
@@ -64,6 +66,7 @@ scenarios(
     "referendums/plain_words.feature",
     "referendums/staff_tools.feature",
     "referendums/questions_form_pages.feature",
+    "referendums/trustee_backups_pages.feature",
 )
 
 # A machine timestamp a person should never read: 2026-12-18T17:00:00Z, 2026-12-18 17:00,
@@ -192,6 +195,43 @@ def registered_key(
 ) -> None:
     key = PrivateKey.generate().public_key.encode()
     ballot_services.register_sealing_key(db, referendums[title].id, _account(db, people, name), key)
+
+
+def _saved_backup(db: Session, people: People, world: ReferendumWorld, name: str) -> str:
+    digest = hashlib.sha256(f"backup of {name}".encode()).hexdigest()
+    backups.confirm_backup(db, world.id, _account(db, people, name), digest)
+    return digest
+
+
+@given(parsers.parse('{name:w} has saved a backup of {pronoun:w} key share for "{title}"'))
+def saved_backup(
+    db: Session,
+    people: People,
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+    pronoun: str,
+    title: str,
+) -> None:
+    _saved_backup(db, people, referendums[title], name)
+
+
+@given(
+    parsers.parse(
+        '{name:w} has saved a backup of {pronoun:w} key share for "{title}" and tested it in '
+        "another browser"
+    )
+)
+def saved_and_tested_backup(
+    db: Session,
+    people: People,
+    referendums: dict[str, ReferendumWorld],
+    name: str,
+    pronoun: str,
+    title: str,
+) -> None:
+    world = referendums[title]
+    digest = _saved_backup(db, people, world, name)
+    backups.confirm_backup_test(db, world.id, _account(db, people, name), digest)
 
 
 @given(parsers.parse('the member referendum "{title}" of "{unit_name}" is open for voting'))
@@ -651,9 +691,15 @@ def sends_changed_question(
     return _post(browsers.of(name), "/referendums", action, data)
 
 
-def _manage_action(browsers: Browsers, world: ReferendumWorld, name: str, action: str) -> Response:
+def _manage_action(
+    browsers: Browsers,
+    world: ReferendumWorld,
+    name: str,
+    action: str,
+    data: dict[str, object] | None = None,
+) -> Response:
     manage = f"/referendums/{world.id}/manage"
-    response = _post(browsers.of(name), manage, f"/referendums/{world.id}/{action}", {})
+    response = _post(browsers.of(name), manage, f"/referendums/{world.id}/{action}", data or {})
     assert response.status_code in {302, 303}, visible_text(response)[:2000]
     return browsers.of(name).get(manage)
 
@@ -670,6 +716,30 @@ def opens_voting(
     browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
 ) -> Response:
     return _manage_action(browsers, referendums[title], name, "open")
+
+
+@when(
+    parsers.parse('{name:w} opens voting for "{title}" and confirms the warning'),
+    target_fixture="response",
+)
+def opens_voting_confirmed(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    page = browsers.of(name).get(f"/referendums/{referendums[title].id}/manage")
+    assert 'id="backup-warning"' in page.text, "no warning to confirm"
+    assert 'name="confirm" value="yes"' in page.text
+    return _manage_action(browsers, referendums[title], name, "open", {"confirm": "yes"})
+
+
+@when(
+    parsers.parse('{name:w} opens voting for "{title}" without confirming the warning'),
+    target_fixture="response",
+)
+def opens_voting_unconfirmed(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+) -> Response:
+    base = f"/referendums/{referendums[title].id}"
+    return _post(browsers.of(name), f"{base}/manage", f"{base}/open", {})
 
 
 @when(parsers.parse('a visitor opens the page of "{title}"'), target_fixture="response")
@@ -949,6 +1019,36 @@ def form_question_reads(response: Response, n: int, text: str) -> None:
     action = re.search(r'<form method="post" action="(/referendums/[^"]*)"', response.text)
     assert action
     assert _form_fields(response, action.group(1))[f"q{n}_text"] == text
+
+
+@then(parsers.parse('the backup of {name:w} reads "{text}"'))
+def backup_reads(db: Session, people: People, response: Response, name: str, text: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    display = html.escape(_account(db, people, name).display_name)
+    row = re.search(
+        rf"<tr><td>\d+\. {display}</td>.*?<td class=\"backup-state\"[^>]*>(.*?)</td>",
+        response.text,
+        re.DOTALL,
+    )
+    assert row, f"no trustee row for {name}"
+    assert html.unescape(row.group(1)) == text
+
+
+@then(parsers.parse('"{title}" is not open yet'))
+def not_open_yet(database: Database, referendums: dict[str, ReferendumWorld], title: str) -> None:
+    with fresh_session(database) as session:
+        election = session.get(Election, referendums[title].id)
+        assert election is not None
+        assert election.status.value == "roll_frozen"
+
+
+@then(parsers.parse('the audit log does not record "{action}"'))
+def audit_lacks(database: Database, action: str) -> None:
+    with fresh_session(database) as session:
+        count = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        )
+    assert count == 0, f"audit event {action} recorded"
 
 
 @then("the page offers to change the referendum")

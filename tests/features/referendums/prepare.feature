@@ -67,7 +67,7 @@ Feature: Staff prepare a member referendum
     When Sabine fixes the voter roll of "Neue Satzung"
     Then the page says "Stimmverzeichnis festgelegt, noch nicht geöffnet"
     And the page says "Stimmberechtigte Mitglieder 1"
-    When Sabine opens voting for "Neue Satzung"
+    When Sabine opens voting for "Neue Satzung" and confirms the warning
     Then the page says "Zur Abstimmung geöffnet"
 
   Scenario: Staff change the question and the closing time before the key ceremony
