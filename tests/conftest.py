@@ -151,6 +151,11 @@ def settings(
     database_url: str, tmp_path: Path, smtp_server: tuple[Controller, MailCatcher]
 ) -> Settings:
     controller, _ = smtp_server
+    return make_settings(database_url, tmp_path, controller.port)
+
+
+def make_settings(database_url: str, tmp_path: Path, smtp_port: int) -> Settings:
+    """The tests' settings (also for fixtures of a wider scope than `settings`)."""
     return Settings(
         database=DatabaseSettings(url=database_url),
         mail=MailSettings(
@@ -158,7 +163,7 @@ def settings(
             outbox_dir=tmp_path / "outbox",
             sender="Stimmwerk Test <noreply@stimmwerk.test>",
             smtp_host="127.0.0.1",
-            smtp_port=controller.port,
+            smtp_port=smtp_port,
         ),
         security=SecuritySettings(
             secret_key="test-secret-key-" + "x" * 32,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -40,21 +41,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(skip)
 
 
-@pytest.fixture
-def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
-    """Serve the app from a separate process on the test database, as in production."""
-    port = free_port()
-    env = {
+def server_env(settings: Settings, var_dir: Path, base_url: str) -> dict[str, str]:
+    """The environment of a ``stimmwerk`` process (server or command) on the test database."""
+    return {
         **os.environ,
         "STIMMWERK_DATABASE_URL": settings.database.url,
         "STIMMWERK_SECRET_KEY": settings.security.secret_key,
         "STIMMWERK_MAIL_BACKEND": "smtp",
         "STIMMWERK_SMTP_HOST": settings.mail.smtp_host,
         "STIMMWERK_SMTP_PORT": str(settings.mail.smtp_port),
-        "STIMMWERK_VAR_DIR": str(tmp_path / "server-var"),
-        "STIMMWERK_BASE_URL": f"http://127.0.0.1:{port}",
+        "STIMMWERK_VAR_DIR": str(var_dir),
+        "STIMMWERK_BASE_URL": base_url,
         "STIMMWERK_BOARD_BATCH_WAIT_SECONDS": "0.3",  # members vote one after another here
     }
+
+
+@contextmanager
+def serving(settings: Settings, var_dir: Path) -> Iterator[str]:
+    """Serve the app from a separate process on the test database, as in production;
+    yields its base URL. Use `live_server`, or this for one server per module."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    var_dir.mkdir(parents=True, exist_ok=True)
+    # A file, not a pipe: a pipe nobody reads blocks a long-running server once it is full.
+    log = (var_dir / "server.log").open("wb")
     process = subprocess.Popen(
         [
             sys.executable,
@@ -67,11 +77,10 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
             str(port),
             "--no-schedule",  # tests move the clock themselves
         ],
-        env=env,
-        stdout=subprocess.PIPE,
+        env=server_env(settings, var_dir, base),
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
-    base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -81,12 +90,23 @@ def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
             time.sleep(0.2)
     else:
         process.kill()
-        pytest.fail(
-            "server did not start: " + process.communicate()[0].decode(errors="replace")[-2000:]
-        )
-    yield base
-    process.terminate()
-    process.wait(timeout=20)
+        process.wait(timeout=20)
+        log.close()
+        output = (var_dir / "server.log").read_text(errors="replace")
+        pytest.fail("server did not start: " + output[-2000:])
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+        log.close()
+
+
+@pytest.fixture
+def live_server(settings: Settings, tmp_path: Path) -> Iterator[str]:
+    """Serve the app from a separate process on the test database, as in production."""
+    with serving(settings, tmp_path / "server-var") as base:
+        yield base
 
 
 @pytest.fixture
