@@ -39,9 +39,11 @@ from app.organisations.controllers import (
 )
 from app.registry import load_models
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
-from surveys.api import ROUTES as SURVEY_ROUTES
+from surveys.api import ROUTES as SURVEY_API_ROUTES
+from surveys.pages import ROUTES as SURVEY_PAGE_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+SURVEY_ROUTES = [*SURVEY_API_ROUTES, *SURVEY_PAGE_ROUTES]
 
 
 @get("/healthz", sync_to_thread=False, exclude_from_csrf=True)

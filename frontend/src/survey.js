@@ -1,0 +1,504 @@
+// The answer page of a survey (/surveys/{id}): fetches the anonymous survey credential
+// when the page opens, applies the conditions and the per-member shuffling, checks the
+// answers with the manifest's own rules, signs them with the credential key and sends
+// them WITHOUT the login session. Same bytes as surveys/client.py (./survey/format.js).
+//
+// DOM contract (templates/surveys/answer.html, templates/surveys/_questions.html):
+//   <div id="survey-app" data-survey-id data-audience data-client-data-url
+//        data-credential-url data-answers-url data-situation data-csrf-token>
+//   <div id="survey-form"> with <fieldset class="survey-question" data-question-id
+//        data-type data-number data-required [data-shuffle] [data-condition-question
+//        data-condition-values] disabled> (see _questions.html): the inputs carry
+//        data-name, never name, so nothing can submit an answer in the clear; the
+//        fieldsets are enabled only once this browser holds a credential.
+//   #send-answers, #survey-status, #issued-notice,
+//   <script type="application/json" id="survey-messages"> with the keys of FALLBACK.
+//   document.body.dataset.surveyState: "ready", "working", "receipt".
+//
+// localStorage, one entry per survey under "stimmwerk.survey.<survey id>":
+//   { secret } (15 random bytes, hex) BEFORE the credential is requested: every random
+//     value of the request is derived from it, so a lost answer is asked again with the
+//     same bytes (the server answers a repeated request with the same signature);
+//   then { credential } right after it is unblinded, before it is used;
+//   { pending: { line } } just before the answer is sent;
+//   after the receipt only { answered: true, receipt } stays: the secret key is deleted.
+import * as c from "./crypto/index.js";
+import * as f from "./survey/format.js";
+
+const STORAGE_PREFIX = "stimmwerk.survey.";
+const FALLBACK = {
+  credential: "Fetching your survey credential…",
+  ready: "Your survey credential is ready in this browser. You can answer now.",
+  sending: "Sending your answers…",
+  done_title: "Thank you: your answers have been received.",
+  done: "Your receipt (answer hash):",
+  done_before: "You have already answered this survey in this browser.",
+  receipt_note: "Answers are published in batches in shuffled order.",
+  save_receipt: "Save receipt",
+  failed: "That did not work:",
+  network: "The server could not be reached. Check the connection and try again.",
+  no_credential: "Your survey credential was already issued, but this browser does not hold it.",
+  already_answered: "An answer with this credential has already been received.",
+  fix_first: "Please check the questions marked in red.",
+  required: "Question {number}: please answer this question.",
+  too_many: "Question {number}: choose at most {max}.",
+  too_few: "Question {number}: choose at least {min}.",
+  out_of_range: "Question {number}: give a whole number from {min} to {max}.",
+  not_number: "Question {number}: give a whole number.",
+  too_long: "Question {number}: at most {max} characters.",
+  statements: "Question {number}: please rate every statement, or none.",
+  repeated_option: "Question {number}: each option can take only one place.",
+  rank_gap: "Question {number}: fill the places from the first one on, without gaps.",
+  invalid: "Question {number}: this answer is not possible.",
+  characters_left: "{count} characters left",
+};
+
+class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message || code || `HTTP ${status}`);
+    this.status = status;
+    this.code = code;
+    this.serverMessage = message || "";
+  }
+}
+
+function readMessages() {
+  const element = document.getElementById("survey-messages");
+  let parsed = {};
+  try {
+    parsed = element ? JSON.parse(element.textContent) : {};
+  } catch {
+    parsed = {};
+  }
+  return { ...FALLBACK, ...parsed };
+}
+
+function storageGet(key) {
+  try {
+    const raw = window.localStorage.getItem(key);
+    return raw ? JSON.parse(raw) : {};
+  } catch {
+    return {};
+  }
+}
+
+function storageSet(key, value) {
+  // Throws if storage is unavailable: better to stop before the credential is issued.
+  window.localStorage.setItem(key, JSON.stringify(value));
+}
+
+async function fetchJson(url, options) {
+  const response = await fetch(url, options);
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  if (!response.ok) throw new ApiError(response.status, body && body.error, body && body.message);
+  return body;
+}
+
+const fill = (text, values) => text.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
+const fieldsets = (form) => [...form.querySelectorAll("fieldset.survey-question")];
+const inputsOf = (fieldset, name) => [...fieldset.querySelectorAll(`[data-name="${CSS.escape(name)}"]`)];
+
+/**
+ * What the member has filled in for one question, as the answer format wants it, or
+ * undefined if nothing. Throws AnswerRefused for what the format cannot express (a gap
+ * in a ranking, a number that is not whole, a matrix rated in part).
+ */
+function readQuestion(fieldset) {
+  const id = fieldset.dataset.questionId;
+  const name = `q-${id}`;
+  const type = fieldset.dataset.type;
+  const checked = (inputs) => inputs.filter((input) => input.checked).map((input) => input.value);
+  switch (type) {
+    case "single_choice":
+    case "yes_no_abstain": {
+      const [value] = checked(inputsOf(fieldset, name));
+      return value;
+    }
+    case "scale": {
+      const [value] = checked(inputsOf(fieldset, name));
+      return value === undefined ? undefined : Number(value);
+    }
+    case "multiple_choice": {
+      // In the manifest's order, whatever order the shuffled page shows.
+      const chosen = checked(inputsOf(fieldset, name));
+      return chosen.length ? chosen : undefined;
+    }
+    case "matrix": {
+      const out = {};
+      let rated = 0;
+      const statements = [...fieldset.querySelectorAll("fieldset[data-statement-id]")];
+      for (const statement of statements) {
+        const [value] = checked(inputsOf(statement, `${name}-${statement.dataset.statementId}`));
+        if (value !== undefined) {
+          out[statement.dataset.statementId] = Number(value);
+          rated++;
+        }
+      }
+      if (rated === 0) return undefined;
+      if (rated !== statements.length) throw new f.AnswerRefused(id, "statements");
+      return out;
+    }
+    case "ranking": {
+      const selects = inputsOf(fieldset, `${name}-rank`).sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank));
+      const values = selects.map((select) => select.value);
+      const last = values.findLastIndex((value) => value !== "");
+      if (last < 0) return undefined;
+      if (values.slice(0, last + 1).some((value) => value === "")) throw new f.AnswerRefused(id, "rank_gap");
+      return values.slice(0, last + 1);
+    }
+    case "number": {
+      const [input] = inputsOf(fieldset, name);
+      const text = input.value.trim();
+      if (text === "") return input.validity && input.validity.badInput ? Number.NaN : undefined;
+      if (!/^-?\d{1,13}$/.test(text)) throw new f.AnswerRefused(id, "not_number");
+      return Number(text);
+    }
+    default: {
+      const [input] = inputsOf(fieldset, name);
+      return input.value.trim() === "" ? undefined : input.value;
+    }
+  }
+}
+
+function init() {
+  const app = document.getElementById("survey-app");
+  const form = document.getElementById("survey-form");
+  const status = document.getElementById("survey-status");
+  const sendButton = document.getElementById("send-answers");
+  if (!app || !form || !status || !sendButton) return;
+  const messages = readMessages();
+  const urls = app.dataset;
+  const surveyId = urls.surveyId;
+  const storageKey = STORAGE_PREFIX + surveyId;
+  let survey = null; // client data: { manifest, issuers, fingerprint, ... }
+
+  const clear = () => status.replaceChildren();
+  const paragraph = (text, className) => {
+    const p = document.createElement("p");
+    if (className) p.className = className;
+    p.textContent = text;
+    status.append(p);
+    return p;
+  };
+  const say = (text, className) => {
+    clear();
+    return paragraph(text, className);
+  };
+  const fail = (error) => {
+    // Only the server's own (translated) refusals are shown, never a browser's English.
+    let detail = "";
+    if (error instanceof ApiError) detail = error.serverMessage;
+    else if (error instanceof TypeError) detail = messages.network;
+    say(`${messages.failed} ${detail}`.trim(), "error");
+  };
+  const numberOf = (questionId) => form.querySelector(`fieldset[data-question-id="${CSS.escape(questionId)}"]`)?.dataset.number ?? "";
+
+  // --- conditions ----------------------------------------------------------------------
+
+  /** Show the questions whose condition holds; hidden ones are not answered. */
+  function applyConditions() {
+    const given = {};
+    for (const fieldset of fieldsets(form)) {
+      const target = fieldset.dataset.conditionQuestion;
+      let visible = true;
+      if (target) {
+        const values = JSON.parse(fieldset.dataset.conditionValues || "[]");
+        const answer = given[target];
+        const chosen = answer === undefined ? [] : Array.isArray(answer) ? answer : [answer];
+        visible = chosen.some((value) => values.includes(value));
+      }
+      fieldset.hidden = !visible;
+      if (!visible) continue;
+      try {
+        const value = readQuestion(fieldset);
+        if (value !== undefined) given[fieldset.dataset.questionId] = value;
+      } catch {
+        // a half-filled question gives no value for the conditions
+      }
+    }
+  }
+
+  // --- shuffling per credential ------------------------------------------------------------
+
+  function shuffle(publicKeyHex) {
+    for (const fieldset of fieldsets(form)) {
+      if (!("shuffle" in fieldset.dataset)) continue;
+      for (const group of fieldset.querySelectorAll("[data-shuffle-group]")) {
+        const items = [...group.querySelectorAll(":scope > [data-shuffle-item]")];
+        const order = f.shuffleOrder(publicKeyHex, fieldset.dataset.questionId, items.length);
+        for (const index of order) group.append(items[index]);
+      }
+    }
+  }
+
+  // --- the credential ----------------------------------------------------------------------
+
+  async function loadSurvey() {
+    if (survey) return survey;
+    const data = await fetchJson(urls.clientDataUrl, { credentials: "same-origin", headers: { accept: "application/json" } });
+    if (String(data.id) !== surveyId) throw new Error("client data belongs to another survey");
+    survey = data;
+    return survey;
+  }
+
+  function issuerOf(audience) {
+    const spki = survey.issuers && survey.issuers[audience];
+    if (!spki) throw new Error("no issuer for this audience");
+    return c.blindRsa.parseSpki(spki);
+  }
+
+  const credentialFromStore = (stored) => ({
+    surveyId,
+    audience: stored.audience,
+    seed: c.fromHex(stored.secret_key, 32),
+    publicKeyHex: stored.public_key,
+    prefix: c.fromHex(stored.prefix, 32),
+    signature: c.fromHex(stored.signature),
+  });
+
+  async function fetchCredential(secretHex, audience) {
+    const issuer = issuerOf(audience);
+    const request = f.requestCredential(issuer, surveyId, audience, c.fromHex(secretHex));
+    const answer = await fetchJson(urls.credentialUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "content-type": "application/json", accept: "application/json", "x-csrftoken": urls.csrfToken },
+      body: JSON.stringify({ blinded_msg: c.toHex(request.state.blindedMsg) }),
+    });
+    if (answer.audience !== audience) throw new Error("the credential is for another audience");
+    const credential = f.finishCredential(issuer, request, c.fromHex(answer.blind_signature));
+    storageSet(storageKey, {
+      secret: secretHex,
+      credential: {
+        audience,
+        secret_key: c.toHex(credential.seed),
+        public_key: credential.publicKeyHex,
+        prefix: c.toHex(credential.prefix),
+        signature: c.toHex(credential.signature),
+      },
+    });
+    return credential;
+  }
+
+  function unlock(credential) {
+    shuffle(credential.publicKeyHex);
+    for (const input of form.querySelectorAll("input[data-name]")) {
+      // Radios need a common name to act as a group; there is no <form> to submit them.
+      if (input.type === "radio") input.name = `${input.dataset.name}-${surveyId}`;
+    }
+    for (const fieldset of fieldsets(form)) fieldset.disabled = false;
+    applyConditions();
+    sendButton.disabled = false;
+    const issued = document.getElementById("issued-notice");
+    if (issued) issued.hidden = true;
+    document.body.dataset.surveyState = "ready";
+    say(messages.ready);
+  }
+
+  async function prepare() {
+    applyConditions();
+    await loadSurvey();
+    const stored = storageGet(storageKey);
+    if (stored.answered && stored.receipt) {
+      showReceipt(stored.receipt, true);
+      return;
+    }
+    if (stored.credential) {
+      unlock(credentialFromStore(stored.credential));
+      return;
+    }
+    const audience = urls.audience;
+    if (stored.secret || urls.situation === "ready") {
+      const secret = stored.secret || c.toHex(c.randomBytes(f.SECRET_BYTES));
+      if (!stored.secret) storageSet(storageKey, { secret });
+      say(messages.credential);
+      try {
+        unlock(await fetchCredential(secret, audience));
+        return;
+      } catch (error) {
+        if (!(error instanceof ApiError && error.code === "already_issued")) throw error;
+      }
+    }
+    say(messages.no_credential, "error");
+  }
+
+  // --- answering -----------------------------------------------------------------------------
+
+  function showProblem(fieldset, text) {
+    const slot = fieldset.querySelector(".question-error");
+    fieldset.classList.toggle("has-error", Boolean(text));
+    if (!slot) return;
+    if (text) slot.setAttribute("role", "alert");
+    slot.textContent = text || "";
+  }
+
+  function problemText(refused) {
+    const number = numberOf(refused.question);
+    const key = refused.code in messages && refused.code !== "failed" ? refused.code : "invalid";
+    return fill(messages[key], { number, ...refused.detail });
+  }
+
+  /** The answers as the format wants them, or null after marking what is wrong. */
+  function collect() {
+    for (const fieldset of fieldsets(form)) showProblem(fieldset, "");
+    applyConditions();
+    const raw = {};
+    let first = null;
+    for (const fieldset of fieldsets(form)) {
+      if (fieldset.hidden) continue;
+      try {
+        const value = readQuestion(fieldset);
+        if (value !== undefined) raw[fieldset.dataset.questionId] = value;
+      } catch (error) {
+        if (!(error instanceof f.AnswerRefused)) throw error;
+        showProblem(fieldset, problemText(error));
+        first = first || fieldset;
+      }
+    }
+    if (!first) {
+      try {
+        return f.checkAnswers(survey.manifest, raw);
+      } catch (error) {
+        if (!(error instanceof f.AnswerRefused)) throw error;
+        const fieldset = form.querySelector(`fieldset[data-question-id="${CSS.escape(error.question ?? "")}"]`);
+        if (fieldset) showProblem(fieldset, problemText(error));
+        first = fieldset || form;
+      }
+    }
+    say(messages.fix_first, "error");
+    first.querySelector("input, select, textarea")?.focus();
+    return null;
+  }
+
+  function showReceipt(receipt, before = false) {
+    clear();
+    const box = document.createElement("div");
+    box.className = "survey-receipt";
+    box.id = "survey-receipt";
+    const title = document.createElement("h2");
+    title.tabIndex = -1;
+    title.textContent = before ? messages.done_before : messages.done_title;
+    box.append(title);
+    const lead = document.createElement("p");
+    lead.textContent = messages.done;
+    const code = document.createElement("code");
+    code.className = "answer-hash";
+    code.textContent = receipt.answer_hash;
+    const note = document.createElement("p");
+    note.textContent = messages.receipt_note;
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: "application/json" }));
+    link.download = `befragung-quittung-${receipt.answer_hash.slice(0, 16)}.json`;
+    link.className = "button booth-button";
+    link.id = "save-receipt";
+    link.textContent = messages.save_receipt;
+    const hashLine = document.createElement("p");
+    hashLine.append(code);
+    const actions = document.createElement("p");
+    actions.append(link);
+    box.append(lead, hashLine, note, actions);
+    status.append(box);
+    for (const fieldset of fieldsets(form)) fieldset.disabled = true;
+    sendButton.disabled = true;
+    sendButton.hidden = true;
+    const issued = document.getElementById("issued-notice");
+    if (issued) issued.hidden = true;
+    document.body.dataset.surveyState = "receipt";
+    title.focus();
+  }
+
+  async function send() {
+    await loadSurvey();
+    const stored = storageGet(storageKey);
+    if (stored.answered && stored.receipt) {
+      showReceipt(stored.receipt, true);
+      return;
+    }
+    if (!stored.credential) {
+      say(messages.no_credential, "error");
+      return;
+    }
+    const answers = collect();
+    if (answers === null) return;
+    const credential = credentialFromStore(stored.credential);
+    const body = f.answerBody(surveyId, survey.fingerprint, credential.audience, f.credentialJson(credential), answers);
+    const line = f.signAnswer(credential.seed, body);
+    storageSet(storageKey, { ...stored, pending: { line: c.toHex(line), answer_hash: f.answerHash(line) } });
+    say(messages.sending);
+    document.body.dataset.surveyState = "working";
+    try {
+      // No cookie, no login: only the signed line travels.
+      const answer = await fetchJson(urls.answersUrl, {
+        method: "POST",
+        credentials: "omit",
+        headers: { "content-type": "application/json", accept: "application/json" },
+        body: line,
+      });
+      const receipt = { survey: surveyId, answer_hash: answer.receipt.answer_hash, fingerprint: answer.receipt.fingerprint };
+      storageSet(storageKey, { answered: true, receipt });
+      showReceipt(receipt);
+    } catch (error) {
+      document.body.dataset.surveyState = "ready";
+      if (error instanceof ApiError && error.code === "already_answered") {
+        const pending = stored.pending;
+        if (pending) {
+          // Sent before and the answer to it was lost: that earlier line is the one counted.
+          const receipt = { survey: surveyId, answer_hash: pending.answer_hash, fingerprint: survey.fingerprint };
+          storageSet(storageKey, { answered: true, receipt });
+          showReceipt(receipt, true);
+          return;
+        }
+        say(messages.already_answered, "error");
+        return;
+      }
+      throw error;
+    }
+  }
+
+  // --- wiring --------------------------------------------------------------------------------
+
+  form.addEventListener("change", (event) => {
+    applyConditions();
+    const fieldset = event.target && event.target.closest("fieldset.survey-question");
+    if (fieldset && fieldset.classList.contains("has-error")) showProblem(fieldset, "");
+    // Never more ticks than allowed: the tick past the maximum is taken back at once.
+    const input = event.target;
+    if (fieldset && input.type === "checkbox" && input.checked && fieldset.dataset.type === "multiple_choice") {
+      const question = f.questionsOf(survey ? survey.manifest : { sections: [] }).find((q) => q.id === fieldset.dataset.questionId);
+      const ticked = inputsOf(fieldset, `q-${fieldset.dataset.questionId}`).filter((box) => box.checked).length;
+      if (question && ticked > question.maxChoices) {
+        input.checked = false;
+        showProblem(fieldset, fill(messages.too_many, { number: fieldset.dataset.number, max: question.maxChoices }));
+      }
+    }
+  });
+  form.addEventListener("input", (event) => {
+    const input = event.target;
+    if (!input.matches("textarea, input[type=text]")) return;
+    const slot = document.getElementById(`count-${input.dataset.name.slice(2)}`);
+    const limit = Number(input.getAttribute("maxlength"));
+    if (slot && limit) slot.textContent = fill(messages.characters_left, { count: limit - [...input.value].length });
+  });
+  sendButton.addEventListener("click", async (event) => {
+    event.preventDefault();
+    if (sendButton.disabled) return;
+    sendButton.disabled = true;
+    try {
+      await send();
+    } catch (error) {
+      fail(error);
+    } finally {
+      if (document.body.dataset.surveyState !== "receipt") sendButton.disabled = false;
+    }
+  });
+
+  prepare().catch(fail);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+else init();

@@ -1,0 +1,7 @@
+"""Route handlers of `surveys.pages` (registered in `app.server` with the survey API)."""
+
+from litestar.types import ControllerRouterHandler
+
+from surveys.pages.controllers import SurveyPagesController
+
+ROUTES: list[ControllerRouterHandler] = [SurveyPagesController]

@@ -1,0 +1,134 @@
+"""Read-only queries of the survey pages: who sees which survey, and in which situation.
+
+Nothing here changes anything; the rules of who may answer are `surveys.services`'
+(`eligibility`, `own_entry`), read here to say the right sentence on the page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Account
+from app.organisations import policies
+from app.organisations.models import Unit
+from surveys import services
+from surveys.definition import LONG_TEXT, SHORT_TEXT
+from surveys.models import Survey, SurveyRollEntry, SurveyStatus
+
+LIST_LIMIT: Final = 200
+
+# Why the answer page shows no questions to fill in (or that it does):
+READY: Final = "ready"  # no credential yet: the page fetches one
+ISSUED: Final = "issued"  # a credential was issued (in this browser or another)
+NOT_OPEN: Final = "not_open"
+CLOSED: Final = "closed"
+NOT_ELIGIBLE: Final = "not_eligible"
+MEMBERS_ONLY: Final = "members_only"
+_REFUSALS: Final[dict[type[Exception], str]] = {
+    services.SurveyClosedAlready: CLOSED,
+    services.SurveyNotOpen: NOT_OPEN,
+    services.NotInAudience: NOT_ELIGIBLE,
+    services.MembersOnly: MEMBERS_ONLY,
+}
+
+
+def _paths(session: Session, account: Account | None) -> list[str]:
+    if account is None or account.is_disabled:
+        return []
+    return policies.scope_paths(session, account.id, services.STAFF_ROLES)
+
+
+def _under(paths: list[str]) -> Any:
+    condition = Unit.path.startswith(paths[0])
+    for path in paths[1:]:
+        condition = condition | Unit.path.startswith(path)
+    return condition
+
+
+def staff_units(session: Session, account: Account | None) -> list[Unit]:
+    """Units whose surveys ``account`` runs: where it is staff or board, and below."""
+    paths = _paths(session, account)
+    if not paths:
+        return []
+    return list(session.scalars(select(Unit).where(_under(paths)).order_by(Unit.path)))
+
+
+def managed_surveys(session: Session, account: Account | None) -> list[tuple[Survey, Unit]]:
+    """Surveys of the units ``account`` runs, newest first."""
+    paths = _paths(session, account)
+    if not paths:
+        return []
+    rows = session.execute(
+        select(Survey, Unit)
+        .join(Unit, Unit.id == Survey.unit_id)
+        .where(_under(paths))
+        .order_by(Survey.created_at.desc())
+        .limit(LIST_LIMIT)
+    )
+    return [(survey, unit) for survey, unit in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    survey: Survey
+    unit: Unit
+    situation: str
+
+
+def surveys_for(session: Session, account: Account, *, now: datetime | None = None) -> list[Listed]:
+    """Open and closed surveys this person is (or was) asked: members through the frozen
+    audience, guests every open survey that also asks guests."""
+    moment = now or datetime.now(UTC)
+    query = select(Survey, Unit).join(Unit, Unit.id == Survey.unit_id)
+    if account.member_id is not None:
+        query = query.join(SurveyRollEntry, SurveyRollEntry.survey_id == Survey.id).where(
+            SurveyRollEntry.member_id == account.member_id
+        )
+    else:
+        query = query.where(Survey.guests_allowed.is_(True))
+    query = query.where(Survey.status != SurveyStatus.DRAFT).order_by(Survey.closes_at.desc())
+    return [
+        Listed(survey, unit, situation(session, survey, account, now=moment))
+        for survey, unit in session.execute(query.limit(LIST_LIMIT))
+    ]
+
+
+def situation(
+    session: Session, survey: Survey, account: Account, *, now: datetime | None = None
+) -> str:
+    """What the answer page says to this person (one of the constants above)."""
+    allowed = services.eligibility(session, survey, account, now=now)
+    if allowed.refusal is not None:
+        return _REFUSALS.get(allowed.refusal, NOT_ELIGIBLE)
+    entry = services.own_entry(session, survey, account)
+    return ISSUED if entry.credential_issued_on else READY
+
+
+def text_answers(
+    session: Session, survey: Survey, question_id: str, search: str
+) -> dict[str, list[str]]:
+    """The free texts of one question per audience, in board order, after the close only
+    (the caller checks), optionally filtered by a case-insensitive search."""
+    needle = search.strip().casefold()
+    found: dict[str, list[str]] = {}
+    for raw in services.board_lines(session, survey.id):
+        line = json.loads(raw)
+        text = line["answers"].get(question_id)
+        if isinstance(text, str) and needle in text.casefold():
+            found.setdefault(line["audience"], []).append(text)
+    return found
+
+
+def text_question_ids(manifest: dict[str, Any]) -> list[str]:
+    return [
+        str(q["id"])
+        for section in manifest["sections"]
+        for q in section["questions"]
+        if q["type"] in (SHORT_TEXT, LONG_TEXT)
+    ]

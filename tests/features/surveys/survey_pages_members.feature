@@ -1,0 +1,68 @@
+Feature: Members answer a survey on its page, and everyone reads the results
+  The answer page shows every question, locked until the member's browser holds an
+  anonymous survey credential; its inputs have no names, so nothing is ever sent in the
+  clear. The answer goes without the login, signed with the credential key. Whoever may
+  not answer is told why on the page; the server refuses what breaks a rule, saying
+  which question, and stores nothing.
+
+  Background:
+    Given the demo organisation
+    And Sonja Stab is a member of "Unterbezirk Eins"
+    And Sonja is staff of "Unterbezirk Eins"
+    And Anna Ahorn is a member of "Ortsverein Ahorn"
+    And Bernd Birke is a member of "Ortsverein Birke"
+    And Carla Chaussee is a member of "Ortsverein Chaussee"
+    And Gustav Gast is a registered guest
+    And Sonja has built and opened a survey with a condition
+
+  Scenario: A member finds the survey on the dashboard and gets the answer page
+    Given Anna is logged in
+    When Anna opens her surveys on the dashboard
+    Then the page lists the survey "Digitale Parteiarbeit"
+    When Anna opens the survey
+    Then the page shows question 2 with the note "Nur gefragt, wenn Frage 1 mit „Ja“ beantwortet wurde."
+    And no input of the answer page has a name
+    And the questions are locked until the browser holds a credential
+
+  Scenario Outline: Who may not answer is told so on the page
+    Given <name> is logged in
+    When <name> opens the survey
+    Then the page says "<message>"
+    And the page shows no questions
+
+    Examples:
+      | name   | message                                                                                    |
+      | Carla  | Du bist nicht Mitglied der Gliederung, die diese Befragung stellt.                         |
+      | Gustav | Diese Befragung richtet sich nur an Mitglieder. Wer mitentscheiden will, muss Mitglied sein. |
+
+  Scenario Outline: An answer that breaks a rule is refused with a clear message, and nothing is stored
+    When Bernd answers with <mistake>
+    Then the answer is refused, saying "<message>"
+    And no answer is stored
+
+    Examples:
+      | mistake                                   | message                                                       |
+      | a reason although question 1 is "Nein"    | q2: this question is not asked (its condition is false)       |
+      | three topics where at most two are allowed | q3: choose at most 2                                         |
+      | a text of 301 characters                  | q4: text longer than 300 characters                           |
+
+  Scenario: A second answer is refused and only the first one counts
+    When Anna answers the survey on its page
+    And Anna sends a second answer with the same credential
+    Then the answer is refused, saying "Mit diesem Zugang wurde diese Befragung schon beantwortet."
+    And 1 answer is stored
+
+  Scenario: After the close nobody answers, and the results page shows counts, charts and downloads
+    Given Anna has fetched her credential
+    When Bernd answers the survey on its page
+    And Sonja confirms and closes the survey
+    And Anna answers with the credential she fetched
+    Then the answer is refused, saying "Diese Befragung ist beendet; Antworten werden nicht mehr angenommen."
+    And 1 answer is stored
+    When Anna opens the survey
+    Then the page says "Diese Befragung ist beendet; Antworten werden nicht mehr angenommen."
+    When Anna opens the results
+    Then the results show 1 member answer with a chart and a table for question 1
+    And the results link the XLSX export and the survey record
+    When Anna searches the free-text answers of question 4 for "schnell"
+    Then 1 free-text answer is listed

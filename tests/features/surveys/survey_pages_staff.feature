@@ -1,0 +1,57 @@
+Feature: Staff build a survey in the browser, preview it, copy it, open and close it
+  The staff of a unit build a survey on one form that works without JavaScript: buttons
+  add and remove questions and sections and the form comes back with everything typed
+  kept. A question can be asked only under a condition. The preview shows the survey
+  exactly as members get it. Once the survey is open, its questions cannot change.
+
+  Background:
+    Given the demo organisation
+    And Sonja Stab is a member of "Unterbezirk Eins"
+    And Sonja is staff of "Unterbezirk Eins"
+    And Anna Ahorn is a member of "Ortsverein Ahorn"
+
+  Scenario: Staff build a survey with a condition; the preview shows it as members will
+    Given Sonja is logged in
+    When Sonja fills in the new survey form with a yes/no question "Online-Parteitage?"
+    And Sonja adds a question
+    Then the form comes back with the title and question 1 kept, and no survey is stored yet
+    When Sonja makes question 2 a long text "Warum?" shown only if question 1 is "Ja"
+    And Sonja saves the draft
+    Then the survey is stored as a draft with question "q2" asked only if "q1" is "yes"
+    When Sonja opens the preview
+    Then the page says "Nur gefragt, wenn Frage 1 mit „Ja“ beantwortet wurde."
+    And no input of the preview has a name
+
+  Scenario: A mistake in the form is named at its field and nothing is stored
+    Given Sonja is logged in
+    When Sonja saves a survey whose multiple-choice question allows 5 of 3 options
+    Then the form comes back with status 400
+    And the page says "Die Zahlen müssen 0 ≤ mindestens ≤ höchstens ≤ Anzahl der Optionen erfüllen"
+    And no survey is stored
+
+  Scenario: An earlier survey is copied as a new draft
+    Given Sonja has built and opened a survey with a condition
+    When Sonja copies the survey on its page
+    Then a second survey is stored as a draft with the same questions
+    And the edit form of the copy opens
+
+  Scenario: Opening needs a confirmation, and an open survey cannot be changed
+    Given Sonja has built a survey with a condition
+    When Sonja presses "Befragung öffnen" without confirming
+    Then the page says "Bitte bestätige, dass die Befragung geöffnet werden darf"
+    And the survey is still a draft
+    When Sonja confirms and opens the survey
+    Then the survey is open
+    When Sonja sends a changed question text to the edit form
+    Then the request is refused with status 409
+    And the page says "Die Befragung läuft: Ihre Fragen können nicht mehr geändert werden."
+    And the questions of the survey are unchanged
+
+  Scenario: Only the staff of the unit manage its surveys
+    Given Sonja has built a survey with a condition
+    And Anna is logged in
+    When Anna opens the page of the survey for staff
+    Then the request is refused with status 403
+    When Anna sends the form that opens the survey
+    Then the request is refused with status 403
+    And the survey is still a draft
