@@ -349,6 +349,7 @@ ACTION_LABELS: dict[str, str] = {
     "tally:postal_confirmed": N_("Postal result confirmed"),
     "tally:postal_entered": N_("Postal result entered"),
     "tally:postal_mismatch": N_("Postal results do not match"),
+    "tally:postal_refused": N_("Postal result refused (no trustee or no valid signature)"),
     "tally:statement_fixed": N_("Result statement fixed"),
     "trustee:backup_confirmed": N_("Trustee backup confirmed"),
     "trustee:backup_tested": N_("Trustee backup tested"),
