@@ -13,7 +13,9 @@ import re
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from app.accounts import totp
 from app.accounts.models import Account, Role
 from app.core.settings import Settings
 from app.organisations.models import Unit
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, MailCatcher
 from tests.factories import grant, make_account, make_member, make_tree
 
 TRUSTEE_PASSPHRASE = "eine lange Passphrase für die Sicherung"
@@ -72,17 +74,87 @@ def make_people(session: Session, settings: Settings) -> People:
     return people
 
 
+def fill_login(page: Page, email: str, password: str = TEST_PASSWORD) -> None:
+    """On the login page: e-mail address, password, "Anmelden"."""
+    page.get_by_label("E-Mail-Adresse", exact=True).fill(email)
+    page.get_by_label("Passwort", exact=True).fill(password)
+    page.get_by_role("button", name="Anmelden").click()
+
+
 def log_in(page: Page, email: str, totp_secret: str | None = None) -> None:
     """Log in through the login page (and the TOTP page for the commission)."""
     page.goto("/login")
-    page.get_by_label("E-Mail-Adresse", exact=True).fill(email)
-    page.get_by_label("Passwort", exact=True).fill(TEST_PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    fill_login(page, email)
     if totp_secret is not None:
         page.wait_for_url("**/login/totp")
         page.locator("#f-code").fill(pyotp.TOTP(totp_secret).now())
         page.locator('form[action="/login/totp"] button[type="submit"]').click()
     page.wait_for_url("**/dashboard")
+
+
+PageCheck = Callable[[Page], None]
+
+
+def activate_from_register(  # noqa: PLR0917 - the member's own data, named at each call
+    page: Page,
+    mailbox: MailCatcher,
+    membership_number: str,
+    email: str,
+    password: str,
+    check: PageCheck = lambda _page: None,
+) -> None:
+    """A register member without a login activates herself, from the login page on:
+    "Mitgliedskonto aktivieren", membership number and register address, the link from
+    the mail, a new password twice. Ends on the login page, not logged in. ``check``
+    runs on every page on the way."""
+    page.get_by_role("link", name="Mitgliedskonto aktivieren").click()
+    page.wait_for_url(re.compile(r"/activate/start"))
+    check(page)
+    page.locator("#f-membership_number").fill(membership_number)
+    page.locator("#f-email").fill(email)
+    page.get_by_role("button", name="Aktivierungslink senden").first.click()
+    page.wait_for_url(re.compile(r"/login"))
+    expect(page.get_by_role("status")).to_contain_text("Wir haben dir eine E-Mail")
+    check(page)
+    page.goto(mailbox.last_link(email))
+    expect(page.get_by_role("heading", name="Konto aktivieren")).to_be_visible()
+    check(page)
+    page.get_by_label("Neues Passwort", exact=True).fill(password)
+    page.get_by_label("Neues Passwort wiederholen", exact=True).fill(password)
+    page.get_by_role("button", name="Passwort speichern").click()
+    page.wait_for_url(re.compile(r"/login"))
+    check(page)
+
+
+def mailed_link(mailbox: MailCatcher, email: str, subject_start: str, path: str) -> str:
+    """The path of the first link matching the regular expression ``path`` in the last
+    mail to ``email`` whose subject starts with ``subject_start``."""
+    subjects = [(m, str(make_header(decode_header(m["Subject"])))) for m in mailbox.to(email)]
+    mails = [m for m, subject in subjects if subject.startswith(subject_start)]
+    assert mails, [subject for _, subject in subjects]
+    body = mails[-1].get_payload(decode=True).decode()
+    match = re.search(rf"https?://[^\s/]+({path})(?:\s|$)", body)
+    assert match, body
+    return match.group(1)
+
+
+def overflow_px(page: Page) -> int:
+    """How many CSS px the page is wider than the window (0: no sideways scrolling)."""
+    width: int = page.evaluate(
+        "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    return width
+
+
+def overflow_at(page: Page, width: int) -> int:
+    """`overflow_px` with the window ``width`` CSS px wide for a moment (then as before)."""
+    size = page.viewport_size
+    assert size is not None
+    page.set_viewport_size({"width": width, "height": size["height"]})
+    try:
+        return overflow_px(page)
+    finally:
+        page.set_viewport_size(size)
 
 
 def trustee_round(pages: list[Page], url: str, button: str, done: str) -> None:
@@ -117,6 +189,29 @@ def save_backup(page: Page) -> None:
     page.locator("#backup-confirm").click()
 
 
+def review(page: Page, labels: list[str]) -> None:
+    """Tick ``labels`` in the booth and go to its review step ("Bitte prüfe deine Auswahl")."""
+    for label in labels:
+        page.get_by_label(label, exact=True).check()
+    page.locator("#review-ballot").click()
+    expect(page.locator("body")).to_have_attribute(
+        "data-vote-state", "review", timeout=STEP_TIMEOUT_MS
+    )
+
+
+def cast(page: Page) -> str:
+    """Click "Abstimmen" on the review step; return the receipt's ballot hash once the
+    receipt verified against the board's signed checkpoint in the browser."""
+    page.locator("#cast-ballot").click()
+    expect(page.locator("body")).to_have_attribute(
+        "data-vote-state", "receipt", timeout=STEP_TIMEOUT_MS
+    )
+    expect(page.locator("#vote-status .success")).to_have_count(1)
+    ballot_hash = page.locator("#vote-status code.ballot-hash").inner_text().strip()
+    assert _HEX64.fullmatch(ballot_hash), ballot_hash
+    return ballot_hash
+
+
 def vote(page: Page, election_id: object, choice_label: str, *, check_first: bool) -> str:
     """Vote for ``choice_label`` on the vote page; return the receipt's ballot hash.
 
@@ -124,12 +219,8 @@ def vote(page: Page, election_id: object, choice_label: str, *, check_first: boo
     the page must show that the checked encryption holds exactly that choice.
     """
     page.goto(f"/referendums/{election_id}/vote")
-    page.get_by_label(choice_label, exact=True).check()
     # The booth's review step ("Bitte prüfe deine Auswahl") comes before casting.
-    page.locator("#review-ballot").click()
-    expect(page.locator("body")).to_have_attribute(
-        "data-vote-state", "review", timeout=STEP_TIMEOUT_MS
-    )
+    review(page, [choice_label])
     if check_first:
         page.locator("#audit-box summary").click()
         page.locator("#check-ballot").click()
@@ -138,15 +229,7 @@ def vote(page: Page, election_id: object, choice_label: str, *, check_first: boo
         )
         expect(page.locator("#audit-choices li")).to_have_count(1)
         expect(page.locator("#audit-choices li")).to_contain_text(f": {choice_label}")
-    page.locator("#cast-ballot").click()
-    expect(page.locator("body")).to_have_attribute(
-        "data-vote-state", "receipt", timeout=STEP_TIMEOUT_MS
-    )
-    # The receipt verified against the board's signed checkpoint in the browser.
-    expect(page.locator("#vote-status .success")).to_have_count(1)
-    ballot_hash = page.locator("#vote-status code.ballot-hash").inner_text().strip()
-    assert _HEX64.fullmatch(ballot_hash), ballot_hash
-    return ballot_hash
+    return cast(page)
 
 
 def run_verifier(path: Path) -> subprocess.CompletedProcess[str]:

@@ -13,6 +13,7 @@ import re
 import pytest
 
 from tests.browser.axe import axe_violations
+from tests.browser.referendum_support import activate_from_register, fill_login, overflow_px
 from tests.conftest import MailCatcher
 from tests.factories import make_member, make_tree
 
@@ -22,7 +23,12 @@ PASSWORD = "mein neues Passwort"
 
 
 def _no_sideways_scroll(page) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert overflow_px(page) <= 0
+
+
+def _checked(page) -> None:
+    assert axe_violations(page) == []
+    _no_sideways_scroll(page)
 
 
 def test_a_member_activates_herself_and_lands_where_she_wanted(
@@ -36,27 +42,10 @@ def test_a_member_activates_herself_and_lands_where_she_wanted(
     page.goto("/units/OV-A")  # a page she wants to see, while logged out
     page.wait_for_url(re.compile(r"/login\?next=/units/OV-A$"))
     assert axe_violations(page) == []
-    page.get_by_role("link", name="Mitgliedskonto aktivieren").click()
-    page.wait_for_url(re.compile(r"/activate/start"))
-    assert axe_violations(page) == []
-    _no_sideways_scroll(page)
-    page.locator("#f-membership_number").fill(member.membership_number)
-    page.locator("#f-email").fill("mia@example.org")
-    page.get_by_role("button", name="Aktivierungslink senden").first.click()
-    page.wait_for_url(re.compile(r"/login"))
-    assert "Wir haben dir eine E-Mail" in page.get_by_role("status").inner_text()
-
-    page.goto(mailbox.last_link("mia@example.org"))
-    assert page.get_by_role("heading", name="Konto aktivieren").is_visible()
-    assert axe_violations(page) == []
-    _no_sideways_scroll(page)
-    page.get_by_label("Neues Passwort", exact=True).fill(PASSWORD)
-    page.get_by_label("Neues Passwort wiederholen", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Passwort speichern").click()
-    page.wait_for_url(re.compile(r"/login"))
-    page.get_by_label("E-Mail-Adresse", exact=True).fill("mia@example.org")
-    page.get_by_label("Passwort", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    activate_from_register(
+        page, mailbox, member.membership_number, "mia@example.org", PASSWORD, _checked
+    )
+    fill_login(page, "mia@example.org", PASSWORD)
     # The page she wanted at the start, kept through activation and login.
     page.wait_for_url(re.compile(r"/units/OV-A$"))
     assert page.get_by_role("heading", name="Ortsverein Ahorn").is_visible()
