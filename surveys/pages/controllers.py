@@ -28,6 +28,7 @@ from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.i18n import N_, gettext
 from app.core.settings import Settings
 from app.organisations.models import Unit
+from app.organisations.units import get_unit
 from surveys import drafting, services
 from surveys.models import Survey, SurveyStatus
 from surveys.pages import queries, results_view
@@ -175,6 +176,26 @@ class SurveyPagesController(Controller):
             context={
                 "items": items,
                 "may_create": bool(queries.staff_units(db_session, account)),
+            },
+        )
+
+    @get("/units/{code:str}", sync_to_thread=True)
+    def of_unit(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        code: FromPath[str],
+    ) -> Template:
+        """The unit page's section (htmx): the unit's surveys, and a new one for its staff."""
+        account = _required(db_session, request)
+        unit = get_unit(db_session, code)
+        staff = services.is_staff(db_session, account, unit)
+        return Template(
+            "surveys/_unit.html",
+            context={
+                "unit": unit,
+                "staff": staff,
+                "surveys": queries.unit_surveys(db_session, unit, staff=staff),
             },
         )
 

@@ -81,6 +81,14 @@ class Listed:
     situation: str
 
 
+def unit_surveys(session: Session, unit: Unit, *, staff: bool) -> list[Survey]:
+    """The surveys of one unit (not those of its sub-units), newest first; drafts for staff."""
+    query = select(Survey).where(Survey.unit_id == unit.id)
+    if not staff:
+        query = query.where(Survey.status != SurveyStatus.DRAFT)
+    return list(session.scalars(query.order_by(Survey.created_at.desc()).limit(20)))
+
+
 def surveys_for(session: Session, account: Account, *, now: datetime | None = None) -> list[Listed]:
     """Open and closed surveys this person is (or was) asked: members through the frozen
     audience, guests every open survey that also asks guests."""

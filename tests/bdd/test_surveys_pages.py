@@ -194,6 +194,31 @@ def preview_no_names(response: Response) -> None:
 
 
 @when(
+    parsers.parse('Sonja opens the surveys section of the page of "{unit_name}"'),
+    target_fixture="response",
+)
+def opens_unit_section(browsers: Browsers, org: Organisation, unit_name: str) -> Response:
+    code = org.unit(unit_name).code
+    page = browsers.of("Sonja").get(f"/units/{code}")
+    assert f'hx-get="/surveys/units/{code}"' in page.text
+    return browsers.of("Sonja").get(f"/surveys/units/{code}")
+
+
+@when("Sonja follows the link to a new survey for this unit", target_fixture="response")
+def follows_new_link(browsers: Browsers, response: Response) -> Response:
+    found = re.search(r'href="(/surveys/new\?unit=[^"]+)"', response.text)
+    assert found, visible_text(response)
+    return browsers.of("Sonja").get(found.group(1))
+
+
+@then(parsers.parse('the new survey form has "{unit_name}" chosen as the unit that asks'))
+def unit_chosen(response: Response, org: Organisation, unit_name: str) -> None:
+    assert response.status_code == 200
+    code = org.unit(unit_name).code
+    assert f'<option value="{code}" selected>' in response.text
+
+
+@when(
     parsers.parse(
         "Sonja saves a survey whose multiple-choice question allows {high:d} of 3 options"
     ),

@@ -22,6 +22,12 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     Then the page says "Nur gefragt, wenn Frage 1 mit „Ja“ beantwortet wurde."
     And no input of the preview has a name
 
+  Scenario: Staff start a survey from the unit page
+    Given Sonja is logged in
+    When Sonja opens the surveys section of the page of "Unterbezirk Eins"
+    And Sonja follows the link to a new survey for this unit
+    Then the new survey form has "Unterbezirk Eins" chosen as the unit that asks
+
   Scenario: A mistake in the form is named at its field and nothing is stored
     Given Sonja is logged in
     When Sonja saves a survey whose multiple-choice question allows 5 of 3 options
