@@ -35,8 +35,8 @@ Feature: Staff see the voter roll per Ortsverein and send the postal documents
     When Sabine opens the management page of "Neue Satzung"
     Then the page links the voter roll by Ortsverein
     When Sabine opens the voter roll by Ortsverein of "Neue Satzung"
-    Then the page says "Ortsverein Ahorn 11 1 1 von 10 (10,0 %)"
-    And the page says "Ortsverein Birke 1 0 nicht gezeigt (weniger als 10 online)"
+    Then the page says "Ortsverein Ahorn Im Stimmverzeichnis: 11 Davon Briefwahl: 1 Beteiligung online: 1 von 10 (10,0 %)"
+    And the page says "Ortsverein Birke Im Stimmverzeichnis: 1 Davon Briefwahl: 0 Beteiligung online: nicht gezeigt (weniger als 10 online)"
     And the page says "1 Mitglied stimmt per Briefwahl ab."
     And the page says "Bei 1 Briefwähler*in fehlt die vollständige Adresse im Mitgliederverzeichnis: Paul Post"
 
