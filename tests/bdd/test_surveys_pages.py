@@ -97,8 +97,9 @@ def _answers(database: Database) -> int:
         return int(session.scalar(select(func.count()).select_from(SurveyAnswer)) or 0)
 
 
-def _built(browsers: Browsers, org: Organisation) -> str:
-    saved = _post(browsers.of("Sonja"), "/surveys/new", "/surveys/new", _form(org))
+def _built(browsers: Browsers, org: Organisation, **changes: str) -> str:
+    fields = _form(org, **changes)
+    saved = _post(browsers.of("Sonja"), "/surveys/new", "/surveys/new", fields)
     assert saved.status_code in {302, 303}, visible_text(saved)[:2000]
     found = re.search(r"/surveys/([0-9a-f-]{36})/manage", saved.headers["location"])
     assert found, saved.headers["location"]
@@ -252,6 +253,17 @@ def has_built(browsers: Browsers, org: Organisation, people: People) -> str:
 @given("Sonja has built and opened a survey with a condition", target_fixture="survey_id")
 def has_built_and_opened(browsers: Browsers, org: Organisation, people: People) -> str:
     survey_id = has_built(browsers, org, people)
+    opened = _open(browsers, survey_id)
+    assert opened.status_code in {302, 303}, visible_text(opened)[:2000]
+    return survey_id
+
+
+@given(
+    "Sonja has built and opened a survey with a condition that also asks guests",
+    target_fixture="survey_id",
+)
+def has_built_for_guests(browsers: Browsers, org: Organisation) -> str:
+    survey_id = _built(browsers, org, guests_allowed="1")
     opened = _open(browsers, survey_id)
     assert opened.status_code in {302, 303}, visible_text(opened)[:2000]
     return survey_id
@@ -567,3 +579,18 @@ def texts_listed(response: Response, count: int) -> None:
     assert response.status_code == 200
     section = response.text.split('id="texts"', 1)[1]
     assert len(re.findall(r"<li>", section.split("</section>", 1)[0])) == count
+
+
+@then(
+    parsers.parse(
+        "the results show {members:d} member answer and, apart, {guests:d} guest answer "
+        'under "{heading}"'
+    )
+)
+def counted_apart(response: Response, members: int, guests: int, heading: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    member_part = response.text.split('id="audience-members"', 1)[1].split("</section>", 1)[0]
+    guest_part = response.text.split('id="audience-guests"', 1)[1].split("</section>", 1)[0]
+    assert re.search(rf'class="respondents">\s*{members} Person\b', member_part)
+    assert re.search(rf'class="respondents">\s*{guests} Person\b', guest_part)
+    assert heading in visible_text(Response(200, text=guest_part))

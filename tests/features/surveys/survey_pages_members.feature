@@ -52,6 +52,14 @@ Feature: Members answer a survey on its page, and everyone reads the results
     Then the answer is refused, saying "Mit diesem Zugang wurde diese Befragung schon beantwortet."
     And 1 answer is stored
 
+  Scenario: Guests answer where they are asked, and are counted apart and labelled
+    Given Sonja has built and opened a survey with a condition that also asks guests
+    When Gustav answers the survey on its page
+    And Anna answers the survey on its page
+    And Sonja confirms and closes the survey
+    And Gustav opens the results
+    Then the results show 1 member answer and, apart, 1 guest answer under "Gäste (Interessierte), getrennt gezählt"
+
   Scenario: After the close nobody answers, and the results page shows counts, charts and downloads
     Given Anna has fetched her credential
     When Bernd answers the survey on its page
