@@ -40,6 +40,7 @@ CONFIRM_OPEN = N_(
     "Please confirm that the survey may open: its questions can no longer change afterwards."
 )
 CONFIRM_CLOSE = N_("Please confirm that the survey may close: no answers are accepted afterwards.")
+ENDS_IN_THE_PAST = N_("The survey's closing time has passed: change it before opening the survey.")
 NOT_EDITABLE_HERE = N_(
     "This survey was made through the programming interface in a shape the form cannot "
     "show; it can be changed there, or copied and rebuilt here."
@@ -358,9 +359,11 @@ class SurveyPagesController(Controller):
         data: FormFields,
     ) -> Response[Any]:
         account = _required(db_session, request)
-        _managed(db_session, account, survey_id)
-        if _action(data) != "confirm" and data.get("confirm") != "yes":
+        survey, _ = _managed(db_session, account, survey_id)
+        if data.get("confirm") != "yes":
             return self._manage(db_session, account, survey_id, DomainError(CONFIRM_OPEN))
+        if survey.status == SurveyStatus.DRAFT and survey.closes_at <= utcnow():
+            return self._manage(db_session, account, survey_id, DomainError(ENDS_IN_THE_PAST))
         try:
             services.open_survey(db_session, settings, account, survey_id)
         except (Forbidden, NotFound):

@@ -269,6 +269,22 @@ def has_built_for_guests(browsers: Browsers, org: Organisation) -> str:
     return survey_id
 
 
+@given(
+    "Sonja has built a survey with a condition that closed yesterday", target_fixture="survey_id"
+)
+def has_built_past(browsers: Browsers, org: Organisation, people: People) -> str:
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of("Sonja"), people["Sonja"])
+    now = datetime.now(UTC)
+    return _built(
+        browsers,
+        org,
+        opens_at=local_input(now - timedelta(days=3)),
+        closes_at=local_input(now - timedelta(days=1)),
+    )
+
+
 @when("Sonja copies the survey on its page", target_fixture="response")
 def copies(browsers: Browsers, survey_id: str) -> Response:
     page = f"/surveys/{survey_id}/manage"

@@ -53,6 +53,12 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     And the page says "Die Befragung läuft: Ihre Fragen können nicht mehr geändert werden."
     And the questions of the survey are unchanged
 
+  Scenario: A survey whose closing time has passed is not opened
+    Given Sonja has built a survey with a condition that closed yesterday
+    When Sonja confirms and opens the survey
+    Then the page says "Das Ende der Befragung liegt in der Vergangenheit"
+    And the survey is still a draft
+
   Scenario: Only the staff of the unit manage its surveys
     Given Sonja has built a survey with a condition
     And Anna is logged in
