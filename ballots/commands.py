@@ -95,13 +95,16 @@ def _add_election_steps(steps: argparse._SubParsersAction[argparse.ArgumentParse
         step.set_defaults(run=function)
 
     for name, text in (
-        ("postal-enter", "enter the counted postal votes (commission member)"),
-        ("postal-confirm", "confirm them by entering them again (another member)"),
+        ("postal-enter", "enter the counted postal votes, signed (a trustee)"),
+        ("postal-confirm", "confirm them by entering them again, signed (another trustee)"),
     ):
         step = steps.add_parser(name, help=text)
         step.add_argument("election")
         step.add_argument("--as", dest="actor", required=True)
         step.add_argument("--file", required=True, type=Path)
+        step.add_argument(
+            "--key-file", type=Path, help="the trustee's key file (signs the postal line)"
+        )
         step.set_defaults(run=cmd_postal, action=name)
 
     export = steps.add_parser("export", help="write the election record of a tallied election")
@@ -285,7 +288,7 @@ def cmd_close(args: argparse.Namespace) -> int:
 
 
 def cmd_postal(args: argparse.Namespace) -> int:
-    from ballots import cli_input, services
+    from ballots import cli_input, keyfile, services, trustee_tool
 
     election_id = _election_id(args.election)
     with _database().session() as session:
@@ -297,11 +300,29 @@ def cmd_postal(args: argparse.Namespace) -> int:
         except cli_input.InputError as error:
             print(f"error: {error}", file=sys.stderr)
             return 1
-        if args.action == "postal-enter":
+        step = "entered" if args.action == "postal-enter" else "confirmed"
+        if args.key_file is not None:
+            # Record §7.3: the trustee signs the figures with the key file's signing key.
+            try:
+                trustee_tool.postal_step(
+                    session,
+                    election_id,
+                    actor,
+                    line,
+                    step,
+                    path=args.key_file,
+                    passphrase=_passphrase(twice=False),
+                )
+            except keyfile.KeyFileError as error:
+                print(f"error: {error}", file=sys.stderr)
+                return 1
+        elif step == "entered":  # elections keyed before signing keys (else refused)
             services.enter_postal_result(session, election_id, actor, line)
-            print("postal figures entered; another commission member must confirm them")
         else:
             services.confirm_postal_result(session, election_id, actor, line)
+        if step == "entered":
+            print("postal figures entered; another trustee must confirm them")
+        else:
             print("postal figures confirmed")
     return 0
 

@@ -96,6 +96,21 @@ class SameCommissionMember(Conflict):
     message = N_("The postal result must be confirmed by a different commission member.")
 
 
+class PostalNeedsTrustee(Forbidden):
+    message = N_(
+        "Only a commission member who holds a trustee seat in this vote can enter or confirm "
+        "the postal votes: each of the two signs the figures with their own trustee key."
+    )
+
+
+class PostalSignatureInvalid(DomainError):
+    message = N_(
+        "The figures are not signed with your trustee key. Submit them from the browser "
+        "that holds your trustee key (load your backup there first if needed) or, on the "
+        "command line, with your key file (--key-file)."
+    )
+
+
 class DecryptionRejected(DomainError):
     message = N_("The partial decryption was refused: {reason}")
 

@@ -15,6 +15,7 @@ and must match on opening, so a file cannot be passed off as another trustee's.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -27,6 +28,7 @@ import nacl.pwhash
 import nacl.secret
 
 from crypto.group import Scalar
+from crypto.signing import Ed25519SecretKey
 
 FORMAT: Final = "stimmwerk-trustee-key"
 VERSION: Final = 1
@@ -67,11 +69,29 @@ class TrusteeSecrets:
     share: Scalar | None = field(default=None, repr=False)
     """x_j, this trustee's share of the election key."""
 
+    @property
+    def signing_key(self) -> Ed25519SecretKey:
+        """The trustee's Ed25519 key for the postal line (record §2.1), derived from the
+        sealing key, so every key file and browser backup that holds one restores both."""
+        return Ed25519SecretKey(signing_seed(self.sealing_key))
+
     def with_dealing(self, coefficients: tuple[Scalar, ...]) -> TrusteeSecrets:
         return replace(self, coefficients=coefficients)
 
     def with_share(self, share: Scalar) -> TrusteeSecrets:
         return replace(self, share=share)
+
+
+SIGNING_SEED_LABEL: Final = b"stimmwerk/trustee-signing-key/v3"
+
+
+def signing_seed(sealing_key: bytes) -> bytes:
+    """``SHA-256("stimmwerk/trustee-signing-key/v3" || 0x00 || sealing secret key)``.
+
+    One-way, so the public signing key reveals nothing of the sealing key; the browser
+    (``trustee.js`` ``signingKeyPair``) derives the same seed.
+    """
+    return hashlib.sha256(SIGNING_SEED_LABEL + b"\x00" + sealing_key).digest()
 
 
 def new_secrets(election_id: str, trustee: int) -> TrusteeSecrets:

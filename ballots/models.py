@@ -137,6 +137,9 @@ class Trustee(Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"), index=True)
     sealing_public_key: Mapped[str | None] = mapped_column(String(64))
     """X25519, hex: the key the other trustees seal this trustee's shares to."""
+    signing_public_key: Mapped[str | None] = mapped_column(String(64))
+    """Ed25519, hex (record §2.1): signs the postal line; registered with the sealing key
+    and bound by every dealer's proof. None for trustees keyed before migration 0015."""
     commitments: Mapped[list[str] | None] = mapped_column(JSON)
     proof: Mapped[dict[str, str] | None] = mapped_column(JSON)
     dealt_at: Mapped[datetime | None]
@@ -275,6 +278,12 @@ class PostalResult(Base):
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     confirmed_at: Mapped[datetime | None]
+    entered_by_trustee: Mapped[int | None]
+    """Record §7.3: the entering trustee's index and Ed25519 signature of the line (hex);
+    None where the trustees have no signing keys (elections keyed before 0015)."""
+    entered_signature: Mapped[str | None] = mapped_column(String(128))
+    confirmed_by_trustee: Mapped[int | None]
+    confirmed_signature: Mapped[str | None] = mapped_column(String(128))
 
     @property
     def is_confirmed(self) -> bool:

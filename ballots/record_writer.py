@@ -79,6 +79,8 @@ def keys_document(session: Session, election: Election) -> dict[str, JsonValue]:
         raise WrongState(election.status.value)
     trustees: list[JsonValue] = [
         {"index": t.index, "commitments": t.commitments, "proof": t.proof}
+        # §2.1: the signing key for the postal line (elections keyed since signed postal lines)
+        | ({"signing_key": t.signing_public_key} if t.signing_public_key else {})
         for t in sorted(election.trustees, key=lambda t: t.index)
     ]
     document: dict[str, JsonValue] = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,25 @@ from ballots.errors import CeremonyFailed
 from ballots.keyfile import KdfLimits, TrusteeSecrets
 from ballots.manifest import read_manifest
 from ballots.models import Trustee
-from ballots.record import election_fingerprint
+from ballots.record import (
+    POSTAL_LINE_LABEL,
+    ceremony_context,
+    election_fingerprint,
+    postal_line_payload,
+)
 from crypto.blind_rsa import Variant
 from crypto.checkpoints import NoteVerifier, open_checkpoint
 from crypto.elgamal import SecretKey
 from crypto.group import Scalar, base_mul
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
-from crypto.signing import Ed25519PublicKey
+from crypto.signing import Ed25519PublicKey, sign, verify
 from crypto.threshold import (
     Dealing,
     ShareComplaint,
     ThresholdParameters,
     combine_shares,
     deal,
+    joint_public_key,
     open_share,
     partial_decrypt,
     seal_share,
@@ -63,7 +70,8 @@ def init_trustee(
     passphrase: str,
     limits: KdfLimits = keyfile.MODERATE_LIMITS,
 ) -> Trustee:
-    """Make the trustee's sealing key, save it in a new key file, publish its public half."""
+    """Make the trustee's sealing key, save it in a new key file, publish its public half
+    and the public half of the signing key derived from it (record §2.1)."""
     if path.exists():
         raise keyfile.KeyFileError(f"{path} exists; a key file is never overwritten")
     election = services.get_election(session, election_id)
@@ -73,7 +81,16 @@ def init_trustee(
     secrets = keyfile.new_secrets(str(election_id), seat.index)
     keyfile.write_key_file(path, secrets, passphrase, limits)
     public = bytes(PrivateKey(secrets.sealing_key).public_key)
-    return services.register_sealing_key(session, election_id, actor, public)
+    signing = secrets.signing_key.public_key.raw
+    return services.register_sealing_key(session, election_id, actor, public, signing)
+
+
+def _require_own_signing_key(state: services.CeremonyState, secrets: TrusteeSecrets) -> None:
+    """Deal or check only under a ceremony context that lists this trustee's own key."""
+    if not state.signing_keys:
+        return
+    if state.signing_keys.get(secrets.trustee) != secrets.signing_key.public_key.raw:
+        raise CeremonyFailed(reason=N_("the ceremony does not list my own signing key"))
 
 
 def deal_shares(
@@ -90,6 +107,7 @@ def deal_shares(
     state = services.ceremony_state(session, election_id)
     if not state.all_registered:
         raise CeremonyFailed(reason=N_("not every trustee has registered a sealing key yet"))
+    _require_own_signing_key(state, secrets)
     dealing, commitments = deal(state.params, secrets.trustee)
     sealed = {
         j: seal_share(state.params, dealing, j, PublicKey(key)).sealed
@@ -112,6 +130,7 @@ def check_shares(
     """Open and check every share received; keep ``x_j``, or complain with evidence."""
     secrets = _load(path, passphrase, election_id)
     state = services.ceremony_state(session, election_id)
+    _require_own_signing_key(state, secrets)
     received = services.shares_for(session, election_id, actor)
     private = PrivateKey(secrets.sealing_key)
     good: list[Scalar] = []
@@ -140,8 +159,31 @@ def _merkle_root(entries: Sequence[str]) -> str:
     return root_from_leaf_hashes(leaf_hash(bytes.fromhex(e)) for e in entries).hex()
 
 
-def _check_keys(evidence: services.StatementEvidence, trustee: int, share: Scalar) -> list[str]:
-    """Fingerprint from manifest and keys; every dealer's proof bound to it; my own share."""
+def _ceremony_context(
+    evidence: services.StatementEvidence, fingerprint: bytes, me: TrusteeSecrets | None
+) -> tuple[bytes, list[str]]:
+    """The dealers' proof context (record §2.1) and any problem with the signing keys."""
+    keys = [d.get("signing_key") for d in evidence.dealings]
+    problems = []
+    # A server that hid every signing key (to pass off an unsigned postal line) fails here.
+    mine = keys[me.trustee - 1] if me is not None and 0 < me.trustee <= len(keys) else None
+    if me is not None and mine != me.signing_key.public_key.hex():
+        problems.append("my own signing key is not the one listed for me")
+    if not any(keys):
+        return fingerprint, problems
+    if not all(keys) or len(set(keys)) != len(keys):
+        return fingerprint, [*problems, "not every trustee has a distinct signing key"]
+    return ceremony_context(fingerprint.hex(), [str(k) for k in keys]), problems
+
+
+def _check_keys(
+    evidence: services.StatementEvidence,
+    trustee: int,
+    share: Scalar,
+    me: TrusteeSecrets | None = None,
+) -> list[str]:
+    """Fingerprint from manifest and keys; signing keys (mine among them); every dealer's
+    proof bound to them; my own share; the joint key in the statement."""
     manifest = read_manifest(evidence.manifest)
     fingerprint = election_fingerprint(
         manifest.hash_hex,
@@ -152,14 +194,25 @@ def _check_keys(evidence: services.StatementEvidence, trustee: int, share: Scala
     problems = []
     if evidence.statement["fingerprint"] != fingerprint.hex():
         problems.append("the fingerprint is not that of the manifest, issuer key and board key")
-    params = ThresholdParameters(manifest.threshold, manifest.trustees, fingerprint)
-    dealings = [commitments_from_json(d, manifest.threshold) for d in evidence.dealings]
+    context, key_problems = _ceremony_context(evidence, fingerprint, me)
+    problems += key_problems
+    params = ThresholdParameters(manifest.threshold, manifest.trustees, context)
+    dealings = [
+        commitments_from_json(
+            {k: v for k, v in d.items() if k != "signing_key"}, manifest.threshold
+        )
+        for d in evidence.dealings
+    ]
     if len(dealings) != manifest.trustees or not all(
         verify_commitments(params, d) for d in dealings
     ):
         problems.append("the key ceremony's proofs are not bound to this fingerprint")
     elif base_mul(share) != verification_key(dealings, trustee):
         problems.append("my key share does not belong to these commitments")
+    elif any(d.get("signing_key") for d in evidence.dealings) and evidence.statement.get(
+        "joint_public_key"
+    ) != (joint_public_key(dealings).encoded.hex()):
+        problems.append("the statement's joint key is not the product of the commitments")
     return problems
 
 
@@ -211,15 +264,44 @@ def _check_postal(evidence: services.StatementEvidence, statement: dict[str, Any
         for key in tally.postal_errors(read_manifest(evidence.manifest), line, evidence.postal)
     ]
     steps = [c["step"] for c in postal["confirmations"]]
-    members = {c["member"] for c in postal["confirmations"]}
+    signed = "joint_public_key" in statement
+    members = {c["trustee" if signed else "member"] for c in postal["confirmations"]}
     if evidence.postal and (steps != ["entered", "confirmed"] or len(members) != 2):  # noqa: PLR2004
         problems.append("the postal line lacks two confirmations by different members")
     if not evidence.postal and (steps or line.envelopes):
         problems.append("a postal line without postal voters")
+    if signed:
+        problems += _check_postal_signatures(evidence, statement, line)
     return problems
 
 
-def check_statement(evidence: services.StatementEvidence, trustee: int, share: Scalar) -> list[str]:
+def _check_postal_signatures(
+    evidence: services.StatementEvidence, statement: dict[str, Any], line: tally.PostalLine
+) -> list[str]:
+    """§7.3: each confirmation is its trustee's signature under the registered key."""
+    keys = {d["index"]: d.get("signing_key") for d in evidence.dealings}
+    questions = tuple(zip(line.counts, line.invalid, strict=True))
+    for confirmation in statement["postal"]["confirmations"]:
+        key = keys.get(confirmation["trustee"])
+        payload = postal_line_payload(
+            statement["fingerprint"], confirmation["step"], line.envelopes, questions
+        )
+        if key is None or not verify(
+            Ed25519PublicKey(bytes.fromhex(key)),
+            POSTAL_LINE_LABEL,
+            payload,
+            bytes.fromhex(confirmation["signature"]),
+        ):
+            return [f"the postal line's '{confirmation['step']}' is not a trustee's signature"]
+    return []
+
+
+def check_statement(
+    evidence: services.StatementEvidence,
+    trustee: int,
+    share: Scalar,
+    me: TrusteeSecrets | None = None,
+) -> list[str]:
     """Recompute the outcome statement from public data; the problems found (none: sign).
 
     What the trustee binds with every partial decryption (record v3 §7): the checks
@@ -227,7 +309,7 @@ def check_statement(evidence: services.StatementEvidence, trustee: int, share: S
     """
     statement = evidence.statement
     return [
-        *_check_keys(evidence, trustee, share),
+        *_check_keys(evidence, trustee, share, me),
         *_check_roll(evidence, statement),
         *_check_board(evidence, statement),
         *_check_postal(evidence, statement),
@@ -250,7 +332,7 @@ def decrypt_tally(
         raise keyfile.KeyFileError("this key file belongs to another trustee")
     if task.statement is not None:
         evidence = services.statement_evidence(session, election_id, actor)
-        problems = check_statement(evidence, task.trustee, secrets.share)
+        problems = check_statement(evidence, task.trustee, secrets.share, secrets)
         if problems:
             raise StatementRefused(problems)
     share = SecretKey(secrets.share)
@@ -259,6 +341,49 @@ def decrypt_tally(
         for row in task.aggregate
     ]
     services.submit_partial_decryption(session, election_id, actor, partials)
+
+
+def sign_postal_line(
+    session: Session,
+    election_id: uuid.UUID,
+    line: tally.PostalLine,
+    step: str,
+    *,
+    path: Path,
+    passphrase: str,
+) -> bytes:
+    """This trustee's signature of the postal line (record §7.3), made with the key file.
+
+    The figures signed are the ones given here (the trustee's own count), bound to the
+    election's fingerprint; the server only checks and stores the signature.
+    """
+    secrets = _load(path, passphrase, election_id)
+    election = services.get_election(session, election_id)
+    payload = services.postal_signing_payload(election, line, step)
+    return sign(secrets.signing_key, POSTAL_LINE_LABEL, payload)
+
+
+def postal_step(
+    session: Session,
+    election_id: uuid.UUID,
+    actor: Account,
+    line: tally.PostalLine,
+    step: str,
+    *,
+    path: Path,
+    passphrase: str,
+    now: datetime | None = None,
+) -> None:
+    """Enter (``step = "entered"``) or confirm the postal line, signed with the key file."""
+    signature = sign_postal_line(session, election_id, line, step, path=path, passphrase=passphrase)
+    if step == "entered":
+        services.enter_postal_result(
+            session, election_id, actor, line, signature=signature, now=now
+        )
+    else:
+        services.confirm_postal_result(
+            session, election_id, actor, line, signature=signature, now=now
+        )
 
 
 def dealing_from(secrets: TrusteeSecrets) -> Dealing:

@@ -25,6 +25,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+import nacl.bindings
 import nacl.exceptions
 import nacl.signing
 
@@ -35,6 +36,7 @@ __all__ = [
     "Ed25519PublicKey",
     "Ed25519SecretKey",
     "SigningError",
+    "is_strict_public_key",
     "labelled_message",
     "sign",
     "sign_message",
@@ -159,6 +161,16 @@ def verify_message(public_key: Ed25519PublicKey, message: bytes, signature: byte
         _log.debug("ed25519 verify: signature check failed")
         return False
     return True
+
+
+def is_strict_public_key(raw: bytes) -> bool:
+    """True iff ``raw`` is a key strict verification can accept: 32 bytes, a canonical
+    encoding of a point on the curve, not of small order (libsodium
+    ``crypto_core_ed25519_is_valid_point``). Checked when a key is registered, so a
+    key under which nothing would ever verify is refused up front."""
+    if not isinstance(raw, bytes) or len(raw) != PUBLIC_KEY_SIZE:
+        return False
+    return bool(nacl.bindings.crypto_core_ed25519_is_valid_point(raw))
 
 
 def _strict_hex(text: str, size: int) -> bytes:

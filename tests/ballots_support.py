@@ -253,6 +253,24 @@ def decrypt(world: ElectionWorld, trustees: int | None = None) -> None:
         )
 
 
+def postal_signature(world: ElectionWorld, index: int, line: PostalLine, step: str) -> bytes:
+    """Trustee ``index``'s signature of ``line`` (record §7.3), made with their key file."""
+    path, passphrase = world.key_files[index]
+    return trustee_tool.sign_postal_line(
+        world.session, world.id, line, step, path=path, passphrase=passphrase
+    )
+
+
 def enter_postal(world: ElectionWorld, line: PostalLine) -> None:
-    services.enter_postal_result(world.session, world.id, world.commission[0], line)
-    services.confirm_postal_result(world.session, world.id, world.commission[1], line)
+    """Trustees 1 and 2 enter and confirm the line, each signing it with their key file."""
+    for index, step in ((1, "entered"), (2, "confirmed")):
+        path, passphrase = world.key_files[index]
+        trustee_tool.postal_step(
+            world.session,
+            world.id,
+            world.trustees()[index - 1],
+            line,
+            step,
+            path=path,
+            passphrase=passphrase,
+        )

@@ -19,6 +19,13 @@ from ballots.record._ballots import (
     parse_ballot,
 )
 from ballots.record._checkpoints import CheckpointLine, parse_checkpoint_line
+from ballots.record._commission import (
+    CEREMONY_LABEL,
+    POSTAL_LINE_LABEL,
+    ceremony_context,
+    postal_line_document,
+    postal_line_payload,
+)
 from ballots.record._document import decode_document, read_document
 from ballots.record._errors import NotARecordError, RecordError
 from ballots.record._fields import Loc
@@ -80,9 +87,11 @@ CHECKPOINTS_FILE = "checkpoints.jsonl"
 
 __all__ = [
     "BALLOTS_FILE",
+    "CEREMONY_LABEL",
     "CHECKPOINTS_FILE",
     "CONFIRMATION_STEPS",
     "FINGERPRINT_LABEL",
+    "POSTAL_LINE_LABEL",
     "RECORD_FILES",
     "STATEMENT_LABEL",
     "Answer",
@@ -117,6 +126,7 @@ __all__ = [
     "Turnout",
     "Unit",
     "canonical_ballot_json",
+    "ceremony_context",
     "commission_member_tag",
     "decode_document",
     "election_fingerprint",
@@ -131,6 +141,8 @@ __all__ = [
     "parse_manifest",
     "parse_statement",
     "parse_tally",
+    "postal_line_document",
+    "postal_line_payload",
     "read_document",
     "read_keys",
     "read_manifest",

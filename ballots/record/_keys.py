@@ -40,6 +40,9 @@ class TrusteeKeys:
     index: int
     commitments: tuple[bytes, ...]
     proof: ChallengeResponse
+    signing_key: bytes | None = None
+    """§2.1: the trustee's Ed25519 key for the postal line; None in a record made before
+    signed confirmations (then no trustee has one)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +71,9 @@ def parse_challenge_response(value: object, loc: Loc) -> ChallengeResponse:
 
 
 def _trustee(value: object, loc: Loc) -> TrusteeKeys:
-    data = as_object(value, loc, ("index", "commitments", "proof"))
+    keys = ("index", "commitments", "proof")
+    signed = isinstance(value, dict) and "signing_key" in value
+    data = as_object(value, loc, (*keys, "signing_key") if signed else keys)
     points = as_list(data["commitments"], loc.key("commitments"), min_len=1, max_len=_MAX_TRUSTEES)
     return TrusteeKeys(
         index=as_int(data["index"], loc.key("index")),
@@ -77,6 +82,7 @@ def _trustee(value: object, loc: Loc) -> TrusteeKeys:
             for i, point in enumerate(points)
         ),
         proof=parse_challenge_response(data["proof"], loc.key("proof")),
+        signing_key=as_hex(data["signing_key"], loc.key("signing_key"), 32) if signed else None,
     )
 
 

@@ -5,7 +5,8 @@ Both protect against an operator who rewrites the record after the fact. The
 proofs of knowledge at the key ceremony are bound to it, so another issuer or board key
 breaks every dealer proof. The **outcome statement** binds the fingerprint, the roll
 (commitment and counts), the issuance list (Merkle root and count), the final board
-checkpoint (size and root) and the confirmed postal line; every partial decryption's
+checkpoint (size and root), the joint election key and the confirmed postal line with
+its two trustee signatures (§7.3); every partial decryption's
 Chaum–Pedersen proof is bound to its hash, so changing any of them after the trustees
 decrypted breaks every share unless ``t`` trustees collude.
 
@@ -19,7 +20,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final
 
-from ballots.record._fields import HASH_BYTES, Loc, as_hex, as_int, as_list, as_object, as_str
+from ballots.record._fields import (
+    HASH_BYTES,
+    POINT_BYTES,
+    Loc,
+    as_hex,
+    as_int,
+    as_list,
+    as_object,
+    as_str,
+)
 from crypto.canonical import JsonValue, domain_hash
 
 FINGERPRINT_LABEL: Final = "stimmwerk/election-fingerprint/v3"
@@ -27,6 +37,8 @@ STATEMENT_LABEL: Final = "stimmwerk/outcome-statement/v3"
 COMMISSION_MEMBER_LABEL: Final = "stimmwerk/commission-member/v3"
 CONFIRMATION_STEPS: Final = ("entered", "confirmed")
 _KEYS: Final = ("fingerprint", "roll", "issuance", "board", "postal")
+_KEYS_SIGNED: Final = ("fingerprint", "joint_public_key", "roll", "issuance", "board", "postal")
+SIGNATURE_BYTES: Final = 64
 
 
 def fingerprint_document(
@@ -64,8 +76,13 @@ def statement_hash(value: JsonValue) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Confirmation:
+    """One confirmation of the postal line: by a trustee's signature (§7.3), or, in a
+    record made before signed confirmations, by a commission member's pseudonym."""
+
     step: str
-    member: bytes
+    member: bytes | None = None
+    trustee: int | None = None
+    signature: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,13 @@ class Statement:
     postal_questions: tuple[PostalQuestion, ...]
     confirmations: tuple[Confirmation, ...]
     value: JsonValue = field(compare=False, repr=False)
+    joint_public_key: bytes | None = None
+    """The joint election key; None in a statement made before signed confirmations."""
+
+    @property
+    def signed(self) -> bool:
+        """True for the statement form with the joint key and signed confirmations."""
+        return self.joint_public_key is not None
 
 
 def _postal_question(value: object, loc: Loc) -> PostalQuestion:
@@ -102,17 +126,24 @@ def _postal_question(value: object, loc: Loc) -> PostalQuestion:
     )
 
 
-def _confirmation(value: object, loc: Loc) -> Confirmation:
-    data = as_object(value, loc, ("step", "member"))
+def _confirmation(value: object, loc: Loc, *, signed: bool) -> Confirmation:
+    data = as_object(value, loc, ("step", "trustee", "signature") if signed else ("step", "member"))
     step = as_str(data["step"], loc.key("step"))
     if step not in CONFIRMATION_STEPS:
         raise loc.key("step").error(f"expected one of {', '.join(CONFIRMATION_STEPS)}")
-    return Confirmation(step, as_hex(data["member"], loc.key("member"), HASH_BYTES))
+    if signed:
+        return Confirmation(
+            step,
+            trustee=as_int(data["trustee"], loc.key("trustee")),
+            signature=as_hex(data["signature"], loc.key("signature"), SIGNATURE_BYTES),
+        )
+    return Confirmation(step, member=as_hex(data["member"], loc.key("member"), HASH_BYTES))
 
 
 def parse_statement(value: object, loc: Loc) -> Statement:
     """Parse the statement object; whether it matches the record is the verifier's check."""
-    data = as_object(value, loc, _KEYS)
+    signed = isinstance(value, dict) and "joint_public_key" in value
+    data = as_object(value, loc, _KEYS_SIGNED if signed else _KEYS)
     roll = as_object(data["roll"], loc.key("roll"), ("commitment", "eligible", "online", "postal"))
     issuance = as_object(data["issuance"], loc.key("issuance"), ("root", "issued"))
     board = as_object(data["board"], loc.key("board"), ("size", "root"))
@@ -136,10 +167,15 @@ def parse_statement(value: object, loc: Loc) -> Statement:
             for i, q in enumerate(questions)
         ),
         confirmations=tuple(
-            _confirmation(c, postal_loc.key("confirmations").index(i))
+            _confirmation(c, postal_loc.key("confirmations").index(i), signed=signed)
             for i, c in enumerate(confirmations)
         ),
         value=value,  # type: ignore[arg-type]
+        joint_public_key=(
+            as_hex(data["joint_public_key"], loc.key("joint_public_key"), POINT_BYTES)
+            if signed
+            else None
+        ),
     )
 
 
@@ -158,14 +194,25 @@ class StatementInput:
     envelopes: int
     postal_questions: tuple[tuple[tuple[int, ...], int], ...]
     """Per question: (counts per option, invalid)."""
-    confirmations: tuple[tuple[str, str], ...]
-    """(step, member tag hex), in the order entered, confirmed; empty without postal voters."""
+    confirmations: tuple[tuple[str, str], ...] | tuple[tuple[str, int, str], ...]
+    """In the order entered, confirmed; empty without postal voters. Signed (§7.3):
+    (step, trustee index, signature hex); before signed confirmations: (step, member tag)."""
+    joint_public_key_hex: str | None = None
+    """The joint election key (bound since signed confirmations); None before."""
+
+
+def _confirmation_document(item: tuple[str, str] | tuple[str, int, str]) -> JsonValue:
+    if len(item) == 3:  # noqa: PLR2004
+        return {"step": item[0], "trustee": item[1], "signature": item[2]}
+    return {"step": item[0], "member": item[1]}
 
 
 def statement_document(data: StatementInput) -> dict[str, JsonValue]:
     """The statement object (§7) the trustees bind their partial decryptions to."""
-    return {
-        "fingerprint": data.fingerprint_hex,
+    document: dict[str, JsonValue] = {"fingerprint": data.fingerprint_hex}
+    if data.joint_public_key_hex is not None:
+        document["joint_public_key"] = data.joint_public_key_hex
+    return document | {
         "roll": {
             "commitment": data.roll_commitment_hex,
             "eligible": data.eligible,
@@ -180,8 +227,6 @@ def statement_document(data: StatementInput) -> dict[str, JsonValue]:
                 {"counts": list(counts), "invalid": invalid}
                 for counts, invalid in data.postal_questions
             ],
-            "confirmations": [
-                {"step": step, "member": member} for step, member in data.confirmations
-            ],
+            "confirmations": [_confirmation_document(c) for c in data.confirmations],
         },
     }

@@ -1,7 +1,10 @@
 """The trustees' key ceremony (joint-Feldman DKG, t of n), server side.
 
 The server is only the post office and the referee: it stores each trustee's X25519
-sealing key, each dealer's public commitments and proof (checked on arrival), and the
+sealing key and Ed25519 signing key (record §2.1: the key that signs the postal line;
+every dealer's proof is bound to all of them through the ceremony context, and each
+trustee's tool checks its own key is listed before dealing), each dealer's public
+commitments and proof (checked on arrival), and the
 shares sealed to their recipients, which it cannot open. Each trustee opens and checks
 their shares on their own machine (``ballots.commands`` with the key file) and either
 confirms or complains with evidence that the server checks (`verify_complaint`).
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from nacl.public import PublicKey as SealingPublicKey
@@ -34,6 +37,7 @@ from ballots.codec import (
 from ballots.errors import CeremonyFailed, ComplaintNotProven, NotAllowed
 from ballots.models import Election, ElectionStatus, KeyShare, Trustee
 from ballots.models import ShareComplaint as ComplaintRow
+from ballots.record import ceremony_context
 from ballots.services._common import (
     get_election,
     lock_election,
@@ -42,6 +46,7 @@ from ballots.services._common import (
     require_status,
     threshold_parameters,
 )
+from crypto.signing import is_strict_public_key
 from crypto.threshold import (
     DealerCommitments,
     EncryptedShare,
@@ -67,6 +72,7 @@ class CeremonyState:
     sealing_keys: Mapping[int, bytes]
     commitments: Mapping[int, DealerCommitments]
     verified: frozenset[int]
+    signing_keys: Mapping[int, bytes] = field(default_factory=dict)
 
     @property
     def all_registered(self) -> bool:
@@ -89,9 +95,36 @@ class ShareCheckOutcome:
     restarted: bool
 
 
+def ceremony_parameters(election: Election) -> ThresholdParameters:
+    """t of n with the ceremony context (record §0.3, §2.1).
+
+    With signing keys (every trustee registers one, v3): ``DH("stimmwerk/ceremony-context
+    /v3", {fingerprint, signing_keys})`` over all n keys in index order; elections keyed
+    before signing keys keep the fingerprint (or, before v3, the manifest hash).
+    """
+    base = threshold_parameters(election)
+    keys = signing_keys_of(election)
+    if not keys or election.fingerprint is None:
+        return base
+    listed = [keys[i].hex() for i in sorted(keys)]
+    if len(listed) != base.trustees:
+        return base  # still registering: nothing is bound to the context yet
+    context = ceremony_context(election.fingerprint, listed)
+    return ThresholdParameters(base.threshold, base.trustees, context)
+
+
+def signing_keys_of(election: Election) -> dict[int, bytes]:
+    """Trustee index → registered Ed25519 signing key (empty for elections keyed before)."""
+    return {
+        t.index: bytes.fromhex(t.signing_public_key)
+        for t in election.trustees
+        if t.signing_public_key
+    }
+
+
 def ceremony_state(session: Session, election_id: uuid.UUID) -> CeremonyState:
     election = get_election(session, election_id)
-    params = threshold_parameters(election)
+    params = ceremony_parameters(election)
     trustees = list(election.trustees)
     return CeremonyState(
         election_id=election.id,
@@ -102,6 +135,7 @@ def ceremony_state(session: Session, election_id: uuid.UUID) -> CeremonyState:
         },
         commitments={t.index: _commitments(t, params) for t in trustees if t.commitments},
         verified=frozenset(t.index for t in trustees if t.shares_verified_at),
+        signing_keys=signing_keys_of(election),
     )
 
 
@@ -126,16 +160,27 @@ def register_sealing_key(
     election_id: uuid.UUID,
     actor: Account,
     public_key: bytes,
+    signing_key: bytes | None = None,
 ) -> Trustee:
-    """Record the X25519 key the other trustees will seal this trustee's shares to."""
+    """Record the X25519 key the other trustees will seal this trustee's shares to, and
+    the Ed25519 key this trustee signs the postal line with (record §2.1).
+
+    A v3 election (with a fingerprint) needs the signing key; it must be a valid Ed25519
+    key no other trustee of the election registered.
+    """
     election = lock_election(session, election_id)
     require_status(election, ElectionStatus.DRAFT)
     trustee = trustee_of(session, election, actor)
     if len(public_key) != _SEALING_KEY_BYTES:
         raise CeremonyFailed(reason=N_("a sealing key has 32 bytes"))
+    if election.fingerprint is not None and signing_key is None:
+        raise CeremonyFailed(reason=N_("a signing key is needed with the sealing key"))
+    if signing_key is not None:
+        _check_signing_key(election, trustee, signing_key)
     if any(t.dealt_at is not None for t in election.trustees):
         raise CeremonyFailed(reason=N_("dealing has begun; keys can no longer change"))
     trustee.sealing_public_key = public_key.hex()
+    trustee.signing_public_key = None if signing_key is None else signing_key.hex()
     record_event(
         session,
         "ceremony:key_registered",
@@ -146,6 +191,13 @@ def register_sealing_key(
     )
     session.commit()
     return trustee
+
+
+def _check_signing_key(election: Election, trustee: Trustee, key: bytes) -> None:
+    if len(key) != _SEALING_KEY_BYTES or not is_strict_public_key(key):
+        raise CeremonyFailed(reason=N_("a signing key is a valid 32-byte Ed25519 key"))
+    if any(t.signing_public_key == key.hex() for t in election.trustees if t is not trustee):
+        raise CeremonyFailed(reason=N_("another trustee registered this signing key"))
 
 
 def submit_dealing(
@@ -161,9 +213,12 @@ def submit_dealing(
     election = lock_election(session, election_id)
     require_status(election, ElectionStatus.DRAFT)
     trustee = trustee_of(session, election, actor)
-    params = threshold_parameters(election)
+    params = ceremony_parameters(election)
     if any(t.sealing_public_key is None for t in election.trustees):
         raise CeremonyFailed(reason=N_("not every trustee has registered a sealing key yet"))
+    signing = signing_keys_of(election)
+    if signing and len(signing) != params.trustees:
+        raise CeremonyFailed(reason=N_("not every trustee has registered a signing key yet"))
     if trustee.dealt_at is not None:
         raise CeremonyFailed(reason=N_("this trustee has already dealt in this round"))
     if commitments.dealer != trustee.index or not verify_commitments(params, commitments):

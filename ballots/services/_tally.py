@@ -2,12 +2,19 @@
 
 Record v3 (docs/election-record.md §7): once the ballot box is closed and the postal
 line is confirmed (or there are no postal voters), the server fixes the **outcome
-statement**: the election fingerprint, the roll commitment and counts, the issuance
-list's Merkle root and count, the final board checkpoint and the postal line with its
-two confirmations. Every partial decryption's proof is bound to its hash, so none of
-these can change afterwards without breaking the trustees' proofs. The trustees'
-tools recompute the statement from public data before they decrypt
-(`statement_evidence`; ``ballots.trustee_tool.check_statement``, ``trustee.js``).
+statement**: the election fingerprint, the joint election key, the roll commitment and
+counts, the issuance list's Merkle root and count, the final board checkpoint and the
+postal line with its two confirmations. Every partial decryption's proof is bound to
+its hash, so none of these can change afterwards without breaking the trustees'
+proofs. The trustees' tools recompute the statement from public data before they
+decrypt (`statement_evidence`; ``ballots.trustee_tool.check_statement``, ``trustee.js``).
+
+The postal line (record §7.3) is entered by one trustee and confirmed by a second,
+different one, each with an Ed25519 signature by the signing key registered at the key
+ceremony (made in their browser or with their key file; the server only checks and
+stores it). So the operator, who holds no trustee key, can neither enter nor confirm a
+line. Elections keyed before signing keys keep the unsigned confirmations by any two
+commission members (the verifier warns).
 """
 
 from __future__ import annotations
@@ -30,7 +37,9 @@ from ballots.errors import (
     DecryptionRejected,
     NotEnoughDecryptions,
     PostalMismatch,
+    PostalNeedsTrustee,
     PostalResultInvalid,
+    PostalSignatureInvalid,
     SameCommissionMember,
     WrongState,
 )
@@ -45,12 +54,14 @@ from ballots.models import (
     Trustee,
 )
 from ballots.record import (
+    POSTAL_LINE_LABEL,
     StatementInput,
     commission_member_tag,
+    postal_line_payload,
     statement_document,
     statement_hash,
 )
-from ballots.services._ceremony import trustee_of
+from ballots.services._ceremony import signing_keys_of, trustee_of
 from ballots.services._common import (
     get_election,
     lock_election,
@@ -63,6 +74,7 @@ from ballots.services._common import (
 from crypto.canonical import JsonValue
 from crypto.elgamal import Ciphertext
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
+from crypto.signing import Ed25519PublicKey, verify
 from crypto.threshold import (
     PartialDecryption,
     ThresholdParameters,
@@ -95,7 +107,8 @@ class StatementEvidence:
     issuer_spki: str
     board_public_key: str
     dealings: tuple[dict[str, Any], ...]
-    """Per trustee 1..n: ``{"index", "commitments", "proof"}`` as in keys.json."""
+    """Per trustee 1..n: ``{"index", "commitments", "proof"[, "signing_key"]}`` as in
+    keys.json."""
     roll_entries: tuple[str, ...]
     eligible: int
     postal: int
@@ -140,9 +153,19 @@ def _final_checkpoint(session: Session, election: Election) -> Checkpoint:
     return checkpoint
 
 
-def _confirmations(election: Election, row: PostalResult | None) -> tuple[tuple[str, str], ...]:
+def _confirmations(
+    election: Election, row: PostalResult | None
+) -> tuple[tuple[str, str], ...] | tuple[tuple[str, int, str], ...]:
     if row is None or row.confirmed_by_id is None:
         return ()
+    if row.entered_signature is not None:  # §7.3: signed by two trustees
+        assert row.entered_by_trustee is not None
+        assert row.confirmed_by_trustee is not None
+        assert row.confirmed_signature is not None
+        return (
+            ("entered", row.entered_by_trustee, row.entered_signature),
+            ("confirmed", row.confirmed_by_trustee, row.confirmed_signature),
+        )
     election_id = str(election.id)
     return (
         ("entered", commission_member_tag(election_id, str(row.entered_by_id))),
@@ -182,6 +205,8 @@ def freeze_statement(session: Session, election: Election) -> dict[str, Any] | N
             envelopes=line.envelopes,
             postal_questions=tuple(zip(line.counts, line.invalid, strict=True)),
             confirmations=_confirmations(election, row),
+            # Bound since signed postal lines: the key every ballot was encrypted to.
+            joint_public_key_hex=election.joint_public_key if signing_keys_of(election) else None,
         )
     )
     election.outcome_statement = dict(document)
@@ -224,6 +249,7 @@ def statement_evidence(
         board_public_key=election.board_public_key,
         dealings=tuple(
             {"index": t.index, "commitments": t.commitments, "proof": t.proof}
+            | ({"signing_key": t.signing_public_key} if t.signing_public_key else {})
             for t in sorted(election.trustees, key=lambda t: t.index)
         ),
         roll_entries=tuple(_online_roll(session, election)),
@@ -324,9 +350,15 @@ def enter_postal_result(
     actor: Account,
     line: tally.PostalLine,
     *,
+    signature: bytes | None = None,
     now: datetime | None = None,
 ) -> PostalResult:
-    """A commission member enters the counted postal votes (to be confirmed by another)."""
+    """A trustee enters the counted postal votes, signed (to be confirmed by another).
+
+    With signing keys (record §7.3) the actor must hold a trustee seat and ``signature``
+    must be their signature of the line (step ``entered``); in elections keyed before,
+    any commission member enters it unsigned.
+    """
     election = lock_election(session, election_id)
     require_role(session, actor, Role.COMMISSION, election)
     require_status(election, ElectionStatus.CLOSED)
@@ -335,10 +367,11 @@ def enter_postal_result(
             election.status.value,
             N_("The trustees have already bound the result; the postal line is fixed."),
         )
-    _check_postal(election, line)
     existing = _postal(session, election)
     if existing is not None:
         raise WrongState(election.status.value, N_("The postal result was already entered."))
+    _check_postal(election, line)
+    signer = _postal_signer(election, actor, line, "entered", signature)
     row = PostalResult(
         election_id=election.id,
         counts=[list(c) for c in line.counts],
@@ -346,6 +379,8 @@ def enter_postal_result(
         envelopes=line.envelopes,
         entered_by_id=actor.id,
         entered_at=now_or(now),
+        entered_by_trustee=None if signer is None else signer[0],
+        entered_signature=None if signer is None else signer[1],
     )
     session.add(row)
     record_event(
@@ -358,6 +393,36 @@ def enter_postal_result(
     )
     session.commit()
     return row
+
+
+def postal_signing_payload(election: Election, line: tally.PostalLine, step: str) -> bytes:
+    """What a trustee signs (label ``stimmwerk/postal-line/v3``) to enter or confirm."""
+    assert election.fingerprint is not None
+    questions = tuple(zip(line.counts, line.invalid, strict=True))
+    return postal_line_payload(election.fingerprint, step, line.envelopes, questions)
+
+
+def _postal_signer(
+    election: Election,
+    actor: Account,
+    line: tally.PostalLine,
+    step: str,
+    signature: bytes | None,
+) -> tuple[int, str] | None:
+    """(trustee index, signature hex) of a correctly signed line; None for an election
+    keyed before signing keys. Refused: no trustee seat, or no valid signature."""
+    keys = signing_keys_of(election)
+    if not keys:
+        return None
+    seat = next((t for t in election.trustees if t.account_id == actor.id), None)
+    if seat is None or seat.index not in keys:
+        raise PostalNeedsTrustee
+    payload = postal_signing_payload(election, line, step)
+    if signature is None or not verify(
+        Ed25519PublicKey(keys[seat.index]), POSTAL_LINE_LABEL, payload, signature
+    ):
+        raise PostalSignatureInvalid
+    return seat.index, signature.hex()
 
 
 def _check_postal(election: Election, line: tally.PostalLine) -> None:
@@ -376,11 +441,14 @@ def confirm_postal_result(
     actor: Account,
     line: tally.PostalLine,
     *,
+    signature: bytes | None = None,
     now: datetime | None = None,
 ) -> PostalResult:
     """A second commission member re-enters the figures; equal figures confirm them.
 
-    Different figures discard the entry (both must count again).
+    With signing keys (record §7.3) the second member is a different trustee who signs
+    the figures (step ``confirmed``). Different figures discard the entry (both must
+    count again).
     """
     election = lock_election(session, election_id)
     require_role(session, actor, Role.COMMISSION, election)
@@ -390,6 +458,7 @@ def confirm_postal_result(
         raise WrongState(election.status.value, N_("There is no postal result to confirm."))
     if row.entered_by_id == actor.id:
         raise SameCommissionMember
+    signer = _postal_signer(election, actor, line, "confirmed", signature)
     entered = tally.PostalLine(
         tuple(tuple(c) for c in row.counts), tuple(row.invalid), row.envelopes
     )
@@ -406,6 +475,8 @@ def confirm_postal_result(
         raise PostalMismatch
     row.confirmed_by_id = actor.id
     row.confirmed_at = now_or(now)
+    if signer is not None:
+        row.confirmed_by_trustee, row.confirmed_signature = signer
     record_event(
         session,
         "tally:postal_confirmed",

@@ -222,9 +222,22 @@ def _postal(session: Session, run: _Run, election_id: uuid.UUID, keys: ElectionK
         counts.append(tuple(row))
         invalid.append(bad)
     line = PostalLine(tuple(counts), tuple(invalid), envelopes)
-    first, second = run.world.commission[:2]
-    services.enter_postal_result(session, election_id, first, line, now=run.at(9.5))
-    services.confirm_postal_result(session, election_id, second, line, now=run.at(9.5))
+    # Record §7.3: two different trustees sign the line with their key files.
+    if len(run.key_files) < 2:  # noqa: PLR2004
+        raise SimulationError("postal votes need two trustees to enter and confirm them")
+    for step, account, (path, passphrase) in zip(
+        ("entered", "confirmed"), run.world.trustees, run.key_files, strict=False
+    ):
+        trustee_tool.postal_step(
+            session,
+            election_id,
+            account,
+            line,
+            step,
+            path=path,
+            passphrase=passphrase,
+            now=run.at(9.5),
+        )
     return line
 
 

@@ -33,6 +33,7 @@ CHECKS: Final = (
     "tally.result",
     "tally.quorum",
     "tally.statement",
+    "tally.postal_signatures",
 )
 """Every named check of docs/election-record.md §8, in the order they are printed."""
 

@@ -59,6 +59,7 @@ _AFTER_PASS: Final[tuple[tuple[str, Check], ...]] = (
     ("tally.result", tally.check_result),
     ("tally.quorum", tally.check_quorum),
     ("tally.statement", tally.check_statement),
+    ("tally.postal_signatures", tally.check_postal_signatures),
 )
 # The checks decided by the streaming pass over ballots.jsonl and checkpoints.jsonl: the
 # run of CHECKS from the ballot format to the final board root.

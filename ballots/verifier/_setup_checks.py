@@ -13,6 +13,7 @@ from contextlib import closing
 from ballots.record import (
     RECORD_FILES,
     Loc,
+    ceremony_context,
     election_fingerprint,
     iter_roll_entries,
     read_keys,
@@ -108,7 +109,7 @@ def check_trustee_proofs(state: State) -> CheckResult:
     The proofs' context is the fingerprint (v3) or the manifest hash (v2, §0).
     """
     manifest, keys = state.need_manifest(), state.need_keys()
-    context = state.fingerprint or state.manifest_hash
+    context = _ceremony_context(state)
     params = state.params = ThresholdParameters(manifest.threshold, manifest.trustees, context)
     if len(keys.trustees) != params.trustees:
         raise fail(
@@ -130,9 +131,34 @@ def check_trustee_proofs(state: State) -> CheckResult:
         if not verify_commitments(params, dealer):
             raise fail(KEYS, 1, f"{where}.proof", "the proof of knowledge of a_i0 does not verify")
         state.dealers.append(dealer)
+    signed = ", each with a signing key bound to every proof" if state.signing_keys else ""
     return passed(
-        "keys.trustee_proofs", f"{params.trustees} trustees, threshold {params.threshold}"
+        "keys.trustee_proofs", f"{params.trustees} trustees, threshold {params.threshold}{signed}"
     )
+
+
+def _ceremony_context(state: State) -> bytes:
+    """§0.3, §2.1: the dealers' proof context; with signing keys it binds all of them.
+
+    Either every trustee lists a signing key or none does (a record made before signed
+    postal confirmations); the keys are distinct, so two confirmations under two keys
+    are two trustees.
+    """
+    keys = state.need_keys()
+    present = [t.signing_key is not None for t in keys.trustees]
+    if not any(present):
+        return state.fingerprint or state.manifest_hash
+    if not all(present) or not state.fingerprint:
+        where = f"trustees[{present.index(False)}]" if not all(present) else "trustees"
+        raise fail(KEYS, 1, where, "either every trustee has a signing_key or none (v3 only)")
+    signing = [t.signing_key for t in keys.trustees if t.signing_key is not None]
+    for position, key in enumerate(signing):
+        if key in signing[:position]:
+            raise fail(
+                KEYS, 1, f"trustees[{position}].signing_key", "is another trustee's signing key"
+            )
+    state.signing_keys = {t.index: key for t, key in zip(keys.trustees, signing, strict=True)}
+    return ceremony_context(state.fingerprint.hex(), [key.hex() for key in signing])
 
 
 def check_joint_key(state: State) -> CheckResult:

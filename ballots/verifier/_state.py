@@ -28,6 +28,8 @@ class State:
     fingerprint: bytes = b""
     """v3: the recomputed election fingerprint (the key ceremony's context)."""
     params: ThresholdParameters | None = None
+    signing_keys: dict[int, bytes] = field(default_factory=dict)
+    """§2.1: trustee index → Ed25519 signing key; empty in a record without them."""
     dealers: list[DealerCommitments] = field(default_factory=list)
     issuer: BlindRsaPublicKey | None = None
     roll: Roll | None = None

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ballots.record import Question, QuestionTally, Statement, read_tally, statement_hash
+from ballots.record import (
+    POSTAL_LINE_LABEL,
+    Question,
+    QuestionTally,
+    Statement,
+    postal_line_payload,
+    read_tally,
+    statement_hash,
+)
 from ballots.verifier._outcome import CheckResult, fail, passed, warned
 from ballots.verifier._state import State
 from crypto.elgamal import Ciphertext, encode_plaintext
 from crypto.group import InvalidEncodingError, Point, Scalar
 from crypto.proofs import ChaumPedersenProof
+from crypto.signing import Ed25519PublicKey, verify
 from crypto.threshold import (
     PartialDecryption,
     ThresholdParameters,
@@ -282,15 +291,40 @@ def _statement_postal(state: State, statement: Statement) -> None:
         _expect(f"{where}.counts", line.counts, entry.postal.counts, "the tally's postal line")
         _expect(f"{where}.invalid", line.invalid, entry.postal.invalid, "the tally's postal line")
     steps = tuple(c.step for c in statement.confirmations)
+    who = {c.trustee if statement.signed else c.member for c in statement.confirmations}
     if roll.postal == 0:
         _expect("postal.confirmations", len(steps), 0, "a roll without postal voters")
-    elif steps != ("entered", "confirmed") or len({c.member for c in statement.confirmations}) < 2:  # noqa: PLR2004
+    elif steps != ("entered", "confirmed") or len(who) < 2:  # noqa: PLR2004
+        by = "trustees" if statement.signed else "members"
         raise fail(
             TALLY,
             1,
             "statement.postal.confirmations",
-            "a postal line needs two confirmations (entered, confirmed) by different members",
+            f"a postal line needs two confirmations (entered, confirmed) by different {by}",
         )
+
+
+def _statement_form(state: State, statement: Statement) -> None:
+    """§7.2: with trustee signing keys, the statement binds the joint key and is signed."""
+    keys = state.need_keys()
+    if not state.signing_keys:
+        if statement.signed:
+            raise fail(
+                TALLY, 1, "statement.joint_public_key", "keys.json lists no trustee signing keys"
+            )
+        return
+    if not statement.signed:
+        raise fail(
+            TALLY,
+            1,
+            "statement",
+            "the trustees have signing keys, so the statement must carry joint_public_key "
+            "and signed confirmations",
+        )
+    assert statement.joint_public_key is not None
+    _expect(
+        "joint_public_key", statement.joint_public_key.hex(), keys.joint_public_key.hex(), "keys"
+    )
 
 
 def check_statement(state: State) -> CheckResult:
@@ -308,8 +342,50 @@ def check_statement(state: State) -> CheckResult:
     _expect("issuance.issued", statement.issued, issuance.issued, "issuance.json")
     _expect("board.size", statement.board_size, board.final_size, "the board")
     _expect("board.root", statement.board_root.hex(), board.final_root.hex(), "the board")
+    _statement_form(state, statement)
     _statement_postal(state, statement)
+    joint = ", joint key" if statement.signed else ""
     return passed(
         "tally.statement",
-        f"roll, issuance, board (size {board.final_size}) and postal line as the trustees bound",
+        f"roll, issuance, board (size {board.final_size}){joint} and postal line as the "
+        "trustees bound",
+    )
+
+
+UNSIGNED_POSTAL = (
+    "no trustee signing keys: the postal line's two confirmations are not signatures by "
+    "keys the operator does not control (a record made before signed confirmations, "
+    "record format §7.3)"
+)
+
+
+def check_postal_signatures(state: State) -> CheckResult:
+    """§7.3: the two confirmations are strict Ed25519 signatures by two registered trustees."""
+    statement = state.need_tally().statement
+    if statement is None or not state.signing_keys:
+        return warned("tally.postal_signatures", UNSIGNED_POSTAL)
+    if not statement.confirmations:
+        return passed("tally.postal_signatures", "no postal voters, nothing to sign")
+    questions = [(q.counts, q.invalid) for q in statement.postal_questions]
+    signers = []
+    for position, confirmation in enumerate(statement.confirmations):
+        where = f"statement.postal.confirmations[{position}]"
+        key = state.signing_keys.get(confirmation.trustee or 0)
+        if key is None:
+            raise fail(TALLY, 1, f"{where}.trustee", f"{confirmation.trustee} is not a trustee")
+        payload = postal_line_payload(
+            statement.fingerprint.hex(), confirmation.step, statement.envelopes, questions
+        )
+        assert confirmation.signature is not None
+        if not verify(Ed25519PublicKey(key), POSTAL_LINE_LABEL, payload, confirmation.signature):
+            raise fail(
+                TALLY,
+                1,
+                f"{where}.signature",
+                f"is not trustee {confirmation.trustee}'s signature of this postal line "
+                f"({confirmation.step})",
+            )
+        signers.append(str(confirmation.trustee))
+    return passed(
+        "tally.postal_signatures", f"entered by trustee {signers[0]}, confirmed by {signers[1]}"
     )

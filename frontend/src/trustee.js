@@ -7,6 +7,12 @@
 //
 // Exported (pure, no DOM; used by the page below and by tests/js/trustee_harness.mjs):
 //   sealingKeyPair(random?) -> { secretKey, publicKey } (32-byte X25519, like PyNaCl)
+//   signingKeyPair(sealingSecret) -> { seed, publicKey } (Ed25519, record §2.1: the seed is
+//     SHA-256("stimmwerk/trustee-signing-key/v3" || 0x00 || sealing secret), as
+//     ballots/keyfile.py signing_seed, so every backup of the sealing key restores it)
+//   ceremonyContext(fingerprintHex, signingKeysHex) -> 32 bytes (record §2.1)
+//   postalLinePayload(fingerprintHex, step, line) / signPostalLine(seed, fingerprintHex, step, line)
+//     (record §7.3; line = { envelopes, questions: [{ counts, invalid }] })
 //   boxBeforenm(publicKey, secretKey) -> 32-byte crypto_box key (HSalsa20 of X25519)
 //   sealedBoxSeal(message, recipientPublicKey, random?) / sealedBoxOpen(box, pk, sk)
 //     (libsodium crypto_box_seal: epk || XSalsa20-Poly1305 box, nonce = BLAKE2b-192(epk||pk))
@@ -36,6 +42,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { blake2b } from "@noble/hashes/blake2.js";
 import { hsalsa, xsalsa20poly1305 } from "@noble/ciphers/salsa.js";
+import { sha256 } from "@noble/hashes/sha2.js";
 import * as c from "./crypto/index.js";
 
 export const SECRETS_FORMAT = "stimmwerk-trustee-secrets/v1";
@@ -111,6 +118,41 @@ export const MANIFEST_LABEL = "stimmwerk/manifest/v1";
 export const FINGERPRINT_LABEL = "stimmwerk/election-fingerprint/v3";
 export const STATEMENT_LABEL = "stimmwerk/outcome-statement/v3";
 export const ISSUER_VARIANT = "RSABSSA-SHA384-PSS-Randomized";
+export const CEREMONY_LABEL = "stimmwerk/ceremony-context/v3";
+export const POSTAL_LINE_LABEL = "stimmwerk/postal-line/v3";
+export const SIGNING_SEED_LABEL = "stimmwerk/trustee-signing-key/v3";
+
+/** §2.1: the trustee's Ed25519 key for the postal line, derived from the sealing secret. */
+export function signingKeyPair(sealingSecret) {
+  const seed = sha256(c.concatBytes(c.utf8(SIGNING_SEED_LABEL), Uint8Array.of(0), sealingSecret));
+  return { seed, publicKey: c.publicKeyOf(seed) };
+}
+
+/** §2.1: the dealers' proof context when every trustee registered a signing key. */
+export function ceremonyContext(fingerprintHex, signingKeysHex) {
+  return c.domainHash(CEREMONY_LABEL, { fingerprint: fingerprintHex, signing_keys: signingKeysHex });
+}
+
+/** §7.3: canonical JSON of what a trustee signs to enter or confirm the postal line. */
+export function postalLinePayload(fingerprintHex, step, line) {
+  return c.canonicalJson({
+    fingerprint: fingerprintHex,
+    step,
+    envelopes: line.envelopes,
+    questions: line.questions.map((q) => ({ counts: q.counts, invalid: q.invalid })),
+  });
+}
+
+export function signPostalLine(seed, fingerprintHex, step, line) {
+  return c.sign(seed, POSTAL_LINE_LABEL, postalLinePayload(fingerprintHex, step, line));
+}
+
+/** The signing keys listed by the server, in index order 1..n, or [] (none registered). */
+function listedSigningKeys(doc, trustees) {
+  const keys = doc.signing_keys || {};
+  if (!Object.keys(keys).length) return [];
+  return Array.from({ length: trustees }, (_, i) => keys[String(i + 1)] || null);
+}
 
 /** §2: H(fingerprint label, {manifest_hash, issuer, board_public_key}), from the manifest itself. */
 export function electionFingerprint(manifest, issuerSpkiHex, boardPublicKeyHex) {
@@ -123,16 +165,24 @@ export function electionFingerprint(manifest, issuerSpkiHex, boardPublicKeyHex) 
 }
 
 /**
- * The key ceremony's parameters. For a v3 election the context is the fingerprint this
- * browser recomputes from the manifest, issuer key and board key, never the server's word.
+ * The key ceremony's parameters. For a v3 election the context is recomputed here, never
+ * the server's word: from the fingerprint (manifest, issuer key, board key) and, once
+ * every trustee registered one, all signing keys (§2.1). ``mySigningKeyHex`` (this
+ * trustee's own key) must be listed at ``me``: else the browser refuses to deal or check.
  */
-export function ceremonyParams(doc) {
+export function ceremonyParams(doc, me, mySigningKeyHex) {
   if (!doc.fingerprint) return params(doc);
   const fingerprint = electionFingerprint(doc.manifest, doc.issuer.public_key_spki, doc.board_public_key);
-  if (c.toHex(fingerprint) !== doc.fingerprint || doc.context !== doc.fingerprint) {
+  if (c.toHex(fingerprint) !== doc.fingerprint) {
     throw new Error("the election fingerprint does not match the manifest and keys");
   }
-  return { threshold: doc.threshold, trustees: doc.trustees, context: fingerprint, fingerprint: doc.fingerprint };
+  const keys = listedSigningKeys(doc, doc.trustees);
+  if (mySigningKeyHex !== undefined && keys[me - 1] !== mySigningKeyHex) {
+    throw new Error("the key ceremony does not list my own signing key");
+  }
+  const context = keys.length && keys.every(Boolean) ? ceremonyContext(doc.fingerprint, keys) : fingerprint;
+  if (c.toHex(context) !== doc.context) throw new Error("the ceremony context is not the one recomputed here");
+  return { threshold: doc.threshold, trustees: doc.trustees, context, fingerprint: doc.fingerprint };
 }
 
 /** RFC 9162 Merkle root over hex entries (leaf data = the entry bytes). */
@@ -184,13 +234,22 @@ export function postalProblems(manifest, statement, postalVoters) {
  * under the board key, ballots ≤ credentials ≤ online eligible, the postal arithmetic
  * and its two confirmations. Returns { problems, figures }; sign only without problems.
  */
-export function checkStatement(task, share) {
+export function checkStatement(task, share, mySigningKeyHex) {
   const { statement, evidence } = task;
   const problems = [];
   const manifest = evidence.manifest;
   const fingerprint = electionFingerprint(manifest, evidence.issuer_spki, evidence.board_public_key);
   if (statement.fingerprint !== c.toHex(fingerprint)) problems.push("fingerprint");
-  const p = { threshold: manifest.trustees.threshold, trustees: manifest.trustees.n, context: fingerprint };
+  const signingKeys = evidence.dealings.map((d) => d.signing_key || null);
+  const signed = signingKeys.some(Boolean);
+  let context = fingerprint;
+  if (signed) {
+    if (!signingKeys.every(Boolean) || new Set(signingKeys).size !== signingKeys.length) problems.push("signing keys");
+    else context = ceremonyContext(c.toHex(fingerprint), signingKeys);
+  }
+  // A server that hid every signing key (to pass off an unsigned postal line) fails here.
+  if (mySigningKeyHex !== undefined && signingKeys[task.trustee - 1] !== mySigningKeyHex) problems.push("my signing key");
+  const p = { threshold: manifest.trustees.threshold, trustees: manifest.trustees.n, context };
   const points = evidence.dealings.map((d) => commitmentsFromJson(d, p));
   const proven = evidence.dealings.length === p.trustees && evidence.dealings.every((d, i) =>
     d.index === i + 1 && c.verifyDlog(points[i][0], c.twoScalarProofFromJson(d.proof), pokContext(p, d.index, points[i])));
@@ -203,6 +262,11 @@ export function checkStatement(task, share) {
       key = c.add(c.mul(key, BigInt(task.trustee)), sum);
     }
     if (!c.pointEquals(key, c.baseMul(share))) problems.push("my key share");
+    if (signed) {
+      let joint = c.IDENTITY;
+      for (const list of points) joint = c.add(joint, list[0]);
+      if (statement.joint_public_key !== c.pointToHex(joint)) problems.push("joint key");
+    }
   }
   const roll = statement.roll;
   const entries = evidence.roll_entries;
@@ -220,9 +284,20 @@ export function checkStatement(task, share) {
     if (!(statement.board.size <= issued.length && issued.length <= entries.length)) problems.push("ballots ≤ credentials ≤ online eligible");
   }
   problems.push(...postalProblems(manifest, statement, evidence.postal));
-  const steps = statement.postal.confirmations.map((x) => x.step).join(",");
-  const members = new Set(statement.postal.confirmations.map((x) => x.member));
+  const confirmations = statement.postal.confirmations;
+  const steps = confirmations.map((x) => x.step).join(",");
+  const members = new Set(confirmations.map((x) => (signed ? x.trustee : x.member)));
   if (evidence.postal ? steps !== "entered,confirmed" || members.size !== 2 : steps !== "") problems.push("postal confirmations");
+  if (signed && "joint_public_key" in statement) {
+    // §7.3: each confirmation is the named trustee's signature of exactly this line.
+    const good = confirmations.every((x) => {
+      const key = signingKeys[x.trustee - 1];
+      if (!Number.isSafeInteger(x.trustee) || !key) return false;
+      const payload = postalLinePayload(statement.fingerprint, x.step, statement.postal);
+      return c.verify(c.fromHex(key, 32), POSTAL_LINE_LABEL, payload, c.fromHex(x.signature, 64));
+    });
+    if (!good) problems.push("postal signatures");
+  } else if (signed) problems.push("statement without joint key and signatures");
   const figures = {
     fingerprint: statement.fingerprint,
     eligible: roll.eligible,
@@ -472,6 +547,48 @@ export async function sha256Hex(bytes) {
 
 // -- the page ------------------------------------------------------------------------------------
 
+/** This trustee's own signing key (hex), derived from the stored sealing key. */
+function mySigningKey(secrets) {
+  return c.toHex(signingKeyPair(c.fromHex(secrets.sealing_key, 32)).publicKey);
+}
+
+/**
+ * The postal form (record §7.3): the figures as the server will read them (whole numbers
+ * of up to 9 digits), or null when a field is not one (the server then names the field).
+ */
+export function postalLineFromForm(questions, value) {
+  const number = (name) => {
+    const raw = (value(name) || "").trim();
+    return /^[0-9]{1,9}$/u.test(raw) ? Number(raw) : null;
+  };
+  const envelopes = number("envelopes");
+  const lines = questions.map(([qid, options]) => ({
+    counts: options.map((oid) => number(`count-${qid}-${oid}`)),
+    invalid: number(`invalid-${qid}`),
+  }));
+  const all = [envelopes, ...lines.flatMap((q) => [...q.counts, q.invalid])];
+  return all.some((n) => n === null) ? null : { envelopes, questions: lines };
+}
+
+function signPostalForm(app, form, messages) {
+  const error = document.getElementById("postal-sign-error");
+  const spec = JSON.parse(form.dataset.postal);
+  const line = postalLineFromForm(spec.questions, (name) => form.elements.namedItem(name)?.value);
+  const field = form.elements.namedItem("signature");
+  field.value = "";
+  if (line === null) return true; // the server names the bad field; nothing is signed
+  const secrets = loadSecrets(app);
+  if (!secrets) {
+    error.textContent = messages.postal_no_key;
+    error.hidden = false;
+    return false;
+  }
+  const seed = signingKeyPair(c.fromHex(secrets.sealing_key, 32)).seed;
+  field.value = c.toHex(signPostalLine(seed, spec.fingerprint, form.dataset.step, line));
+  error.hidden = true;
+  return true;
+}
+
 function storageKey(app) {
   return `stimmwerk-trustee:${app.dataset.electionId}:${app.dataset.trusteeIndex}`;
 }
@@ -656,13 +773,15 @@ function start(app) {
       const pair = sealingKeyPair();
       const secrets = { format: SECRETS_FORMAT, election_id: electionId, trustee: me, sealing_key: c.toHex(pair.secretKey), coefficients: [], share: null };
       storeSecrets(app, secrets);
-      await api$(app.dataset.sealingKeyUrl, { public_key: c.toHex(pair.publicKey) });
+      // §2.1: the signing key for the postal line is derived from the sealing key.
+      const signing = signingKeyPair(pair.secretKey);
+      await api$(app.dataset.sealingKeyUrl, { public_key: c.toHex(pair.publicKey), signing_key: c.toHex(signing.publicKey) });
       say(messages.registered, { dismiss: true });
     },
     "trustee-deal": async () => {
       const secrets = need();
       const doc = await api$(app.dataset.ceremonyUrl);
-      const p = ceremonyParams(doc);
+      const p = ceremonyParams(doc, me, mySigningKey(secrets));
       showFingerprint(p);
       const dealt = dealShares(p, me, doc.sealing_keys);
       // Keep the polynomial first: a dealer may have to reveal a disputed share.
@@ -674,7 +793,7 @@ function start(app) {
       const secrets = need();
       const doc = await api$(app.dataset.ceremonyUrl);
       const { shares } = await api$(app.dataset.sharesUrl);
-      const p = ceremonyParams(doc);
+      const p = ceremonyParams(doc, me, mySigningKey(secrets));
       showFingerprint(p);
       const opened = openShares(p, me, c.fromHex(secrets.sealing_key, 32), shares);
       if (opened.complaints.length) {
@@ -695,7 +814,7 @@ function start(app) {
       const task = await api$(app.dataset.decryptionUrl);
       if (task.statement) {
         // Record v3: sign only a statement this browser recomputed and the trustee saw.
-        const checked = checkStatement(task, c.scalarFromHex(secrets.share));
+        const checked = checkStatement(task, c.scalarFromHex(secrets.share), mySigningKey(secrets));
         if (checked.problems.length) throw new UserError(`${messages.statement_refused} ${checked.problems.join(", ")}`);
         const summary = messages.statement_summary.replace(/\{(\w+)\}/g, (_, key) => String(checked.figures[key]));
         if (!window.confirm(summary)) {
@@ -710,6 +829,14 @@ function start(app) {
     },
   };
   for (const [id, action] of Object.entries(steps)) $(id)?.addEventListener("click", run(action));
+
+  // -- the postal line: signed with this trustee's key before the form is sent (§7.3)
+  const postalForm = $("postal-form");
+  if (postalForm?.dataset.signed === "yes") {
+    postalForm.addEventListener("submit", (event) => {
+      if (!signPostalForm(app, postalForm, messages)) event.preventDefault();
+    });
+  }
 
   // -- restoring a backup; before the vote is counted this is also the recorded test
   const restore = $("restore-form");

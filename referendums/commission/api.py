@@ -133,6 +133,7 @@ def ceremony_document(session: Session, election: Election, me: int) -> dict[str
         "me": me,
         "next_step": next_step(session, election, me),
         "sealing_keys": {str(i): key.hex() for i, key in sorted(state.sealing_keys.items())},
+        "signing_keys": {str(i): key.hex() for i, key in sorted(state.signing_keys.items())},
         "dealings": [commitments_json(c) for _, c in sorted(state.commitments.items())],
         "verified": sorted(state.verified),
         "joint_public_key": election.joint_public_key,
@@ -273,9 +274,14 @@ class CommissionApiController(Controller):
         def run() -> dict[str, Any]:
             # The seat first: nobody but a trustee of this election gets near its row lock.
             account, _, _ = seated(request, db_session, election_id)
-            key = hex_bytes(_object(data, ("public_key",))["public_key"], _SEALING_KEY_BYTES)
-            trustee = services.register_sealing_key(db_session, parse_id(election_id), account, key)
-            return {"trustee": trustee.index, "public_key": key.hex()}
+            # Record §2.1: the Ed25519 key that signs the postal line comes with it.
+            fields = _object(data, ("public_key", "signing_key"))
+            key = hex_bytes(fields["public_key"], _SEALING_KEY_BYTES)
+            signing = hex_bytes(fields["signing_key"], _SEALING_KEY_BYTES)
+            trustee = services.register_sealing_key(
+                db_session, parse_id(election_id), account, key, signing
+            )
+            return {"trustee": trustee.index, "public_key": key.hex(), "signing_key": signing.hex()}
 
         return answer(run)
 

@@ -1,8 +1,10 @@
 """The election commission's page: key ceremony, decryption, postal votes, tally.
 
 Who sees it: the election's trustees and the members of the election commission of the
-election's unit (the postal result needs two commission members, who need not be
-trustees). Everybody else gets 403; an unknown election 404.
+election's unit. Everybody else gets 403; an unknown election 404. The postal result is
+entered and confirmed by two different trustees who are on the commission, each
+signing the figures with their trustee key in the browser (record §7.3); in elections
+keyed before signing keys, by any two commission members.
 
 The trustee's cryptography runs in the browser (``frontend/src/trustee.js`` over the
 JSON API in `referendums.commission.api`); the page renders the state and the forms for
@@ -124,6 +126,22 @@ def postal_line_from(manifest_raw: Any, form: dict[str, str]) -> tally.PostalLin
     return tally.PostalLine(tuple(counts), tuple(invalid), envelopes)
 
 
+_SIGNATURE_HEX = 128
+_POSTAL_REFUSALS: dict[type[DomainError], tuple[str, dict[str, str]]] = {
+    errors.SameCommissionMember: ("tally:postal_confirm_refused", {}),
+    errors.PostalNeedsTrustee: ("tally:postal_refused", {"reason": "not_a_trustee"}),
+    errors.PostalSignatureInvalid: ("tally:postal_refused", {"reason": "not_signed"}),
+}
+
+
+def _signature(form: dict[str, str]) -> bytes | None:
+    """The trustee's Ed25519 signature of the figures, added by ``trustee.js`` (or None)."""
+    raw = (form.get("signature") or "").strip()
+    if len(raw) != _SIGNATURE_HEX or any(c not in "0123456789abcdef" for c in raw):
+        return None
+    return bytes.fromhex(raw)
+
+
 class CommissionController(Controller):
     path = "/referendums/{election_id:str}/commission"
     guards = [requires_login]
@@ -153,7 +171,7 @@ class CommissionController(Controller):
             access,
             data,
             lambda line: services.enter_postal_result(
-                db_session, access.election.id, access.account, line
+                db_session, access.election.id, access.account, line, signature=_signature(data)
             ),
             "postal_entered",
         )
@@ -172,7 +190,7 @@ class CommissionController(Controller):
             access,
             data,
             lambda line: services.confirm_postal_result(
-                db_session, access.election.id, access.account, line
+                db_session, access.election.id, access.account, line, signature=_signature(data)
             ),
             "postal_confirmed",
         )
@@ -292,13 +310,15 @@ class CommissionController(Controller):
             action(line)
         except DomainError as error:
             db_session.rollback()
-            if isinstance(error, errors.SameCommissionMember):
+            refusal = _POSTAL_REFUSALS.get(type(error))
+            if refusal is not None:
                 record_event(
                     db_session,
-                    "tally:postal_confirm_refused",
+                    refusal[0],
                     actor_id=access.account.id,
                     object_type="election",
                     object_id=access.election.id,
+                    **refusal[1],
                 )
                 db_session.commit()
             return self._refused(db_session, access, error, form=data)
@@ -366,6 +386,17 @@ class CommissionController(Controller):
             "postal_needed": bool(election.postal_count),
             "postal_entered_by_me": postal is not None
             and postal.entered_by_id == access.account.id,
+            # Record §7.3: trustees sign the postal line (elections keyed since 0015).
+            "postal_signed": bool(state.signing_keys),
+            "may_enter_postal": access.is_commission
+            and (access.trustee_index in state.signing_keys or not state.signing_keys),
+            "postal_form": {
+                "fingerprint": election.fingerprint,
+                "questions": [
+                    [q["id"], [o["id"] for o in q["options"]]]
+                    for q in election.manifest["questions"]
+                ],
+            },
             "questions": election.manifest["questions"],
             "urls": {
                 "ceremony": f"{base}/ceremony",

@@ -39,6 +39,7 @@ from app.organisations.models import Member
 from ballots import services as ballot_services
 from ballots.models import Election
 from ballots.tally import PostalLine
+from crypto.signing import Ed25519SecretKey
 from referendums.commission import backups
 from referendums.models import Referendum
 from referendums.notifications.tasks import run_schedule
@@ -194,7 +195,9 @@ def registered_key(
     title: str,
 ) -> None:
     key = PrivateKey.generate().public_key.encode()
-    ballot_services.register_sealing_key(db, referendums[title].id, _account(db, people, name), key)
+    signing = Ed25519SecretKey.generate().public_key.raw
+    account = _account(db, people, name)
+    ballot_services.register_sealing_key(db, referendums[title].id, account, key, signing)
 
 
 def _saved_backup(db: Session, people: People, world: ReferendumWorld, name: str) -> str:

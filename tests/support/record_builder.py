@@ -1,6 +1,8 @@
 """A small, independent generator of valid election records (docs/election-record.md v3).
 
-``version=2`` writes a version-2 record (no fingerprint, no outcome statement).
+``version=2`` writes a version-2 record (no fingerprint, no outcome statement);
+``signed=False`` a version-3 record as made before signed postal lines (no trustee
+signing keys, confirmations by pseudonym, no joint key in the statement).
 
 Builds every file of a record directly with ``crypto/`` — the trustees' dealing, the
 issuer key, the roll, blind-RSA credentials, encrypted ballots with proofs, the board
@@ -39,6 +41,8 @@ from crypto.signing import Ed25519SecretKey, sign
 MANIFEST_LABEL = "stimmwerk/manifest/v1"
 FINGERPRINT_LABEL = "stimmwerk/election-fingerprint/v3"
 STATEMENT_LABEL = "stimmwerk/outcome-statement/v3"
+CEREMONY_LABEL = "stimmwerk/ceremony-context/v3"
+POSTAL_LINE_LABEL = "stimmwerk/postal-line/v3"
 ROLL_ENTRY_LABEL = "stimmwerk/roll-entry/v1"
 CONTEXT_LABEL = "stimmwerk/ballot-context/v1"
 BALLOT_LABEL = "stimmwerk/ballot/v1"
@@ -204,6 +208,8 @@ class Secrets:
     """Per ballot line (index 0 is line 1): the credential key's seed."""
     decryption_params: threshold.ThresholdParameters | None = None
     """v3: the partial decryptions' parameters (context = H(statement))."""
+    signing_keys: dict[int, Ed25519SecretKey] = field(default_factory=dict)
+    """§2.1: each trustee's postal-line signing key (empty for ``signed=False``)."""
 
 
 @dataclass
@@ -279,6 +285,7 @@ def _keys_json(
     published: list[threshold.DealerCommitments],
     issuer: blind_rsa.BlindRsaPrivateKey,
     board: NoteSigner,
+    signing: dict[int, Ed25519SecretKey] | None = None,
 ) -> dict[str, Any]:
     return {
         "manifest_hash": manifest_hash_hex,
@@ -291,6 +298,7 @@ def _keys_json(
                     "response": c.proof.response.encoded.hex(),
                 },
             }
+            | ({"signing_key": signing[c.dealer].public_key.hex()} if signing else {})
             for c in published
         ],
         "joint_public_key": threshold.joint_public_key(published).encoded.hex(),
@@ -311,6 +319,30 @@ def fingerprint_of(keys: dict[str, Any]) -> bytes:
     )
 
 
+def ceremony_context(fingerprint: bytes, signing_keys: Sequence[str]) -> bytes:
+    """§2.1: H("stimmwerk/ceremony-context/v3", {fingerprint, signing_keys})."""
+    return domain_hash(
+        CEREMONY_LABEL, {"fingerprint": fingerprint.hex(), "signing_keys": list(signing_keys)}
+    )
+
+
+def postal_signature(
+    key: Ed25519SecretKey,
+    fingerprint_hex: str,
+    step: str,
+    envelopes: int,
+    lines: Sequence[dict[str, Any]],
+) -> str:
+    """§7.3: a trustee's Ed25519 signature of the postal line (hex)."""
+    payload = {
+        "fingerprint": fingerprint_hex,
+        "step": step,
+        "envelopes": envelopes,
+        "questions": [{"counts": p["counts"], "invalid": p["invalid"]} for p in lines],
+    }
+    return sign(key, POSTAL_LINE_LABEL, canonical_json(payload)).hex()
+
+
 def statement_of(  # every figure of the statement, by name
     *,
     fingerprint: bytes,
@@ -320,10 +352,12 @@ def statement_of(  # every figure of the statement, by name
     board_root: bytes,
     postal_lines: Sequence[dict[str, Any]],
     envelopes: int,
-    confirmations: Sequence[tuple[str, str]],
+    confirmations: Sequence[tuple[str, str]] | Sequence[tuple[str, int, str]],
+    joint_public_key: str | None = None,
 ) -> dict[str, Any]:
     """§7 (v3): the outcome statement, written out from the spec."""
-    return {
+    joint = {} if joint_public_key is None else {"joint_public_key": joint_public_key}
+    return joint | {
         "fingerprint": fingerprint.hex(),
         "roll": {
             "commitment": roll["commitment"],
@@ -339,7 +373,12 @@ def statement_of(  # every figure of the statement, by name
         "postal": {
             "envelopes": envelopes,
             "questions": [{"counts": p["counts"], "invalid": p["invalid"]} for p in postal_lines],
-            "confirmations": [{"step": step, "member": member} for step, member in confirmations],
+            "confirmations": [
+                {"step": c[0], "trustee": c[1], "signature": c[2]}
+                if len(c) == 3
+                else {"step": c[0], "member": c[1]}
+                for c in confirmations
+            ],
         },
     }
 
@@ -505,6 +544,7 @@ def build_record(
     workers: int = 1,
     issuer: blind_rsa.BlindRsaPrivateKey | None = None,
     version: int = 3,
+    signed: bool = True,
 ) -> BuiltRecord:
     """Write a complete, valid record of ``voters`` ballots into the directory ``out``."""
     out.mkdir(parents=True, exist_ok=True)
@@ -517,12 +557,19 @@ def build_record(
     board = NoteSigner(manifest["board_origin"], Ed25519SecretKey.generate())
     draft_keys = _keys_json(manifest_hash.hex(), [], issuer, board)
     fingerprint = fingerprint_of(draft_keys) if version >= 3 else manifest_hash
-    params = threshold.ThresholdParameters(threshold_, trustees, fingerprint)
+    signed = signed and version >= 3
+    signing = {i: Ed25519SecretKey.generate() for i in range(1, trustees + 1)} if signed else {}
+    context = (
+        ceremony_context(fingerprint, [signing[i].public_key.hex() for i in sorted(signing)])
+        if signed
+        else fingerprint
+    )
+    params = threshold.ThresholdParameters(threshold_, trustees, context)
     published, shares = _deal(params)
-    keys = _keys_json(manifest_hash.hex(), published, issuer, board)
+    keys = _keys_json(manifest_hash.hex(), published, issuer, board, signing)
     if version >= 3:
         keys["fingerprint"] = fingerprint.hex()
-    secrets_ = Secrets(issuer, board, params, shares)
+    secrets_ = Secrets(issuer, board, params, shares, signing_keys=signing)
     write_json(out / "manifest.json", manifest)
     write_json(out / "keys.json", keys)
 
@@ -562,12 +609,24 @@ def build_record(
     postal_lines = [_postal_line(spec, postal, q) for q, spec in enumerate(questions)]
     statement = None
     if version >= 3:
-        confirmations = (
+        confirmations: list[tuple[str, str]] | list[tuple[str, int, str]] = (
             [("entered", secrets.token_hex(32)), ("confirmed", secrets.token_hex(32))]
             if postal_registered
             else []
         )
+        if signed and postal_registered:  # §7.3: trustees 1 and 2 sign the line
+            confirmations = [
+                (
+                    step,
+                    i,
+                    postal_signature(
+                        signing[i], fingerprint.hex(), step, postal.envelopes, postal_lines
+                    ),
+                )
+                for i, step in ((1, "entered"), (2, "confirmed"))
+            ]
         statement = statement_of(
+            joint_public_key=keys["joint_public_key"] if signed else None,
             fingerprint=fingerprint,
             roll=roll_json,
             issued=issued,

@@ -261,9 +261,19 @@ def _tally(world: ReferendumWorld, _votes: object, postal: PostalLine | None) ->
     # Record v3: the trustees bind the confirmed postal line, so it comes first.
     if postal is not None or election.postal_count:
         line = postal or PostalLine.zeros(services.manifest_of(election))
-        first, second = world.postal_clerks[:2]
-        services.enter_postal_result(world.session, world.id, first, line, now=world.closes)
-        services.confirm_postal_result(world.session, world.id, second, line, now=world.closes)
+        # Record §7.3: two trustees sign the line with their key files.
+        for index, step in ((1, "entered"), (2, "confirmed")):
+            path, passphrase = world.key_files[index]
+            trustee_tool.postal_step(
+                world.session,
+                world.id,
+                world.trustees[index - 1],
+                line,
+                step,
+                path=path,
+                passphrase=passphrase,
+                now=world.closes,
+            )
     for index, account in enumerate(world.trustees[: election.threshold], start=1):
         path, passphrase = world.key_files[index]
         trustee_tool.decrypt_tally(

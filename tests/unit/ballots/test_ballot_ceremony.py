@@ -15,8 +15,10 @@ from ballots import keyfile, services, trustee_tool
 from ballots.errors import CeremonyFailed, ComplaintNotProven, NotAllowed, WrongState
 from ballots.keyfile import CHEAP_LIMITS
 from ballots.models import ElectionStatus, KeyShare, ShareComplaint
+from ballots.record import ceremony_context
 from crypto.group import Scalar
-from crypto.threshold import Dealing, deal, seal_share
+from crypto.signing import Ed25519SecretKey
+from crypto.threshold import Dealing, deal, seal_share, verify_commitments
 from crypto.threshold import ShareComplaint as Complaint
 from tests import ballots_support as support
 
@@ -111,10 +113,53 @@ def test_only_the_trustees_take_part_and_only_in_order(world: support.ElectionWo
     with pytest.raises(CeremonyFailed):  # no second dealing in a round
         _deal(world, 1)
     with pytest.raises(CeremonyFailed):  # keys are fixed once dealing began
-        services.register_sealing_key(world.session, world.id, world.trustees()[2], bytes(32))
+        services.register_sealing_key(
+            world.session, world.id, world.trustees()[2], bytes(32), _fresh_signing_key()
+        )
     _deal(world, 2)
     _deal(world, 3)
     for index in (1, 2, 3):
         _check(world, index)
     with pytest.raises(WrongState):
         _deal(world, 1)
+
+
+def _fresh_signing_key() -> bytes:
+    return Ed25519SecretKey.generate().public_key.raw
+
+
+def test_signing_keys_are_registered_checked_and_bind_every_dealers_proof(
+    world: support.ElectionWorld,
+) -> None:
+    """Record §2.1: the ceremony context covers every trustee's signing key."""
+    session, trustee = world.session, world.trustees()[0]
+    sealing = PublicKey(bytes(32)).encode()
+    for bad in (None, bytes(32), world.election().trustees[1].signing_public_key):
+        key = bytes.fromhex(bad) if isinstance(bad, str) else bad
+        with pytest.raises(CeremonyFailed):  # missing, the identity, another trustee's key
+            services.register_sealing_key(session, world.id, trustee, sealing, key)
+        session.rollback()
+    state = services.ceremony_state(session, world.id)
+    election = world.election()
+    listed = [bytes.fromhex(t.signing_public_key or "").hex() for t in election.trustees]
+    assert state.params.context == ceremony_context(election.fingerprint or "", listed)
+    secrets_1 = keyfile.read_key_file(*world.key_files[1])
+    assert state.signing_keys[1] == secrets_1.signing_key.public_key.raw
+    for index in (1, 2, 3):
+        _deal(world, index)
+    # A signing key swapped after dealing breaks every dealer's proof under the new context.
+    election.trustees[0].signing_public_key = _fresh_signing_key().hex()
+    swapped = services.ceremony_state(session, world.id).params
+    commitments = services.ceremony_state(session, world.id).commitments
+    assert not any(verify_commitments(swapped, c) for c in commitments.values())
+    session.rollback()
+
+
+def test_a_trustee_tool_refuses_to_deal_when_its_own_signing_key_is_not_listed(
+    world: support.ElectionWorld,
+) -> None:
+    world.election().trustees[1].signing_public_key = _fresh_signing_key().hex()
+    world.session.commit()
+    with pytest.raises(CeremonyFailed) as refused:
+        _deal(world, 2)
+    assert refused.value.params["reason"] == "the ceremony does not list my own signing key"

@@ -24,7 +24,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     return out
 
 
-def test_a_real_election_from_the_command_line(
+def test_a_real_election_from_the_command_line(  # noqa: PLR0915
     world: support.ElectionWorld,
     settings: Settings,
     tmp_path: Path,
@@ -96,41 +96,17 @@ method = "yes_no_abstain"
     postal.write_text(
         "envelopes = 1\n[questions.q1]\ncounts = {yes = 0, no = 1, abstain = 0}\n", encoding="utf-8"
     )
-    _run(
-        capsys,
-        "election",
-        "postal-enter",
-        election_id,
-        "--as",
-        "kommission1@example.org",
-        "--file",
-        str(postal),
-    )
-    assert (
-        cli.main(
-            [
-                "election",
-                "postal-confirm",
-                election_id,
-                "--as",
-                "kommission1@example.org",
-                "--file",
-                str(postal),
-            ]
-        )
-        == 1
-    )
+    # Record §7.3: unsigned figures are refused; trustees sign with their key files.
+    postal_enter = ["election", "postal-enter", election_id, "--file", str(postal)]
+    assert cli.main([*postal_enter, "--as", "kommission1@example.org"]) == 1
+    assert "--key-file" in capsys.readouterr().err
+    _run(capsys, *postal_enter, "--as", "kommission1@example.org", "--key-file", str(keys[1]))
+    postal_confirm = ["election", "postal-confirm", election_id, "--file", str(postal)]
+    by_first = ["--as", "kommission1@example.org", "--key-file", str(keys[1])]
+    assert cli.main([*postal_confirm, *by_first]) == 1
     assert "different commission member" in capsys.readouterr().err
-    _run(
-        capsys,
-        "election",
-        "postal-confirm",
-        election_id,
-        "--as",
-        "kommission2@example.org",
-        "--file",
-        str(postal),
-    )
+    by_second = ["--as", "kommission2@example.org", "--key-file", str(keys[2])]
+    _run(capsys, *postal_confirm, *by_second)
     # Record v3: a statement that does not follow from the data is refused, naming why.
     election = world.election()
     honest = election.outcome_statement

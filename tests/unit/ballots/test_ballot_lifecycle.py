@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
@@ -25,14 +26,16 @@ from ballots.errors import (
     NotEnoughDecryptions,
     NotOnRoll,
     PostalMismatch,
+    PostalNeedsTrustee,
     PostalResultInvalid,
+    PostalSignatureInvalid,
     PostalVoter,
     SameCommissionMember,
     TooEarly,
     VotingClosed,
     WrongState,
 )
-from ballots.models import CastBallot, ElectionStatus, RollEntry
+from ballots.models import CastBallot, ElectionStatus, PostalResult, RollEntry
 from ballots.tally import PostalLine
 from tests import ballots_support as support
 from tests.factories import grant, make_account, make_member
@@ -304,35 +307,57 @@ def test_creation_rules(world: support.ElectionWorld) -> None:
     assert "trustees" in invalid.value.errors
 
 
-def test_postal_figures_need_two_commission_members_who_agree(
+def test_postal_figures_need_two_trustees_who_agree_and_sign(
     world: support.ElectionWorld,
 ) -> None:
-    support.open_for_voting(world)
+    support.open_for_voting(world, trustees=2, threshold=2)
     services.close_election(world.session, world.id, None, now=world.closes)
     line = PostalLine(((1, 0, 0),), (0,), 1)
     session = world.session
+    first, second, no_seat = world.commission[:3]
+    signed = functools.partial(support.postal_signature, world)
     with pytest.raises(PostalResultInvalid):
-        services.enter_postal_result(
-            session, world.id, world.commission[0], PostalLine(((1, 1, 0),), (0,), 1)
-        )
+        services.enter_postal_result(session, world.id, first, PostalLine(((1, 1, 0),), (0,), 1))
     with pytest.raises(PostalResultInvalid):  # more envelopes than postal voters
-        services.enter_postal_result(
-            session, world.id, world.commission[0], PostalLine(((2, 0, 0),), (0,), 2)
-        )
+        services.enter_postal_result(session, world.id, first, PostalLine(((2, 0, 0),), (0,), 2))
     with pytest.raises(NotAllowed):
         services.enter_postal_result(session, world.id, world.staff, line)
-    services.enter_postal_result(session, world.id, world.commission[0], line)
+    # Record §7.3: a commission member without a trustee seat cannot sign, so cannot enter.
+    with pytest.raises(PostalNeedsTrustee):
+        services.enter_postal_result(session, world.id, no_seat, line, signature=bytes(64))
+    with pytest.raises(PostalSignatureInvalid):  # unsigned, or signed by another trustee
+        services.enter_postal_result(session, world.id, first, line)
+    with pytest.raises(PostalSignatureInvalid):
+        services.enter_postal_result(
+            session, world.id, first, line, signature=signed(2, line, "entered")
+        )
+    other = PostalLine(((0, 1, 0),), (0,), 1)
+    with pytest.raises(PostalSignatureInvalid):  # a signature of other figures
+        services.enter_postal_result(
+            session, world.id, first, line, signature=signed(1, other, "entered")
+        )
+    assert session.scalar(select(func.count()).select_from(PostalResult)) == 0
+    services.enter_postal_result(
+        session, world.id, first, line, signature=signed(1, line, "entered")
+    )
     with pytest.raises(WrongState):  # no decryption (and no result) without the confirmation
         support.decrypt(world)
     with pytest.raises(SameCommissionMember):
-        services.confirm_postal_result(session, world.id, world.commission[0], line)
+        services.confirm_postal_result(
+            session, world.id, first, line, signature=signed(1, line, "confirmed")
+        )
+    with pytest.raises(PostalSignatureInvalid):  # the "entered" signature is not a confirmation
+        services.confirm_postal_result(
+            session, world.id, second, line, signature=signed(2, line, "entered")
+        )
+    different = PostalLine(((0, 1, 0),), (0,), 1)
     with pytest.raises(PostalMismatch):
         services.confirm_postal_result(
-            session, world.id, world.commission[1], PostalLine(((0, 1, 0),), (0,), 1)
+            session, world.id, second, different, signature=signed(2, different, "confirmed")
         )
     support.enter_postal(world, line)
     with pytest.raises(WrongState):  # the postal line is bound once confirmed
-        services.enter_postal_result(session, world.id, world.commission[0], line)
+        services.enter_postal_result(session, world.id, first, line)
     support.decrypt(world)
     tally = services.tally_election(session, world.id, None).tally
     assert tally is not None

@@ -20,6 +20,7 @@ from ballots import services
 from ballots.errors import ManifestInvalid, NotAllowed, WrongState
 from ballots.manifest import ElectionDraft
 from ballots.models import ElectionStatus, IssuerKey, Trustee
+from crypto.signing import Ed25519SecretKey
 from tests import ballots_support as support
 from tests.conftest import TEST_PASSWORD
 from tests.factories import grant, make_account
@@ -195,7 +196,8 @@ def test_only_staff_of_the_unit_may_change_it(world: support.ElectionWorld) -> N
 
 def test_refused_once_a_trustee_registered_a_key(world: support.ElectionWorld) -> None:
     key = PrivateKey.generate().public_key.encode()
-    services.register_sealing_key(world.session, world.id, world.commission[0], key)
+    signing = Ed25519SecretKey.generate().public_key.raw
+    services.register_sealing_key(world.session, world.id, world.commission[0], key, signing)
     old_hash = world.election().manifest_hash
     seats = _seats(world.session, world)
     draft = dataclasses.replace(support.draft(world), title="Geändert")

@@ -34,6 +34,7 @@ from tests.support.record_builder import (
     QuestionSpec,
     build_record,
     fingerprint_of,
+    postal_signature,
     read_json,
     read_lines,
     sign_note,
@@ -246,18 +247,13 @@ def test_a_postal_line_changed_after_decryption_is_refused(
     assert "statement.postal.questions[0].counts" in detail
 
 
-def test_postal_confirmations_by_one_member_are_refused(
-    honest: BuiltRecord, tmp_path: Path
-) -> None:
-    """The statement is re-bound by all trustees here: only the four-eyes rule is left."""
-    forged = copy_of(honest, tmp_path)
-    tally = read_json(forged / "tally.json")
-    confirmations = tally["statement"]["postal"]["confirmations"]
-    confirmations[1]["member"] = confirmations[0]["member"]
-    params = honest.secrets.params
-    context = domain_hash(STATEMENT_LABEL, tally["statement"])
-    from crypto import threshold  # only this test re-decrypts
+def rebind(record: BuiltRecord, tally: dict[str, Any]) -> None:
+    """The trustees decrypt again under the (changed) statement: what they would do if
+    the server handed it to tools that did not check it, or if ``t`` trustees colluded."""
+    from crypto import threshold  # only the statement forgeries re-decrypt
 
+    params = record.secrets.params
+    context = domain_hash(STATEMENT_LABEL, tally["statement"])
     rebound = threshold.ThresholdParameters(params.threshold, params.trustees, context)
     for question in tally["questions"]:
         aggregate = [threshold_ciphertext(c["alpha"], c["beta"]) for c in question["aggregate"]]
@@ -265,14 +261,171 @@ def test_postal_confirmations_by_one_member_are_refused(
             j = partial["trustee"]
             partial["shares"] = [
                 share_json(
-                    threshold.partial_decrypt(rebound, j, honest.secrets.trustee_secrets[j], ct)
+                    threshold.partial_decrypt(rebound, j, record.secrets.trustee_secrets[j], ct)
                 )
                 for ct in aggregate
             ]
+
+
+def test_postal_confirmations_by_one_trustee_are_refused(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """Both confirmations validly signed by trustee 1; the statement is re-bound by the
+    trustees here, so only the four-eyes rule is left to catch it (§7.2)."""
+    forged = copy_of(honest, tmp_path)
+    tally = read_json(forged / "tally.json")
+    statement = tally["statement"]
+    lines = statement["postal"]["questions"]
+    key = honest.secrets.signing_keys[1]
+    statement["postal"]["confirmations"] = [
+        {
+            "step": step,
+            "trustee": 1,
+            "signature": postal_signature(
+                key, statement["fingerprint"], step, statement["postal"]["envelopes"], lines
+            ),
+        }
+        for step in ("entered", "confirmed")
+    ]
+    rebind(honest, tally)
     write_json(forged / "tally.json", tally)
     check, detail = stops_at(forged)
     assert check == "tally.statement"
-    assert "different members" in detail
+    assert "different trustees" in detail
+    run = verify(forged)
+    assert run.returncode == 1
+    assert "FAIL  tally.statement" in run.stdout
+
+
+# -- the commission's two confirmations, signed (record §2.1, §7.3) ------------------------------
+
+
+def operator_postal_line(record: BuiltRecord, path: Path, signer: Any) -> None:
+    """The operator enters and "confirms" a postal line of its choice before the trustees
+    decrypt; ``signer(index, step, payload_args)`` makes each confirmation's signature."""
+    tally = read_json(path / "tally.json")
+    statement = tally["statement"]
+    question = tally["questions"][0]
+    valid = question["postal"]["envelopes"] - question["postal"]["invalid"]
+    line = [valid, 0, 0]  # every valid paper now says "yes"
+    question["postal"]["counts"] = line
+    question["result"] = [o + p for o, p in zip(question["online"], line, strict=True)]
+    statement["postal"]["questions"][0]["counts"] = line
+    lines = statement["postal"]["questions"]
+    envelopes = statement["postal"]["envelopes"]
+    statement["postal"]["confirmations"] = [
+        {"step": step, "trustee": index, "signature": signer(index, step, envelopes, lines)}
+        for index, step in ((1, "entered"), (2, "confirmed"))
+    ]
+    rebind(record, tally)
+    write_json(path / "tally.json", tally)
+
+
+def test_a_postal_line_signed_with_keys_that_are_not_the_trustees_is_refused(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """(a) The operator signs with keys of its own: not the registered trustee keys."""
+    forged = copy_of(honest, tmp_path)
+    fingerprint = read_json(forged / "keys.json")["fingerprint"]
+    own = Ed25519SecretKey.generate()
+    operator_postal_line(
+        honest,
+        forged,
+        lambda _i, step, envelopes, lines: postal_signature(
+            own, fingerprint, step, envelopes, lines
+        ),
+    )
+    check, detail = stops_at(forged)
+    assert check == "tally.postal_signatures"
+    assert "is not trustee 1's signature of this postal line (entered)" in detail
+    run = verify(forged)
+    assert run.returncode == 1
+    assert "FAIL  tally.postal_signatures" in run.stdout
+
+
+def test_an_operator_key_put_into_keys_json_breaks_every_dealers_proof(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """(a) ... and registering its own key in keys.json after the ceremony is caught too."""
+    forged = copy_of(honest, tmp_path)
+    fingerprint = read_json(forged / "keys.json")["fingerprint"]
+    own = {1: Ed25519SecretKey.generate(), 2: Ed25519SecretKey.generate()}
+
+    def keys(value: dict[str, Any]) -> None:
+        for index, key in own.items():
+            value["trustees"][index - 1]["signing_key"] = key.public_key.hex()
+
+    edit(forged / "keys.json", keys)
+    operator_postal_line(
+        honest,
+        forged,
+        lambda i, step, envelopes, lines: postal_signature(
+            own[i], fingerprint, step, envelopes, lines
+        ),
+    )
+    check, detail = stops_at(forged)
+    assert check == "keys.trustee_proofs"
+    assert "trustees[0].proof" in detail
+    run = verify(forged)
+    assert run.returncode == 1
+    assert "FAIL  keys.trustee_proofs" in run.stdout
+
+
+def test_a_postal_line_signed_by_one_trustee_in_both_names_is_refused(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """(b) One trustee signs both confirmations, the second one in another trustee's name."""
+    forged = copy_of(honest, tmp_path)
+    fingerprint = read_json(forged / "keys.json")["fingerprint"]
+    first = honest.secrets.signing_keys[1]
+    operator_postal_line(
+        honest,
+        forged,
+        lambda _i, step, envelopes, lines: postal_signature(
+            first, fingerprint, step, envelopes, lines
+        ),
+    )
+    check, detail = stops_at(forged)
+    assert check == "tally.postal_signatures"
+    assert "is not trustee 2's signature of this postal line (confirmed)" in detail
+    assert verify(forged).returncode == 1
+
+
+def test_a_postal_line_changed_after_the_trustees_signed_it_is_refused(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """(c) The line is changed after both trustees signed it, and the trustees decrypted
+    the changed statement (tools that did not check, or t colluding): the signatures are
+    of the old figures."""
+    forged = copy_of(honest, tmp_path)
+    tally = read_json(forged / "tally.json")
+    question = tally["questions"][0]
+    counts = question["postal"]["counts"]
+    moved = [counts[0] - 1, counts[1] + 1, *counts[2:]] if counts[0] else [0, counts[1] - 1, 1]
+    question["result"] = [
+        r - c + m for r, c, m in zip(question["result"], counts, moved, strict=True)
+    ]
+    question["postal"]["counts"] = moved
+    tally["statement"]["postal"]["questions"][0]["counts"] = moved
+    rebind(honest, tally)
+    write_json(forged / "tally.json", tally)
+    check, detail = stops_at(forged)
+    assert check == "tally.postal_signatures"
+    assert "signature of this postal line" in detail
+    run = verify(forged)
+    assert run.returncode == 1
+    assert "FAIL  tally.postal_signatures" in run.stdout
+
+
+def test_a_v3_record_from_before_signed_postal_lines_verifies_with_a_warning(
+    tmp_path: Path,
+) -> None:
+    old = build_record(tmp_path / "v3", voters=2, signed=False)
+    run = verify(old.path)
+    assert run.returncode == 0, run.stdout
+    assert "VERIFIED with 1 warning(s)" in run.stdout
+    assert "WARN  tally.postal_signatures" in run.stdout
+    assert "not signatures by keys the operator does not control" in run.stdout
 
 
 def threshold_ciphertext(alpha: str, beta: str) -> Any:
@@ -378,11 +531,11 @@ def test_a_version_2_record_verifies_with_warnings_naming_what_it_lacks(tmp_path
         outcome = {r.name: r for r in iter_results(State(source, workers=1))}
     assert list(outcome) == list(CHECKS)
     warned = {name for name, r in outcome.items() if r.status is Status.WARN}
-    assert warned == {"keys.fingerprint", "tally.statement"}
+    assert warned == {"keys.fingerprint", "tally.statement", "tally.postal_signatures"}
     assert all(r.ok for r in outcome.values())
     run = verify(old.path)
     assert run.returncode == 0
-    assert "VERIFIED with 2 warning(s)" in run.stdout
+    assert "VERIFIED with 3 warning(s)" in run.stdout
     assert "issuer and board keys are not bound" in run.stdout
     assert "postal line are not bound" in run.stdout
 

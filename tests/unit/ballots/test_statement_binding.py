@@ -148,7 +148,10 @@ def test_decryption_waits_for_the_confirmed_postal_line(world: support.ElectionW
     services.close_election(world.session, world.id, None, now=world.closes)
     with pytest.raises(WrongState):
         support.decrypt(world)
-    services.enter_postal_result(world.session, world.id, world.commission[0], LINE)
+    signature = support.postal_signature(world, 1, LINE, "entered")
+    services.enter_postal_result(
+        world.session, world.id, world.commission[0], LINE, signature=signature
+    )
     with pytest.raises(WrongState):
         support.decrypt(world)
 
