@@ -215,7 +215,9 @@ def _build(staff: Page) -> str:
 
 def _without_javascript(browser: Browser, world: World, survey_id: str, errors: list[str]) -> None:
     """JavaScript off: every question shown (the conditional one too), nothing to send."""
-    page = _context(browser, world, errors, java_script_enabled=False)
+    page = _context(
+        browser, world, errors, java_script_enabled=False, viewport={"width": 320, "height": 700}
+    )
     log_in_without_js(page, "anna@example.org")
     page.goto(f"/surveys/{survey_id}")
     expect(page.locator("#question-q2")).to_be_visible()
@@ -223,6 +225,7 @@ def _without_javascript(browser: Browser, world: World, survey_id: str, errors: 
     expect(page.locator("#send-answers")).to_be_disabled()
     assert page.locator("#survey-form [name]").count() == 0
     assert page.locator("#survey-form fieldset.survey-question:not([disabled])").count() == 0
+    _no_sideways_scroll(page)  # every question shown, at 320 px
     page.context.close()
 
 
@@ -303,6 +306,11 @@ def _close_and_read(staff: Page, survey_id: str, world: World) -> Path:
     staff.goto(f"/surveys/{survey_id}/results?question=q2&q=Mitglieder")
     expect(staff.locator("#texts .free-texts li")).to_have_count(3)
     _no_violations(staff)
+    staff.set_viewport_size({"width": 320, "height": 700})
+    _no_sideways_scroll(staff)
+    staff.goto("/surveys/new")
+    _no_sideways_scroll(staff)
+    staff.set_viewport_size({"width": 1280, "height": 720})
     return record
 
 
