@@ -1134,6 +1134,15 @@ def no_vote_button(response: Response) -> None:
     assert "Jetzt abstimmen" not in visible_text(response)
 
 
+@then("the page offers to log in to vote, and to activate a login first")
+def offers_login_to_vote(response: Response) -> None:
+    assert response.status_code == 200
+    assert re.search(r'href="/login\?next=/referendums/[0-9a-f-]+/vote"', response.text)
+    text = visible_text(response)
+    assert "Anmelden und abstimmen" in text
+    assert "Als Mitglied aktivierst du sie auf der Anmeldeseite" in text
+
+
 @then("the page offers the vote button")
 def vote_button(response: Response) -> None:
     assert response.status_code == 200

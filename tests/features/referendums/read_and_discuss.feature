@@ -30,6 +30,7 @@ Feature: Everyone reads a member referendum and discusses it
     And the page says "Soll die Satzung geändert werden?"
     And the page says "0 Stimmzettel auf der Anschlagtafel von 3 Stimmberechtigten"
     And the page offers no vote button
+    And the page offers to log in to vote, and to activate a login first
     And the page says "Melde dich an, um mitzudiskutieren."
 
   Scenario: Participation so far shows the number of ballots, not the result
