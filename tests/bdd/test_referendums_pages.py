@@ -478,6 +478,21 @@ def writes_and_adds(
     return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": "add"})
 
 
+@when(parsers.parse("{name:w} adds another question"), target_fixture="response")
+def adds_question(browsers: Browsers, response: Response, name: str) -> Response:
+    return _form_again(browsers, name, response, do="add")
+
+
+@when(
+    parsers.parse('{name:w} writes "{text}" as question {n:d} and saves the form'),
+    target_fixture="response",
+)
+def writes_and_saves(
+    browsers: Browsers, response: Response, name: str, text: str, n: int
+) -> Response:
+    return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": "save"})
+
+
 @when(parsers.parse("{name:w} removes question {n:d}"), target_fixture="response")
 def removes_question(browsers: Browsers, response: Response, name: str, n: int) -> Response:
     assert f'name="do" value="remove-{n}"' in response.text, "no button to remove it"

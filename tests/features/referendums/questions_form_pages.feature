@@ -55,3 +55,16 @@ Feature: Staff ask as many questions as the referendum needs
     Then the request is refused with status 400
     And the page says "Der Stimmzettel wäre zu groß, um online abgegeben zu werden (94 KB, höchstens 64 KB)."
     And there is no member referendum
+
+  Scenario: Staff add a question when they change a prepared referendum
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" has been prepared
+    When Sabine opens the edit page of "Neue Satzung"
+    Then the form has 1 question block
+    When Sabine adds another question
+    Then the form has 2 question blocks
+    And question 1 of the form reads "Soll die Satzung geändert werden?"
+    When Sabine writes "Soll der Vorstand kleiner werden?" as question 2 and saves the form
+    Then Sabine sees the management page of "Neue Satzung"
+    And the preview shows the question "Soll die Satzung geändert werden?" with the answers "Ja, Nein, Enthaltung"
+    And the preview shows the question "Soll der Vorstand kleiner werden?" with the answers "Ja, Nein, Enthaltung"
+    And the audit log records "referendum:updated"
