@@ -25,6 +25,7 @@ from nacl import bindings as sodium
 from nacl.public import PrivateKey, SealedBox
 from sqlalchemy.orm import Session
 
+from app.core.errors import ValidationFailed
 from app.core.settings import Settings
 from ballots import keyfile, services
 from ballots.codec import (
@@ -34,9 +35,11 @@ from ballots.codec import (
     partial_from_json,
 )
 from ballots.models import ElectionStatus
+from ballots.record import POSTAL_LINE_LABEL, ceremony_context, postal_line_payload
 from ballots.tally import PostalLine
 from crypto.group import Scalar
 from crypto.merkle import leaf_hash, root_from_leaf_hashes
+from crypto.signing import Ed25519SecretKey, sign, verify
 from crypto.threshold import (
     EncryptedShare,
     ShareComplaint,
@@ -49,6 +52,7 @@ from crypto.threshold import (
     verify_complaint,
 )
 from referendums.commission import api as commission_api
+from referendums.commission.pages import postal_line_from
 from tests import ballots_support as support
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,7 +220,11 @@ def test_javascript_trustees_run_an_election_through_the_services(
     trustees = world.trustees()
     keys = {i: PrivateKey.generate() for i in (1, 2, 3)}
     for index, account in enumerate(trustees, start=1):
-        services.register_sealing_key(db, world.id, account, bytes(keys[index].public_key))
+        # §2.1: the signing key the browser derives from its sealing key (checked below).
+        signing = js.call("signing_key", sealing=bytes(keys[index]).hex())
+        services.register_sealing_key(
+            db, world.id, account, bytes(keys[index].public_key), bytes.fromhex(signing)
+        )
     state = services.ceremony_state(db, world.id)
     doc = _doc(state.params, keys)
     for index, account in enumerate(trustees, start=1):
@@ -266,8 +274,15 @@ def test_javascript_trustees_run_an_election_through_the_services(
         }
         # The browser recomputes H(statement) and checks the statement before signing.
         assert js.call("statement_context", task=task_json) == task.params.context.hex()
-        checked = js.call("check_statement", task=task_json, share=key_shares[index])
+        mine = bytes(keys[index]).hex()
+        checked = js.call("check_statement", task=task_json, share=key_shares[index], sealing=mine)
         assert checked["problems"] == []
+        assert task_json["statement"]["joint_public_key"] == election.joint_public_key
+        other = bytes(keys[2]).hex()  # a server that lists someone else's key for me
+        problems = js.call(
+            "check_statement", task=task_json, share=key_shares[index], sealing=other
+        )["problems"]
+        assert problems == ["my signing key"]
         assert checked["figures"]["ballots"] == 3
         forged = json.loads(json.dumps(task_json))
         forged["statement"]["roll"]["eligible"] += 1
@@ -291,9 +306,21 @@ def test_javascript_recomputes_the_fingerprint_and_the_ceremony_context(
 ) -> None:
     world = support.make_world(db, settings, tmp_path)
     election = support.create(world)
-    doc = commission_api.ceremony_document(db, election, 1)
+    support.ceremony(world)  # every trustee registered a signing key with the sealing key
+    doc = commission_api.ceremony_document(db, world.election(), 1)
     assert doc["fingerprint"] == election.fingerprint
-    assert js.call("ceremony_context", doc=doc) == election.fingerprint
+    sealing = keyfile.read_key_file(*world.key_files[1]).sealing_key.hex()
+    context = js.call("ceremony_context", doc=doc, me=1, sealing=sealing)
+    signing_keys = [doc["signing_keys"][str(i)] for i in (1, 2, 3)]
+    assert context == ceremony_context(election.fingerprint or "", signing_keys).hex()
+    assert context == doc["context"]
+    other = keyfile.read_key_file(*world.key_files[2]).sealing_key.hex()
+    with pytest.raises(AssertionError, match="does not list my own signing key"):
+        js.call("ceremony_context", doc=doc, me=1, sealing=other)
+    swapped = json.loads(json.dumps(doc))  # a server that swapped another trustee's key
+    swapped["signing_keys"]["2"] = "22" * 32
+    with pytest.raises(AssertionError, match="ceremony context is not the one"):
+        js.call("ceremony_context", doc=swapped, me=1, sealing=sealing)
     assert (
         js.call(
             "fingerprint",
@@ -336,7 +363,8 @@ def test_javascript_checks_the_postal_line_of_the_statement(
         "trustee": task.trustee,
         **commission_api.statement_inputs(db, election, account, task),
     }
-    good = js.call("check_statement", task=task_json, share=share.encoded.hex())
+    sealing = keyfile.read_key_file(path, passphrase).sealing_key.hex()
+    good = js.call("check_statement", task=task_json, share=share.encoded.hex(), sealing=sealing)
     assert good["problems"] == []
     assert (good["figures"]["postal"], good["figures"]["envelopes"]) == (1, 1)
     impossible = json.loads(json.dumps(task_json))
@@ -345,6 +373,80 @@ def test_javascript_checks_the_postal_line_of_the_statement(
     assert "P4 q0" in problems
     one_clerk = json.loads(json.dumps(task_json))
     confirmations = one_clerk["statement"]["postal"]["confirmations"]
-    confirmations[1]["member"] = confirmations[0]["member"]
+    confirmations[1]["trustee"] = confirmations[0]["trustee"]
     problems = js.call("check_statement", task=one_clerk, share=share.encoded.hex())["problems"]
-    assert problems == ["postal confirmations"]
+    assert problems == ["postal confirmations", "postal signatures"]
+    forged = json.loads(json.dumps(task_json))  # §7.3: a signature by an operator's key
+    operator = Ed25519SecretKey.generate()
+    forged["statement"]["postal"]["confirmations"][0]["signature"] = sign(
+        operator, POSTAL_LINE_LABEL, b"anything"
+    ).hex()
+    problems = js.call("check_statement", task=forged, share=share.encoded.hex())["problems"]
+    assert problems == ["postal signatures"]
+    joint = json.loads(json.dumps(task_json))
+    joint["statement"]["joint_public_key"] = joint["evidence"]["dealings"][0]["commitments"][0]
+    problems = js.call("check_statement", task=joint, share=share.encoded.hex())["problems"]
+    assert problems == ["joint key"]
+
+
+# -- record §2.1, §7.3: the trustee's signing key and the signed postal line -------------------
+
+
+def test_javascript_derives_the_signing_key_and_signs_the_postal_line_like_python(
+    js: Harness,
+) -> None:
+    sealing = secrets.token_bytes(32)
+    mine = keyfile.TrusteeSecrets("e", 1, sealing).signing_key
+    assert js.call("signing_key", sealing=sealing.hex()) == mine.public_key.hex()
+    fingerprint = secrets.token_hex(32)
+    line = {"envelopes": 7, "questions": [{"counts": [3, 2, 1], "invalid": 1}]}
+    for step in ("entered", "confirmed"):
+        signature = js.call(
+            "sign_postal", sealing=sealing.hex(), fingerprint=fingerprint, step=step, line=line
+        )
+        payload = postal_line_payload(fingerprint, step, 7, [((3, 2, 1), 1)])
+        # Ed25519 is deterministic: the same bytes, not merely a valid signature.
+        assert signature == sign(mine, POSTAL_LINE_LABEL, payload).hex()
+        assert verify(mine.public_key, POSTAL_LINE_LABEL, payload, bytes.fromhex(signature))
+
+
+MANIFEST = {
+    "questions": [
+        {"id": "q1", "options": [{"id": "yes"}, {"id": "no"}, {"id": "abstain"}]},
+        {"id": "q2", "options": [{"id": "a"}, {"id": "b"}]},
+    ]
+}
+FORM = {
+    "envelopes": " 12 ",
+    "count-q1-yes": "7",
+    "count-q1-no": "3",
+    "count-q1-abstain": "0",
+    "invalid-q1": "2",
+    "count-q2-a": "10",
+    "count-q2-b": "0",
+    "invalid-q2": "2",
+}
+
+
+@pytest.mark.parametrize(
+    "change", [{}, {"count-q1-no": "-1"}, {"invalid-q2": ""}, {"envelopes": "1234567890"}]
+)
+def test_javascript_reads_the_postal_form_as_the_server_does(
+    js: Harness, change: dict[str, str]
+) -> None:
+    """The browser signs exactly the figures the server will read, or nothing."""
+    form = FORM | change
+    questions = [[q["id"], [o["id"] for o in q["options"]]] for q in MANIFEST["questions"]]
+    line = js.call("postal_form", questions=questions, form=form)
+    try:
+        server = postal_line_from(MANIFEST, form)
+    except ValidationFailed:
+        assert line is None
+        return
+    assert line == {
+        "envelopes": server.envelopes,
+        "questions": [
+            {"counts": list(counts), "invalid": invalid}
+            for counts, invalid in zip(server.counts, server.invalid, strict=True)
+        ],
+    }

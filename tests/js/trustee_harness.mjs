@@ -5,6 +5,8 @@ import * as c from "../../frontend/src/crypto/index.js";
 import * as t from "../../frontend/src/trustee.js";
 
 const scalars = (list) => list.map(c.scalarFromHex);
+// This trustee's own signing key (hex), from its sealing secret, as the page derives it.
+const mine = (sealing) => c.toHex(t.signingKeyPair(c.fromHex(sealing, 32)).publicKey);
 
 const handlers = {
   public_key: ({ secret }) => c.toHex(t.sealingKeyPair(() => c.fromHex(secret, 32)).publicKey),
@@ -36,10 +38,16 @@ const handlers = {
   },
   share_for: ({ coefficients, recipient }) => c.scalarToHex(t.shareFor(scalars(coefficients), recipient)),
   fingerprint: ({ manifest, issuer_spki, board_public_key }) => c.toHex(t.electionFingerprint(manifest, issuer_spki, board_public_key)),
-  ceremony_context: ({ doc }) => c.toHex(t.ceremonyParams(doc).context),
+  ceremony_context: ({ doc, me, sealing }) =>
+    c.toHex(t.ceremonyParams(doc, me, sealing ? mine(sealing) : undefined).context),
+  signing_key: ({ sealing }) => mine(sealing),
+  sign_postal: ({ sealing, fingerprint, step, line }) =>
+    c.toHex(t.signPostalLine(t.signingKeyPair(c.fromHex(sealing, 32)).seed, fingerprint, step, line)),
+  postal_form: ({ questions, form }) => t.postalLineFromForm(questions, (name) => form[name]),
   merkle_root: ({ entries }) => c.toHex(t.merkleRoot(entries)),
   statement_context: ({ task }) => c.toHex(t.decryptionParams(task).context),
-  check_statement: ({ task, share }) => t.checkStatement(task, c.scalarFromHex(share)),
+  check_statement: ({ task, share, sealing }) =>
+    t.checkStatement(task, c.scalarFromHex(share), sealing ? mine(sealing) : undefined),
   verification_key: ({ dealings, me }) => c.pointToHex(t.verificationKey(dealings, me)),
   share_matches: ({ secrets, dealings, me }) => t.shareMatches(secrets, dealings, me),
   passphrase_strength: ({ passphrase }) => t.passphraseStrength(passphrase),
