@@ -1,7 +1,11 @@
-"""Issue 10: remaining staff tools and member flow.
+"""Issue 10: remaining staff tools and member flow — no schema change (a no-op).
 
-Reserved in the chain while parallel work builds it; a revision that needs no table stays a
-no-op so the chain stays linear.
+What this part built needs no table or column: the create form's question blocks live
+only in the posted form until the referendum is saved (the manifest holds the
+questions, as before); the trustees' backup status on the management page reads the
+existing `trustee_backups` table (0011); opening without every backup is recorded as an
+audit event (`referendum:opened_without_backups`) in the existing audit table. The
+revision stays in the chain so that it remains linear.
 
 Revision ID: 0016_staff_tools
 Revises: 0015_commission_keys
