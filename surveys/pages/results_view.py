@@ -95,16 +95,19 @@ def _question(
     view = QuestionView(
         number, spec["id"], kind, spec["text"], answered, _percent(answered, respondents)
     )
+    # Rows in the manifest's order: the stored results are canonical JSON, whose keys are
+    # sorted ("abstain" before "yes", "10" before "2").
     if kind in (d.SINGLE, d.MULTIPLE):
         labels = _labels(spec, "options")
-        view.rows = _rows([(labels[o], c, False) for o, c in entry["counts"].items()], answered)
+        counts = entry["counts"]
+        view.rows = _rows([(labels[o], counts[o], False) for o in labels], answered)
     elif kind == d.YES_NO:
-        view.rows = _rows(
-            [(YES_NO_LABELS[o], c, True) for o, c in entry["counts"].items()], answered
-        )
+        counts = entry["counts"]
+        view.rows = _rows([(YES_NO_LABELS[o], counts[o], True) for o in d.YES_NO_VALUES], answered)
     elif kind == d.SCALE:
         ends = {spec["min"]: spec["low_label"], spec["max"]: spec["high_label"]}
-        pairs = [(str(v), c, False) for v, c in entry["counts"].items()]
+        scale = range(spec["min"], spec["max"] + 1)
+        pairs = [(str(v), entry["counts"][str(v)], False) for v in scale]
         view.rows = [
             Row(r.label, r.count, r.percent, r.bar, r.y, extra=str(ends.get(int(r.label), "")))
             for r in _rows(pairs, answered)
@@ -127,7 +130,8 @@ def _question(
         values = list(range(spec["min"], spec["max"] + 1))
         view.scale_values = values
         means: list[tuple[str, float]] = []
-        for statement, counts in entry["counts"].items():
+        for statement in labels:
+            counts = entry["counts"][statement]
             rated = sum(counts.values())
             mean = sum(int(v) * c for v, c in counts.items()) / rated if rated else 0.0
             means.append((labels[statement], mean))
