@@ -181,6 +181,22 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /api/surveys/{survey_id:str}/copy": LOGGED_IN,  # 422: the body is checked first
     "POST /api/surveys/{survey_id:str}/credential": LOGGED_IN,  # 400: the body is checked first
     "POST /api/surveys/{survey_id:str}/open": NOBODY,
+    # Survey pages (surveys/pages): lists for everyone logged in, the editor for staff and
+    # board; a survey's own pages check its unit per object (here: no survey, 404).
+    "GET /surveys": LOGGED_IN,
+    "GET /surveys/mine": LOGGED_IN,
+    "GET /surveys/units/{code:str}": LOGGED_IN,
+    "GET /surveys/new": STAFF,
+    "POST /surveys/new": STAFF,  # 400: the empty form is refused at its fields
+    "GET /surveys/{survey_id:uuid}": NOBODY,
+    "GET /surveys/{survey_id:uuid}/edit": NOBODY,
+    "GET /surveys/{survey_id:uuid}/manage": NOBODY,
+    "GET /surveys/{survey_id:uuid}/preview": NOBODY,
+    "GET /surveys/{survey_id:uuid}/results": NOBODY,
+    "POST /surveys/{survey_id:uuid}/edit": NOBODY,
+    "POST /surveys/{survey_id:uuid}/open": NOBODY,
+    "POST /surveys/{survey_id:uuid}/close": NOBODY,
+    "POST /surveys/{survey_id:uuid}/copy": NOBODY,
 }
 
 # Where a successful answer is the login page itself.
