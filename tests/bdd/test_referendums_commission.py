@@ -26,13 +26,16 @@ from app.core.db import Database
 from app.core.settings import Settings
 from ballots import services
 from ballots.models import ElectionStatus, PostalResult, Trustee
+from ballots.record import POSTAL_LINE_LABEL
+from ballots.tally import PostalLine
+from crypto.signing import Ed25519PublicKey, verify
 from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
 from tests.bdd.conftest import Browsers, Person, fresh_session, log_in_fully, visible_text
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_account
 from tests.helpers import csrf_token
-from tests.support.referendums_commission import COMMISSION, Commission
+from tests.support.referendums_commission import COMMISSION, NO_SEAT, Commission
 
 scenarios("referendums/commission.feature", "referendums/postal_votes.feature")
 
@@ -41,7 +44,8 @@ OPTIONS = ("yes", "no", "abstain")
 
 @pytest.fixture
 def commission(db: Session, settings: Settings, tmp_path: Path, browsers: Browsers) -> Commission:
-    world = support.make_world(db, settings, tmp_path, postal=("paul",))
+    # Kurt is on the commission but holds no trustee seat.
+    world = support.make_world(db, settings, tmp_path, postal=("paul",), commission=4)
     return Commission(world, browsers)
 
 
@@ -166,6 +170,8 @@ def no_keys(commission: Commission, database: Database) -> None:
 
 @when(parsers.parse("{name:w} opens the commission page"), target_fixture="response")
 def opens_commission_page(commission: Commission, browsers: Browsers, name: str) -> Response:
+    if name in COMMISSION | NO_SEAT:  # a commission member, logged in once
+        return commission.browser(name).get(commission.page_url, follow_redirects=False)
     browser = browsers.of(name)
     log_in_fully(browser, commission.people[name])
     return browser.get(commission.page_url, follow_redirects=False)
@@ -201,16 +207,27 @@ def decrypt(commission: Commission, names: str) -> None:
 
 @when(
     parsers.re(
-        r"(?P<name>\w+) (?P<verb>enters|confirms) the postal votes: (?P<envelopes>\d+) "
-        r'envelopes?, (?P<count>\d+) "(?P<option>\w+)"'
+        r"(?P<name>\w+) (?P<verb>enters|confirms) the postal votes(?P<how> without signing them)?"
+        r': (?P<envelopes>\d+) envelopes?, (?P<count>\d+) "(?P<option>\w+)"'
     )
 )
 def postal(
-    commission: Commission, name: str, verb: str, envelopes: str, count: str, option: str
+    commission: Commission,
+    name: str,
+    verb: str,
+    how: str | None,
+    envelopes: str,
+    count: str,
+    option: str,
 ) -> None:
+    """The postal form as the trustee's browser sends it: signed with their key (§7.3),
+    unless the browser holds no key; someone without a seat has nothing to sign with."""
     form = {"envelopes": envelopes, "invalid-q1": str(max(0, int(envelopes) - int(count)))}
     for choice in OPTIONS:
         form[f"count-q1-{choice}"] = count if choice == option else "0"
+    step = "entered" if verb == "enters" else "confirmed"
+    if not how and name in commission.secrets:
+        form["signature"] = commission.postal_signature(name, step, form)
     action = commission.page_url + ("/postal" if verb == "enters" else "/postal/confirm")
     browser = commission.browser(name)
     token = csrf_token(browser, commission.page_url)
@@ -304,6 +321,28 @@ def not_confirmed(commission: Commission, database: Database) -> None:
 @then("no postal votes are entered")
 def none_entered(commission: Commission, database: Database) -> None:
     assert _postal(database, commission) is None
+
+
+@then(parsers.parse("the postal votes carry the signatures of {first:w} and {second:w}"))
+def carry_signatures(commission: Commission, database: Database, first: str, second: str) -> None:
+    """Record §7.3: each stored signature verifies under that trustee's registered key."""
+    row = _postal(database, commission)
+    assert row is not None
+    assert row.is_confirmed
+    line = PostalLine(tuple(tuple(c) for c in row.counts), tuple(row.invalid), row.envelopes)
+    with fresh_session(database) as session:
+        election = services.get_election(session, commission.world.id)
+        keys = {t.index: t.signing_public_key for t in election.trustees}
+        signed = (
+            ("entered", first, row.entered_by_trustee, row.entered_signature),
+            ("confirmed", second, row.confirmed_by_trustee, row.confirmed_signature),
+        )
+        for step, name, index, signature in signed:
+            assert index == COMMISSION[name] + 1
+            assert signature is not None
+            key = Ed25519PublicKey.from_hex(keys[index] or "")
+            payload = services.postal_signing_payload(election, line, step)
+            assert verify(key, POSTAL_LINE_LABEL, payload, bytes.fromhex(signature))
 
 
 @then(parsers.parse('the audit log records "{first}" and "{second}"'))

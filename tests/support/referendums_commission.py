@@ -25,8 +25,11 @@ from ballots.codec import (
     commitments_json,
     partial_json,
 )
+from ballots.keyfile import signing_seed
+from ballots.record import POSTAL_LINE_LABEL, postal_line_payload
 from crypto.elgamal import SecretKey
 from crypto.group import Scalar
+from crypto.signing import Ed25519SecretKey, sign
 from crypto.threshold import (
     EncryptedShare,
     ThresholdParameters,
@@ -36,11 +39,14 @@ from crypto.threshold import (
     partial_decrypt,
     seal_share,
 )
+from referendums.commission.pages import postal_line_from
 from tests import ballots_support as support
 from tests.bdd.conftest import Browsers, Person, log_in_fully
 from tests.helpers import csrf_token
 
 COMMISSION = {"Karla": 0, "Kai": 1, "Kim": 2}
+NO_SEAT = {"Kurt": 3}
+"""Commission members without a trustee seat (the world needs ``commission=4``)."""
 
 
 @dataclass
@@ -71,7 +77,7 @@ class Commission:
 
     def person(self, name: str) -> Person:
         if name not in self.people:
-            account = self.world.commission[COMMISSION[name]]
+            account = self.world.commission[(COMMISSION | NO_SEAT)[name]]
             self.people[name] = Person(name=name, email=account.email, account_id=account.id)
         return self.people[name]
 
@@ -99,7 +105,25 @@ class Commission:
     def register(self, name: str) -> Response:
         key = PrivateKey.generate()
         self.secrets[name] = TrusteeBrowser(sealing=key)
-        return self.post(name, "/ceremony/sealing-key", {"public_key": bytes(key.public_key).hex()})
+        body = {
+            "public_key": bytes(key.public_key).hex(),
+            "signing_key": self.signing_key(name).public_key.hex(),
+        }
+        return self.post(name, "/ceremony/sealing-key", body)
+
+    def signing_key(self, name: str) -> Ed25519SecretKey:
+        """Record §2.1: derived from the sealing key, as trustee.js does."""
+        sealing = self.secrets[name].sealing
+        assert sealing is not None
+        return Ed25519SecretKey(signing_seed(bytes(sealing)))
+
+    def postal_signature(self, name: str, step: str, form: dict[str, str]) -> str:
+        """What trustee.js adds to the postal form: the signature of the figures (§7.3)."""
+        election = self.world.election()
+        line = postal_line_from(election.manifest, form)
+        questions = tuple(zip(line.counts, line.invalid, strict=True))
+        payload = postal_line_payload(election.fingerprint or "", step, line.envelopes, questions)
+        return sign(self.signing_key(name), POSTAL_LINE_LABEL, payload).hex()
 
     def ceremony(self, name: str) -> dict[str, Any]:
         response = self.get(name, "/ceremony")
