@@ -25,6 +25,7 @@ from litestar.testing import TestClient
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select
 
+from app.core.audit import AuditEvent
 from app.core.db import Database
 from crypto.blind_rsa import BlindRsaPublicKey
 from surveys import client
@@ -339,6 +340,16 @@ def confirms_open(browsers: Browsers, survey_id: str) -> Response:
 def is_open(database: Database, survey_id: str, response: Response) -> None:
     assert response.status_code in {302, 303}, visible_text(response)[:2000]
     assert _status(database, survey_id) == SurveyStatus.OPEN
+
+
+@then("the audit log records that Sonja created and opened the survey")
+def audited(database: Database, people: People, survey_id: str) -> None:
+    with fresh_session(database) as session:
+        events = session.execute(
+            select(AuditEvent.action, AuditEvent.actor_id).where(AuditEvent.object_id == survey_id)
+        ).all()
+    actions = {action for action, actor in events if actor == people["Sonja"].account_id}
+    assert {"survey:created", "survey:opened"} <= actions, events
 
 
 @when("Sonja sends a changed question text to the edit form", target_fixture="response")

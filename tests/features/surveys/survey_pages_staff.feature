@@ -48,6 +48,7 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     And the survey is still a draft
     When Sonja confirms and opens the survey
     Then the survey is open
+    And the audit log records that Sonja created and opened the survey
     When Sonja sends a changed question text to the edit form
     Then the request is refused with status 409
     And the page says "Die Befragung läuft: Ihre Fragen können nicht mehr geändert werden."
