@@ -261,15 +261,28 @@ def refused_closed(story: Story) -> None:
 @when(parsers.parse('Karla enters the postal votes: {envelopes:d} envelope, {yes:d} "yes"'))
 def karla_enters_postal(story: Story, envelopes: int, yes: int) -> None:
     story.postal = PostalLine(((yes, envelopes - yes, 0),), (0,), envelopes)
-    world = story.world
-    services.enter_postal_result(world.session, world.id, story.commission("Karla"), story.postal)
+    _postal_step(story, "Karla", "entered")
 
 
 @when("Kai confirms the postal votes")
 def kai_confirms(story: Story) -> None:
+    _postal_step(story, "Kai", "confirmed")
+
+
+def _postal_step(story: Story, name: str, step: str) -> None:
+    """Record §7.3: the trustee signs the figures with their key file."""
     assert story.postal is not None
     world = story.world
-    services.confirm_postal_result(world.session, world.id, story.commission("Kai"), story.postal)
+    path, passphrase = world.key_files[COMMISSION[name] + 1]
+    trustee_tool.postal_step(
+        world.session,
+        world.id,
+        story.commission(name),
+        story.postal,
+        step,
+        path=path,
+        passphrase=passphrase,
+    )
 
 
 def _decrypt(story: Story, name: str) -> None:

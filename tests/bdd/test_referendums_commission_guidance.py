@@ -146,8 +146,11 @@ def counted(commission: Commission, db: Session, settings: Settings, yes: int, n
 @when("Karla enters the postal votes and Kai confirms them")
 def postal_votes(commission: Commission) -> None:
     empty = {"envelopes": "0", "invalid-q1": "0"} | {f"count-q1-{o}": "0" for o in OPTIONS}
-    _form_post(commission, "Karla", "/postal", empty)
-    _form_post(commission, "Kai", "/postal/confirm", empty)
+    # Record §7.3: each trustee's browser signs the figures with their key.
+    entered = {"signature": commission.postal_signature("Karla", "entered", empty)}
+    confirmed = {"signature": commission.postal_signature("Kai", "confirmed", empty)}
+    _form_post(commission, "Karla", "/postal", empty | entered)
+    _form_post(commission, "Kai", "/postal/confirm", empty | confirmed)
     assert "Das Briefwahlergebnis ist bestätigt." in visible_text(commission.pages.pop("Kai"))
 
 

@@ -43,6 +43,10 @@ def _post(cast: Cast, role: str, path: str, body: object) -> tuple[int, dict[str
     return response.status_code, response.json()
 
 
+SIGNING_KEY = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a"
+"""RFC 8032 test 1's public key: a valid Ed25519 key to register with a sealing key."""
+
+
 def test_a_step_in_the_wrong_state_is_409_wrong_state(cast: Cast, tmp_path: Path) -> None:
     """Registering a sealing key after the ceremony: WrongState used to become a 500."""
     election_id = _referendum(cast, tmp_path, "ceremony")
@@ -50,7 +54,7 @@ def test_a_step_in_the_wrong_state_is_409_wrong_state(cast: Cast, tmp_path: Path
         cast,
         "commission_own",
         f"/api/elections/{election_id}/ceremony/sealing-key",
-        {"public_key": "11" * 32},
+        {"public_key": "11" * 32, "signing_key": SIGNING_KEY},
     )
     assert status == 409, body
     assert body["error"] == "wrong_state"
