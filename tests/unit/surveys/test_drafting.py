@@ -9,6 +9,8 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from surveys import drafting
 from surveys.definition import QUESTION_TYPES, read_definition
@@ -117,3 +119,36 @@ def test_a_condition_on_a_later_question_is_not_offered() -> None:
     assert choices["q1"] == []
     assert {c.value for c in choices["q4"]} >= {"q1=o1", "q3=yes", "q2=o3"}
     assert not any(c.value.startswith("q4") for c in choices["q9"])  # a scale is no choice
+
+
+_NAMES = st.sampled_from(
+    [
+        "title", "intro", "opens_at", "closes_at", "guests_allowed", "action", "s0_title",
+        "s1_title", "s0_q0_type", "s0_q0_text", "s0_q0_id", "s0_q0_options", "s0_q0_condition",
+        "s0_q0_choice_max", "s0_q0_number_min", "s0_q0_scale", "s0_q1_type", "s0_q1_id",
+        "s0_q1_condition", "s0_q1_max_length", "s0_q1_rank_max", "s1_q0_type", "s1_q0_statements",
+        "s99_q99_type", "s0_q0_required",
+    ]
+)  # fmt: skip
+_VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from([*QUESTION_TYPES, "q1=yes", "q1=o1", "add_question-0", "remove_question-0-0",
+                     "add_section", "remove_section-0", "refresh", "save", "-5", "1-10", "q1"]),
+    st.lists(st.text(max_size=5), max_size=3),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_NAMES, _VALUES, max_size=15))
+def test_any_posted_form_gives_a_definition_or_errors_never_an_exception(
+    fields: dict[str, Any],
+) -> None:
+    form = drafting.read_form(fields)
+    action = fields.get("action", "")
+    if drafting.apply_action(form, action if isinstance(action, str) else ""):
+        return
+    checked = drafting.to_definition(form)
+    if checked.definition is not None:
+        read_definition(checked.definition)  # what the form accepts, the manifest accepts
+    else:
+        assert checked.errors
