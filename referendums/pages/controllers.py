@@ -28,6 +28,7 @@ from app.core.pdf import render_pdf
 from app.core.settings import Settings
 from app.core.web import flash_cookie, flash_message
 from app.organisations.models import Member
+from app.organisations.roles import roles_of
 from ballots.errors import WrongState
 from ballots.manifest import MAX_OPTIONS, MAX_QUESTIONS
 from ballots.models import ElectionStatus
@@ -173,6 +174,8 @@ class ReferendumPagesController(Controller):
             context={
                 "items": services.open_for_member(db_session, account),
                 "is_member": account.member_id is not None,
+                # A staff or commission login without a membership is not a guest.
+                "has_roles": bool(roles_of(db_session, account)),
                 "local_time": services.local_time,
             },
         )

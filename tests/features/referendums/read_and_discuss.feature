@@ -116,3 +116,11 @@ Feature: Everyone reads a member referendum and discusses it
     When a visitor opens the list of member referendums
     Then the page says "Neue Satzung"
     And the page says "Landesverband Eins"
+
+  Scenario: A staff login without a membership is not called a guest
+    Given the member referendum "Neue Satzung" of "Landesverband Eins" is open for voting
+    And Gustav is staff of "Landesverband Eins"
+    And Gustav is logged in
+    When Gustav looks at his open member referendums
+    Then the page says "Diese Anmeldung gehört zu keiner Mitgliedschaft, daher ist für sie kein Mitgliederentscheid offen."
+    And the page does not say "Gäste"
