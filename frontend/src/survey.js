@@ -13,7 +13,10 @@
 //        fieldsets are enabled only once this browser holds a credential.
 //   #send-answers, #survey-status, #issued-notice,
 //   <script type="application/json" id="survey-messages"> with the keys of FALLBACK.
-//   document.body.dataset.surveyState: "ready", "working", "receipt".
+//   document.body.dataset.surveyState: "ready", "working", "receipt" ("preview" on the
+//   staff's preview: #survey-app[data-preview] with the manifest in
+//   <script type="application/json" id="survey-manifest">; the questions are live, the
+//   send button stays disabled and no credential is fetched).
 //
 // localStorage, one entry per survey under "stimmwerk.survey.<survey id>":
 //   { secret } (15 random bytes, hex) BEFORE the credential is requested: every random
@@ -497,7 +500,20 @@ function init() {
     }
   });
 
-  prepare().catch(fail);
+  if ("preview" in app.dataset) startPreview();
+  else prepare().catch(fail);
+
+  /** The staff's preview: the questions live (conditions, limits), nothing to send. */
+  function startPreview() {
+    const data = document.getElementById("survey-manifest");
+    survey = { manifest: JSON.parse(data ? data.textContent : "{\"sections\": []}") };
+    for (const input of form.querySelectorAll("input[data-name]")) {
+      if (input.type === "radio") input.name = `${input.dataset.name}-preview`;
+    }
+    for (const fieldset of fieldsets(form)) fieldset.disabled = false;
+    applyConditions();
+    document.body.dataset.surveyState = "preview";
+  }
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);

@@ -334,7 +334,12 @@ class SurveyPagesController(Controller):
         survey, unit = _managed(db_session, account, survey_id)
         return Template(
             "surveys/preview.html",
-            context={"survey": survey, "unit": unit, "manifest": json.loads(survey.definition)},
+            context={
+                "survey": survey,
+                "unit": unit,
+                "manifest": json.loads(survey.definition),
+                "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
+            },
         )
 
     @post("/{survey_id:uuid}/copy", sync_to_thread=True)

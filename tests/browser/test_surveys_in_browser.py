@@ -199,8 +199,12 @@ def _build(staff: Page) -> str:
     _no_violations(staff)
 
     staff.goto(f"/surveys/{survey_id}/preview")
+    expect(staff.locator("body")).to_have_attribute("data-survey-state", "preview")
     expect(staff.locator("#cond-q2")).to_contain_text("Nur gefragt, wenn Frage 1 mit „Ja“")
-    assert staff.locator("#survey-form [name]").count() == 0
+    expect(staff.locator("#question-q2")).to_be_hidden()
+    staff.locator('label[for="q-q1-yes"]').click()  # the preview is live: the condition holds
+    expect(staff.locator("#question-q2")).to_be_visible()
+    expect(staff.locator("#send-answers")).to_be_disabled()
     _no_violations(staff)
 
     staff.goto(f"/surveys/{survey_id}/manage")
