@@ -6,7 +6,9 @@ second factor and clicks through the commission page. A waiting page updates its
 the final key share (passphrase twice, file named by vote and step) before the shares
 can be confirmed. Trustee 1 then tests the backup in a fresh browser context (restore,
 matched against the public key, recorded), decrypts from that fresh context after the
-close, and two commission members state and confirm the result.
+close, after trustees 1 and 2 entered and confirmed the postal votes in the browser
+(each signing them with their trustee key), and two commission members state and
+confirm the result.
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ def _test_restore(fresh: Any, url: str, backups: list[Path]) -> None:
     assert axe_violations(fresh) == []  # the test form with its result
 
 
+def _postal(page: Any, url: str, button: str, done: str) -> None:
+    """One postal voter's envelope with a "yes", entered in the commission page's form."""
+    page.goto(url)
+    figures = {"envelopes": "1", "count-q1-yes": "1", "count-q1-no": "0"}
+    figures |= {"count-q1-abstain": "0", "invalid-q1": "0"}
+    for name, value in figures.items():
+        page.locator(f'#postal-form input[name="{name}"]').fill(value)
+    page.get_by_role("button", name=button).click()
+    page.get_by_text(done).first.wait_for(timeout=TIMEOUT)
+
+
 def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  # noqa: PLR0915 - one story
     live_server: str, db: Any, settings: Any, tmp_path: Path
 ) -> None:
@@ -115,7 +128,7 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
 
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 
-    world = support.make_world(db, settings, tmp_path, postal=())
+    world = support.make_world(db, settings, tmp_path, postal=("paul",))
     support.create(world, trustees=3, threshold=2)
     secrets = {}
     for account in world.trustees():
@@ -186,6 +199,10 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
         fresh.get_by_label("Passphrase der Sicherung").fill(PASSPHRASE)
         fresh.get_by_role("button", name="Sicherung laden").click()
         _status_says(fresh, "in diesen Browser geladen")
+        # Record §7.3: trustee 1 (key from the backup) enters the postal votes, trustee 2
+        # confirms them; each browser signs the figures with its own trustee key.
+        _postal(fresh, url, "Briefwahlergebnis eingeben", "muss es jetzt bestätigen")
+        _postal(pages[1], url, "Briefwahlergebnis bestätigen", "Briefwahlergebnis ist bestätigt")
         _step(fresh, url, "trustee-decrypt", "angenommen")
         _step(pages[2], url, "trustee-decrypt", "angenommen")
 
@@ -204,7 +221,12 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
     db.expire_all()
     tally = world.election().tally
     assert tally is not None
-    assert tally["questions"][0]["result"] == [2, 1, 0]
+    assert tally["questions"][0]["result"] == [3, 1, 0]  # with Paul's postal "yes"
+    confirmations = world.election().outcome_statement["postal"]["confirmations"]
+    assert [(c["step"], c["trustee"]) for c in confirmations] == [
+        ("entered", 1),
+        ("confirmed", 2),
+    ]
     statement = db.get(ResultStatement, world.id)
     assert statement is not None
     assert statement.is_confirmed
