@@ -149,7 +149,8 @@ function readQuestion(fieldset) {
     case "ranking": {
       const selects = inputsOf(fieldset, `${name}-rank`).sort((a, b) => Number(a.dataset.rank) - Number(b.dataset.rank));
       const values = selects.map((select) => select.value);
-      const last = values.findLastIndex((value) => value !== "");
+      let last = values.length - 1;
+      while (last >= 0 && values[last] === "") last--;
       if (last < 0) return undefined;
       if (values.slice(0, last + 1).some((value) => value === "")) throw new f.AnswerRefused(id, "rank_gap");
       return values.slice(0, last + 1);

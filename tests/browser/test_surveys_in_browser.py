@@ -191,6 +191,26 @@ def _build(staff: Page) -> str:
     staff.locator("#s0_q3_text").fill("Wie zufrieden bist du mit unserer Website?")
     staff.locator("#s0_q3_low_label").fill("gar nicht")
     staff.locator("#s0_q3_high_label").fill("sehr")
+    # A second section with the other types, all optional.
+    staff.locator("#add-section").click()
+    optional = {
+        "single_choice": ("Wie bist du zu uns gekommen?", {"options": "Freunde\nInternet"}),
+        "matrix": ("Wie findest du …", {"statements": "die Website\ndie App"}),
+        "ranking": (
+            "Was ist dir am wichtigsten?",
+            {"options": "Klima\nBildung\nRente", "rank_max": "2"},
+        ),
+        "number": ("Wie alt bist du?", {"number_min": "14", "number_max": "120"}),
+        "short_text": ("Wo wohnst du?", {"max_length": "40"}),
+    }
+    for j, (kind, (text, settings)) in enumerate(optional.items()):
+        if j:
+            staff.locator("#add-question-1").click()
+        staff.locator(f"#s1_q{j}_type").select_option(kind)
+        staff.locator(f"#s1_q{j}_text").fill(text)
+        staff.locator(f'input[name="s1_q{j}_required"]').uncheck()
+        for field, value in settings.items():
+            staff.locator(f"#s1_q{j}_{field}").fill(value)
     _no_violations(staff)
     staff.locator("#save-survey").click()
     staff.wait_for_url("**/manage?saved=1")
@@ -241,7 +261,9 @@ def log_in_without_js(page: Page, email: str) -> None:
     page.wait_for_url("**/dashboard")
 
 
-def _answer(page: Page, survey_id: str, *, yes: bool, topics: list[str], rating: int) -> str:
+def _answer(
+    page: Page, survey_id: str, *, yes: bool, topics: list[str], rating: int, every_type: bool
+) -> str:
     """Answer like a member; returns the receipt's answer hash."""
     sent: list[dict[str, str]] = []
     page.on(
@@ -262,11 +284,26 @@ def _answer(page: Page, survey_id: str, *, yes: bool, topics: list[str], rating:
     for topic in topics:
         page.locator(f'label[for="q-q3-{topic}"]').click()
     page.locator(f'label[for="q-q4-{rating}"]').click()
+    if every_type:
+        _every_other_type(page)
     page.locator("#send-answers").click()
     expect(page.locator("#survey-receipt")).to_be_visible(timeout=20_000)
     assert sent, "no answer was sent"
     assert "cookie" not in {k.lower() for k in sent[0]}, "the answer travelled with a cookie"
     return page.locator("#survey-receipt code.answer-hash").inner_text().strip()
+
+
+def _every_other_type(page: Page) -> None:
+    """The optional questions of every other type, with a gap in the ranking first."""
+    page.locator('label[for="q-q5-o2"]').click()
+    page.locator('label[for="q-q6-s1-4"]').click()
+    page.locator('label[for="q-q6-s2-2"]').click()
+    page.locator("#q-q7-rank-2").select_option("o1")
+    page.locator("#q-q8").fill("67")
+    page.locator("#q-q9").fill("Köln")
+    page.locator("#send-answers").click()
+    expect(page.locator("#error-q7")).to_contain_text("Frage 7: Besetze die Plätze vom ersten an")
+    page.locator("#q-q7-rank-1").select_option("o3")
 
 
 def _too_many_is_refused(page: Page) -> None:
@@ -294,6 +331,9 @@ def _close_and_read(staff: Page, survey_id: str, world: World) -> Path:
         expect(block.locator('svg[role="img"] title')).to_have_count(1)
         expect(block.locator("table caption")).to_have_count(1)
     expect(staff.locator("#result-members-q1 table")).to_contain_text("Ja")
+    expect(staff.locator("#result-members-q6 table")).to_contain_text("die Website")
+    expect(staff.locator("#result-members-q7 table tbody tr").first).to_contain_text("Rente")
+    expect(staff.locator("#result-members-q8")).to_contain_text("67")
     _no_violations(staff)
 
     with staff.expect_download() as sheet:
@@ -367,7 +407,9 @@ def test_a_survey_from_the_staffs_form_to_a_verified_record(world: World) -> Non
                 expect(page.locator("body")).to_have_attribute("data-survey-state", "ready")
                 _too_many_is_refused(page)
                 _no_violations(page)
-            receipts[name] = _answer(page, survey_id, yes=yes, topics=topics, rating=rating)
+            receipts[name] = _answer(
+                page, survey_id, yes=yes, topics=topics, rating=rating, every_type=name == "anna"
+            )
             if phone:
                 _no_sideways_scroll(page)
                 _no_violations(page)
