@@ -91,7 +91,6 @@ def _new_form_context(
     errors: dict[str, str],
     *,
     editing: services.ReferendumView | None = None,
-    focus_block: int | None = None,
 ) -> dict[str, Any]:
     """The form's page; ``editing`` the stored referendum it changes (its unit stays)."""
     return {
@@ -103,7 +102,6 @@ def _new_form_context(
         "candidates": services.commission_candidates(db_session, account),
         "max_questions": MAX_QUESTIONS,
         "max_options": MAX_OPTIONS,
-        "focus_block": focus_block,
         "error_labels": forms.error_labels(form),
         "chosen_trustees": set(form.trustee_list),
     }
@@ -113,16 +111,16 @@ def _form_page(context: dict[str, Any], *, refused: bool) -> Template:
     return Template("referendums/new.html", context=context, status_code=400 if refused else 200)
 
 
-def _changed_blocks(form: forms.NewReferendumForm) -> tuple[dict[str, str], int | None] | None:
+def _changed_blocks(form: forms.NewReferendumForm) -> dict[str, str] | None:
     """A click on "Weitere Frage hinzufügen" or "Frage N entfernen": the form's blocks
-    changed in place, the refusal if any, and the block to focus. None for "Speichern"
-    (also for an unknown button: the form is then checked and saved as usual)."""
+    changed in place, and the refusal if any. None for "Speichern" (also for an unknown
+    button: the form is then checked and saved as usual). The button's ``formaction``
+    carries ``#question-N``, so the browser scrolls to the new block by itself."""
     if form.do == "add":
-        errors = forms.add_block(form)
-        return errors, None if errors else len(form.questions)
+        return forms.add_block(form)
     if form.removing is not None:
         forms.remove_block(form, form.removing)
-        return {}, None
+        return {}
     return None
 
 
@@ -209,11 +207,8 @@ class ReferendumPagesController(Controller):
         form = forms.NewReferendumForm.from_post(data)
         changed = _changed_blocks(form)
         if changed is not None:
-            errors, focus = changed
-            context = _new_form_context(db_session, account, form, errors, focus_block=focus)
-            return Template(
-                "referendums/new.html", context=context, status_code=400 if errors else 200
-            )
+            context = _new_form_context(db_session, account, form, changed)
+            return _form_page(context, refused=bool(changed))
         unit = units.get(form.unit_code)
         parsed = forms.parse(form, unit.name if unit else "")
         errors = dict(parsed.errors)
@@ -280,13 +275,8 @@ class ReferendumPagesController(Controller):
         form.unit_code = view.unit.code  # the unit stays
         changed = _changed_blocks(form)
         if changed is not None:
-            errors, focus = changed
-            context = _new_form_context(
-                db_session, account, form, errors, editing=view, focus_block=focus
-            )
-            return Template(
-                "referendums/new.html", context=context, status_code=400 if errors else 200
-            )
+            context = _new_form_context(db_session, account, form, changed, editing=view)
+            return _form_page(context, refused=bool(changed))
         parsed = forms.parse(form, view.unit.name)
         errors = dict(parsed.errors)
         if not errors:
