@@ -151,9 +151,22 @@ class NewReferendumForm:
         return len(self.questions) < MAX_QUESTIONS
 
 
+_FIELD_LABELS: Final = {
+    "title": N_("Title"),
+    "unit_code": N_("Unit"),
+    "explanation": N_("Explanation"),
+    "questions": N_("Questions"),
+    "cutoff_at": N_("Cut-off for the voter roll"),
+    "opens_at": N_("Voting opens"),
+    "closes_at": N_("Voting closes"),
+    "trustees": N_("Trustees from the election commission"),
+}
+
+
 def error_labels(form: NewReferendumForm) -> dict[str, str]:
-    """What the error summary calls each question field ("Frage 2: …")."""
-    labels = {"questions": gettext(N_("Questions"))}
+    """What the error summary calls each field ("Frage 2: …", "Beginn der Abstimmung: …"),
+    so that two equal messages ("Gib ein Datum und eine Uhrzeit an.") say where they are."""
+    labels = {name: gettext(label) for name, label in _FIELD_LABELS.items()}
     for number in range(1, len(form.questions) + 1):
         label = gettext(N_("Question %(n)s")) % {"n": number}
         labels.update({f"q{number}_{part}": label for part in ("text", "method", "options", "k")})
