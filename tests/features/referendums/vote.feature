@@ -80,7 +80,7 @@ Feature: Voting online in a member vote
     When Anna asks for a voting credential
     Then the answer is "already_issued" with status 409
     When Anna opens the vote page
-    Then the page says "Du hast deinen Stimmzettel bereits abgeholt"
+    Then the page says "Du hast deine Stimmberechtigung für diese Abstimmung schon abgeholt"
     And the page shows the ballot with the question "Soll die Satzung geändert werden?"
 
   Scenario: The same ballot sent twice counts once
