@@ -96,6 +96,10 @@ def _trustee_tasks(session: Session, election: Election, index: int) -> list[str
 def _closed_tasks(session: Session, election: Election, account: Account) -> list[str]:
     postal = _postal(session, election)
     if election.postal_count:
+        # Record §7.3: where trustees sign the postal line, only they can enter it.
+        signed = any(t.signing_public_key for t in election.trustees)
+        if signed and not any(t.account_id == account.id for t in election.trustees):
+            return []
         if postal is None:
             return ["postal_enter"]
         if not postal.is_confirmed:

@@ -21,10 +21,14 @@ from pathlib import Path
 import pytest
 
 from ballots import recovery
+from ballots.keyfile import signing_seed
 from ballots.record import (
+    POSTAL_LINE_LABEL,
     StatementInput,
+    ceremony_context,
     commission_member_tag,
     election_fingerprint,
+    postal_line_payload,
     statement_document,
     statement_hash,
 )
@@ -34,7 +38,7 @@ from crypto.checkpoints import Checkpoint, NoteSigner, sign_checkpoint
 from crypto.elgamal import Nonce, PublicKey, encrypt
 from crypto.group import GENERATOR, Scalar, base_mul, hash_to_point, hash_to_scalar
 from crypto.merkle import inclusion_proof, leaf_hash, root_from_leaf_hashes
-from crypto.signing import Ed25519SecretKey
+from crypto.signing import Ed25519SecretKey, sign
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 _BLOCK = re.compile(r"^```vectors\n(.*?)^```", re.DOTALL | re.MULTILINE)
@@ -70,7 +74,30 @@ def _fingerprint() -> bytes:
     return election_fingerprint("11" * 32, "RSABSSA-SHA384-PSS-Randomized", "3082", "22" * 32)
 
 
-def _statement() -> str:
+def _trustee_key(j: int) -> Ed25519SecretKey:
+    """§2.1: trustee j's signing key, derived from the sealing secret ``j`` × 32 bytes."""
+    return Ed25519SecretKey(signing_seed(bytes([j]) * 32))
+
+
+def _signing_keys() -> list[str]:
+    return [_trustee_key(j).public_key.hex() for j in (1, 2, 3)]
+
+
+def _postal_signature(j: int, step: str) -> str:
+    payload = postal_line_payload(_fingerprint().hex(), step, 1, [((1, 0, 0), 0)])
+    return sign(_trustee_key(j), POSTAL_LINE_LABEL, payload).hex()
+
+
+def _statement(*, signed: bool = True) -> str:
+    confirmations: tuple[tuple[str, str], ...] | tuple[tuple[str, int, str], ...] = (
+        ("entered", "66" * 32),
+        ("confirmed", "77" * 32),
+    )
+    if signed:
+        confirmations = (
+            ("entered", 1, _postal_signature(1, "entered")),
+            ("confirmed", 2, _postal_signature(2, "confirmed")),
+        )
     document = statement_document(
         StatementInput(
             fingerprint_hex=_fingerprint().hex(),
@@ -83,7 +110,8 @@ def _statement() -> str:
             board_root_hex="55" * 32,
             envelopes=1,
             postal_questions=(((1, 0, 0), 0),),
-            confirmations=(("entered", "66" * 32), ("confirmed", "77" * 32)),
+            confirmations=confirmations,
+            joint_public_key_hex=GENERATOR.encoded.hex() if signed else None,
         )
     )
     return statement_hash(document).hex()
@@ -134,6 +162,15 @@ COMPUTE: dict[str, Callable[[], str]] = {
     # docs/election-record.md
     "record.fingerprint": lambda: _fingerprint().hex(),
     "record.statement": _statement,
+    "record.statement_unsigned": lambda: _statement(signed=False),
+    "record.trustee_signing_seed": lambda: signing_seed(bytes([1]) * 32).hex(),
+    "record.trustee_signing_keys": lambda: ",".join(_signing_keys()),
+    "record.ceremony_context": lambda: ceremony_context(
+        _fingerprint().hex(), _signing_keys()
+    ).hex(),
+    "record.postal_signatures": lambda: ",".join(
+        (_postal_signature(1, "entered"), _postal_signature(2, "confirmed"))
+    ),
     "record.commission_member": lambda: commission_member_tag(ZERO, ZERO[:-1] + "1"),
     "record.roll_entry": lambda: domain_hash(
         "stimmwerk/roll-entry/v1", {"election": ZERO, "salt": "88" * 32, "member": "100001"}

@@ -22,6 +22,7 @@ Feature: Postal votes are entered by one trustee and confirmed by another, both 
     When Kurt opens the commission page
     Then the page says "Du hast in dieser Abstimmung keinen Treuhändersitz"
     And the page does not say "Briefwahlergebnis eingeben"
+    And the page does not say "Gib die ausgezählten Briefwahlstimmen ein"
     When Kurt enters the postal votes: 1 envelope, 1 "no"
     Then Kurt's commission page says "Nur ein Kommissionsmitglied mit einem Treuhändersitz in dieser Abstimmung kann die Briefwahlstimmen eingeben oder bestätigen"
     And no postal votes are entered
