@@ -169,7 +169,7 @@ class SurveyPagesController(Controller):
         account = _required(db_session, request)
         items = [
             item
-            for item in queries.surveys_for(db_session, account)
+            for item in queries.surveys_for(db_session, account, open_only=True)
             if item.situation in {queries.READY, queries.ISSUED}
         ]
         return Template(
