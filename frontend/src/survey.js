@@ -5,7 +5,8 @@
 //
 // DOM contract (templates/surveys/answer.html, templates/surveys/_questions.html):
 //   <div id="survey-app" data-survey-id data-audience data-client-data-url
-//        data-credential-url data-answers-url data-situation data-csrf-token>
+//        data-credential-url data-answers-url data-receipt-url data-situation
+//        data-csrf-token>
 //   <div id="survey-form"> with <fieldset class="survey-question" data-question-id
 //        data-type data-number data-required [data-shuffle] [data-condition-question
 //        data-condition-values] disabled> (see _questions.html): the inputs carry
@@ -54,6 +55,7 @@ const FALLBACK = {
   rank_gap: "Question {number}: fill the places from the first one on, without gaps.",
   invalid: "Question {number}: this answer is not possible.",
   characters_left: "{count} characters left",
+  check_receipt: "Check your receipt",
 };
 
 class ApiError extends Error {
@@ -405,6 +407,14 @@ function init() {
     hashLine.append(code);
     const actions = document.createElement("p");
     actions.append(link);
+    if (urls.receiptUrl) {
+      // The lookup by hash: the hash names no one.
+      const check = document.createElement("a");
+      check.href = `${urls.receiptUrl}?hash=${encodeURIComponent(receipt.answer_hash)}`;
+      check.id = "check-receipt";
+      check.textContent = messages.check_receipt;
+      actions.append(" ", check);
+    }
     box.append(lead, hashLine, note, actions);
     status.append(box);
     for (const fieldset of fieldsets(form)) fieldset.disabled = true;

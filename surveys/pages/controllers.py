@@ -11,6 +11,7 @@ session-less JSON API (``surveys.api``).
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from typing import Annotated, Any
 
@@ -79,6 +80,7 @@ SURVEY_MESSAGES = {
     "rank_gap": N_("Question {number}: fill the places from the first one on, without gaps."),
     "invalid": N_("Question {number}: this answer is not possible."),
     "characters_left": N_("{count} characters left"),
+    "check_receipt": N_("Check your receipt"),
 }
 
 
@@ -455,9 +457,41 @@ class SurveyPagesController(Controller):
                     "credential": f"{api}/credential",
                     "answers": f"{api}/answers",
                     "results": f"/surveys/{survey.id}/results",
+                    "receipt": f"/surveys/{survey.id}/receipt",
                 },
                 "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
                 "may_manage": services.is_staff(db_session, account, unit),
+            },
+        )
+
+    @get("/{survey_id:uuid}/receipt", sync_to_thread=True)
+    def receipt(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        survey_id: FromPath[uuid.UUID],
+        hash: FromQuery[str] = "",  # noqa: A002 - the query parameter's documented name
+    ) -> Template:
+        """Where an answer is, by its receipt (the answer hash): waiting for its batch,
+        or on the board at its place. Public facts only: the hash names no one."""
+        _required(db_session, request)
+        survey = services.get_survey(db_session, survey_id)
+        if survey.status == SurveyStatus.DRAFT:
+            raise NotFound
+        wanted = hash.strip().lower()
+        found = None
+        if re.fullmatch(r"[0-9a-f]{64}", wanted):
+            try:
+                found = services.answer_receipt(db_session, survey.id, wanted)
+            except NotFound:
+                found = None
+        return Template(
+            "surveys/receipt.html",
+            context={
+                "survey": survey,
+                "query": hash.strip()[:200],
+                "valid": re.fullmatch(r"[0-9a-f]{64}", wanted) is not None,
+                "found": found,
             },
         )
 

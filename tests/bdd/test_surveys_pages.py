@@ -520,6 +520,15 @@ def answers_stored(database: Database, count: int) -> None:
 
 
 _held: dict[str, client.SurveyCredential] = {}
+_receipts: dict[str, str] = {}
+
+
+@then(parsers.parse('{name}\'s receipt says "{text}"'))
+def receipt_says(browsers: Browsers, survey_id: str, name: str, text: str) -> None:
+    answer_hash = _receipts[f"{survey_id}/{name}"]
+    page = browsers.of(name).get(f"/surveys/{survey_id}/receipt?hash={answer_hash}")
+    assert page.status_code == 200
+    assert text in visible_text(page), visible_text(page)[:1500]
 
 
 @when(parsers.parse("{name:w} answers the survey on its page"), target_fixture="response")
@@ -530,6 +539,7 @@ def answers_on_page(
     _held[f"{survey_id}/{name}"] = credential
     response = _send(app, browsers, survey_id, credential, GOOD)
     assert response.status_code == 201, response.text
+    _receipts[f"{survey_id}/{name}"] = response.json()["receipt"]["answer_hash"]
     return response
 
 

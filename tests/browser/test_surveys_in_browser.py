@@ -290,7 +290,12 @@ def _answer(
     expect(page.locator("#survey-receipt")).to_be_visible(timeout=20_000)
     assert sent, "no answer was sent"
     assert "cookie" not in {k.lower() for k in sent[0]}, "the answer travelled with a cookie"
-    return page.locator("#survey-receipt code.answer-hash").inner_text().strip()
+    answer_hash = page.locator("#survey-receipt code.answer-hash").inner_text().strip()
+    if every_type:  # the receipt can be looked up: received, waiting for its batch
+        page.locator("#check-receipt").click()
+        expect(page.locator("#receipt-waiting")).to_be_visible()
+        _no_violations(page)
+    return answer_hash
 
 
 def _every_other_type(page: Page) -> None:
