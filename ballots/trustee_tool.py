@@ -164,13 +164,14 @@ def _ceremony_context(
 ) -> tuple[bytes, list[str]]:
     """The dealers' proof context (record §2.1) and any problem with the signing keys."""
     keys = [d.get("signing_key") for d in evidence.dealings]
+    if not any(keys):
+        # Elections keyed before signing keys. A server that hid them (to pass off an
+        # unsigned postal line) fails the dealer proofs, which were made over the keys.
+        return fingerprint, []
     problems = []
-    # A server that hid every signing key (to pass off an unsigned postal line) fails here.
     mine = keys[me.trustee - 1] if me is not None and 0 < me.trustee <= len(keys) else None
     if me is not None and mine != me.signing_key.public_key.hex():
         problems.append("my own signing key is not the one listed for me")
-    if not any(keys):
-        return fingerprint, problems
     if not all(keys) or len(set(keys)) != len(keys):
         return fingerprint, [*problems, "not every trustee has a distinct signing key"]
     return ceremony_context(fingerprint.hex(), [str(k) for k in keys]), problems

@@ -247,8 +247,10 @@ export function checkStatement(task, share, mySigningKeyHex) {
     if (!signingKeys.every(Boolean) || new Set(signingKeys).size !== signingKeys.length) problems.push("signing keys");
     else context = ceremonyContext(c.toHex(fingerprint), signingKeys);
   }
-  // A server that hid every signing key (to pass off an unsigned postal line) fails here.
-  if (mySigningKeyHex !== undefined && signingKeys[task.trustee - 1] !== mySigningKeyHex) problems.push("my signing key");
+  // Hiding every signing key (to pass off an unsigned postal line) breaks the dealer
+  // proofs below, which were made over the keys; an election keyed before signing keys
+  // has none at all.
+  if (signed && mySigningKeyHex !== undefined && signingKeys[task.trustee - 1] !== mySigningKeyHex) problems.push("my signing key");
   const p = { threshold: manifest.trustees.threshold, trustees: manifest.trustees.n, context };
   const points = evidence.dealings.map((d) => commitmentsFromJson(d, p));
   const proven = evidence.dealings.length === p.trustees && evidence.dealings.every((d, i) =>

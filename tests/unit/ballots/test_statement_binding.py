@@ -26,6 +26,7 @@ from ballots.tally import PostalLine
 from ballots.verifier import CHECKS, State, Status, iter_results
 from crypto.blind_rsa import Variant
 from crypto.merkle import leaf_hash, verify_inclusion
+from crypto.signing import Ed25519SecretKey
 from tests import ballots_support as support
 
 
@@ -110,6 +111,20 @@ def test_the_engine_record_passes_every_v3_check(world: support.ElectionWorld) -
             id="one-confirmation",
         ),
         pytest.param(lambda s, e: s.update(fingerprint="00" * 32), id="fingerprint"),
+        # §7.3: a confirmation signed by a key that is not the trustee's, or twice by one.
+        pytest.param(
+            lambda s, e: s["postal"]["confirmations"][0].update(signature="ab" * 64),
+            id="operator-signature",
+        ),
+        pytest.param(
+            lambda s, e: s["postal"]["confirmations"][1].update(trustee=1),
+            id="one-trustee-twice",
+        ),
+        # §7.2: the joint key is bound; the tool checks it against the commitments.
+        pytest.param(
+            lambda s, e: s.update(joint_public_key=e.trustees[0].commitments[0]),
+            id="joint-key",
+        ),
     ],
 )
 def test_the_trustee_tool_refuses_a_statement_that_does_not_follow_from_the_data(
@@ -141,6 +156,29 @@ def test_the_trustee_tool_refuses_a_swapped_board_key(world: support.ElectionWor
     assert "the fingerprint is not that of the manifest, issuer key and board key" in (
         refused.value.problems
     )
+
+
+@pytest.mark.parametrize("whose", ["mine", "another", "all-hidden"])
+def test_the_trustee_tool_refuses_swapped_or_hidden_signing_keys(
+    world: support.ElectionWorld, whose: str
+) -> None:
+    """§2.1: the ceremony context binds every signing key; the tool checks its own."""
+    election = voted(world).election()
+    seats = {t.index: t for t in election.trustees}
+    if whose == "all-hidden":  # to pass the postal line off as an unsigned one
+        for seat in seats.values():
+            seat.signing_public_key = None
+    else:
+        seats[
+            1 if whose == "mine" else 2
+        ].signing_public_key = Ed25519SecretKey.generate().public_key.hex()
+    world.session.commit()
+    path, passphrase = world.key_files[1]
+    with pytest.raises(trustee_tool.StatementRefused) as refused:
+        trustee_tool.decrypt_tally(
+            world.session, world.id, world.trustees()[0], path=path, passphrase=passphrase
+        )
+    assert "the key ceremony's proofs are not bound to this fingerprint" in (refused.value.problems)
 
 
 def test_decryption_waits_for_the_confirmed_postal_line(world: support.ElectionWorld) -> None:
