@@ -31,7 +31,7 @@ Feature: The public bulletin board of a member vote
     When a visitor looks up a ballot hash that nobody cast
     Then the page says "Nicht gefunden"
     When a visitor looks up "not-a-hash"
-    Then the page says "Das ist kein Stimmzettel-Hash"
+    Then the page says "Das ist keine Quittungsnummer"
 
   Scenario: The browser checks the receipt through the board API
     Given Anna has voted "yes"
