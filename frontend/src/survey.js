@@ -5,8 +5,9 @@
 //
 // DOM contract (templates/surveys/answer.html, templates/surveys/_questions.html):
 //   <div id="survey-app" data-survey-id data-audience data-client-data-url
-//        data-credential-url data-answers-url data-receipt-url data-situation
-//        data-csrf-token>
+//        data-credential-url data-answers-url data-situation data-csrf-token>
+//   (on the results page: <div id="survey-app" data-receipt-only data-survey-id
+//   data-answers-url> with only the receipt check, templates/surveys/_receipt_check.html)
 //   <div id="survey-form"> with <fieldset class="survey-question" data-question-id
 //        data-type data-number data-required [data-shuffle] [data-condition-question
 //        data-condition-values] disabled> (see _questions.html): the inputs carry
@@ -55,7 +56,10 @@ const FALLBACK = {
   rank_gap: "Question {number}: fill the places from the first one on, without gaps.",
   invalid: "Question {number}: this answer is not possible.",
   characters_left: "{count} characters left",
-  check_receipt: "Check your receipt",
+  receipt_waiting: "Your answer was received. It waits for its batch.",
+  receipt_on_board: "Your answer is on the board at place {place}.",
+  receipt_unknown: "No answer with this hash was received in this survey.",
+  receipt_invalid: "That is not an answer hash: it has 64 characters 0–9 and a–f.",
 };
 
 class ApiError extends Error {
@@ -171,13 +175,59 @@ function readQuestion(fieldset) {
   }
 }
 
+/**
+ * The receipt check (#receipt-box: #receipt-hash, #receipt-check, #receipt-result):
+ * looks the hash up WITHOUT the login (credentials "omit"), so the server never pairs a
+ * logged-in person with an answer hash, whose answers are public on the board.
+ */
+function wireReceiptCheck(app, messages) {
+  const box = document.getElementById("receipt-box");
+  const input = document.getElementById("receipt-hash");
+  const button = document.getElementById("receipt-check");
+  const out = document.getElementById("receipt-result");
+  if (!box || !input || !button || !out) return;
+  const stored = storageGet(STORAGE_PREFIX + app.dataset.surveyId);
+  // On the answer page it appears with the receipt; on the results page at once.
+  box.hidden = !("receiptOnly" in app.dataset || stored.receipt);
+  if (stored.receipt && !input.value) input.value = stored.receipt.answer_hash;
+  const show = (text, className) => {
+    const p = document.createElement("p");
+    if (className) p.className = className;
+    p.textContent = text;
+    out.replaceChildren(p);
+  };
+  button.addEventListener("click", async (event) => {
+    event.preventDefault();
+    const hash = input.value.trim().toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(hash)) {
+      show(messages.receipt_invalid, "error");
+      return;
+    }
+    button.disabled = true;
+    try {
+      const answer = await fetchJson(`${app.dataset.answersUrl}/${hash}`, { credentials: "omit", headers: { accept: "application/json" } });
+      const receipt = answer.receipt;
+      if (receipt.status === "on_board") show(fill(messages.receipt_on_board, { place: receipt.index + 1 }));
+      else show(messages.receipt_waiting);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) show(messages.receipt_unknown, "error");
+      else if (error instanceof TypeError) show(`${messages.failed} ${messages.network}`, "error");
+      else show(`${messages.failed} ${error instanceof ApiError ? error.serverMessage : ""}`.trim(), "error");
+    } finally {
+      button.disabled = false;
+    }
+  });
+}
+
 function init() {
   const app = document.getElementById("survey-app");
+  if (!app) return;
+  const messages = readMessages();
+  wireReceiptCheck(app, messages);
   const form = document.getElementById("survey-form");
   const status = document.getElementById("survey-status");
   const sendButton = document.getElementById("send-answers");
-  if (!app || !form || !status || !sendButton) return;
-  const messages = readMessages();
+  if (!form || !status || !sendButton) return; // the results page: only the receipt check
   const urls = app.dataset;
   const surveyId = urls.surveyId;
   const storageKey = STORAGE_PREFIX + surveyId;
@@ -407,16 +457,12 @@ function init() {
     hashLine.append(code);
     const actions = document.createElement("p");
     actions.append(link);
-    if (urls.receiptUrl) {
-      // The lookup by hash: the hash names no one.
-      const check = document.createElement("a");
-      check.href = `${urls.receiptUrl}?hash=${encodeURIComponent(receipt.answer_hash)}`;
-      check.id = "check-receipt";
-      check.textContent = messages.check_receipt;
-      actions.append(" ", check);
-    }
     box.append(lead, hashLine, note, actions);
     status.append(box);
+    const lookup = document.getElementById("receipt-hash");
+    if (lookup) lookup.value = receipt.answer_hash;
+    const lookupBox = document.getElementById("receipt-box");
+    if (lookupBox) lookupBox.hidden = false;
     for (const fieldset of fieldsets(form)) fieldset.disabled = true;
     sendButton.disabled = true;
     sendButton.hidden = true;

@@ -11,7 +11,6 @@ session-less JSON API (``surveys.api``).
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from typing import Annotated, Any
 
@@ -80,7 +79,14 @@ SURVEY_MESSAGES = {
     "rank_gap": N_("Question {number}: fill the places from the first one on, without gaps."),
     "invalid": N_("Question {number}: this answer is not possible."),
     "characters_left": N_("{count} characters left"),
-    "check_receipt": N_("Check your receipt"),
+    # The receipt check (answer page and results page), sent without the login.
+    "receipt_waiting": N_(
+        "Your answer was received. It waits for its batch: answers are published in "
+        "batches in shuffled order, at the latest when the survey closes."
+    ),
+    "receipt_on_board": N_("Your answer is on the board at place {place}."),
+    "receipt_unknown": N_("No answer with this hash was received in this survey."),
+    "receipt_invalid": N_("That is not an answer hash: it has 64 characters 0–9 and a–f."),
 }
 
 
@@ -457,41 +463,9 @@ class SurveyPagesController(Controller):
                     "credential": f"{api}/credential",
                     "answers": f"{api}/answers",
                     "results": f"/surveys/{survey.id}/results",
-                    "receipt": f"/surveys/{survey.id}/receipt",
                 },
                 "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
                 "may_manage": services.is_staff(db_session, account, unit),
-            },
-        )
-
-    @get("/{survey_id:uuid}/receipt", sync_to_thread=True)
-    def receipt(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[Session],
-        survey_id: FromPath[uuid.UUID],
-        hash: FromQuery[str] = "",  # noqa: A002 - the query parameter's documented name
-    ) -> Template:
-        """Where an answer is, by its receipt (the answer hash): waiting for its batch,
-        or on the board at its place. Public facts only: the hash names no one."""
-        _required(db_session, request)
-        survey = services.get_survey(db_session, survey_id)
-        if survey.status == SurveyStatus.DRAFT:
-            raise NotFound
-        wanted = hash.strip().lower()
-        found = None
-        if re.fullmatch(r"[0-9a-f]{64}", wanted):
-            try:
-                found = services.answer_receipt(db_session, survey.id, wanted)
-            except NotFound:
-                found = None
-        return Template(
-            "surveys/receipt.html",
-            context={
-                "survey": survey,
-                "query": hash.strip()[:200],
-                "valid": re.fullmatch(r"[0-9a-f]{64}", wanted) is not None,
-                "found": found,
             },
         )
 
@@ -533,5 +507,6 @@ class SurveyPagesController(Controller):
                 "text_question": question,
                 "search": q[:200],
                 "api": f"/api/surveys/{survey.id}",
+                "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
             },
         )

@@ -523,12 +523,19 @@ _held: dict[str, client.SurveyCredential] = {}
 _receipts: dict[str, str] = {}
 
 
-@then(parsers.parse('{name}\'s receipt says "{text}"'))
-def receipt_says(browsers: Browsers, survey_id: str, name: str, text: str) -> None:
+@then(parsers.parse("{name}'s receipt, looked up without a login, says {status}"))
+def receipt_says(app: Litestar, survey_id: str, name: str, status: str) -> None:
+    """As survey.js looks it up: from a client without any cookie."""
     answer_hash = _receipts[f"{survey_id}/{name}"]
-    page = browsers.of(name).get(f"/surveys/{survey_id}/receipt?hash={answer_hash}")
-    assert page.status_code == 200
-    assert text in visible_text(page), visible_text(page)[:1500]
+    with TestClient(app, base_url=BASE_URL) as anonymous:
+        found = anonymous.get(f"/api/surveys/{survey_id}/answers/{answer_hash}")
+    assert found.status_code == 200, found.text
+    receipt = found.json()["receipt"]
+    if status == "it waits for its batch":
+        assert receipt["status"] == "waiting"
+    else:
+        assert status == "it is on the board at place 1"
+        assert (receipt["status"], receipt["index"]) == ("on_board", 0)
 
 
 @when(parsers.parse("{name:w} answers the survey on its page"), target_fixture="response")

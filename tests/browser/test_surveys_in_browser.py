@@ -291,9 +291,16 @@ def _answer(
     assert sent, "no answer was sent"
     assert "cookie" not in {k.lower() for k in sent[0]}, "the answer travelled with a cookie"
     answer_hash = page.locator("#survey-receipt code.answer-hash").inner_text().strip()
-    if every_type:  # the receipt can be looked up: received, waiting for its batch
-        page.locator("#check-receipt").click()
-        expect(page.locator("#receipt-waiting")).to_be_visible()
+    if every_type:  # the receipt is looked up without the login: received, waiting
+        looked_up: list[dict[str, str]] = []
+        page.on(
+            "request",
+            lambda r: looked_up.append(r.headers) if answer_hash in r.url else None,
+        )
+        page.locator("#receipt-check").click()
+        expect(page.locator("#receipt-result")).to_contain_text("Sie wartet auf ihren Stapel")
+        assert looked_up, "the receipt was not looked up"
+        assert "cookie" not in {k.lower() for k in looked_up[0]}, "the lookup carried a cookie"
         _no_violations(page)
     return answer_hash
 
@@ -324,7 +331,7 @@ def _too_many_is_refused(page: Page) -> None:
 # --- after the close ----------------------------------------------------------------------
 
 
-def _close_and_read(staff: Page, survey_id: str, world: World) -> Path:
+def _close_and_read(staff: Page, survey_id: str, world: World, receipt: str) -> Path:
     staff.goto(f"/surveys/{survey_id}/manage")
     staff.get_by_label("Ja, die Befragung jetzt beenden.").check()
     staff.locator("#close-survey").click()
@@ -351,6 +358,13 @@ def _close_and_read(staff: Page, survey_id: str, world: World) -> Path:
         staff.locator("#record-download").click()
     record = world.tmp / "record.zip"
     download.value.save_as(record)
+
+    # Anyone can look a receipt up on the results page (here: a member's, by its hash).
+    staff.locator("#receipt-hash").fill(receipt)
+    staff.locator("#receipt-check").click()
+    expect(staff.locator("#receipt-result")).to_contain_text(
+        "steht auf der Anschlagtafel an Stelle"
+    )
 
     staff.goto(f"/surveys/{survey_id}/results?question=q2&q=Mitglieder")
     expect(staff.locator("#texts .free-texts li")).to_have_count(3)
@@ -420,7 +434,7 @@ def test_a_survey_from_the_staffs_form_to_a_verified_record(world: World) -> Non
                 _no_violations(page)
             page.context.close()
 
-        record = _close_and_read(staff, survey_id, world)
+        record = _close_and_read(staff, survey_id, world, receipts["anna"])
         browser.close()
 
     # Every receipt is an answer of the record.

@@ -193,7 +193,6 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /surveys/{survey_id:uuid}/manage": NOBODY,
     "GET /surveys/{survey_id:uuid}/preview": NOBODY,
     "GET /surveys/{survey_id:uuid}/results": NOBODY,
-    "GET /surveys/{survey_id:uuid}/receipt": NOBODY,
     "POST /surveys/{survey_id:uuid}/edit": NOBODY,
     "POST /surveys/{survey_id:uuid}/open": NOBODY,
     "POST /surveys/{survey_id:uuid}/close": NOBODY,
