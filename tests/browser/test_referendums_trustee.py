@@ -27,6 +27,7 @@ from referendums.commission.models import ResultStatement, TrusteeBackup
 from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
 from tests.browser.axe import axe_violations
+from tests.browser.referendum_support import overflow_at
 from tests.conftest import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -110,9 +111,12 @@ def _test_restore(fresh: Any, url: str, backups: list[Path]) -> None:
     assert axe_violations(fresh) == []  # the test form with its result
 
 
-def _postal(page: Any, url: str, button: str, done: str) -> None:
+def _postal(page: Any, url: str, button: str, done: str, *, audit: bool = False) -> None:
     """One postal voter's envelope with a "yes", entered in the commission page's form."""
     page.goto(url)
+    if audit:  # the signed postal form: accessible, and no sideways scrolling at 320 px
+        assert axe_violations(page) == []
+        assert overflow_at(page, 320) == 0
     figures = {"envelopes": "1", "count-q1-yes": "1", "count-q1-no": "0"}
     figures |= {"count-q1-abstain": "0", "invalid-q1": "0"}
     for name, value in figures.items():
@@ -201,7 +205,7 @@ def test_trustees_run_the_ceremony_back_up_restore_and_decrypt_in_the_browser(  
         _status_says(fresh, "in diesen Browser geladen")
         # Record §7.3: trustee 1 (key from the backup) enters the postal votes, trustee 2
         # confirms them; each browser signs the figures with its own trustee key.
-        _postal(fresh, url, "Briefwahlergebnis eingeben", "muss es jetzt bestätigen")
+        _postal(fresh, url, "Briefwahlergebnis eingeben", "muss es jetzt bestätigen", audit=True)
         _postal(pages[1], url, "Briefwahlergebnis bestätigen", "Briefwahlergebnis ist bestätigt")
         _step(fresh, url, "trustee-decrypt", "angenommen")
         _step(pages[2], url, "trustee-decrypt", "angenommen")
