@@ -55,6 +55,9 @@ Feature: Members answer a survey on its page, and everyone reads the results
 
   Scenario: Guests answer where they are asked, and are counted apart and labelled
     Given Sonja has built and opened a survey with a condition that also asks guests
+    And Gustav is logged in
+    When Gustav opens the survey
+    Then the page says "Du antwortest als Gast (Interessierte): Deine Antworten werden getrennt von denen der Mitglieder gezählt"
     When Gustav answers the survey on its page
     And Anna answers the survey on its page
     And Sonja confirms and closes the survey
