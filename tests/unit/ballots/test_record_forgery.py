@@ -417,6 +417,33 @@ def test_a_postal_line_changed_after_the_trustees_signed_it_is_refused(
     assert "FAIL  tally.postal_signatures" in run.stdout
 
 
+def test_stripping_the_signing_keys_to_pass_off_an_unsigned_line_is_refused(
+    honest: BuiltRecord, tmp_path: Path
+) -> None:
+    """A downgrade to the unsigned form (only a WARN) breaks the dealers' proofs, which
+    were made over the signing keys (§2.1)."""
+    forged = copy_of(honest, tmp_path)
+
+    def keys(value: dict[str, Any]) -> None:
+        for trustee in value["trustees"]:
+            del trustee["signing_key"]
+
+    edit(forged / "keys.json", keys)
+    tally = read_json(forged / "tally.json")
+    statement = tally["statement"]
+    del statement["joint_public_key"]
+    statement["postal"]["confirmations"] = [
+        {"step": step, "member": member}
+        for step, member in (("entered", "66" * 32), ("confirmed", "77" * 32))
+    ]
+    rebind(honest, tally)
+    write_json(forged / "tally.json", tally)
+    check, detail = stops_at(forged)
+    assert check == "keys.trustee_proofs"
+    assert "trustees[0].proof" in detail
+    assert verify(forged).returncode == 1
+
+
 def test_a_v3_record_from_before_signed_postal_lines_verifies_with_a_warning(
     tmp_path: Path,
 ) -> None:
