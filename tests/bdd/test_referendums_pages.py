@@ -135,7 +135,8 @@ def votes_by_post(db: Session, people: People, name: str) -> None:
     db.commit()
 
 
-def _build(
+@pytest.fixture
+def build(
     db: Session,
     settings: Settings,
     tmp_path: Path,
@@ -143,41 +144,44 @@ def _build(
     people: People,
     commission: list[str],
     referendums: dict[str, ReferendumWorld],
-    title: str,
-    unit_name: str,
-    stage: str,
-    **options: object,
-) -> ReferendumWorld:
-    world = build_referendum(
-        db,
-        settings,
-        tmp_path,
-        staff=_staff(db, people),
-        trustees=[_account(db, people, name) for name in commission],
-        unit_code=org.unit(unit_name).code,
-        title=title,
-        stage=stage,
-        **options,  # type: ignore[arg-type]
+) -> Callable[..., ReferendumWorld]:
+    """Builds a referendum of the scenario's staff and commission at ``stage``."""
+
+    def build_at(title: str, unit_name: str, stage: str, **options: object) -> ReferendumWorld:
+        world = build_referendum(
+            db,
+            settings,
+            tmp_path,
+            staff=_staff(db, people),
+            trustees=[_account(db, people, name) for name in commission],
+            unit_code=org.unit(unit_name).code,
+            title=title,
+            stage=stage,
+            **options,  # type: ignore[arg-type]
+        )
+        referendums[title] = world
+        return world
+
+    return build_at
+
+
+STAGES = {
+    "has been prepared": "created",
+    "is ready to open": "ceremony",
+    "is open for voting": "open",
+}
+
+
+@given(
+    parsers.re(
+        r'the member referendum "(?P<title>[^"]+)" of "(?P<unit_name>[^"]+)" '
+        r"(?P<state>has been prepared|is ready to open|is open for voting)"
     )
-    referendums[title] = world
-    return world
-
-
-@given(parsers.parse('the member referendum "{title}" of "{unit_name}" has been prepared'))
-def prepared(
-    db: Session,
-    settings: Settings,
-    tmp_path: Path,
-    org: Organisation,
-    people: People,
-    commission: list[str],
-    referendums: dict[str, ReferendumWorld],
-    title: str,
-    unit_name: str,
+)
+def referendum_at(
+    build: Callable[..., ReferendumWorld], title: str, unit_name: str, state: str
 ) -> None:
-    _build(
-        db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "created"
-    )
+    build(title, unit_name, STAGES[state])
 
 
 @given(parsers.parse('the election commission has held the key ceremony for "{title}"'))
@@ -200,56 +204,26 @@ def registered_key(
     ballot_services.register_sealing_key(db, referendums[title].id, account, key, signing)
 
 
-def _saved_backup(db: Session, people: People, world: ReferendumWorld, name: str) -> str:
-    digest = hashlib.sha256(f"backup of {name}".encode()).hexdigest()
-    backups.confirm_backup(db, world.id, _account(db, people, name), digest)
-    return digest
-
-
-@given(parsers.parse('{name:w} has saved a backup of {pronoun:w} key share for "{title}"'))
+@given(
+    parsers.re(
+        r'(?P<name>\w+) has saved a backup of (?P<pronoun>\w+) key share for "(?P<title>[^"]+)"'
+        r"(?P<tested> and tested it in another browser)?"
+    )
+)
 def saved_backup(
     db: Session,
     people: People,
     referendums: dict[str, ReferendumWorld],
     name: str,
-    pronoun: str,
     title: str,
-) -> None:
-    _saved_backup(db, people, referendums[title], name)
-
-
-@given(
-    parsers.parse(
-        '{name:w} has saved a backup of {pronoun:w} key share for "{title}" and tested it in '
-        "another browser"
-    )
-)
-def saved_and_tested_backup(
-    db: Session,
-    people: People,
-    referendums: dict[str, ReferendumWorld],
-    name: str,
-    pronoun: str,
-    title: str,
+    tested: str | None,
 ) -> None:
     world = referendums[title]
-    digest = _saved_backup(db, people, world, name)
-    backups.confirm_backup_test(db, world.id, _account(db, people, name), digest)
-
-
-@given(parsers.parse('the member referendum "{title}" of "{unit_name}" is open for voting'))
-def open_for_voting(
-    db: Session,
-    settings: Settings,
-    tmp_path: Path,
-    org: Organisation,
-    people: People,
-    commission: list[str],
-    referendums: dict[str, ReferendumWorld],
-    title: str,
-    unit_name: str,
-) -> None:
-    _build(db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "open")
+    account = _account(db, people, name)
+    digest = hashlib.sha256(f"backup of {name}".encode()).hexdigest()
+    backups.confirm_backup(db, world.id, account, digest)
+    if tested:
+        backups.confirm_backup_test(db, world.id, account, digest)
 
 
 @given(
@@ -258,32 +232,14 @@ def open_for_voting(
     )
 )
 def open_with_a_vote(
-    db: Session,
-    settings: Settings,
-    tmp_path: Path,
-    org: Organisation,
+    build: Callable[..., ReferendumWorld],
     people: People,
-    commission: list[str],
-    referendums: dict[str, ReferendumWorld],
     title: str,
     unit_name: str,
     name: str,
     answer: str,
 ) -> None:
-    votes = {people[name].member_id: {"q1": [ANSWERS[answer]]}}
-    _build(
-        db,
-        settings,
-        tmp_path,
-        org,
-        people,
-        commission,
-        referendums,
-        title,
-        unit_name,
-        "open",
-        votes=votes,
-    )
+    build(title, unit_name, "open", votes={people[name].member_id: {"q1": [ANSWERS[answer]]}})
 
 
 @given(
@@ -293,13 +249,8 @@ def open_with_a_vote(
     )
 )
 def counted(
-    db: Session,
-    settings: Settings,
-    tmp_path: Path,
-    org: Organisation,
+    build: Callable[..., ReferendumWorld],
     people: People,
-    commission: list[str],
-    referendums: dict[str, ReferendumWorld],
     title: str,
     unit_name: str,
     quorum: int,
@@ -317,38 +268,7 @@ def counted(
     if match:
         row = tuple(int(option == ANSWERS[match.group(1)]) for option in ANSWERS.values())
         postal = PostalLine((row,), (0,), 1)
-    _build(
-        db,
-        settings,
-        tmp_path,
-        org,
-        people,
-        commission,
-        referendums,
-        title,
-        unit_name,
-        "tallied",
-        votes=votes,
-        postal=postal,
-        quorum_percent=quorum,
-    )
-
-
-@given(parsers.parse('the member referendum "{title}" of "{unit_name}" is ready to open'))
-def ready_to_open(
-    db: Session,
-    settings: Settings,
-    tmp_path: Path,
-    org: Organisation,
-    people: People,
-    commission: list[str],
-    referendums: dict[str, ReferendumWorld],
-    title: str,
-    unit_name: str,
-) -> None:
-    _build(
-        db, settings, tmp_path, org, people, commission, referendums, title, unit_name, "ceremony"
-    )
+    build(title, unit_name, "tallied", votes=votes, postal=postal, quorum_percent=quorum)
 
 
 # -- When ------------------------------------------------------------------------------------
@@ -468,29 +388,23 @@ def _form_again(browsers: Browsers, name: str, response: Response, **changes: ob
     return browsers.of(name).post(action.group(1), data=fields, follow_redirects=False)
 
 
+FORM_BUTTONS = {"adds another question": "add", "saves the form": "save"}
+
+
 @when(
-    parsers.parse('{name:w} writes "{text}" as question {n:d} and adds another question'),
+    parsers.parse('{name:w} writes "{text}" as question {n:d} and {button}'),
     target_fixture="response",
 )
-def writes_and_adds(
-    browsers: Browsers, response: Response, name: str, text: str, n: int
+def writes_and_presses(
+    browsers: Browsers, response: Response, name: str, text: str, n: int, button: str
 ) -> Response:
-    return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": "add"})
+    do = FORM_BUTTONS[button]
+    return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": do})
 
 
 @when(parsers.parse("{name:w} adds another question"), target_fixture="response")
 def adds_question(browsers: Browsers, response: Response, name: str) -> Response:
     return _form_again(browsers, name, response, do="add")
-
-
-@when(
-    parsers.parse('{name:w} writes "{text}" as question {n:d} and saves the form'),
-    target_fixture="response",
-)
-def writes_and_saves(
-    browsers: Browsers, response: Response, name: str, text: str, n: int
-) -> Response:
-    return _form_again(browsers, name, response, **{f"q{n}_text": text, "do": "save"})
 
 
 @when(parsers.parse("{name:w} removes question {n:d}"), target_fixture="response")
@@ -683,13 +597,6 @@ def changes_question(
     return browsers.of(name).post(edit, data=fields, follow_redirects=False)
 
 
-@when(parsers.parse('{name:w} opens the edit page of "{title}"'), target_fixture="response")
-def opens_edit(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}/edit")
-
-
 @when(parsers.parse('{name:w} sends a changed question for "{title}"'), target_fixture="response")
 def sends_changed_question(
     browsers: Browsers,
@@ -722,18 +629,19 @@ def _manage_action(
     return browsers.of(name).get(manage)
 
 
-@when(parsers.parse('{name:w} fixes the voter roll of "{title}"'), target_fixture="response")
-def fixes_roll(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return _manage_action(browsers, referendums[title], name, "freeze")
+MANAGE_ACTIONS = {"fixes the voter roll of": "freeze", "opens voting for": "open"}
 
 
-@when(parsers.parse('{name:w} opens voting for "{title}"'), target_fixture="response")
-def opens_voting(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+@when(
+    parsers.re(
+        r'(?P<name>\w+) (?P<act>fixes the voter roll of|opens voting for) "(?P<title>[^"]+)"'
+    ),
+    target_fixture="response",
+)
+def manages(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, act: str, title: str
 ) -> Response:
-    return _manage_action(browsers, referendums[title], name, "open")
+    return _manage_action(browsers, referendums[title], name, MANAGE_ACTIONS[act])
 
 
 @when(
@@ -760,18 +668,33 @@ def opens_voting_unconfirmed(
     return _post(browsers.of(name), f"{base}/manage", f"{base}/open", {})
 
 
-@when(parsers.parse('a visitor opens the page of "{title}"'), target_fixture="response")
-def visitor_opens(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
-) -> Response:
-    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}")
+# What a person opens or downloads: the page of a referendum below /referendums/<id>.
+PAGES = {
+    "opens the page": "",
+    "opens the edit page": "/edit",
+    "opens the vote page": "/vote",
+    "opens the results": "/results",
+    "opens the voter roll by Ortsverein": "/roll-figures",
+    "downloads the election record": "/record.zip",
+    "downloads the results as PDF": "/results.pdf",
+    "downloads the postal voters' addresses": "/postal-voters.csv",
+    "downloads the postal letters": "/postal-letters.pdf",
+}
 
 
-@when(parsers.parse('{name:w} opens the page of "{title}"'), target_fixture="response")
-def person_opens(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
+@when(
+    parsers.re(
+        r"(?P<who>a visitor|the visitor|\w+) (?P<what>"
+        + "|".join(map(re.escape, PAGES))
+        + r') of "(?P<title>[^"]+)"'
+    ),
+    target_fixture="response",
+)
+def opens_page(
+    browsers: Browsers, referendums: dict[str, ReferendumWorld], who: str, what: str, title: str
 ) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}")
+    browser = browsers.of("visitor" if who.endswith("visitor") else who)
+    return browser.get(f"/referendums/{referendums[title].id}{PAGES[what]}")
 
 
 @when(
@@ -784,20 +707,22 @@ def looks_at_mine(browsers: Browsers, name: str, pronoun: str) -> Response:
     return browsers.of(name).get("/referendums/mine", headers=HTMX)
 
 
-@when(parsers.parse('{name:w} comments "{text}" on "{title}"'), target_fixture="response")
+@when(
+    parsers.re(
+        r'(?:(?P<name>\w+) comments|a visitor tries to comment) "(?P<text>[^"]*)" '
+        r'on "(?P<title>[^"]+)"'
+    ),
+    target_fixture="response",
+)
 def comments_on(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, text: str, title: str
+    browsers: Browsers,
+    referendums: dict[str, ReferendumWorld],
+    name: str | None,
+    text: str,
+    title: str,
 ) -> Response:
     page = f"/referendums/{referendums[title].id}"
-    return _post(browsers.of(name), page, f"{page}/comments", {"body": text})
-
-
-@when(parsers.parse('a visitor tries to comment "{text}" on "{title}"'), target_fixture="response")
-def visitor_comments(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], text: str, title: str
-) -> Response:
-    page = f"/referendums/{referendums[title].id}"
-    return _post(browsers.of("visitor"), page, f"{page}/comments", {"body": text})
+    return _post(browsers.of(name or "visitor"), page, f"{page}/comments", {"body": text})
 
 
 @given(parsers.parse('{name:w} has commented "{text}" on "{title}"'))
@@ -830,33 +755,6 @@ def visitor_opens_list(browsers: Browsers) -> Response:
     return browsers.of("visitor").get("/referendums")
 
 
-@when(parsers.parse('a visitor opens the results of "{title}"'), target_fixture="response")
-def visitor_opens_results(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
-) -> Response:
-    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/results")
-
-
-@when(
-    parsers.parse('the visitor downloads the election record of "{title}"'),
-    target_fixture="response",
-)
-def downloads_record(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
-) -> Response:
-    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/record.zip")
-
-
-@when(
-    parsers.parse('the visitor downloads the results as PDF of "{title}"'),
-    target_fixture="response",
-)
-def downloads_results_pdf(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], title: str
-) -> Response:
-    return browsers.of("visitor").get(f"/referendums/{referendums[title].id}/results.pdf")
-
-
 @given(parsers.parse('{name:w} lives at "{street}", "{place}"'))
 def lives_at(db: Session, people: People, name: str, street: str, place: str) -> None:
     member = db.get(Member, people[name].member_id)
@@ -864,36 +762,6 @@ def lives_at(db: Session, people: People, name: str, street: str, place: str) ->
     member.street = street
     member.postcode, _, member.city = place.partition(" ")
     db.commit()
-
-
-@when(
-    parsers.parse('{name:w} opens the voter roll by Ortsverein of "{title}"'),
-    target_fixture="response",
-)
-def opens_roll_figures(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}/roll-figures")
-
-
-@when(
-    parsers.parse('{name:w} downloads the postal voters\' addresses of "{title}"'),
-    target_fixture="response",
-)
-def downloads_postal_csv(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}/postal-voters.csv")
-
-
-@when(
-    parsers.parse('{name:w} downloads the postal letters of "{title}"'),
-    target_fixture="response",
-)
-def downloads_postal_letters(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}/postal-letters.pdf")
 
 
 @when(
@@ -909,13 +777,6 @@ def sends_reminder(
     if response.is_redirect:
         return browsers.of(name).get(response.headers["location"])
     return response
-
-
-@when(parsers.parse('{name:w} opens the vote page of "{title}"'), target_fixture="response")
-def opens_vote_page(
-    browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
-) -> Response:
-    return browsers.of(name).get(f"/referendums/{referendums[title].id}/vote")
 
 
 @pytest.fixture
