@@ -379,9 +379,9 @@ def unchanged(database: Database, survey_id: str, response: Response) -> None:
         assert "Ganz andere Frage?" not in survey.definition
 
 
-@when("Anna opens the page of the survey for staff", target_fixture="response")
-def anna_manages(browsers: Browsers, survey_id: str) -> Response:
-    return browsers.of("Anna").get(f"/surveys/{survey_id}/manage")
+@when(parsers.parse("{name:w} opens the page of the survey for staff"), target_fixture="response")
+def opens_manage(browsers: Browsers, survey_id: str, name: str) -> Response:
+    return browsers.of(name).get(f"/surveys/{survey_id}/manage")
 
 
 @when("Anna sends the form that opens the survey", target_fixture="response")

@@ -60,7 +60,7 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     Then the page says "Das Ende der Befragung liegt in der Vergangenheit"
     And the survey is still a draft
 
-  Scenario: Only the staff of the unit manage its surveys
+  Scenario: Only the staff and board of the unit manage its surveys
     Given Sonja has built a survey with a condition
     And Anna is logged in
     When Anna opens the page of the survey for staff
@@ -68,3 +68,13 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     When Anna sends the form that opens the survey
     Then the request is refused with status 403
     And the survey is still a draft
+    Given Uwe Zwei is a member of "Unterbezirk Zwei"
+    And Uwe is staff of "Unterbezirk Zwei"
+    And Uwe is logged in
+    When Uwe opens the page of the survey for staff
+    Then the request is refused with status 403
+    Given Bea Brett is a member of "Ortsverein Birke"
+    And Bea is on the board of "Unterbezirk Eins"
+    And Bea is logged in
+    When Bea opens the page of the survey for staff
+    Then the page opens
