@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Final, Protocol, TypeVar
 
 import anyio
 from litestar import Controller, Request, Response, get, post
@@ -21,11 +22,13 @@ from app.accounts.services import AccountService, InvalidLink, LoginFailed
 from app.accounts.sessions import LoadedSession, cookie_name
 from app.core import i18n
 from app.core.errors import DomainError, ValidationFailed
+from app.core.form_pages import flash_redirect, form_page, refusal_fields, submit
 from app.core.i18n import N_
 from app.core.settings import Settings
-from app.core.web import client_address, flash_cookie, flash_message
+from app.core.web import client_address, flash_message
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
+T = TypeVar("T")
 
 
 def provide_account_service(
@@ -147,9 +150,8 @@ class AccountController(Controller):
                 request.auth.account.id if isinstance(request.auth, LoadedSession) else None
             )
             accounts.log_out(account_id, token)
-        return Redirect(
-            path="/login",
-            cookies=[expired_session_cookie(settings), flash_cookie("logged_out", settings)],
+        return flash_redirect(
+            "/login", "logged_out", settings, cookies=[expired_session_cookie(settings)]
         )
 
     # -- guests ---------------------------------------------------------------------------
@@ -174,9 +176,7 @@ class AccountController(Controller):
         data: Annotated[TokenForm, Form],
     ) -> Response[Any]:
         accounts.verify_email(data.token)
-        return Redirect(
-            path="/login", cookies=[flash_cookie("verified", request.app.state.settings)]
-        )
+        return flash_redirect("/login", "verified", request.app.state.settings)
 
     # -- password reset -------------------------------------------------------------------
 
@@ -231,6 +231,42 @@ def _password_page(accounts: AccountService, token: str, purpose: str, action: s
     return Template("accounts/set_password.html", context=context)
 
 
+PASSWORDS_DIFFER: Final = N_("The two passwords differ.")
+
+
+class NewPassword(Protocol):
+    password: str
+    password_repeat: str
+
+
+def password_form(
+    template: str,
+    context: dict[str, Any],
+    data: NewPassword,
+    apply: Callable[[], T],
+    done: Callable[[T], Response[Any]],
+    *,
+    db_session: Session | None = None,
+    mark_invalid_link: bool = False,
+) -> Response[Any]:
+    """A form that sets a password by a mailed link (reset, activation, undoing an
+    address change): the two entries must agree, then ``apply``; a weak password or a
+    used link shows the form again. ``mark_invalid_link`` adds ``link_invalid`` to
+    the page for a used link (the page then offers a new one)."""
+    if data.password != data.password_repeat:
+        return form_page(template, {**context, "errors": {"password_repeat": PASSWORDS_DIFFER}})
+
+    def refused(error: DomainError) -> Template:
+        fields = refusal_fields(error)
+        if mark_invalid_link and isinstance(error, InvalidLink):
+            fields["link_invalid"] = True
+        return form_page(template, {**context, **fields})
+
+    return submit(
+        db_session, apply, refused=refused, done=done, refusals=(ValidationFailed, InvalidLink)
+    )
+
+
 def _set_password(
     request: Request[Any, Any, Any], data: PasswordForm, action: str, apply: Any, flash: str
 ) -> Response[Any]:
@@ -239,18 +275,13 @@ def _set_password(
         "action": action,
         "activation": action == "/activate",
     }
-    if data.password != data.password_repeat:
-        context["errors"] = {"password_repeat": N_("The two passwords differ.")}
-        return Template("accounts/set_password.html", context=context, status_code=400)
-    try:
-        apply(data.token, data.password)
-    except ValidationFailed as error:
-        context["errors"] = error.errors
-        return Template("accounts/set_password.html", context=context, status_code=400)
-    except InvalidLink as error:
-        context["error"] = error.message
-        return Template("accounts/set_password.html", context=context, status_code=400)
-    return Redirect(path="/login", cookies=[flash_cookie(flash, request.app.state.settings)])
+    return password_form(
+        "accounts/set_password.html",
+        context,
+        data,
+        lambda: apply(data.token, data.password),
+        lambda _: flash_redirect("/login", flash, request.app.state.settings),
+    )
 
 
 __all__ = ["AccountController", "DomainError"]

@@ -7,6 +7,7 @@ page. The rules, limits and audit events are in ``app.accounts.second_factor``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts import totp
 from app.accounts.controllers import expired_session_cookie, session_cookie
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.accounts.redirects import next_cookie, pending_target
@@ -33,9 +35,10 @@ from app.accounts.second_factor import (
 )
 from app.accounts.sessions import LoadedSession
 from app.core.errors import DomainError, TooManyAttempts, ValidationFailed
+from app.core.form_pages import flash_redirect
 from app.core.i18n import gettext
 from app.core.settings import Settings
-from app.core.web import client_address, flash_cookie, flash_message
+from app.core.web import client_address, flash_message
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -87,20 +90,12 @@ class SecondFactorController(Controller):
         data: Annotated[CodeForm, Form],
     ) -> Response[Any]:
         pending = _pending_session(request, second_factor)
-        try:
-            token = second_factor.check_code(pending, data.code, address=client_address(request))
-        except (InvalidCode, PasskeyRefused) as error:
-            return _login_step(second_factor, pending, error=error.message, status=400)
-        except TooManyWrongCodes as error:
-            return _back_to_login(request, error)
-        except TooManyAttempts as error:
-            message = gettext(error.message).format(**error.params)
-            return _login_step(second_factor, pending, error=message, status=429)
-        settings: Settings = request.app.state.settings
-        # Land where the visitor was going before the login (kept through this step).
-        return Redirect(
-            path=pending_target(request),
-            cookies=[session_cookie(settings, token), next_cookie(settings, None)],
+        return _second_step(
+            request,
+            second_factor,
+            pending,
+            lambda: second_factor.check_code(pending, data.code, address=client_address(request)),
+            wrong=(InvalidCode, PasskeyRefused),
         )
 
     @post("/login/passkey", sync_to_thread=True)
@@ -111,23 +106,15 @@ class SecondFactorController(Controller):
         data: Annotated[PasskeyLoginForm, Form],
     ) -> Response[Any]:
         pending = _pending_session(request, second_factor)
-        try:
-            token = second_factor.check_passkey(
+        return _second_step(
+            request,
+            second_factor,
+            pending,
+            lambda: second_factor.check_passkey(
                 pending, data.credential, address=client_address(request)
-            )
-        except InvalidCode:
-            error = PasskeyRefused.message
-            return _login_step(second_factor, pending, error=error, status=400)
-        except TooManyWrongCodes as exc:
-            return _back_to_login(request, exc)
-        except TooManyAttempts as exc:
-            message = gettext(exc.message).format(**exc.params)
-            return _login_step(second_factor, pending, error=message, status=429)
-        settings: Settings = request.app.state.settings
-        # Land where the visitor was going before the login (kept through this step).
-        return Redirect(
-            path=pending_target(request),
-            cookies=[session_cookie(settings, token), next_cookie(settings, None)],
+            ),
+            wrong=(InvalidCode,),
+            wrong_message=PasskeyRefused.message,
         )
 
     # -- authenticator app set-up ---------------------------------------------------------
@@ -177,10 +164,7 @@ class SecondFactorController(Controller):
         second_factor.disable_totp(
             _account(db_session, request), data.code, address=client_address(request)
         )
-        return Redirect(
-            path="/account/security",
-            cookies=[flash_cookie("totp_disabled", request.app.state.settings)],
-        )
+        return flash_redirect("/account/security", "totp_disabled", request.app.state.settings)
 
     # -- the security page: passkeys and recovery codes ----------------------------------
 
@@ -223,10 +207,7 @@ class SecondFactorController(Controller):
         passkey_id: FromPath[int],
     ) -> Response[Any]:
         second_factor.remove_passkey(_account(db_session, request), passkey_id)
-        return Redirect(
-            path="/account/security",
-            cookies=[flash_cookie("passkey_removed", request.app.state.settings)],
-        )
+        return flash_redirect("/account/security", "passkey_removed", request.app.state.settings)
 
     @post("/account/recovery-codes", guards=[requires_login], sync_to_thread=True)
     def regenerate_recovery_codes(
@@ -251,10 +232,36 @@ class SecondFactorController(Controller):
 
 
 def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    account = db_session.get(Account, request.user.id)
-    if account is None:
-        raise NotAuthorizedException
-    return account
+    return required_account(db_session, request, missing=NotAuthorizedException)
+
+
+def _second_step(
+    request: Request[Any, Any, Any],
+    second_factor: SecondFactorService,
+    pending: LoadedSession,
+    check: Callable[[], str],
+    *,
+    wrong: tuple[type[DomainError], ...],
+    wrong_message: str | None = None,
+) -> Response[Any]:
+    """The answer to a code or passkey at the login step: in (to where the visitor was
+    going before the login), the step again (wrong, or too fast), or back to the
+    password form (too many wrong: the half-finished login has ended)."""
+    try:
+        token = check()
+    except wrong as error:
+        message = wrong_message or error.message
+        return _login_step(second_factor, pending, error=message, status=400)
+    except TooManyWrongCodes as error:
+        return _back_to_login(request, error)
+    except TooManyAttempts as error:
+        message = gettext(error.message).format(**error.params)
+        return _login_step(second_factor, pending, error=message, status=429)
+    settings: Settings = request.app.state.settings
+    return Redirect(
+        path=pending_target(request),
+        cookies=[session_cookie(settings, token), next_cookie(settings, None)],
+    )
 
 
 def _pending_session(
@@ -319,7 +326,7 @@ def _enrolled(request: Request[Any, Any, Any], done: Completed, flash: str) -> R
             context={"codes": done.recovery_codes, "fresh": False},
             cookies=[cookie],
         )
-    return Redirect(path="/account/security", cookies=[cookie, flash_cookie(flash, settings)])
+    return flash_redirect("/account/security", flash, settings, cookies=[cookie])
 
 
 def _totp_context(account: Account, secret: str) -> dict[str, Any]:

@@ -22,20 +22,20 @@ from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.orm import Session
 
-from app.accounts.controllers import RegisterForm
+from app.accounts.controllers import RegisterForm, password_form
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login
-from app.accounts.models import Account
 from app.accounts.redirects import safe_path
 from app.accounts.services import AccountService, InvalidLink
 from app.core import i18n
 from app.core.db import Database
-from app.core.errors import NotFound, ValidationFailed
-from app.core.i18n import N_
+from app.core.errors import ValidationFailed
+from app.core.form_pages import flash_redirect, form_page, submit
 from app.core.settings import Settings
-from app.core.web import client_address, flash_cookie
+from app.core.web import client_address
 from app.organisations import units
 from app.organisations.access import ActivationRefused, MemberAccess
 
@@ -126,26 +126,26 @@ class AccessController(Controller):
         accounts: NamedDependency[AccountService],
         data: Annotated[RegisterForm, Form],
     ) -> Response[Any]:
-        try:
-            registration = accounts.check_registration(
+        return submit(
+            None,
+            lambda: accounts.check_registration(
                 email=data.email,
                 display_name=data.display_name,
                 password=data.password,
                 locale=i18n.current_locale(),
                 accepted_privacy_notice=bool(data.accept_terms),
                 address=client_address(request),
-            )
-        except ValidationFailed as error:
-            return Template(
-                "accounts/register.html",
-                context={"form": data, "errors": error.errors},
-                status_code=400,
-            )
-        return Redirect(
-            path="/login",
-            cookies=[flash_cookie("registered", request.app.state.settings)],
-            background=_after_response(
-                request, lambda access: access.deliver_registration(registration)
+            ),
+            refused=lambda error: form_page(
+                "accounts/register.html", {"form": data, "errors": error.errors}
+            ),
+            done=lambda registration: flash_redirect(
+                "/login",
+                "registered",
+                request.app.state.settings,
+                background=_after_response(
+                    request, lambda access: access.deliver_registration(registration)
+                ),
             ),
         )
 
@@ -163,9 +163,10 @@ class AccessController(Controller):
         data: Annotated[EmailForm, Form],
     ) -> Response[Any]:
         email = accounts.request_password_reset(data.email, address=client_address(request))
-        return Redirect(
-            path="/login",
-            cookies=[flash_cookie("reset_sent", request.app.state.settings)],
+        return flash_redirect(
+            "/login",
+            "reset_sent",
+            request.app.state.settings,
             background=_after_response(request, lambda access: access.send_password_help(email)),
         )
 
@@ -193,25 +194,16 @@ class AccessController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[ActivationForm, Form],
     ) -> Response[Any]:
-        context: dict[str, Any] = {"token": data.token, "action": "/activate", "activation": True}
-        if data.password != data.password_repeat:
-            context["errors"] = {"password_repeat": N_("The two passwords differ.")}
-            return Template("accounts/set_password.html", context=context, status_code=400)
-        try:
-            _, next_path = _access(request, db_session).complete_activation(
-                data.token, data.password
-            )
-        except ValidationFailed as error:
-            db_session.rollback()
-            context["errors"] = error.errors
-            return Template("accounts/set_password.html", context=context, status_code=400)
-        except InvalidLink as error:
-            db_session.rollback()
-            context |= {"error": error.message, "link_invalid": True}
-            return Template("accounts/set_password.html", context=context, status_code=400)
-        return Redirect(
-            path=_login_target(next_path),
-            cookies=[flash_cookie("activated", request.app.state.settings)],
+        return password_form(
+            "accounts/set_password.html",
+            {"token": data.token, "action": "/activate", "activation": True},
+            data,
+            lambda: _access(request, db_session).complete_activation(data.token, data.password),
+            lambda done: flash_redirect(
+                _login_target(done[1]), "activated", request.app.state.settings
+            ),
+            db_session=db_session,
+            mark_invalid_link=True,
         )
 
     # -- getting in alone: membership number, or the code from a letter -----------------------
@@ -228,19 +220,17 @@ class AccessController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[NumberForm, Form],
     ) -> Response[Any]:
-        try:
-            _access(request, db_session).request_by_number(
+        return _start(
+            request,
+            db_session,
+            data,
+            "number",
+            lambda access: access.request_by_number(
                 data.membership_number,
                 data.email,
                 address=client_address(request),
                 next_path=data.next,
-            )
-        except (ActivationRefused, ValidationFailed) as error:
-            db_session.rollback()
-            return _start_refused(data, error, "number")
-        return Redirect(
-            path="/login",
-            cookies=[flash_cookie("activation_sent", request.app.state.settings)],
+            ),
         )
 
     @post("/activate/code", sync_to_thread=True)
@@ -250,20 +240,18 @@ class AccessController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[CodeForm, Form],
     ) -> Response[Any]:
-        try:
-            _access(request, db_session).request_by_code(
+        return _start(
+            request,
+            db_session,
+            data,
+            "code",
+            lambda access: access.request_by_code(
                 data.membership_number,
                 data.code,
                 data.email,
                 address=client_address(request),
                 next_path=data.next,
-            )
-        except (ActivationRefused, ValidationFailed) as error:
-            db_session.rollback()
-            return _start_refused(data, error, "code")
-        return Redirect(
-            path="/login",
-            cookies=[flash_cookie("activation_sent", request.app.state.settings)],
+            ),
         )
 
     # -- staff: one member's activation, the letter codes --------------------------------------
@@ -275,15 +263,10 @@ class AccessController(Controller):
         db_session: NamedDependency[Session],
         member_id: FromPath[int],
     ) -> Response[Any]:
-        actor = db_session.get(Account, request.user.id)
-        if actor is None:
-            raise NotFound
+        actor = required_account(db_session, request)
         outcome = _access(request, db_session).resend(actor, member_id)
         flash = "activation_resent" if outcome == "sent" else "activation_not_needed"
-        return Redirect(
-            path=f"/members/{member_id}",
-            cookies=[flash_cookie(flash, request.app.state.settings)],
-        )
+        return flash_redirect(f"/members/{member_id}", flash, request.app.state.settings)
 
     @post("/admin/letter-codes", guards=[requires_login], sync_to_thread=True)
     def letter_codes(
@@ -292,9 +275,7 @@ class AccessController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[UnitForm, Form],
     ) -> Response[Any]:
-        actor = db_session.get(Account, request.user.id)
-        if actor is None:
-            raise NotFound
+        actor = required_account(db_session, request)
         unit = units.get_unit(db_session, data.unit_code.strip())
         rows = _access(request, db_session).issue_letter_codes(unit, actor=actor)
         return Response(
@@ -321,6 +302,24 @@ def letter_codes_csv(rows: list[Any]) -> str:
 def _no_formula(cell: str) -> str:
     """Register data opened in a spreadsheet must not run as a formula (CSV injection)."""
     return "'" + cell if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell
+
+
+def _start(
+    request: Request[Any, Any, Any],
+    db_session: Session,
+    form: NumberForm | CodeForm,
+    which: str,
+    ask: Callable[[MemberAccess], object],
+) -> Response[Any]:
+    """Getting in alone, by membership number or by letter code: the mail goes out, or
+    the start page again with why not."""
+    return submit(
+        db_session,
+        lambda: ask(_access(request, db_session)),
+        refused=lambda error: _start_refused(form, error, which),
+        done=lambda _: flash_redirect("/login", "activation_sent", request.app.state.settings),
+        refusals=(ActivationRefused, ValidationFailed),
+    )
 
 
 def _start_refused(form: NumberForm | CodeForm, error: Exception, which: str) -> Template:

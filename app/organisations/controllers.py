@@ -13,16 +13,17 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from app.accounts import tokens
-from app.accounts.controllers import expired_session_cookie
+from app.accounts.controllers import expired_session_cookie, password_form
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
 from app.accounts.services import AccountService, InvalidLink
 from app.accounts.sessions import cookie_name
 from app.core.audit import record_event
-from app.core.errors import Forbidden, NotFound, ValidationFailed
-from app.core.i18n import N_
+from app.core.errors import Forbidden
+from app.core.form_pages import flash_redirect, form_page, submit
 from app.core.settings import Settings
-from app.core.web import client_address, flash_cookie, flash_message
+from app.core.web import client_address, flash_message
 from app.organisations import activation, audit_view, policies, roles, units
 from app.organisations.access import MemberAccess
 from app.organisations.members import (
@@ -38,11 +39,12 @@ from app.organisations.members import (
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 
 
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    """The logged-in account, loaded in this request's database session."""
-    account = db_session.get(Account, request.user.id)
-    if account is None:
-        raise NotFound
+def _admin(db_session: Session, request: Request[Any, Any, Any]) -> Account:
+    """The logged-in account if it administers some unit (else 403, before any form is
+    read: non-admins learn nothing from it)."""
+    account = required_account(db_session, request)
+    if not policies.is_admin_anywhere(db_session, account):
+        raise Forbidden
     return account
 
 
@@ -103,7 +105,7 @@ class HomeController(Controller):
     def dashboard(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         member = own_member(db_session, account) if account.member_id else None
         home_units = [*units.ancestors(db_session, member.unit), member.unit] if member else []
         return Template(
@@ -139,7 +141,7 @@ class UnitController(Controller):
         code: FromPath[str],
     ) -> Template:
         unit = units.get_unit(db_session, code)
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         may_see = policies.may_see_members_of(db_session, account, unit)
         context = {
             "unit": unit,
@@ -165,7 +167,7 @@ class UnitController(Controller):
         include_left: FromQuery[bool] = False,
     ) -> Template:
         unit = units.get_unit(db_session, code)
-        directory = MemberDirectory(db_session, _account(db_session, request))
+        directory = MemberDirectory(db_session, required_account(db_session, request))
         result = directory.page(unit, page=page, query=q, include_left=include_left)
         template = (
             "units/_member_rows.html" if request.headers.get("hx-request") else "units/members.html"
@@ -184,7 +186,7 @@ class MemberController(Controller):
         db_session: NamedDependency[Session],
         member_id: FromPath[int],
     ) -> Template:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         member = MemberDirectory(db_session, account).get(member_id)
         context = {
             "member": member,
@@ -204,7 +206,7 @@ class OwnDataController(Controller):
     def show(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         return Template("me/show.html", context=self._context(request, db_session, account))
 
     @post("/", guards=[requires_member], sync_to_thread=True)
@@ -215,7 +217,7 @@ class OwnDataController(Controller):
         data: Annotated[ContactForm, Form],
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         change = ContactChange(
             phone=data.phone,
             street=data.street,
@@ -223,17 +225,19 @@ class OwnDataController(Controller):
             city=data.city,
             iban=data.iban,
         )
-        try:
-            update_contact(db_session, settings.security.secret_key, account, change)
-        except ValidationFailed as error:
-            db_session.rollback()
-            context = {
-                **self._context(request, db_session, account),
-                "form": data,
-                "errors": error.errors,
-            }
-            return Template("me/show.html", context=context, status_code=400)
-        return Redirect(path="/me/", cookies=[flash_cookie("saved", settings)])
+        return submit(
+            db_session,
+            lambda: update_contact(db_session, settings.security.secret_key, account, change),
+            refused=lambda error: form_page(
+                "me/show.html",
+                {
+                    **self._context(request, db_session, account),
+                    "form": data,
+                    "errors": error.errors,
+                },
+            ),
+            done=lambda _: flash_redirect("/me/", "saved", settings),
+        )
 
     @post("/email", sync_to_thread=True)
     def change_email(
@@ -244,24 +248,26 @@ class OwnDataController(Controller):
         data: Annotated[EmailChangeForm, Form],
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
-        account = _account(db_session, request)
-        try:
-            accounts.request_email_change(
+        account = required_account(db_session, request)
+        return submit(
+            db_session,
+            lambda: accounts.request_email_change(
                 account,
                 data.email,
                 data.current_password,
                 address=client_address(request),
                 keep_session=request.cookies.get(cookie_name(settings.security)),
-            )
-        except ValidationFailed as error:
-            db_session.rollback()
-            context = {
-                **self._context(request, db_session, account),
-                "email_form": data,
-                "email_errors": error.errors,
-            }
-            return Template("me/show.html", context=context, status_code=400)
-        return Redirect(path="/me/", cookies=[flash_cookie("email_change_sent", settings)])
+            ),
+            refused=lambda error: form_page(
+                "me/show.html",
+                {
+                    **self._context(request, db_session, account),
+                    "email_form": data,
+                    "email_errors": error.errors,
+                },
+            ),
+            done=lambda _: flash_redirect("/me/", "email_change_sent", settings),
+        )
 
     @post("/reminders", guards=[requires_member], sync_to_thread=True)
     def reminders(
@@ -271,7 +277,7 @@ class OwnDataController(Controller):
         data: Annotated[ReminderForm, Form],
     ) -> Response[Any]:
         """Reminder mails before a member referendum closes: on (checkbox ticked) or off."""
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         opt_out = data.reminders != "on"
         if account.referendum_reminders_opt_out != opt_out:
             account.referendum_reminders_opt_out = opt_out
@@ -280,7 +286,7 @@ class OwnDataController(Controller):
             )
             record_event(db_session, action, actor_id=account.id)
             db_session.commit()
-        return Redirect(path="/me/", cookies=[flash_cookie("saved", request.app.state.settings)])
+        return flash_redirect("/me/", "saved", request.app.state.settings)
 
     @staticmethod
     def _context(
@@ -325,7 +331,7 @@ class EmailConfirmationController(Controller):
         settings: Settings = request.app.state.settings
         keep = request.cookies.get(cookie_name(settings.security))
         confirm_email_change(db_session, accounts, data.token, keep_session=keep)
-        return Redirect(path="/me/", cookies=[flash_cookie("email_changed", settings)])
+        return flash_redirect("/me/", "email_changed", settings)
 
     @get("/me/email/undo", sync_to_thread=True)
     def undo_page(
@@ -348,26 +354,18 @@ class EmailConfirmationController(Controller):
         data: Annotated[UndoForm, Form],
     ) -> Response[Any]:
         settings: Settings = request.app.state.settings
-        context: dict[str, Any] = {"token": data.token, "error": None, "errors": {}}
-        if data.password != data.password_repeat:
-            context["errors"] = {"password_repeat": N_("The two passwords differ.")}
-            return Template("me/email_undo.html", context=context, status_code=400)
-        try:
-            undo_email_change(db_session, accounts, data.token, data.password)
-        except ValidationFailed as error:
-            db_session.rollback()
-            context["errors"] = error.errors
-            return Template("me/email_undo.html", context=context, status_code=400)
-        except InvalidLink as error:
-            db_session.rollback()
-            context["error"] = error.message
-            return Template("me/email_undo.html", context=context, status_code=400)
-        return Redirect(
-            path="/login",
-            cookies=[
-                expired_session_cookie(settings),
-                flash_cookie("email_change_undone", settings),
-            ],
+        return password_form(
+            "me/email_undo.html",
+            {"token": data.token, "error": None, "errors": {}},
+            data,
+            lambda: undo_email_change(db_session, accounts, data.token, data.password),
+            lambda _: flash_redirect(
+                "/login",
+                "email_change_undone",
+                settings,
+                cookies=[expired_session_cookie(settings)],
+            ),
+            db_session=db_session,
         )
 
 
@@ -379,9 +377,7 @@ class AdminController(Controller):
     def roles_page(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
-        if not policies.is_admin_anywhere(db_session, account):
-            raise Forbidden
+        account = _admin(db_session, request)
         return Template(
             "admin/roles.html", context=self._roles_context(request, db_session, account)
         )
@@ -393,23 +389,23 @@ class AdminController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[GrantForm, Form],
     ) -> Response[Any]:
-        account = _account(db_session, request)
-        if not policies.is_admin_anywhere(db_session, account):
-            raise Forbidden  # before reading the form: non-admins learn nothing from it
-        try:
-            roles.grant_role(
+        account = _admin(db_session, request)
+        return submit(
+            db_session,
+            lambda: roles.grant_role(
                 db_session, account, email=data.email, role=data.role, unit_code=data.unit_code
-            )
-        except ValidationFailed as error:
-            db_session.rollback()
-            context = {
-                **self._roles_context(request, db_session, account),
-                "form": data,
-                "errors": error.errors,
-            }
-            return Template("admin/roles.html", context=context, status_code=400)
-        return Redirect(
-            path="/admin/roles", cookies=[flash_cookie("role_granted", request.app.state.settings)]
+            ),
+            refused=lambda error: form_page(
+                "admin/roles.html",
+                {
+                    **self._roles_context(request, db_session, account),
+                    "form": data,
+                    "errors": error.errors,
+                },
+            ),
+            done=lambda _: flash_redirect(
+                "/admin/roles", "role_granted", request.app.state.settings
+            ),
         )
 
     @post("/roles/{assignment_id:int}/revoke", sync_to_thread=True)
@@ -419,10 +415,8 @@ class AdminController(Controller):
         db_session: NamedDependency[Session],
         assignment_id: FromPath[int],
     ) -> Response[Any]:
-        roles.revoke_role(db_session, _account(db_session, request), assignment_id)
-        return Redirect(
-            path="/admin/roles", cookies=[flash_cookie("role_revoked", request.app.state.settings)]
-        )
+        roles.revoke_role(db_session, required_account(db_session, request), assignment_id)
+        return flash_redirect("/admin/roles", "role_revoked", request.app.state.settings)
 
     @get("/invitations", sync_to_thread=True)
     def invite_page(
@@ -432,7 +426,7 @@ class AdminController(Controller):
         unit_code: FromQuery[str] = "",
     ) -> Template:
         """Before a mass mailing goes out, staff see how many mails it sends."""
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         unit = units.get_unit(db_session, unit_code.strip())
         access = MemberAccess(db_session, request.app.state.settings)
         preview = access.preview_invitations(unit, actor=account)
@@ -445,7 +439,7 @@ class AdminController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[InviteForm, Form],
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         unit = units.get_unit(db_session, data.unit_code.strip())
         access = MemberAccess(db_session, request.app.state.settings)
         preview = access.preview_invitations(unit, actor=account)
@@ -456,10 +450,7 @@ class AdminController(Controller):
         activation.invite_members(
             db_session, request.app.state.settings, request.app.state.hasher, unit, actor=account
         )
-        return Redirect(
-            path=f"/units/{unit.code}",
-            cookies=[flash_cookie("invitations_sent", request.app.state.settings)],
-        )
+        return flash_redirect(f"/units/{unit.code}", "invitations_sent", request.app.state.settings)
 
     @get("/audit", sync_to_thread=True)
     def audit(  # noqa: PLR0917 - Litestar passes query parameters by name
@@ -472,9 +463,7 @@ class AdminController(Controller):
         since: FromQuery[str] = "",
         until: FromQuery[str] = "",
     ) -> Template:
-        account = _account(db_session, request)
-        if not policies.is_admin_anywhere(db_session, account):
-            raise Forbidden
+        account = _admin(db_session, request)
         query = audit_view.AuditQuery(action, person, since, until, before)
         page = audit_view.audit_page(db_session, account, query)
         record_event(db_session, "audit:viewed", actor_id=account.id)
