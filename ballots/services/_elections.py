@@ -20,6 +20,7 @@ from app.core.secrets_box import encrypt_field
 from app.core.settings import Settings
 from app.organisations.models import Unit
 from ballots import board, tally
+from ballots.ballot_size import MAX_BALLOT_BYTES, ballot_bytes
 from ballots.codec import trusted_ciphertext
 from ballots.errors import ManifestInvalid, NotAllowed, TooEarly, VotingClosed, WrongState
 from ballots.manifest import (
@@ -193,6 +194,10 @@ def _checked_manifest(
     """The manifest of ``draft`` for election ``election_id`` of ``unit``, if every
     rule of a definition holds (trustees, closing in the future, the manifest's own)."""
     _check_trustees(session, unit, draft, trustee_account_ids)
+    if ballot_bytes(draft) > MAX_BALLOT_BYTES:
+        raise ManifestInvalid(
+            {"questions": N_("The ballot would be too big to cast online: fewer options.")}
+        )
     if draft.closes_at <= now_or(now):
         raise ManifestInvalid({"window": N_("The election must close in the future.")})
     try:

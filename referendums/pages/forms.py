@@ -22,6 +22,7 @@ from typing import Any, Final
 
 from app.core.i18n import N_, gettext
 from app.core.inputs import parse_whole
+from ballots.ballot_size import MAX_BALLOT_BYTES, ballot_bytes
 from ballots.manifest import (
     MAX_QUESTIONS,
     ElectionDraft,
@@ -29,7 +30,6 @@ from ballots.manifest import (
     QuestionDraft,
     parse_time,
 )
-from referendums.pages.ballot_size import MAX_BALLOT_BYTES, ballot_bytes
 from referendums.services import TIMEZONE, ReferendumTexts, ReferendumView
 
 METHODS: Final = ("yes_no_abstain", "one_of", "up_to")
@@ -299,6 +299,14 @@ def _trustees(form: NewReferendumForm, errors: dict[str, str]) -> list[uuid.UUID
             trustee_ids.append(uuid.UUID(value))
         except ValueError:
             errors["trustees"] = N_("Choose the trustees from the list.")
+    if len(trustee_ids) == 1:
+        # The core allows one trustee (simulations, tests); a real vote does not: one key
+        # holder alone could decrypt every ballot, and the postal line needs the signatures
+        # of two different trustees (docs/protocol.md §2.8).
+        errors["trustees"] = N_(
+            "Name at least two trustees: one alone could decrypt every ballot, and two "
+            "different trustees must sign the postal votes."
+        )
     return trustee_ids
 
 

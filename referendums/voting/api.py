@@ -39,19 +39,20 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
-    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.core.errors import CSRF_MESSAGE, DomainError
+from app.core.errors import DomainError
 from app.core.i18n import N_
-from app.core.json_errors import api_error
+from app.core.inputs import MALFORMED_MESSAGE
+from app.core.json_errors import LOGIN_REQUIRED_MESSAGE, api_error, json_http_errors
 from app.core.settings import Settings
 from ballots import services
 from ballots.ballot_check import CheckedBallot
+from ballots.ballot_size import MAX_BALLOT_BYTES
 from ballots.errors import (
     AlreadyVoted,
     BallotRejected,
@@ -63,11 +64,9 @@ from ballots.errors import (
     VotingClosed,
     WrongState,
 )
-from referendums.voting import board_view
+from referendums.voting import board_view, lookup
 from referendums.voting.limits import RateLimiter
 
-MAX_BALLOT_BYTES = 64 * 1024
-"""A ballot with 20 questions of 64 options is far below this; anything bigger is junk."""
 MAX_CREDENTIAL_BYTES = 4 * 1024
 CAST_THREADS = 2
 """Ballot checks running at once per process. Checking is CPU work (libsodium releases
@@ -82,9 +81,8 @@ NOT_ELIGIBLE_ROLL = N_(
     "You are not on the voter roll of this member vote. Only members of the organising "
     "unit on the cut-off date can vote."
 )
-LOGIN_REQUIRED = N_("Please log in first.")
-MALFORMED = N_("The request is malformed.")
-TOO_LARGE = N_("The request is too large.")
+LOGIN_REQUIRED = LOGIN_REQUIRED_MESSAGE
+MALFORMED = MALFORMED_MESSAGE
 NOT_FOUND_BALLOT = N_("There is no ballot with this hash on the bulletin board.")
 NO_ELECTION = N_("There is no such election.")
 CLOSED = N_("This election is not open for voting.")
@@ -123,18 +121,8 @@ REFUSED_BECAUSE: dict[str, str] = {
 REFUSED = N_("The ballot was refused.")
 
 
-def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    """Litestar's own errors on these routes (CSRF, body size, parsing) as JSON codes."""
-    status = exc.status_code
-    if status == HTTP_403_FORBIDDEN and "CSRF" in str(exc.detail):
-        return api_error("csrf_failed", CSRF_MESSAGE, status)
-    if status == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
-        return api_error("too_large", TOO_LARGE, status)
-    if status == HTTP_401_UNAUTHORIZED:
-        return api_error("login_required", LOGIN_REQUIRED, status)
-    if status == HTTP_404_NOT_FOUND:
-        return api_error("not_found", NO_ELECTION, status)
-    return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST if status >= 500 else status)  # noqa: PLR2004
+_http_error = json_http_errors(NO_ELECTION)
+"""Litestar's own errors on these routes (CSRF, body size, parsing) as JSON codes."""
 
 
 def _domain_error(_: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -158,13 +146,6 @@ _CODES: dict[type[DomainError], tuple[str, int]] = {
 }
 
 
-def _election_id(raw: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(raw)
-    except ValueError as error:
-        raise ElectionNotFound from error
-
-
 class VoterApiController(Controller):
     path = "/api/elections/{election_id:str}"
     exception_handlers = {
@@ -176,7 +157,7 @@ class VoterApiController(Controller):
     def client_data(
         self, db_session: NamedDependency[Session], election_id: FromPath[str]
     ) -> Response[Any]:
-        election = services.get_election(db_session, _election_id(election_id))
+        election = services.get_election(db_session, lookup.election_id(election_id))
         body = {
             "election_id": str(election.id),
             "status": election.status.value,
@@ -204,7 +185,7 @@ class VoterApiController(Controller):
         user = request.user
         if not isinstance(user, Account):
             return api_error("login_required", LOGIN_REQUIRED, HTTP_401_UNAUTHORIZED)
-        the_id = _election_id(election_id)
+        the_id = lookup.election_id(election_id)
         services.get_election(db_session, the_id)  # 404 before eligibility
         if user.member_id is None or user.is_disabled:
             return api_error("not_eligible", NOT_ELIGIBLE_GUEST, HTTP_403_FORBIDDEN)
@@ -238,7 +219,7 @@ class VoterApiController(Controller):
     ) -> Response[Any]:
         if _rate_limited(request, "cast", settings.voting.cast_per_minute):
             return _too_many()
-        the_id = _election_id(election_id)
+        the_id = lookup.election_id(election_id)
         if not body.strip():
             return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
         checked = await anyio.to_thread.run_sync(
@@ -259,7 +240,7 @@ class VoterApiController(Controller):
         election_id: FromPath[str],
         ballot_hash: FromPath[str],
     ) -> Response[Any]:
-        the_id = _election_id(election_id)
+        the_id = lookup.election_id(election_id)
         services.get_election(db_session, the_id)
         found = board_view.lookup(db_session, the_id, ballot_hash)
         if found is None:

@@ -8,8 +8,8 @@ from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
 from ballots import client
+from ballots.ballot_size import MAX_BALLOT_BYTES, ballot_bytes, fits_ballot
 from ballots.manifest import OptionDraft, QuestionDraft
-from referendums.pages.ballot_size import MAX_BALLOT_BYTES, ballot_bytes, fits_ballot
 from tests import ballots_support as support
 
 
@@ -47,3 +47,26 @@ def test_the_documented_examples_fit_or_do_not(db: Session, settings: Settings, 
     twenty_of_ten = draft(*(_question(i, "one_of", 10) for i in range(1, 21)))
     assert not fits_ballot(twenty_of_ten)  # type: ignore[arg-type]
     assert ballot_bytes(twenty_of_ten) > MAX_BALLOT_BYTES  # type: ignore[arg-type]
+
+
+def test_the_core_refuses_a_definition_whose_ballots_nobody_could_cast(
+    db: Session, settings: Settings, tmp_path: Path
+) -> None:
+    """Not only the form: any caller of the ballot core (CLI, API, an initiative that
+    becomes a referendum) gets the refusal, and nothing is stored."""
+    from sqlalchemy import func, select
+
+    from ballots.errors import ManifestInvalid
+    from ballots.models import Election
+
+    world = support.make_world(db, settings, tmp_path, members=(), postal=())
+    huge = tuple(_question(i, "one_of", 64) for i in range(1, 5))
+    assert not fits_ballot(support.draft(world, questions=huge))
+    try:
+        support.create(world, questions=huge)
+    except ManifestInvalid as refused:
+        assert "questions" in refused.errors
+    else:
+        raise AssertionError("an uncastable ballot was accepted")
+    db.rollback()
+    assert db.scalar(select(func.count()).select_from(Election)) == 0

@@ -1,12 +1,12 @@
 """How many bytes a member's encrypted ballot will have, before the referendum exists.
 
-The voter API refuses a ballot body over `referendums.voting.api.MAX_BALLOT_BYTES`
-(64 KiB: it bounds the work a stranger can make the server do per request). The ballot
+The voter API refuses a ballot body over `MAX_BALLOT_BYTES` (64 KiB: it bounds the work a
+stranger can make the server do per request). The ballot
 core's own limits (20 questions, 64 options each) allow questions whose ballots are far
 bigger: each option is an ElGamal ciphertext with a 0/1 proof (about 450 bytes), and an
 "up to k" question adds a range proof of k + 1 branches. A referendum whose ballots do
-not fit could be prepared, but nobody could vote in it. The create form therefore
-refuses it up front.
+not fit could be prepared, but nobody could vote in it. The core therefore refuses to
+define it (`ballots.services` checks every definition), and the create form says so at once.
 
 The size is exact, not estimated: every field of a ballot (record format §5,
 `ballots.client.encrypt_ballot`) is fixed-length hex except the question ids, so a ballot
@@ -20,7 +20,6 @@ from typing import Final
 
 from ballots.manifest import ElectionDraft
 from crypto.canonical import JsonValue, canonical_json
-from referendums.voting.api import MAX_BALLOT_BYTES
 
 _POINT: Final = "0" * 64
 """A ristretto255 element or scalar as hex (32 bytes)."""
@@ -30,7 +29,10 @@ _RSA_SIGNATURE: Final = "0" * 768
 """The issuer's RSA-3072 signature on the credential (384 bytes)."""
 _ED25519_SIGNATURE: Final = "0" * 128
 
-__all__ = ["MAX_BALLOT_BYTES", "ballot_bytes", "fits_ballot"]
+MAX_BALLOT_BYTES: Final = 64 * 1024
+"""The largest ballot body the voter API accepts, and so the largest ballot a definition
+may imply (20 questions of 10 options is about 90 KiB: the question limits alone do not
+keep a ballot castable)."""
 
 
 def _proof(branches: int) -> JsonValue:
