@@ -32,6 +32,7 @@ from app.accounts.redirects import safe_path
 from app.accounts.services import AccountService, InvalidLink
 from app.core import i18n
 from app.core.db import Database
+from app.core.downloads import CSV, attachment
 from app.core.errors import ValidationFailed
 from app.core.form_pages import flash_redirect, form_page, submit
 from app.core.settings import Settings
@@ -278,14 +279,7 @@ class AccessController(Controller):
         actor = required_account(db_session, request)
         unit = units.get_unit(db_session, data.unit_code.strip())
         rows = _access(request, db_session).issue_letter_codes(unit, actor=actor)
-        return Response(
-            content=letter_codes_csv(rows),
-            media_type="text/csv; charset=utf-8",
-            status_code=200,
-            headers={
-                "content-disposition": f'attachment; filename="aktivierungscodes-{unit.code}.csv"'
-            },
-        )
+        return attachment(letter_codes_csv(rows), CSV, f"aktivierungscodes-{unit.code}.csv")
 
 
 def letter_codes_csv(rows: list[Any]) -> str:

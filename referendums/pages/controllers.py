@@ -7,8 +7,9 @@ The public page, the list, the results and the record are open to anonymous visi
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -18,15 +19,18 @@ from litestar.response import File, Redirect, Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from sqlalchemy.orm import Session
 
+from app.accounts.current import current_account, required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.audit import record_event
 from app.core.db import utcnow
+from app.core.downloads import PDF, attachment
 from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from app.core.form_pages import flash_redirect
 from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
 from app.core.settings import Settings
-from app.core.web import flash_cookie, flash_message
+from app.core.web import flash_message
 from app.organisations.models import Member
 from app.organisations.roles import roles_of
 from ballots.errors import WrongState
@@ -38,21 +42,7 @@ from referendums.commission.statement import require_published
 from referendums.pages import forms
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
-
-
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account | None:
-    """The logged-in account in this request's session, or None for a visitor."""
-    user = request.user
-    if not isinstance(user, Account):
-        return None
-    return db_session.get(Account, user.id)
-
-
-def _required_account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    account = _account(db_session, request)
-    if account is None:
-        raise NotFound
-    return account
+T = TypeVar("T")
 
 
 @dataclass
@@ -134,6 +124,23 @@ def _keep_seat_order(view: services.ReferendumView, chosen: list[uuid.UUID]) -> 
     )
 
 
+def _checked(
+    db_session: Session, parsed: forms.ParsedForm, errors: dict[str, str], save: Callable[[], T]
+) -> T | dict[str, str]:
+    """Save a parsed referendum form with ``save``, or the errors to show on the form
+    again: all of them at once (the service's checks too, not only the first)."""
+    if errors:
+        more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
+        for key, message in forms.form_errors(more, parsed.blocks).items():
+            errors.setdefault(key, message)
+        return errors
+    try:
+        return save()
+    except ValidationFailed as error:
+        db_session.rollback()
+        return forms.form_errors(error.errors, parsed.blocks)
+
+
 def _edit_refusal(view: services.ReferendumView) -> DomainError | None:
     """Why the referendum cannot be changed on the edit page, or None if it can."""
     if not services.may_still_change(view):
@@ -148,7 +155,7 @@ class ReferendumPagesController(Controller):
     def index(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         return Template(
             "referendums/list.html",
             context={
@@ -166,7 +173,7 @@ class ReferendumPagesController(Controller):
     def mine(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         return Template(
             "referendums/_mine.html",
             context={
@@ -182,7 +189,7 @@ class ReferendumPagesController(Controller):
     def new(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         if not services.may_prepare(db_session, account):
             raise Forbidden
         now = utcnow()
@@ -200,7 +207,7 @@ class ReferendumPagesController(Controller):
         settings: NamedDependency[Settings],
         data: Annotated[dict[str, Any], Form],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         units = {unit.code: unit for unit in services.staff_units(db_session, account)}
         if not units:
             raise Forbidden
@@ -214,32 +221,18 @@ class ReferendumPagesController(Controller):
         errors = dict(parsed.errors)
         if unit is None:
             errors["unit_code"] = N_("Choose one of your units.")
-        if not errors:
-            try:
-                referendum = services.create_referendum(
-                    db_session,
-                    settings,
-                    account,
-                    parsed.draft,
-                    parsed.trustee_ids,
-                    texts=parsed.texts,
-                )
-            except ValidationFailed as error:
-                db_session.rollback()
-                errors = forms.form_errors(error.errors, parsed.blocks)
-            else:
-                return Redirect(
-                    path=f"/referendums/{referendum.election_id}/manage",
-                    cookies=[flash_cookie("referendum_created", settings)],
-                )
-        else:
-            more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
-            for key, message in forms.form_errors(more, parsed.blocks).items():
-                errors.setdefault(key, message)
-        return Template(
-            "referendums/new.html",
-            context=_new_form_context(db_session, account, form, errors),
-            status_code=400,
+        saved = _checked(
+            db_session,
+            parsed,
+            errors,
+            lambda: services.create_referendum(
+                db_session, settings, account, parsed.draft, parsed.trustee_ids, texts=parsed.texts
+            ),
+        )
+        if isinstance(saved, dict):
+            return _form_page(_new_form_context(db_session, account, form, saved), refused=True)
+        return flash_redirect(
+            f"/referendums/{saved.election_id}/manage", "referendum_created", settings
         )
 
     @get("/{election_id:uuid}/edit", guards=[requires_login], sync_to_thread=True)
@@ -249,7 +242,7 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         view = services.managed_referendum(db_session, election_id, account)
         refusal = _edit_refusal(view)
         if refusal is not None:
@@ -266,7 +259,7 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
         data: Annotated[dict[str, Any], Form],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         view = services.managed_referendum(db_session, election_id, account)
         refusal = _edit_refusal(view)
         if refusal is not None:
@@ -278,10 +271,15 @@ class ReferendumPagesController(Controller):
             context = _new_form_context(db_session, account, form, changed, editing=view)
             return _form_page(context, refused=bool(changed))
         parsed = forms.parse(form, view.unit.name)
-        errors = dict(parsed.errors)
-        if not errors:
-            try:
-                services.update_referendum(
+        saved = _checked(
+            db_session,
+            parsed,
+            dict(parsed.errors),
+            lambda: self._manage_step(
+                db_session,
+                account,
+                election_id,
+                lambda: services.update_referendum(
                     db_session,
                     settings,
                     account,
@@ -289,29 +287,16 @@ class ReferendumPagesController(Controller):
                     draft=parsed.draft,
                     trustee_ids=_keep_seat_order(view, parsed.trustee_ids),
                     texts=parsed.texts,
-                )
-            except ValidationFailed as error:
-                db_session.rollback()
-                errors = forms.form_errors(error.errors, parsed.blocks)
-            except (Forbidden, NotFound):
-                raise
-            except DomainError as error:
-                return self._manage_refused(db_session, account, election_id, error)
-            else:
-                return Redirect(
-                    path=f"/referendums/{election_id}/manage",
-                    cookies=[flash_cookie("saved", settings)],
-                )
-        else:
-            more = services.check_draft(parsed.draft, parsed.texts, parsed.trustee_ids)
-            for key, message in forms.form_errors(more, parsed.blocks).items():
-                errors.setdefault(key, message)
-        view = services.managed_referendum(db_session, election_id, account)
-        return Template(
-            "referendums/new.html",
-            context=_new_form_context(db_session, account, form, errors, editing=view),
-            status_code=400,
+                ),
+                passes=(Forbidden, NotFound, ValidationFailed),
+                done=flash_redirect(f"/referendums/{election_id}/manage", "saved", settings),
+            ),
         )
+        if not isinstance(saved, dict):
+            return saved
+        view = services.managed_referendum(db_session, election_id, account)
+        context = _new_form_context(db_session, account, form, saved, editing=view)
+        return _form_page(context, refused=True)
 
     @get("/{election_id:uuid}", sync_to_thread=True)
     def show(
@@ -320,7 +305,7 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         return Template(
             "referendums/show.html",
             context=self._show_context(db_session, account, election_id),
@@ -334,7 +319,7 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
         data: Annotated[CommentForm, Form],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         try:
             services.post_comment(db_session, election_id, account, data.body)
         except ValidationFailed as error:
@@ -359,7 +344,7 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
         comment_id: FromPath[int],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         services.hide_comment(db_session, election_id, comment_id, account)
         return Redirect(path=f"/referendums/{election_id}#comments")
 
@@ -370,7 +355,7 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         context = self._manage_context(db_session, account, election_id, None)
         # "Saved" after the create and edit forms (they redirect here).
         return Template(
@@ -384,15 +369,14 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         services.managed_referendum(db_session, election_id, account)
-        try:
-            services.freeze_roll(db_session, election_id, account)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            return self._manage_refused(db_session, account, election_id, error)
-        return Redirect(path=f"/referendums/{election_id}/manage")
+        return self._manage_step(
+            db_session,
+            account,
+            election_id,
+            lambda: services.freeze_roll(db_session, election_id, account),
+        )
 
     @post("/{election_id:uuid}/open", guards=[requires_login], sync_to_thread=True)
     def open(
@@ -403,7 +387,7 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
         data: Annotated[OpenForm, Form],
     ) -> Response[Any]:
-        account = _required_account(db_session, request)
+        account = required_account(db_session, request)
         view = services.managed_referendum(db_session, election_id, account)
         missing = _without_backup(db_session, view)
         if missing and view.election.status == ElectionStatus.ROLL_FROZEN:
@@ -420,13 +404,12 @@ class ReferendumPagesController(Controller):
                 object_id=election_id,
                 trustees_without_backup=len(missing),
             )
-        try:
-            services.open_now(db_session, settings, election_id, account)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            return self._manage_refused(db_session, account, election_id, error)
-        return Redirect(path=f"/referendums/{election_id}/manage")
+        return self._manage_step(
+            db_session,
+            account,
+            election_id,
+            lambda: services.open_now(db_session, settings, election_id, account),
+        )
 
     @get("/{election_id:uuid}/results", sync_to_thread=True)
     def results(
@@ -434,10 +417,7 @@ class ReferendumPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Template:
-        # Counted is not published: two commission members must state and confirm first.
-        require_published(db_session, election_id)
-        view = services.get_referendum(db_session, election_id)
-        results = services.results(view)
+        view, results = _published(db_session, election_id)
         return Template(
             "referendums/results.html",
             context={
@@ -455,9 +435,7 @@ class ReferendumPagesController(Controller):
         election_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """The published result as a PDF document (same figures and words as the page)."""
-        require_published(db_session, election_id)
-        view = services.get_referendum(db_session, election_id)
-        results = services.results(view)
+        view, results = _published(db_session, election_id)
         document = render_pdf(
             "referendums/results_pdf.html",
             current_locale(),
@@ -466,11 +444,7 @@ class ReferendumPagesController(Controller):
             outcome=outcome.outcome(results),
             now=utcnow(),
         )
-        return Response(
-            document,
-            media_type="application/pdf",
-            headers={"content-disposition": 'attachment; filename="ergebnis.pdf"'},
-        )
+        return attachment(document, PDF, "ergebnis.pdf")
 
     @get("/{election_id:uuid}/record.zip", sync_to_thread=True)
     def record(
@@ -548,6 +522,27 @@ class ReferendumPagesController(Controller):
             "Status": ElectionStatus,
         }
 
+    def _manage_step(
+        self,
+        db_session: Session,
+        account: Account,
+        election_id: uuid.UUID,
+        step: Callable[[], object],
+        *,
+        passes: tuple[type[DomainError], ...] = (Forbidden, NotFound),
+        done: Response[Any] | None = None,
+    ) -> Response[Any]:
+        """Run a step on the management page: then ``done`` (by default the page again);
+        a step the rules refuse (a wrong state) shows the page with why. ``passes`` go
+        on to the error pages (no right to manage it, or nothing to manage)."""
+        try:
+            step()
+        except passes:
+            raise
+        except DomainError as error:
+            return self._manage_refused(db_session, account, election_id, error)
+        return done if done is not None else Redirect(path=f"/referendums/{election_id}/manage")
+
     def _manage_refused(
         self, db_session: Session, account: Account, election_id: uuid.UUID, error: DomainError
     ) -> Template:
@@ -557,6 +552,16 @@ class ReferendumPagesController(Controller):
             context=self._manage_context(db_session, account, election_id, error),
             status_code=error.status_code,
         )
+
+
+def _published(
+    db_session: Session, election_id: uuid.UUID
+) -> tuple[services.ReferendumView, services.Results]:
+    """A referendum whose result is published, and the result. Counted is not
+    published: two commission members must state and confirm first."""
+    require_published(db_session, election_id)
+    view = services.get_referendum(db_session, election_id)
+    return view, services.results(view)
 
 
 def _is_postal(db_session: Session, account: Account | None) -> bool:

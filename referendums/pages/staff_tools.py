@@ -24,10 +24,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.current import current_account
 from app.accounts.guards import requires_login
-from app.accounts.models import Account
 from app.core.audit import record_event
 from app.core.db import utcnow
+from app.core.downloads import CSV, PDF, attachment
 from app.core.errors import NotFound
 from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
@@ -159,9 +160,9 @@ def postal_csv(voters: list[PostalVoter]) -> str:
 def _staff_view(
     db_session: Session, request: Request[Any, Any, Any], election_id: uuid.UUID
 ) -> services.ReferendumView:
-    user = request.user
-    account = db_session.get(Account, user.id) if isinstance(user, Account) else None
-    return services.managed_referendum(db_session, election_id, account)
+    return services.managed_referendum(
+        db_session, election_id, current_account(db_session, request)
+    )
 
 
 _FROZEN: Final = (
@@ -172,10 +173,15 @@ _FROZEN: Final = (
 )
 
 
-def _frozen(view: services.ReferendumView) -> None:
-    """Addresses exist only for a fixed roll (before, who votes by post may change)."""
+def _postal_voters(
+    db_session: Session, request: Request[Any, Any, Any], election_id: uuid.UUID
+) -> tuple[services.ReferendumView, list[PostalVoter]]:
+    """The referendum (its staff only) and its postal voters. Addresses exist only for
+    a fixed roll (before, who votes by post may change)."""
+    view = _staff_view(db_session, request, election_id)
     if view.election.status not in _FROZEN:
         raise NotFound
+    return view, postal_voters(db_session, view.id)
 
 
 def _audit_export(
@@ -270,15 +276,9 @@ class ReferendumStaffToolsController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Response[str]:
-        view = _staff_view(db_session, request, election_id)
-        _frozen(view)
-        voters = postal_voters(db_session, view.id)
+        view, voters = _postal_voters(db_session, request, election_id)
         _audit_export(db_session, request, view, "csv", len(voters))
-        return Response(
-            postal_csv(voters),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": 'attachment; filename="briefwahl-adressen.csv"'},
-        )
+        return attachment(postal_csv(voters), CSV, "briefwahl-adressen.csv")
 
     @get("/{election_id:uuid}/postal-letters.pdf", sync_to_thread=True)
     def postal_letters_pdf(
@@ -287,9 +287,7 @@ class ReferendumStaffToolsController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
-        view = _staff_view(db_session, request, election_id)
-        _frozen(view)
-        voters = postal_voters(db_session, view.id)
+        view, voters = _postal_voters(db_session, request, election_id)
         document = render_pdf(
             "referendums/postal_letters_pdf.html",
             current_locale(),
@@ -298,8 +296,4 @@ class ReferendumStaffToolsController(Controller):
             now=utcnow(),
         )
         _audit_export(db_session, request, view, "pdf", len(voters))
-        return Response(
-            document,
-            media_type="application/pdf",
-            headers={"content-disposition": 'attachment; filename="briefwahl-anschreiben.pdf"'},
-        )
+        return attachment(document, PDF, "briefwahl-anschreiben.pdf")

@@ -10,8 +10,6 @@ check runs offline as ``stimmwerk check-audit FILE`` (``ballots.audit_check``).
 
 from __future__ import annotations
 
-import uuid
-
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
@@ -20,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.core.i18n import N_, gettext
 from ballots import services
-from ballots.errors import ElectionNotFound
+from referendums.voting.lookup import election_of
 
 # The texts ballot_check.js shows ({hash}, {question} are filled in by the script).
 CHECK_MESSAGES = {
@@ -69,10 +67,7 @@ class BallotCheckController(Controller):
     def ballot_check(
         self, db_session: NamedDependency[Session], election_id: FromPath[str]
     ) -> Template:
-        try:
-            election = services.get_election(db_session, uuid.UUID(election_id))
-        except ValueError as error:
-            raise ElectionNotFound from error
+        election = election_of(db_session, election_id)
         return Template(
             "referendums/ballot_check.html",
             context={

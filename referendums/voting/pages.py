@@ -12,13 +12,10 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login
-from app.accounts.models import Account
-from app.core.errors import NotFound
 from app.core.i18n import N_, gettext
 from ballots import services
-from ballots.errors import ElectionNotFound
-from ballots.models import Election
 from referendums.voting import board_view
+from referendums.voting.lookup import election_of, voter_member_id
 
 # The texts voter.js shows, by the keys of the contract in docs/ballots/web-api.md.
 VOTE_MESSAGES = {
@@ -86,14 +83,6 @@ VOTE_MESSAGES = {
 }
 
 
-def _election(session: Session, raw_id: str) -> Election:
-    try:
-        election_id = uuid.UUID(raw_id)
-    except ValueError as error:
-        raise ElectionNotFound from error
-    return services.get_election(session, election_id)
-
-
 def vote_urls(election_id: uuid.UUID) -> dict[str, str]:
     api = f"/api/elections/{election_id}"
     return {
@@ -116,11 +105,8 @@ class VotingPagesController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[str],
     ) -> Template:
-        election = _election(db_session, election_id)
-        account = db_session.get(Account, request.user.id)
-        if account is None:
-            raise NotFound
-        member_id = None if account.is_disabled else account.member_id
+        election = election_of(db_session, election_id)
+        member_id = voter_member_id(db_session, request)
         manifest = services.manifest_of(election).raw
         return Template(
             "referendums/vote.html",
@@ -140,7 +126,7 @@ class VotingPagesController(Controller):
         election_id: FromPath[str],
         page: FromQuery[int] = 1,
     ) -> Template:
-        election = _election(db_session, election_id)
+        election = election_of(db_session, election_id)
         return Template(
             "referendums/board.html",
             context={
@@ -158,7 +144,7 @@ class VotingPagesController(Controller):
         election_id: FromPath[str],
         hash: FromQuery[str] = "",  # noqa: A002 - the documented query parameter
     ) -> Template:
-        election = _election(db_session, election_id)
+        election = election_of(db_session, election_id)
         wanted = board_view.normalise_hash(hash)
         receipt = board_view.lookup(db_session, election.id, wanted) if wanted else None
         return Template(

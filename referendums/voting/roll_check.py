@@ -10,7 +10,6 @@ entry is ever shown; the page answers nothing about anyone else.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from litestar import Controller, Request, get
@@ -20,11 +19,9 @@ from litestar.response import Template
 from sqlalchemy.orm import Session
 
 from app.accounts.guards import requires_login
-from app.accounts.models import Account
-from app.core.errors import NotFound
 from app.organisations.models import Member
 from ballots import services
-from ballots.errors import ElectionNotFound
+from referendums.voting.lookup import election_of, voter_member_id
 
 
 class RollCheckController(Controller):
@@ -37,14 +34,8 @@ class RollCheckController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[str],
     ) -> Template:
-        try:
-            election = services.get_election(db_session, uuid.UUID(election_id))
-        except ValueError as error:
-            raise ElectionNotFound from error
-        account = db_session.get(Account, request.user.id)
-        if account is None:
-            raise NotFound
-        member_id = None if account.is_disabled else account.member_id
+        election = election_of(db_session, election_id)
+        member_id = voter_member_id(db_session, request)
         member = None if member_id is None else db_session.get(Member, member_id)
         check = services.roll_check(db_session, election.id, member_id)
         return Template(
