@@ -21,7 +21,6 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.core.audit import AuditEvent
 from app.core.db import Database
 from app.core.settings import Settings
 from ballots import services
@@ -31,9 +30,9 @@ from ballots.tally import PostalLine
 from crypto.signing import Ed25519PublicKey, verify
 from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
-from tests.bdd.conftest import Browsers, Person, fresh_session, log_in_fully, visible_text
-from tests.conftest import TEST_PASSWORD
-from tests.factories import make_account
+from tests.bdd.commission_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.commission_steps import _names, registered
+from tests.bdd.conftest import Browsers, fresh_session, log_in_fully
 from tests.helpers import csrf_token
 from tests.support.referendums_commission import COMMISSION, NO_SEAT, Commission
 
@@ -49,41 +48,7 @@ def commission(db: Session, settings: Settings, tmp_path: Path, browsers: Browse
     return Commission(world, browsers)
 
 
-def _names(text: str) -> list[str]:
-    return [n.strip() for n in text.replace(" and ", ",").split(",") if n.strip()]
-
-
 # -- Given -------------------------------------------------------------------------------
-
-
-@given(
-    "a member referendum of the Landesverband with the trustees Karla, Kai and Kim, "
-    "2 of whom must decrypt"
-)
-def referendum(commission: Commission) -> None:
-    support.create(commission.world, trustees=3, threshold=2)
-
-
-@given("Karla, Kai and Kim have registered their sealing keys")
-def registered(commission: Commission) -> None:
-    for name in COMMISSION:
-        assert commission.register(name).status_code == 200
-
-
-@given("the key ceremony is done and the election is open")
-def ceremony_and_open(commission: Commission, db: Session, settings: Settings) -> None:
-    commission.full_ceremony()
-    run_schedule(db, settings, now=commission.world.opens)
-    assert commission.world.election().status == ElectionStatus.OPEN
-
-
-@given(parsers.parse("{name:w} is a member with an account"))
-def member_with_account(commission: Commission, db: Session, settings: Settings, name: str) -> None:
-    member = commission.world.members[name.lower()]
-    email = f"{name.lower()}@example.org"
-    account = make_account(db, settings, email, TEST_PASSWORD, name=name, member=member)
-    db.commit()
-    commission.people[name] = Person(name=name, email=email, account_id=account.id)
 
 
 @given(
@@ -255,26 +220,6 @@ def key_ready(commission: Commission) -> None:
     assert election.joint_public_key
 
 
-@then(parsers.parse('{name:w}\'s commission page says "{text}"'))
-def page_says(commission: Commission, name: str, text: str) -> None:
-    page = commission.pages.pop(name, None) or commission.browser(name).get(commission.page_url)
-    assert text in visible_text(page), visible_text(page)[:3000]
-
-
-@then(parsers.parse('the answer is the error "{code}" with status {status:d}'))
-def answer_error(commission: Commission, code: str, status: int) -> None:
-    answer = commission.answer
-    assert answer is not None
-    assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == code, answer.text
-
-
-@then(parsers.parse('the answer\'s message says "{text}"'))
-def answer_message(commission: Commission, text: str) -> None:
-    assert commission.answer is not None
-    assert text in commission.answer.json()["message"], commission.answer.text
-
-
 @then(parsers.parse("{name:w} has not dealt"))
 def has_not_dealt(commission: Commission, database: Database, name: str) -> None:
     with fresh_session(database) as session:
@@ -343,19 +288,3 @@ def carry_signatures(commission: Commission, database: Database, first: str, sec
             key = Ed25519PublicKey.from_hex(keys[index] or "")
             payload = services.postal_signing_payload(election, line, step)
             assert verify(key, POSTAL_LINE_LABEL, payload, bytes.fromhex(signature))
-
-
-@then(parsers.parse('the audit log records "{first}" and "{second}"'))
-@then(parsers.parse('the audit log records "{first}"'))
-def audit_records(
-    commission: Commission, database: Database, first: str, second: str | None = None
-) -> None:
-    with fresh_session(database) as session:
-        actions = set(
-            session.scalars(
-                select(AuditEvent.action).where(AuditEvent.object_id == str(commission.world.id))
-            )
-        )
-    for action in (first, second):
-        if action:
-            assert action in actions, actions

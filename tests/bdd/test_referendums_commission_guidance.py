@@ -29,9 +29,10 @@ from referendums.commission.models import TrusteeBackup
 from referendums.models import Referendum
 from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
-from tests.bdd.conftest import Browsers, Person, fresh_session, log_in_fully, visible_text
-from tests.conftest import TEST_PASSWORD, MailCatcher
-from tests.factories import make_account
+from tests.bdd.commission_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.commission_steps import _names, ceremony_and_open
+from tests.bdd.conftest import Browsers, fresh_session, log_in_fully, visible_text
+from tests.conftest import MailCatcher
 from tests.helpers import csrf_token
 from tests.support.referendums_commission import COMMISSION, Commission
 
@@ -44,10 +45,6 @@ OPTIONS = ("yes", "no", "abstain")
 def commission(db: Session, settings: Settings, tmp_path: Path, browsers: Browsers) -> Commission:
     world = support.make_world(db, settings, tmp_path, postal=("paul",))
     return Commission(world, browsers)
-
-
-def _names(text: str) -> list[str]:
-    return [n.strip() for n in text.replace(" and ", ",").split(",") if n.strip()]
 
 
 def _form_post(commission: Commission, name: str, path: str, form: dict[str, str]) -> None:
@@ -71,14 +68,6 @@ def _mail_bodies(mailbox: MailCatcher, email: str) -> list[str]:
 # -- Given ---------------------------------------------------------------------------------
 
 
-@given(
-    "a member referendum of the Landesverband with the trustees Karla, Kai and Kim, "
-    "2 of whom must decrypt"
-)
-def referendum(commission: Commission) -> None:
-    support.create(commission.world, trustees=3, threshold=2)
-
-
 @given("Karla, Kai and Kim have registered their sealing keys and dealt their shares")
 def registered_and_dealt(commission: Commission) -> None:
     for step in (commission.register, commission.deal):
@@ -86,39 +75,10 @@ def registered_and_dealt(commission: Commission) -> None:
             assert step(name).status_code == 200
 
 
-@given("Karla, Kai and Kim have registered their sealing keys")
-@when("Karla, Kai and Kim have registered their sealing keys")
-def registered(commission: Commission) -> None:
-    for name in COMMISSION:
-        assert commission.register(name).status_code == 200
-
-
 @given(parsers.parse("{name:w} has registered her sealing key"))
 @when(parsers.parse("{name:w} registers his sealing key"))
 def one_registers(commission: Commission, name: str) -> None:
     assert commission.register(name).status_code == 200
-
-
-@given("the key ceremony is done")
-def ceremony_done(commission: Commission) -> None:
-    commission.full_ceremony()
-    assert commission.world.election().status == ElectionStatus.KEYS
-
-
-@given("the key ceremony is done and the election is open")
-def ceremony_and_open(commission: Commission, db: Session, settings: Settings) -> None:
-    ceremony_done(commission)
-    run_schedule(db, settings, now=commission.world.opens)
-    assert commission.world.election().status == ElectionStatus.OPEN
-
-
-@given(parsers.parse("{name:w} is a member with an account"))
-def member_with_account(commission: Commission, db: Session, settings: Settings, name: str) -> None:
-    member = commission.world.members[name.lower()]
-    email = f"{name.lower()}@example.org"
-    account = make_account(db, settings, email, TEST_PASSWORD, name=name, member=member)
-    db.commit()
-    commission.people[name] = Person(name=name, email=email, account_id=account.id)
 
 
 @given(parsers.parse('the vote has been counted with {yes:d} "yes" and {no:d} "no"'))
@@ -281,20 +241,6 @@ def confirm(commission: Commission, name: str) -> None:
 # -- Then ------------------------------------------------------------------------------------
 
 
-@then(parsers.parse('the answer is the error "{code}" with status {status:d}'))
-def answer_error(commission: Commission, code: str, status: int) -> None:
-    answer = commission.answer
-    assert answer is not None
-    assert answer.status_code == status, answer.text
-    assert answer.json()["error"] == code, answer.text
-
-
-@then(parsers.parse('the answer\'s message says "{text}"'))
-def answer_message(commission: Commission, text: str) -> None:
-    assert commission.answer is not None
-    assert text in commission.answer.json()["message"], commission.answer.text
-
-
 def _trustee(session: Session, commission: Commission, name: str) -> Trustee:
     trustee = session.scalar(
         select(Trustee).where(
@@ -326,22 +272,6 @@ def no_backups(commission: Commission, database: Database) -> None:
 def confirmed(commission: Commission, database: Database, name: str) -> None:
     with fresh_session(database) as session:
         assert _trustee(session, commission, name).shares_verified_at is not None
-
-
-@then(parsers.parse('the audit log records "{first}" and "{second}"'))
-@then(parsers.parse('the audit log records "{first}"'))
-def audit_records(
-    commission: Commission, database: Database, first: str, second: str | None = None
-) -> None:
-    with fresh_session(database) as session:
-        actions = set(
-            session.scalars(
-                select(AuditEvent.action).where(AuditEvent.object_id == str(commission.world.id))
-            )
-        )
-    for action in (first, second):
-        if action:
-            assert action in actions, actions
 
 
 @then(parsers.parse('the audit log records the reason "{reason}"'))
@@ -415,12 +345,6 @@ def reloads(commission: Commission, name: str) -> None:
     assert commission.answer is not None
     assert commission.answer.status_code == 200
     assert commission.answer.headers.get("HX-Refresh") == "true"
-
-
-@then(parsers.parse('{name:w}\'s commission page says "{text}"'))
-def page_says(commission: Commission, name: str, text: str) -> None:
-    page = commission.pages.pop(name, None) or commission.browser(name).get(commission.page_url)
-    assert text in visible_text(page), visible_text(page)[:4000]
 
 
 @then("the election is still open")

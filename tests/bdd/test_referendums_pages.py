@@ -55,6 +55,7 @@ from tests.bdd.conftest import (
     subject_of,
     visible_text,
 )
+from tests.bdd.referendum_steps import *  # noqa: F403 - the shared steps
 from tests.conftest import MailCatcher
 from tests.factories import grant
 from tests.helpers import csrf_token
@@ -125,14 +126,6 @@ def on_commission(
     grant(db, _account(db, people, name), Role.COMMISSION, org.unit(unit_name))
     db.commit()
     commission.append(name)
-
-
-@given(parsers.parse("{name:w} votes by post"))
-def votes_by_post(db: Session, people: People, name: str) -> None:
-    member = db.get(Member, people[name].member_id)
-    assert member is not None
-    member.postal_vote = True
-    db.commit()
 
 
 @pytest.fixture

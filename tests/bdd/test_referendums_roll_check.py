@@ -17,47 +17,24 @@ from httpx import Response
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Role
 from app.core.settings import Settings
-from app.organisations.models import Member
 from ballots import client, services
 from crypto.merkle import InclusionProof, leaf_hash, verify_inclusion
 from tests.bdd.conftest import Browsers, Organisation, People, visible_text
-from tests.conftest import TEST_PASSWORD
-from tests.factories import grant, make_account
-from tests.support.referendums_world import ReferendumWorld, build_referendum
+from tests.bdd.referendum_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.referendum_steps import open_vote
+from tests.support.referendums_world import ReferendumWorld
 
 scenarios("referendums/roll_check.feature")
 
 _CODE = re.compile(r"<code[^>]*>([0-9a-f]{64})</code>")
 
 
-@given(parsers.parse("{name:w} votes by post"))
-def votes_by_post(db: Session, people: People, name: str) -> None:
-    member = db.get(Member, people[name].member_id)
-    assert member is not None
-    member.postal_vote = True
-    db.commit()
-
-
 @given(parsers.parse('the member vote of "{unit_name}" is open'), target_fixture="world")
 def vote_is_open(
     db: Session, settings: Settings, org: Organisation, tmp_path: Path, unit_name: str
 ) -> ReferendumWorld:
-    unit = org.unit(unit_name)
-    staff = make_account(db, settings, "staff@example.org", TEST_PASSWORD, name="Sabine")
-    grant(db, staff, Role.STAFF, unit)
-    commission = []
-    for i in range(3):
-        account = make_account(
-            db, settings, f"kommission{i + 1}@example.org", TEST_PASSWORD, name=f"K{i + 1}"
-        )
-        grant(db, account, Role.COMMISSION, unit)
-        commission.append(account)
-    db.commit()
-    return build_referendum(
-        db, settings, tmp_path, staff=staff, trustees=commission, unit_code=unit.code, stage="open"
-    )
+    return open_vote(db, settings, org, tmp_path, unit_name)
 
 
 def _credential(

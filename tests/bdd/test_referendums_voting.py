@@ -29,10 +29,9 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account, Role
+from app.accounts.models import Account
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
-from app.organisations.models import Member
 from ballots import client, recovery, services
 from ballots.ballot_check import ElectionKeys
 from ballots.board import Receipt
@@ -47,10 +46,10 @@ from tests.bdd.conftest import (
     log_in_fully,
     visible_text,
 )
-from tests.conftest import TEST_PASSWORD
-from tests.factories import grant, make_account
+from tests.bdd.referendum_steps import *  # noqa: F403 - the shared steps
+from tests.bdd.referendum_steps import open_vote
 from tests.helpers import csrf_token
-from tests.support.referendums_world import ReferendumWorld, build_referendum
+from tests.support.referendums_world import ReferendumWorld
 
 scenarios(
     "referendums/vote.feature",
@@ -89,36 +88,12 @@ class Voting:
 # -- the election ---------------------------------------------------------------------------
 
 
-@given(parsers.parse("{name:w} votes by post"))
-def votes_by_post(db: Session, people: People, name: str) -> None:
-    member = db.get(Member, people[name].member_id)
-    assert member is not None
-    member.postal_vote = True
-    db.commit()
-
-
 @given(parsers.parse('the member vote of "{unit_name}" is open'), target_fixture="voting")
 def vote_is_open(
     db: Session, settings: Settings, org: Organisation, tmp_path: Path, unit_name: str
 ) -> Voting:
-    """Staff sets it up, three trustees hold the ceremony, the roll is frozen, it opens.
-
-    ``build_referendum`` places its clock so that the real now lies inside the window.
-    """
-    unit = org.unit(unit_name)
-    staff = make_account(db, settings, "staff@example.org", TEST_PASSWORD, name="Sabine")
-    grant(db, staff, Role.STAFF, unit)
-    commission = []
-    for i in range(3):
-        account = make_account(
-            db, settings, f"kommission{i + 1}@example.org", TEST_PASSWORD, name=f"K{i + 1}"
-        )
-        grant(db, account, Role.COMMISSION, unit)
-        commission.append(account)
-    db.commit()
-    world = build_referendum(
-        db, settings, tmp_path, staff=staff, trustees=commission, unit_code=unit.code, stage="open"
-    )
+    """Staff sets it up, three trustees hold the ceremony, the roll is frozen, it opens."""
+    world = open_vote(db, settings, org, tmp_path, unit_name)
     election = world.election()
     keys = world.keys()
     db.commit()

@@ -13,11 +13,8 @@ from __future__ import annotations
 import copy
 import json
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,46 +26,15 @@ from crypto import elgamal
 from crypto.blind_rsa import Variant
 from crypto.canonical import canonical_json, domain_hash
 from tests.ballots_support import ONE_OF, UP_TO, YES_NO, shared_issuer_key
+from tests.js.node_harness import Harness, node_harness
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests" / "js" / "audit_harness.mjs"
 ELECTION_ID = "5d1e0f3a-2b4c-4d6e-8f00-112233445566"
 CHOICES = {"q1": ["no"], "q2": ["kiel"], "q3": ["b"]}
 
 
-class Harness:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-
-    def call(self, op: str, **request: Any) -> Any:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
-        self.process.stdin.flush()
-        answer = json.loads(self.process.stdout.readline())
-        assert answer["ok"], f"{op}: {answer['error']}"
-        return answer["result"]
-
-
 @pytest.fixture(scope="module")
 def js() -> Iterator[Harness]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
-    process = subprocess.Popen(
-        [node, str(HARNESS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-    )
-    try:
-        yield Harness(process)
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
+    yield from node_harness("audit_harness.mjs", what="the ballot check page")
 
 
 def _client_data(joint: elgamal.PublicKey | None = None) -> dict[str, Any]:

@@ -14,12 +14,9 @@ import copy
 import hashlib
 import json
 import secrets
-import shutil
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import gmpy2
@@ -50,6 +47,7 @@ from crypto.proofs import (
 )
 from crypto.signing import Ed25519PublicKey, Ed25519SecretKey, sign, verify
 from tests.ballots_support import ONE_OF, UP_TO, YES_NO, shared_issuer_key
+from tests.js.node_harness import Harness, node_harness
 from tests.unit.crypto import test_blind_rsa as rsa_vectors
 from tests.unit.crypto.test_group import (
     RFC9496_DERIVED,
@@ -57,58 +55,12 @@ from tests.unit.crypto.test_group import (
     RFC9496_MULTIPLES,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests" / "js" / "harness.mjs"
-NODE_MODULES = ROOT / "frontend" / "node_modules" / "@noble" / "curves"
 ELECTION_ID = "0b7c3a52-9f1e-4d2a-8c6b-5e4f3a2b1c0d"
-
-
-class Harness:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-
-    def call(self, op: str, **request: Any) -> Any:
-        answer = self.ask(op, **request)
-        assert answer["ok"], f"{op}: {answer['error']}"
-        return answer["result"]
-
-    def ask(self, op: str, **request: Any) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        assert line, "the JavaScript harness stopped"
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def fails(self, op: str, **request: Any) -> bool:
-        return not self.ask(op, **request)["ok"]
 
 
 @pytest.fixture(scope="module")
 def js() -> Iterator[Harness]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the browser client cannot be tested")
-    if not NODE_MODULES.exists():
-        if shutil.which("npm") is None:
-            pytest.skip("npm is not installed: frontend dependencies are missing")
-        pytest.fail("frontend/node_modules is missing: run `make install` (npm ci)")
-    process = subprocess.Popen(  # fixed argv, our own script
-        [node, str(HARNESS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-    )
-    try:
-        yield Harness(process)
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
+    yield from node_harness("harness.mjs", what="the browser client", package="@noble/curves")
 
 
 def _scalars(count: int) -> list[Scalar]:

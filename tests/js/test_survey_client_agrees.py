@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,52 +23,18 @@ from crypto.signing import Ed25519PublicKey, Ed25519SecretKey, verify
 from surveys import answer_format as fmt
 from surveys import client
 from surveys.definition import AnswerRefused, check_answers, read_definition
+from tests.js.node_harness import Harness, node_harness
 from tests.surveys_support import example_definition, good_answers
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests" / "js" / "survey_harness.mjs"
-NODE_MODULES = ROOT / "frontend" / "node_modules" / "@noble" / "curves"
 SURVEY_ID = "5b0c3e1a-8d2f-4c6b-9a7e-1f2e3d4c5b6a"
 FINGERPRINT = "ab" * 32
 
 
-class Harness:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-
-    def ask(self, op: str, **request: Any) -> dict[str, Any]:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        assert line, "the JavaScript harness stopped"
-        answer: dict[str, Any] = json.loads(line)
-        return answer
-
-    def call(self, op: str, **request: Any) -> Any:
-        answer = self.ask(op, **request)
-        assert answer["ok"], f"{op}: {answer['error']}"
-        return answer["result"]
-
-
 @pytest.fixture(scope="module")
 def js() -> Iterator[Harness]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the browser client cannot be tested")
-    if not NODE_MODULES.exists():
-        pytest.fail("frontend/node_modules is missing: run `make install` (npm ci)")
-    process = subprocess.Popen(  # fixed argv, our own script
-        [node, str(HARNESS)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        encoding="utf-8", cwd=ROOT,
-    )  # fmt: skip
-    try:
-        yield Harness(process)
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
+    yield from node_harness(
+        "survey_harness.mjs", what="the browser client", package="@noble/curves"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -54,50 +52,16 @@ from crypto.threshold import (
 from referendums.commission import api as commission_api
 from referendums.commission.pages import postal_line_from
 from tests import ballots_support as support
+from tests.js.node_harness import Harness, node_harness
 
-ROOT = Path(__file__).resolve().parents[2]
-HARNESS = ROOT / "tests" / "js" / "trustee_harness.mjs"
-NODE_MODULES = ROOT / "frontend" / "node_modules" / "@noble" / "ciphers"
 CONTEXT = bytes(range(32))
-
-
-class Harness:
-    def __init__(self, process: subprocess.Popen[str]) -> None:
-        self.process = process
-
-    def call(self, op: str, **request: Any) -> Any:
-        assert self.process.stdin is not None
-        assert self.process.stdout is not None
-        self.process.stdin.write(json.dumps({"op": op, **request}) + "\n")
-        self.process.stdin.flush()
-        line = self.process.stdout.readline()
-        assert line, "the JavaScript harness stopped"
-        answer = json.loads(line)
-        assert answer["ok"], f"{op}: {answer['error']}"
-        return answer["result"]
 
 
 @pytest.fixture(scope="module")
 def js() -> Iterator[Harness]:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed: the trustee's browser code cannot be tested")
-    if not NODE_MODULES.exists():
-        pytest.fail("frontend/node_modules is missing: run `make install` (npm ci)")
-    process = subprocess.Popen(  # fixed argv, our own script
-        [node, str(HARNESS)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
+    yield from node_harness(
+        "trustee_harness.mjs", what="the trustee's browser code", package="@noble/ciphers"
     )
-    try:
-        yield Harness(process)
-    finally:
-        assert process.stdin is not None
-        process.stdin.close()
-        process.wait(timeout=10)
 
 
 def _doc(params: ThresholdParameters, keys: dict[int, PrivateKey]) -> dict[str, Any]:
