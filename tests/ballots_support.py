@@ -55,18 +55,22 @@ def shared_issuer_key() -> BlindRsaPrivateKey:
     return BlindRsaPrivateKey.generate()
 
 
-@dataclass
-class ElectionWorld:
+class ElectionTimeline:
+    """What `ElectionWorld` and `tests.support.referendums_world.ReferendumWorld` share:
+    the virtual clock around ``start`` (cut-off a day later, opening after two days,
+    ballots after three, closing after nine), the election, and the trustees' key files
+    with which the ceremony, the postal line and the decryption are done."""
+
     session: Session
     settings: Settings
     tmp: Path
-    units: dict[str, Unit]
-    staff: Account
-    commission: list[Account]
-    members: dict[str, Member]
-    start: datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
-    election_id: uuid.UUID | None = None
-    key_files: dict[int, tuple[Path, str]] = field(default_factory=dict)
+    start: datetime
+    key_files: dict[int, tuple[Path, str]]
+    """trustee index -> (key file, passphrase)."""
+
+    @property
+    def id(self) -> uuid.UUID:
+        raise NotImplementedError
 
     @property
     def cutoff(self) -> datetime:
@@ -84,16 +88,100 @@ class ElectionWorld:
     def closes(self) -> datetime:
         return self.start + timedelta(days=9)
 
-    @property
-    def id(self) -> uuid.UUID:
-        assert self.election_id is not None
-        return self.election_id
-
     def election(self) -> Election:
         return services.get_election(self.session, self.id)
 
     def keys(self) -> ElectionKeys:
         return services.election_keys(self.session, self.election())
+
+    def hold_ceremony(self, trustees: Sequence[Account], prefix: str = "trustee") -> None:
+        """All ``trustees`` (seat order): key file and sealing key, dealing, checking."""
+        for index, account in enumerate(trustees, start=1):
+            path = self.tmp / f"{prefix}-{index}-{secrets.token_hex(3)}.key"
+            self.key_files[index] = (path, f"passphrase-{index}-long-enough")
+            trustee_tool.init_trustee(
+                self.session,
+                self.id,
+                account,
+                path=path,
+                passphrase=self.key_files[index][1],
+                limits=CHEAP_LIMITS,
+            )
+        for step in (trustee_tool.deal_shares, trustee_tool.check_shares):
+            for index, account in enumerate(trustees, start=1):
+                path, passphrase = self.key_files[index]
+                step(
+                    self.session,
+                    self.id,
+                    account,
+                    path=path,
+                    passphrase=passphrase,
+                    limits=CHEAP_LIMITS,
+                )
+
+    def sign_postal(
+        self, trustees: Sequence[Account], line: PostalLine, now: datetime | None = None
+    ) -> None:
+        """Trustees 1 and 2 enter and confirm the line, each signing it with their key
+        file (record §7.3)."""
+        for index, step in ((1, "entered"), (2, "confirmed")):
+            path, passphrase = self.key_files[index]
+            trustee_tool.postal_step(
+                self.session,
+                self.id,
+                trustees[index - 1],
+                line,
+                step,
+                path=path,
+                passphrase=passphrase,
+                now=now,
+            )
+
+    def decrypt_with(self, trustees: Sequence[Account]) -> None:
+        """The first ``len(trustees)`` seats check the statement and decrypt."""
+        for index, account in enumerate(trustees, start=1):
+            path, passphrase = self.key_files[index]
+            trustee_tool.decrypt_tally(
+                self.session, self.id, account, path=path, passphrase=passphrase
+            )
+
+    def credential_for(self, member_id: int) -> client.Credential:
+        """A member's voting credential by blind signature, issued at ``voting``."""
+        keys = self.keys()
+        request = client.request_credential(keys.issuer, str(self.id))
+        answer = services.issue_credential(
+            self.session, self.settings, self.id, member_id, request.blinded_msg, now=self.voting
+        )
+        return client.finish_credential(keys.issuer, request, answer)
+
+    def cast_ballot(
+        self, credential_: client.Credential, choices: Mapping[str, Sequence[str]]
+    ) -> tuple[dict[str, object], Receipt]:
+        """A ballot made by `ballots.client` and cast at ``voting``."""
+        ballot = client.make_ballot(self.keys(), credential_, choices)
+        receipt = services.cast_ballot(
+            self.session, self.settings, self.id, client.ballot_bytes(ballot), now=self.voting
+        )
+        return ballot, receipt
+
+
+@dataclass
+class ElectionWorld(ElectionTimeline):
+    session: Session
+    settings: Settings
+    tmp: Path
+    units: dict[str, Unit]
+    staff: Account
+    commission: list[Account]
+    members: dict[str, Member]
+    start: datetime = field(default_factory=lambda: utcnow().replace(microsecond=0))
+    election_id: uuid.UUID | None = None
+    key_files: dict[int, tuple[Path, str]] = field(default_factory=dict)
+
+    @property
+    def id(self) -> uuid.UUID:
+        assert self.election_id is not None
+        return self.election_id
 
     def trustees(self) -> list[Account]:
         return self.commission[: self.election().trustee_count]
@@ -171,29 +259,7 @@ def create(world: ElectionWorld, **options: object) -> Election:
 
 def ceremony(world: ElectionWorld) -> None:
     """All trustees: key file and sealing key, dealing, checking their shares."""
-    trustees = world.trustees()
-    for index, account in enumerate(trustees, start=1):
-        path = world.tmp / f"trustee-{index}-{secrets.token_hex(3)}.key"
-        world.key_files[index] = (path, f"passphrase-{index}-long-enough")
-        trustee_tool.init_trustee(
-            world.session,
-            world.id,
-            account,
-            path=path,
-            passphrase=world.key_files[index][1],
-            limits=CHEAP_LIMITS,
-        )
-    for step in (trustee_tool.deal_shares, trustee_tool.check_shares):
-        for index, account in enumerate(trustees, start=1):
-            path, passphrase = world.key_files[index]
-            step(
-                world.session,
-                world.id,
-                account,
-                path=path,
-                passphrase=passphrase,
-                limits=CHEAP_LIMITS,
-            )
+    world.hold_ceremony(world.trustees())
 
 
 def open_for_voting(world: ElectionWorld, **options: object) -> ElectionWorld:
@@ -206,27 +272,13 @@ def open_for_voting(world: ElectionWorld, **options: object) -> ElectionWorld:
 
 
 def credential(world: ElectionWorld, member: str) -> client.Credential:
-    keys = world.keys()
-    request = client.request_credential(keys.issuer, str(world.id))
-    answer = services.issue_credential(
-        world.session,
-        world.settings,
-        world.id,
-        world.members[member].id,
-        request.blinded_msg,
-        now=world.voting,
-    )
-    return client.finish_credential(keys.issuer, request, answer)
+    return world.credential_for(world.members[member].id)
 
 
 def cast(
     world: ElectionWorld, credential_: client.Credential, choices: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, object], Receipt]:
-    ballot = client.make_ballot(world.keys(), credential_, choices)
-    receipt = services.cast_ballot(
-        world.session, world.settings, world.id, client.ballot_bytes(ballot), now=world.voting
-    )
-    return ballot, receipt
+    return world.cast_ballot(credential_, choices)
 
 
 def close_and_decrypt(
@@ -246,11 +298,7 @@ def close_and_decrypt(
 def decrypt(world: ElectionWorld, trustees: int | None = None) -> None:
     """``trustees`` (default t) trustees check the statement and decrypt with their key files."""
     count = world.election().threshold if trustees is None else trustees
-    for index, account in enumerate(world.trustees()[:count], start=1):
-        path, passphrase = world.key_files[index]
-        trustee_tool.decrypt_tally(
-            world.session, world.id, account, path=path, passphrase=passphrase
-        )
+    world.decrypt_with(world.trustees()[:count])
 
 
 def postal_signature(world: ElectionWorld, index: int, line: PostalLine, step: str) -> bytes:
@@ -263,14 +311,4 @@ def postal_signature(world: ElectionWorld, index: int, line: PostalLine, step: s
 
 def enter_postal(world: ElectionWorld, line: PostalLine) -> None:
     """Trustees 1 and 2 enter and confirm the line, each signing it with their key file."""
-    for index, step in ((1, "entered"), (2, "confirmed")):
-        path, passphrase = world.key_files[index]
-        trustee_tool.postal_step(
-            world.session,
-            world.id,
-            world.trustees()[index - 1],
-            line,
-            step,
-            path=path,
-            passphrase=passphrase,
-        )
+    world.sign_postal(world.trustees(), line)

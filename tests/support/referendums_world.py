@@ -32,7 +32,6 @@ at `closes` on the virtual clock, i.e. before the real closing time.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -44,17 +43,15 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.core.db import utcnow
 from app.core.settings import Settings
-from ballots import client, services, trustee_tool
-from ballots.ballot_check import ElectionKeys
+from ballots import services
 from ballots.board import Receipt
-from ballots.keyfile import CHEAP_LIMITS
 from ballots.manifest import ElectionDraft, OptionDraft, QuestionDraft
-from ballots.models import Election, ElectionStatus
+from ballots.models import ElectionStatus
 from ballots.tally import PostalLine
 from referendums import services as referendum_services
 from referendums.commission import statement
 from referendums.services import ReferendumTexts
-from tests.ballots_support import shared_issuer_key
+from tests.ballots_support import ElectionTimeline, shared_issuer_key
 
 STAGES = ("created", "ceremony", "roll_frozen", "open", "closed", "tallied")
 """In order; ``ceremony`` means the key ceremony is done (election status ``keys``)."""
@@ -71,7 +68,7 @@ Choices = Mapping[str, Sequence[str]]
 
 
 @dataclass
-class ReferendumWorld:
+class ReferendumWorld(ElectionTimeline):
     """One referendum and what a test may need to go on with it."""
 
     session: Session
@@ -85,7 +82,6 @@ class ReferendumWorld:
     election_id: uuid.UUID
     stage: str = "created"
     key_files: dict[int, tuple[Path, str]] = field(default_factory=dict)
-    """trustee index -> (key file, passphrase)."""
     receipts: dict[int, Receipt] = field(default_factory=dict)
     """member id -> receipt of the ballot cast for that member."""
     ballots: dict[int, dict[str, object]] = field(default_factory=dict)
@@ -93,28 +89,6 @@ class ReferendumWorld:
     @property
     def id(self) -> uuid.UUID:
         return self.election_id
-
-    @property
-    def cutoff(self) -> datetime:
-        return self.start + timedelta(days=1)
-
-    @property
-    def opens(self) -> datetime:
-        return self.start + timedelta(days=2)
-
-    @property
-    def voting(self) -> datetime:
-        return self.start + timedelta(days=3)
-
-    @property
-    def closes(self) -> datetime:
-        return self.start + timedelta(days=9)
-
-    def election(self) -> Election:
-        return services.get_election(self.session, self.election_id)
-
-    def keys(self) -> ElectionKeys:
-        return services.election_keys(self.session, self.election())
 
 
 def build_referendum(
@@ -200,28 +174,7 @@ def advance(
 
 
 def _ceremony(world: ReferendumWorld, _votes: object, _postal: object) -> None:
-    for index, account in enumerate(world.trustees, start=1):
-        path = world.tmp / f"referendum-trustee-{index}-{secrets.token_hex(3)}.key"
-        world.key_files[index] = (path, f"passphrase-{index}-long-enough")
-        trustee_tool.init_trustee(
-            world.session,
-            world.id,
-            account,
-            path=path,
-            passphrase=world.key_files[index][1],
-            limits=CHEAP_LIMITS,
-        )
-    for step in (trustee_tool.deal_shares, trustee_tool.check_shares):
-        for index, account in enumerate(world.trustees, start=1):
-            path, passphrase = world.key_files[index]
-            step(
-                world.session,
-                world.id,
-                account,
-                path=path,
-                passphrase=passphrase,
-                limits=CHEAP_LIMITS,
-            )
+    world.hold_ceremony(world.trustees, prefix="referendum-trustee")
     assert world.election().status == ElectionStatus.KEYS
 
 
@@ -237,16 +190,7 @@ def _open(world: ReferendumWorld, votes: Mapping[int, Choices], _postal: object)
 
 def cast_vote(world: ReferendumWorld, member_id: int, choices: Choices) -> Receipt:
     """A member's credential (blind signature) and ballot, cast through the services."""
-    keys = world.keys()
-    request = client.request_credential(keys.issuer, str(world.id))
-    answer = services.issue_credential(
-        world.session, world.settings, world.id, member_id, request.blinded_msg, now=world.voting
-    )
-    credential = client.finish_credential(keys.issuer, request, answer)
-    ballot = client.make_ballot(keys, credential, choices)
-    receipt = services.cast_ballot(
-        world.session, world.settings, world.id, client.ballot_bytes(ballot), now=world.voting
-    )
+    ballot, receipt = world.cast_ballot(world.credential_for(member_id), choices)
     world.ballots[member_id] = ballot
     world.receipts[member_id] = receipt
     return receipt
@@ -261,24 +205,8 @@ def _tally(world: ReferendumWorld, _votes: object, postal: PostalLine | None) ->
     # Record v3: the trustees bind the confirmed postal line, so it comes first.
     if postal is not None or election.postal_count:
         line = postal or PostalLine.zeros(services.manifest_of(election))
-        # Record §7.3: two trustees sign the line with their key files.
-        for index, step in ((1, "entered"), (2, "confirmed")):
-            path, passphrase = world.key_files[index]
-            trustee_tool.postal_step(
-                world.session,
-                world.id,
-                world.trustees[index - 1],
-                line,
-                step,
-                path=path,
-                passphrase=passphrase,
-                now=world.closes,
-            )
-    for index, account in enumerate(world.trustees[: election.threshold], start=1):
-        path, passphrase = world.key_files[index]
-        trustee_tool.decrypt_tally(
-            world.session, world.id, account, path=path, passphrase=passphrase
-        )
+        world.sign_postal(world.trustees, line, now=world.closes)
+    world.decrypt_with(world.trustees[: election.threshold])
     services.tally_election(
         world.session, world.id, world.trustees[0], now=world.closes + timedelta(hours=1)
     )
