@@ -26,7 +26,7 @@ from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.i18n import N_
 from app.core.inputs import parse_whole
 from app.core.settings import Settings
-from app.discussions import digest, policies, queries, services
+from app.discussions import digest, moderation, policies, queries, services
 from app.discussions.markup import render
 from app.discussions.models import Discussion, Post, PostScope, ReadScope
 from app.organisations import units
@@ -51,14 +51,6 @@ def _post_id(text: str) -> int | None:
     if number is None:
         raise ValidationFailed({"body": N_("The post you answer no longer exists.")})
     return number
-
-
-def page_url(discussion: Discussion, post_id: int | None = None) -> str:
-    """Where a discussion is read: its module's page for a referendum, else its own page."""
-    anchor = f"#post-{post_id}" if post_id else "#comments"
-    if discussion.kind == "referendum" and discussion.subject_id is not None:
-        return f"/referendums/{discussion.subject_id}{anchor}"
-    return f"/discussions/{discussion.id}{anchor}"
 
 
 def show_context(
@@ -101,6 +93,73 @@ def _refused(
     return Template("discussions/show.html", context=context, status_code=error.status_code)
 
 
+QUEUES = frozenset({"queue", "discussion-queue"})
+
+
+def _queue_path(discussion_id: uuid.UUID | None) -> str:
+    if discussion_id is None:
+        return "/discussions/moderation"
+    return f"/discussions/{discussion_id}/moderation"
+
+
+def _queue_page(
+    queue: moderation.Queue,
+    *,
+    error: DomainError | None = None,
+    errors: dict[str, str] | None = None,
+    email: str = "",
+) -> Template:
+    context = {"queue": queue, "error": error, "errors": errors or {}, "email": email}
+    return Template(
+        "discussions/moderation.html",
+        context=context,
+        status_code=error.status_code if error is not None else 200,
+    )
+
+
+def _queue_refused(
+    db_session: Session,
+    account: Account | None,
+    discussion_id: uuid.UUID | None,
+    error: DomainError,
+    email: str = "",
+) -> Template:
+    """The queue again with what was refused (nothing stored: rolled back first). A
+    moderator sees their queue; someone who moderates nothing gets the plain refusal."""
+    db_session.rollback()
+    try:
+        if discussion_id is None:
+            queue = moderation.queue_for(db_session, account)
+        else:
+            queue = moderation.queue_of(db_session, account, discussion_id)
+    except DomainError:
+        raise error from None
+    errors = error.errors if isinstance(error, ValidationFailed) else {}
+    shown = next((DomainError(m) for m in errors.values()), error) if errors else error
+    shown.status_code = error.status_code
+    return _queue_page(queue, error=shown, errors=errors, email=email)
+
+
+def _on_discussion(
+    db_session: Session,
+    request: Request[Any, Any, Any],
+    discussion_id: uuid.UUID,
+    action: Any,
+    *,
+    email: str = "",
+) -> Response[Any]:
+    """An action on a discussion's moderation page (moderators, exclusions)."""
+    account = _account(db_session, request)
+    discussion = services.readable(db_session, discussion_id, account)
+    try:
+        action(account, discussion)
+    except DomainError as error:
+        if isinstance(error, NotFound):
+            raise
+        return _queue_refused(db_session, account, discussion.id, error, email)
+    return Redirect(path=_queue_path(discussion.id))
+
+
 @dataclass
 class PostForm:
     body: str = ""
@@ -109,8 +168,20 @@ class PostForm:
 
 
 @dataclass
+class BackForm:
+    back: str = ""
+    """"queue" or "discussion-queue" when the action was taken on a moderation queue."""
+
+
+@dataclass
 class ReasonForm:
     reason: str = ""
+    back: str = ""
+
+
+@dataclass
+class ModeratorForm:
+    email: str = ""
 
 
 @dataclass
@@ -263,6 +334,7 @@ class DiscussionController(Controller):
         context = {
             "debates": queries.debates_for(db_session, account),
             "unread": queries.unread_count(db_session, account),
+            "moderates": moderation.moderates_anything(db_session, account),
         }
         return Template("discussions/_mine.html", context=context)
 
@@ -326,7 +398,7 @@ class DiscussionController(Controller):
             if isinstance(error, NotFound):
                 raise
             return _refused(db_session, account, discussion, error, data.body)
-        return Redirect(path=page_url(discussion, new.id))
+        return Redirect(path=services.page_url(discussion, new.id))
 
     def _on_post(
         self,
@@ -334,19 +406,27 @@ class DiscussionController(Controller):
         request: Request[Any, Any, Any],
         post_id: int,
         action: Any,
+        back: str = "",
     ) -> Response[Any]:
+        """Run a post's action; afterwards back to the post (or to the moderation queue
+        it was taken on), a refusal shows that page again with the message."""
         account = _account(db_session, request)
         found = db_session.get(Post, post_id)
         if found is None:
             raise NotFound
         discussion = services.readable(db_session, found.discussion_id, account)
+        queue_of = discussion.id if back == "discussion-queue" else None
         try:
             action(account)
         except DomainError as error:
             if isinstance(error, NotFound):
                 raise
+            if back in QUEUES:
+                return _queue_refused(db_session, account, queue_of, error)
             return _refused(db_session, account, discussion, error)
-        return Redirect(path=page_url(discussion, post_id))
+        if back in QUEUES:
+            return Redirect(path=_queue_path(queue_of))
+        return Redirect(path=services.page_url(discussion, post_id))
 
     @post("/posts/{post_id:int}/edit", guards=[requires_login], sync_to_thread=True)
     def edit(
@@ -414,6 +494,7 @@ class DiscussionController(Controller):
             request,
             post_id,
             lambda a: services.hide(db_session, post_id, a, data.reason),
+            data.back,
         )
 
     @post("/posts/{post_id:int}/show", guards=[requires_login], sync_to_thread=True)
@@ -422,9 +503,14 @@ class DiscussionController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         post_id: FromPath[int],
+        data: Annotated[BackForm, Form],
     ) -> Response[Any]:
         return self._on_post(
-            db_session, request, post_id, lambda a: services.show(db_session, post_id, a)
+            db_session,
+            request,
+            post_id,
+            lambda a: services.show(db_session, post_id, a),
+            data.back,
         )
 
     @post("/posts/{post_id:int}/approve", guards=[requires_login], sync_to_thread=True)
@@ -433,9 +519,14 @@ class DiscussionController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
         post_id: FromPath[int],
+        data: Annotated[BackForm, Form],
     ) -> Response[Any]:
         return self._on_post(
-            db_session, request, post_id, lambda a: services.approve(db_session, post_id, a)
+            db_session,
+            request,
+            post_id,
+            lambda a: services.approve(db_session, post_id, a),
+            data.back,
         )
 
     @post("/posts/{post_id:int}/ban", guards=[requires_login], sync_to_thread=True)
@@ -453,7 +544,96 @@ class DiscussionController(Controller):
             assert discussion is not None
             services.ban(db_session, discussion, account, found.author_id, data.reason)
 
-        return self._on_post(db_session, request, post_id, action)
+        return self._on_post(db_session, request, post_id, action, data.back)
+
+    @post("/posts/{post_id:int}/dismiss", guards=[requires_login], sync_to_thread=True)
+    def dismiss(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        post_id: FromPath[int],
+        data: Annotated[BackForm, Form],
+    ) -> Response[Any]:
+        return self._on_post(
+            db_session,
+            request,
+            post_id,
+            lambda a: services.dismiss_reports(db_session, post_id, a),
+            data.back or "queue",
+        )
+
+    # -- moderation queues, moderators and exclusions -----------------------------------------
+
+    @get("/moderation", guards=[requires_login], sync_to_thread=True)
+    def queue(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
+    ) -> Template:
+        account = _account(db_session, request)
+        return _queue_page(moderation.queue_for(db_session, account))
+
+    @get("/{discussion_id:uuid}/moderation", guards=[requires_login], sync_to_thread=True)
+    def discussion_queue(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        discussion_id: FromPath[uuid.UUID],
+    ) -> Template:
+        account = _account(db_session, request)
+        return _queue_page(moderation.queue_of(db_session, account, discussion_id))
+
+    @post("/{discussion_id:uuid}/moderators", guards=[requires_login], sync_to_thread=True)
+    def name_moderator(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        discussion_id: FromPath[uuid.UUID],
+        data: Annotated[ModeratorForm, Form],
+    ) -> Response[Any]:
+        return _on_discussion(
+            db_session,
+            request,
+            discussion_id,
+            lambda a, d: services.name_moderator(db_session, d, a, data.email),
+            email=data.email,
+        )
+
+    @post(
+        "/{discussion_id:uuid}/moderators/{account_id:uuid}/remove",
+        guards=[requires_login],
+        sync_to_thread=True,
+    )
+    def remove_moderator(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        discussion_id: FromPath[uuid.UUID],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        return _on_discussion(
+            db_session,
+            request,
+            discussion_id,
+            lambda a, d: services.remove_moderator(db_session, d, a, account_id),
+        )
+
+    @post(
+        "/{discussion_id:uuid}/bans/{account_id:uuid}/lift",
+        guards=[requires_login],
+        sync_to_thread=True,
+    )
+    def lift_ban(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        discussion_id: FromPath[uuid.UUID],
+        account_id: FromPath[uuid.UUID],
+    ) -> Response[Any]:
+        return _on_discussion(
+            db_session,
+            request,
+            discussion_id,
+            lambda a, d: services.unban(db_session, d, a, account_id),
+        )
 
     @post("/{discussion_id:uuid}/follow", guards=[requires_login], sync_to_thread=True)
     def follow(
@@ -466,7 +646,7 @@ class DiscussionController(Controller):
         account = _account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
         services.set_following(db_session, discussion, account, data.following == "yes")
-        return Redirect(path=page_url(discussion))
+        return Redirect(path=services.page_url(discussion))
 
     # -- settings and the mail link ------------------------------------------------------------
 

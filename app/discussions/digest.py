@@ -1,4 +1,5 @@
-"""The daily e-mail digest: new posts in followed discussions and replies to one's posts.
+"""The daily e-mail digest: new posts in followed discussions and replies to one's posts,
+each with a short plain-text excerpt and its link.
 
 Beat runs :func:`digest_task` (``app.core.celery``), cron can run ``stimmwerk tick``;
 both call :func:`send_digests`, which mails an account at most once per
@@ -14,7 +15,7 @@ import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -31,6 +32,7 @@ from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
 from app.discussions import services
+from app.discussions.markup import excerpt
 from app.discussions.models import Discussion, Post, Profile, Visit
 
 MIN_GAP: Final = timedelta(hours=20)
@@ -69,39 +71,80 @@ def unsubscribe(session: Session, settings: Settings, account_id: uuid.UUID, tok
     session.commit()
 
 
+EXCERPTS_PER_DISCUSSION: Final = 5
+"""A busy debate lists its newest few posts; the count says how many there are in all."""
+
+
+@dataclass(frozen=True)
+class DigestPost:
+    path: str
+    """Where the post is read, e.g. ``/discussions/<id>#post-7``."""
+    excerpt: str
+    """Plain text: no markup, no control characters, cut at a word (see ``markup.excerpt``)."""
+    is_reply_to_you: bool
+
+
 @dataclass(frozen=True)
 class DigestItem:
     id: uuid.UUID
     title: str
     count: int
+    path: str
+    posts: list[DigestPost]
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.posts)
 
 
-def items_for(session: Session, account: Account, since: datetime) -> list[DigestItem]:
+def _news(account: Account, since: datetime) -> tuple[Any, ...]:
     parent = aliased(Post)
     followed = select(Visit.discussion_id).where(
         Visit.account_id == account.id, Visit.following.is_(True)
     )
+    conditions = (
+        Post.created_at > since,
+        Post.author_id != account.id,
+        Post.deleted_at.is_(None),
+        Post.hidden_at.is_(None),
+        Post.held.is_(False),
+        or_(Post.discussion_id.in_(followed), parent.author_id == account.id),
+    )
+    return parent, conditions
+
+
+def items_for(session: Session, account: Account, since: datetime) -> list[DigestItem]:
+    parent, conditions = _news(account, since)
     rows = session.execute(
-        select(Discussion.id, Discussion.title, func.count(Post.id))
+        select(Discussion.id, func.count(Post.id))
         .join(Post, Post.discussion_id == Discussion.id)
         .outerjoin(parent, parent.id == Post.parent_id)
-        .where(
-            Post.created_at > since,
-            Post.author_id != account.id,
-            Post.deleted_at.is_(None),
-            Post.hidden_at.is_(None),
-            Post.held.is_(False),
-            or_(Discussion.id.in_(followed), parent.author_id == account.id),
-        )
-        .group_by(Discussion.id, Discussion.title)
-        .order_by(Discussion.title)
+        .where(*conditions)
+        .group_by(Discussion.id)
     )
     items = []
-    for discussion_id, title, count in rows:
+    for discussion_id, count in rows:
         discussion = session.get(Discussion, discussion_id)
-        if discussion is not None and services.may_read(session, account, discussion):
-            items.append(DigestItem(discussion_id, title, int(count)))
-    return items
+        if discussion is None or not services.may_read(session, account, discussion):
+            continue
+        newest = session.execute(
+            select(Post.id, Post.body, parent.author_id)
+            .outerjoin(parent, parent.id == Post.parent_id)
+            .where(Post.discussion_id == discussion_id, *conditions)
+            .order_by(Post.id.desc())
+            .limit(EXCERPTS_PER_DISCUSSION)
+        )
+        posts = [
+            DigestPost(
+                path=services.page_url(discussion, post_id),
+                excerpt=excerpt(body),
+                is_reply_to_you=parent_author == account.id,
+            )
+            for post_id, body, parent_author in reversed(list(newest))
+        ]
+        path = services.page_url(discussion)
+        items.append(DigestItem(discussion_id, discussion.title, int(count), path, posts))
+    return sorted(items, key=lambda item: item.title)
 
 
 def _candidates(session: Session, now: datetime) -> list[Account]:

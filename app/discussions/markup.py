@@ -10,6 +10,7 @@ only http(s) and mailto links survive, every link gets ``rel="nofollow ugc noope
 
 from __future__ import annotations
 
+import html
 import re
 from functools import lru_cache
 from typing import Final
@@ -49,3 +50,29 @@ def render(text: str) -> str:
         link_rel="nofollow ugc noopener",
         strip_comments=True,
     )
+
+
+EXCERPT_MAX: Final = 160
+_INVISIBLE: Final = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+_SPACES: Final = re.compile(r"\s+")
+
+
+def excerpt(text: str, limit: int = EXCERPT_MAX) -> str:
+    """A short plain-text excerpt of a post for a mail: the rendered (and sanitised) text
+    without any markup, control or bidi characters, on one line, cut at a word.
+
+    The link targets are dropped with the tags: a mail shows the words, never a URL a
+    poster chose. Posts are refused with such characters already; this is the second
+    line of defence for posts stored before (and for the migrated comments)."""
+    stripped = nh3.clean(render(text), tags=set(), strip_comments=True)
+    plain = _INVISIBLE.sub(" ", _TAG.sub(" ", html.unescape(stripped)))
+    plain = _SPACES.sub(" ", plain).strip()
+    if len(plain) <= limit:
+        return plain
+    cut = plain[: limit + 1]
+    space = cut.rfind(" ")
+    head = cut[:space] if space > limit // 2 else plain[:limit]
+    return head.rstrip(" ,.;:-") + " …"

@@ -5,8 +5,9 @@
 - post, reply, react: logged in, may read, not disabled, not banned, discussion open;
   ``post_scope`` members = members only, everyone = members and guests;
 - open a debate: staff or board of the unit (or above);
-- moderate (hide, show, approve, ban): staff or board of the unit (or above), or a
-  named moderator.
+- moderate (hide, show, approve, dismiss reports, exclude): staff or board of the unit
+  (or above), or a named moderator;
+- manage (name moderators, lift exclusions): staff or board of the unit (or above).
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def may_moderate(session: Session, account: Account | None, discussion: Discussi
     named = session.get(Moderator, (discussion.id, account.id))
     if named is not None:
         return True
+    unit = session.get(Unit, discussion.unit_id)
+    return unit is not None and may_open_debate(session, account, unit)
+
+
+def may_manage(session: Session, account: Account | None, discussion: Discussion) -> bool:
+    """Name moderators and lift exclusions: staff or board of the unit (not a named
+    moderator: they moderate, but do not choose who else does)."""
     unit = session.get(Unit, discussion.unit_id)
     return unit is not None and may_open_debate(session, account, unit)
 

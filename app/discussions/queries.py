@@ -19,7 +19,16 @@ from app.accounts.models import Account
 from app.core.db import utcnow
 from app.discussions import policies
 from app.discussions.markup import render
-from app.discussions.models import Discussion, Post, PostScope, Profile, Reaction, Report, Visit
+from app.discussions.models import (
+    Ban,
+    Discussion,
+    Post,
+    PostScope,
+    Profile,
+    Reaction,
+    Report,
+    Visit,
+)
 from app.discussions.services import DEBATE, EDIT_WINDOW, may_read
 from app.organisations.models import Unit
 
@@ -74,9 +83,11 @@ class ThreadPage:
     may_moderate: bool
     following: bool
     seen_before: int
+    ban_reason: str | None = None
+    """Set when the reader was excluded from this discussion: the page says why."""
 
 
-class _Names:
+class AuthorNames:
     """Display names of authors, resolved once per page."""
 
     def __init__(self, session: Session, reader: Account | None) -> None:
@@ -145,7 +156,7 @@ def _ordered(query: Select[Any], sort: str) -> Select[Any]:
 
 def _view(
     item: Post,
-    names: _Names,
+    names: AuthorNames,
     *,
     reader: Account | None,
     moderator: bool,
@@ -182,6 +193,13 @@ def may_post_now(session: Session, reader: Account | None, discussion: Discussio
     if policies.is_banned(session, reader, discussion.id):
         return False
     return policies.may_post_by_scope(session, reader, discussion)
+
+
+def _ban_reason(session: Session, reader: Account | None, discussion: Discussion) -> str | None:
+    if reader is None:
+        return None
+    entry = session.get(Ban, (discussion.id, reader.id))
+    return entry.reason if entry is not None else None
 
 
 def thread_page(
@@ -231,7 +249,7 @@ def thread_page(
         else {}
     )
     quoted |= {p.id: p for p in everything}
-    names = _Names(session, reader)
+    names = AuthorNames(session, reader)
     names.load({p.author_id for p in [*everything, *quoted.values()]})
     stances: dict[int, str] = {}
     visit = None
@@ -289,6 +307,7 @@ def thread_page(
         may_moderate=moderator,
         following=bool(visit and visit.following),
         seen_before=seen_before,
+        ban_reason=_ban_reason(session, reader, discussion),
     )
 
 
@@ -309,7 +328,7 @@ def live_posts(
             .limit(LIVE_LIMIT)
         )
     )
-    names = _Names(session, reader)
+    names = AuthorNames(session, reader)
     names.load({p.author_id for p in rows})
     return [
         _view(p, names, reader=reader, moderator=moderator, seen_before=after, stances={})
@@ -359,7 +378,7 @@ def search(
             .limit(SEARCH_LIMIT)
         )
     )
-    names = _Names(session, reader)
+    names = AuthorNames(session, reader)
     names.load({p.author_id for p in rows})
     return [
         Hit(

@@ -73,11 +73,20 @@ CONTROL_MESSAGE = N_(
 )
 CLOSED_MESSAGE = N_("This discussion is closed. New posts are no longer possible.")
 MEMBERS_ONLY_MESSAGE = N_("Only members may post in this discussion.")
-BANNED_MESSAGE = N_("You have been excluded from this discussion by its moderators.")
+BANNED_MESSAGE = N_(
+    "You have been excluded from this discussion by its moderators. Reason: %(reason)s"
+)
 FLOOD_MESSAGE = N_("You are posting too fast. Please wait {minutes} minutes and try again.")
 NOT_YOURS_MESSAGE = N_("You can only change your own posts.")
 EDIT_WINDOW_MESSAGE = N_("Posts can only be edited within 15 minutes of posting.")
 REASON_MESSAGE = N_("Please give a reason (at most 500 characters).")
+MANAGERS_ONLY_MESSAGE = N_(
+    "Only staff and board of the discussion's unit may name moderators and lift exclusions."
+)
+NO_ACCOUNT_MESSAGE = N_("There is no active account with this e-mail address.")
+ALREADY_MODERATOR_MESSAGE = N_("This person already moderates this discussion.")
+NOTHING_REPORTED_MESSAGE = N_("This post has no open reports.")
+EMAIL_MAX: Final = 320
 
 
 # -- subjects of other modules ----------------------------------------------------------------
@@ -90,6 +99,14 @@ def register_subject_reader(kind: str, reader: SubjectReader) -> None:
     """A module that owns discussions of its objects says who may see the object
     (a referendum draft stays invisible, its discussion too). Called by ``app.registry``."""
     _SUBJECT_READERS[kind] = reader
+
+
+def page_url(discussion: Discussion, post_id: int | None = None) -> str:
+    """Where a discussion is read: its module's page for a referendum, else its own page."""
+    anchor = f"#post-{post_id}" if post_id else "#comments"
+    if discussion.kind == "referendum" and discussion.subject_id is not None:
+        return f"/referendums/{discussion.subject_id}{anchor}"
+    return f"/discussions/{discussion.id}{anchor}"
 
 
 def may_read(session: Session, account: Account | None, discussion: Discussion) -> bool:
@@ -222,8 +239,9 @@ def _check_may_post(
         raise Forbidden
     if not may_read(session, actor, discussion):
         raise NotFound
-    if policies.is_banned(session, actor, discussion.id):
-        raise Forbidden(BANNED_MESSAGE)
+    ban_entry = session.get(Ban, (discussion.id, actor.id))
+    if ban_entry is not None:
+        raise Forbidden(BANNED_MESSAGE, reason=ban_entry.reason)
     if not discussion.is_open(now):
         raise Conflict(CLOSED_MESSAGE)
     if not policies.may_post_by_scope(session, actor, discussion):
@@ -500,11 +518,34 @@ def approve(session: Session, post_id: int, actor: Account | None) -> Post:
     return target
 
 
-def _resolve_reports(session: Session, post_id: int) -> None:
+def dismiss_reports(session: Session, post_id: int, actor: Account | None) -> Post:
+    """The moderator finds nothing wrong: the open reports of the post are closed."""
+    target = _moderated_post(session, post_id, actor)
+    assert actor is not None
+    closed = _resolve_reports(session, target.id)
+    if not closed:
+        raise Conflict(NOTHING_REPORTED_MESSAGE)
+    record_event(
+        session,
+        "discussion:report_dismissed",
+        actor_id=actor.id,
+        object_type=OBJECT_TYPE,
+        object_id=target.discussion_id,
+        post_id=target.id,
+        reports=closed,
+    )
+    session.commit()
+    return target
+
+
+def _resolve_reports(session: Session, post_id: int) -> int:
+    closed = 0
     for entry in session.scalars(
         select(Report).where(Report.post_id == post_id, Report.resolved_at.is_(None))
     ):
         entry.resolved_at = utcnow()
+        closed += 1
+    return closed
 
 
 def ban(
@@ -525,6 +566,7 @@ def ban(
     if entry is None:
         entry = Ban(discussion_id=discussion.id, account_id=author_id, reason=text)
         session.add(entry)
+    entry.reason = text
     record_event(
         session,
         "discussion:banned",
@@ -537,19 +579,26 @@ def ban(
     return entry
 
 
+def _check_manages(session: Session, actor: Account | None, discussion: Discussion) -> Account:
+    """Naming moderators and lifting bans: staff or board of the discussion's unit."""
+    if actor is None or not policies.may_manage(session, actor, discussion):
+        raise Forbidden(MANAGERS_ONLY_MESSAGE)
+    return actor
+
+
 def unban(
     session: Session, discussion: Discussion, actor: Account | None, author_id: uuid.UUID
 ) -> None:
-    if not policies.may_moderate(session, actor, discussion):
-        raise Forbidden
-    assert actor is not None
+    """Staff or board of the unit lift an exclusion (audited)."""
+    manager = _check_manages(session, actor, discussion)
     entry = session.get(Ban, (discussion.id, author_id))
-    if entry is not None:
-        session.delete(entry)
+    if entry is None:
+        raise NotFound
+    session.delete(entry)
     record_event(
         session,
         "discussion:unbanned",
-        actor_id=actor.id,
+        actor_id=manager.id,
         object_type=OBJECT_TYPE,
         object_id=discussion.id,
         account_id=str(author_id),
@@ -561,16 +610,50 @@ def add_moderator(
     session: Session, discussion: Discussion, actor: Account | None, account_id: uuid.UUID
 ) -> None:
     """Staff or board name a moderator of one discussion."""
-    unit = session.get(Unit, discussion.unit_id)
-    if unit is None or not policies.may_open_debate(session, actor, unit):
-        raise Forbidden
-    assert actor is not None
-    if session.get(Moderator, (discussion.id, account_id)) is None:
-        session.add(Moderator(discussion_id=discussion.id, account_id=account_id))
+    manager = _check_manages(session, actor, discussion)
+    named = session.get(Account, account_id)
+    if named is None or named.is_disabled:
+        raise ValidationFailed({"email": NO_ACCOUNT_MESSAGE})
+    if session.get(Moderator, (discussion.id, account_id)) is not None:
+        raise ValidationFailed({"email": ALREADY_MODERATOR_MESSAGE})
+    session.add(Moderator(discussion_id=discussion.id, account_id=account_id))
     record_event(
         session,
         "discussion:moderator_named",
-        actor_id=actor.id,
+        actor_id=manager.id,
+        object_type=OBJECT_TYPE,
+        object_id=discussion.id,
+        account_id=str(account_id),
+    )
+    session.commit()
+
+
+def name_moderator(
+    session: Session, discussion: Discussion, actor: Account | None, email: str
+) -> None:
+    """The form's way: the moderator is named by the e-mail address of their account."""
+    _check_manages(session, actor, discussion)
+    address = email.strip().lower()
+    if not address or len(address) > EMAIL_MAX or has_controls(address):
+        raise ValidationFailed({"email": NO_ACCOUNT_MESSAGE})
+    found = session.scalar(select(Account.id).where(Account.email == address))
+    if found is None:
+        raise ValidationFailed({"email": NO_ACCOUNT_MESSAGE})
+    add_moderator(session, discussion, actor, found)
+
+
+def remove_moderator(
+    session: Session, discussion: Discussion, actor: Account | None, account_id: uuid.UUID
+) -> None:
+    manager = _check_manages(session, actor, discussion)
+    entry = session.get(Moderator, (discussion.id, account_id))
+    if entry is None:
+        raise NotFound
+    session.delete(entry)
+    record_event(
+        session,
+        "discussion:moderator_removed",
+        actor_id=manager.id,
         object_type=OBJECT_TYPE,
         object_id=discussion.id,
         account_id=str(account_id),

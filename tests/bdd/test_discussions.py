@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from httpx import Response
@@ -26,7 +27,8 @@ from app.accounts.models import Account
 from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.discussions import services
-from app.discussions.models import Discussion, Post, PostScope, ReadScope
+from app.discussions.models import Ban, Discussion, Post, PostScope, ReadScope
+from tests.bdd.access_steps import follow, press_button
 from tests.bdd.conftest import (
     Browsers,
     Organisation,
@@ -204,6 +206,14 @@ def last_digest(db: Session, people: People, name: str, hours: int) -> None:
     profile = services.profile_of(db, people[name].account_id)  # type: ignore[arg-type]
     profile.last_digest_at = utcnow() - timedelta(hours=hours)
     db.commit()
+
+
+@given(parsers.parse('{name:w} has posted a post of {count:d} words in "{title}"'))
+def has_posted_long(
+    browsers: Browsers, debates: dict[str, uuid.UUID], name: str, count: int, title: str
+) -> None:
+    text = " ".join(f"Wort{number}" for number in range(1, count + 1))
+    has_posted(browsers, debates, name, text, title)
 
 
 # -- When: debates --------------------------------------------------------------------------
@@ -441,6 +451,7 @@ def marks(
     )
 
 
+@given(parsers.parse('{name:w} reports "{text}" in "{title}" because "{reason}"'))
 @when(
     parsers.parse('{name:w} reports "{text}" in "{title}" because "{reason}"'),
     target_fixture="response",
@@ -497,6 +508,7 @@ def approves(
     return _on_post(browsers, database, debates, name, text, title, "approve", {})
 
 
+@given(parsers.parse('{name:w} excludes the author of "{text}" from "{title}" because "{reason}"'))
 @when(
     parsers.parse('{name:w} excludes the author of "{text}" from "{title}" because "{reason}"'),
     target_fixture="response",
@@ -607,6 +619,115 @@ def keeps_open(
     live_after[name] = found.group(1)
 
 
+# -- When: the moderation queue ---------------------------------------------------------------
+
+QUEUE = "/discussions/moderation"
+QUEUE_BUTTONS = {
+    "approves": "Freigeben",
+    "dismisses the reports of": "Meldungen verwerfen",
+    "hides": "Beitrag ausblenden",
+    "excludes the author of": "Ausschließen",
+}
+
+
+def _queue_page(debates: dict[str, uuid.UUID], title: str) -> str:
+    return f"{_page(debates, title)}/moderation"
+
+
+@when(parsers.parse("{name:w} opens the moderation queue"), target_fixture="response")
+def opens_queue(browsers: Browsers, name: str) -> Response:
+    return browsers.of(name).get(QUEUE)
+
+
+@when(parsers.parse('{name:w} opens the moderation page of "{title}"'), target_fixture="response")
+def opens_discussion_queue(
+    browsers: Browsers, debates: dict[str, uuid.UUID], name: str, title: str
+) -> Response:
+    return browsers.of(name).get(_queue_page(debates, title))
+
+
+@when(
+    parsers.re(
+        r"(?P<name>\w+) (?P<act>approves|dismisses the reports of|hides|excludes the author of) "
+        r'"(?P<text>[^"]+)" in the moderation queue(?: because "(?P<reason>[^"]*)")?'
+    ),
+    target_fixture="response",
+)
+def acts_in_queue(
+    browsers: Browsers, database: Database, name: str, act: str, text: str, reason: str | None
+) -> Response:
+    """Press the button of the post's entry in the queue, as the moderator would."""
+    browser = browsers.of(name)
+    queue = browser.get(QUEUE)
+    post_id = _post_id(database, text)
+    entries = [
+        part for part in queue.text.split('<li id="queue-') if part.startswith(f'{post_id}"')
+    ]
+    assert entries, f"{text!r} is not in the queue: {visible_text(queue)}"
+    fields = {"reason": reason} if reason is not None else {}
+    answer = press_button(browser, SimpleNamespace(text=entries[0]), QUEUE_BUTTONS[act], fields)
+    return follow(browser, answer)
+
+
+def _manage(
+    browsers: Browsers,
+    debates: dict[str, uuid.UUID],
+    name: str,
+    title: str,
+    label: str,
+    **fields: str,
+) -> Response:
+    browser = browsers.of(name)
+    page = browser.get(_queue_page(debates, title))
+    assert page.status_code == 200, visible_text(page)
+    return follow(browser, press_button(browser, page, label, fields))
+
+
+@when(
+    parsers.re(r'(?P<name>\w+) names (?P<other>\w+|"[^"]+") as a moderator of "(?P<title>[^"]+)"'),
+    target_fixture="response",
+)
+def names_moderator(
+    browsers: Browsers,
+    people: People,
+    debates: dict[str, uuid.UUID],
+    name: str,
+    other: str,
+    title: str,
+) -> Response:
+    email = other.strip('"') if other.startswith('"') else people[other].email
+    page = _queue_page(debates, title)
+    answer = _send(browsers.of(name), page, f"{_page(debates, title)}/moderators", {"email": email})
+    return follow(browsers.of(name), answer)
+
+
+@when(
+    parsers.parse('{name:w} removes {other:w} as a moderator of "{title}"'),
+    target_fixture="response",
+)
+def removes_moderator(
+    browsers: Browsers, debates: dict[str, uuid.UUID], name: str, other: str, title: str
+) -> Response:
+    return _manage(browsers, debates, name, title, "Entfernen")
+
+
+@when(
+    parsers.parse('{name:w} lifts the exclusion of {other:w} from "{title}"'),
+    target_fixture="response",
+)
+def lifts_exclusion(
+    browsers: Browsers,
+    people: People,
+    debates: dict[str, uuid.UUID],
+    name: str,
+    other: str,
+    title: str,
+) -> Response:
+    page = _queue_page(debates, title)
+    action = f"{_page(debates, title)}/bans/{people[other].account_id}/lift"
+    return follow(browsers.of(name), _send(browsers.of(name), page, action, {}))
+
+
 # -- Then -----------------------------------------------------------------------------------
 
 
@@ -617,6 +738,23 @@ def audit_holds(database: Database, action: str) -> None:
             select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
         )
     assert count, f"no audit event {action}"
+
+
+@then(parsers.parse('the audit log does not hold "{action}"'))
+def audit_lacks(database: Database, action: str) -> None:
+    with fresh_session(database) as session:
+        count = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
+        )
+    assert count == 0, f"audit event {action} recorded"
+
+
+@then(parsers.parse('{name:w} is still excluded from "{title}"'))
+def still_excluded(
+    database: Database, people: People, debates: dict[str, uuid.UUID], name: str, title: str
+) -> None:
+    with fresh_session(database) as session:
+        assert session.get(Ban, (debates[title], people[name].account_id)) is not None
 
 
 @then(parsers.parse('"{title}" has {count:d} posts'))
@@ -722,6 +860,50 @@ def digest_mail(mailbox: MailCatcher, people: People, subject: str, name: str, t
     body = body_of(mails[0])
     assert title in body
     assert "/discussions/unsubscribe/" in body
+
+
+def _mail_to(mailbox: MailCatcher, people: People, subject: str, name: str) -> str:
+    mails = [m for m in mailbox.to(people[name].email) if subject_of(m) == subject]
+    assert len(mails) == 1, [subject_of(m) for m in mailbox.to(people[name].email)]
+    return body_of(mails[0])
+
+
+@then(parsers.parse('the e-mail "{subject}" to {name:w} says "{text}"'))
+def mail_says(mailbox: MailCatcher, people: People, subject: str, name: str, text: str) -> None:
+    body = _mail_to(mailbox, people, subject, name)
+    assert text in body, body
+
+
+@then(parsers.parse('the e-mail "{subject}" to {name:w} does not say "{text}"'))
+def mail_does_not_say(
+    mailbox: MailCatcher, people: People, subject: str, name: str, text: str
+) -> None:
+    body = _mail_to(mailbox, people, subject, name)
+    assert text not in body, body
+
+
+@then(parsers.parse('the e-mail "{subject}" to {name:w} links to the post "{text}"'))
+def mail_links_post(
+    mailbox: MailCatcher, people: People, database: Database, subject: str, name: str, text: str
+) -> None:
+    body = _mail_to(mailbox, people, subject, name)
+    assert re.search(
+        rf"https?://\S+/discussions/[0-9a-f-]+#post-{_post_id(database, text)}\b", body
+    )
+
+
+@then(
+    parsers.parse('the e-mail "{subject}" to {name:w} quotes the long post cut after a whole word')
+)
+def mail_cuts_long_post(mailbox: MailCatcher, people: People, subject: str, name: str) -> None:
+    body = _mail_to(mailbox, people, subject, name)
+    found = re.search(r"»(Wort1 Wort2 [^«]*)«", body)
+    assert found, body
+    quoted = found.group(1)
+    assert quoted.endswith(" …"), quoted
+    assert len(quoted) <= 170, quoted
+    assert re.fullmatch(r"(Wort\d+ )+…", quoted), quoted
+    assert "Wort80" not in body
 
 
 @then(parsers.parse('{name:w} gets no further e-mail "{subject}"'))

@@ -24,7 +24,7 @@ Feature: Reporting, hiding with a reason, excluding, flood limits and approval o
     Then the page does not say "Ihr seid alle Idioten"
     And the page says "Dieser Beitrag wurde von der Moderation ausgeblendet."
     When Karl opens the debate "Marktplatz"
-    Then the page says "Die Moderation hat deinen Beitrag ausgeblendet. Grund: Beleidigung anderer Teilnehmender"
+    Then the page says "Von der Moderation ausgeblendet: Beleidigung anderer Teilnehmender"
     When Sabine shows "Ihr seid alle Idioten" in "Marktplatz" again
     Then the audit log holds "discussion:post_shown"
     When a visitor opens the debate "Marktplatz"
@@ -56,7 +56,7 @@ Feature: Reporting, hiding with a reason, excluding, flood limits and approval o
     Then the audit log holds "discussion:banned"
     When Karl posts "Noch eine Störung" in "Marktplatz"
     Then the request is refused with status 403
-    And the page says "Die Moderation hat dich von dieser Diskussion ausgeschlossen."
+    And the page says "Die Moderation hat dich von dieser Diskussion ausgeschlossen. Grund: Wiederholte Störung"
     And "Marktplatz" has 1 post
 
   Scenario: Flooding is stopped

@@ -39,6 +39,20 @@ Feature: Following a discussion, the in-app count, the daily digest and live upd
     Then the page says "Du bekommst die tägliche Diskussions-E-Mail nicht mehr."
     And the audit log holds "discussion:digest_unsubscribed"
 
+  Scenario: The digest quotes each new post briefly, as plain text, with its link
+    Given Anna is logged in
+    And Karl is logged in
+    And Anna has posted "Wie verteilen wir den Etat?" in "Haushalt"
+    And Karl replies "Ich schlage **mehr Geld** für [Radwege](https://example.org/rad) vor." to "Wie verteilen wir den Etat?" in "Haushalt"
+    And Karl has posted a post of 80 words in "Haushalt"
+    When the administrator runs "stimmwerk tick"
+    Then the e-mail "Neue Beiträge in deinen Diskussionen" to Anna says "Antwort auf deinen Beitrag: »Ich schlage mehr Geld für Radwege vor.«"
+    And the e-mail "Neue Beiträge in deinen Diskussionen" to Anna links to the post "Ich schlage **mehr Geld** für [Radwege](https://example.org/rad) vor."
+    And the e-mail "Neue Beiträge in deinen Diskussionen" to Anna does not say "**"
+    And the e-mail "Neue Beiträge in deinen Diskussionen" to Anna does not say "example.org/rad"
+    And the e-mail "Neue Beiträge in deinen Diskussionen" to Anna quotes the long post cut after a whole word
+    And the e-mail "Neue Beiträge in deinen Diskussionen" to Anna names "Haushalt" and has an unsubscribe link
+
   Scenario: Members who turned the digest off get none
     Given Anna is logged in
     And Karl is logged in
