@@ -123,13 +123,7 @@ class SecondFactorController(Controller):
     def totp_setup_page(
         self, request: Request[Any, Any, Any], second_factor: NamedDependency[SecondFactorService]
     ) -> Template:
-        loaded = _enrolling_session(request, second_factor)
-        secret = second_factor.offer_totp_secret(loaded)
-        context = {
-            **_totp_context(loaded.account, secret),
-            **_passkey_context(second_factor, loaded),
-        }
-        return Template("accounts/totp_setup.html", context=context)
+        return _totp_setup(second_factor, _enrolling_session(request, second_factor))
 
     @post("/account/totp", sync_to_thread=True)
     def totp_setup(
@@ -144,13 +138,7 @@ class SecondFactorController(Controller):
         try:
             done = second_factor.enable_totp(loaded, data.code)
         except (InvalidCode, SetupExpired) as error:
-            secret = second_factor.offer_totp_secret(loaded)
-            context = {
-                **_totp_context(loaded.account, secret),
-                **_passkey_context(second_factor, loaded),
-                "error": error.message,
-            }
-            return Template("accounts/totp_setup.html", context=context, status_code=400)
+            return _totp_setup(second_factor, loaded, error=error.message)
         return _enrolled(request, done, "totp_enabled")
 
     @post("/account/totp/disable", guards=[requires_login], sync_to_thread=True)
@@ -327,6 +315,23 @@ def _enrolled(request: Request[Any, Any, Any], done: Completed, flash: str) -> R
             cookies=[cookie],
         )
     return flash_redirect("/account/security", flash, settings, cookies=[cookie])
+
+
+def _totp_setup(
+    second_factor: SecondFactorService, loaded: LoadedSession, *, error: str | None = None
+) -> Template:
+    """The set-up page with a key offered to this session (again, after a wrong code:
+    400 with ``error``)."""
+    secret = second_factor.offer_totp_secret(loaded)
+    context = {
+        **_totp_context(loaded.account, secret),
+        **_passkey_context(second_factor, loaded),
+    }
+    if error is None:
+        return Template("accounts/totp_setup.html", context=context)
+    return Template(
+        "accounts/totp_setup.html", context={**context, "error": error}, status_code=400
+    )
 
 
 def _totp_context(account: Account, secret: str) -> dict[str, Any]:

@@ -235,7 +235,7 @@ class AccountService:
         except IntegrityError:  # a parallel registration of the same address won
             self.session.rollback()
             return
-        self._send_link(
+        self.send_link(
             account,
             tokens.VERIFY_EMAIL,
             "emails/verify_email.txt",
@@ -292,7 +292,7 @@ class AccountService:
         account = find_by_email(self.session, email)
         if account is None or account.is_disabled or not account.can_log_in:
             return False
-        self._send_link(
+        self.send_link(
             account,
             tokens.RESET_PASSWORD,
             "emails/reset_password.txt",
@@ -348,7 +348,7 @@ class AccountService:
                 subject=N_("Your Stimmwerk account"),
             )
         else:
-            self._send_link(
+            self.send_link(
                 account,
                 tokens.CHANGE_EMAIL,
                 "emails/change_email.txt",
@@ -377,7 +377,7 @@ class AccountService:
             raise InvalidLink
         old_address = account.email
         account.email = found.payload
-        self._send_link(
+        self.send_link(
             account,
             tokens.UNDO_EMAIL_CHANGE,
             "emails/email_changed.txt",
@@ -435,7 +435,7 @@ class AccountService:
 
     # -- mail helpers ---------------------------------------------------------------------
 
-    def _send_link(
+    def send_link(
         self,
         account: Account,
         purpose: str,
@@ -448,6 +448,7 @@ class AccountService:
         mail_marker: dict[str, Any] | None = None,
         **extra: object,
     ) -> None:
+        """Issue a one-time link for ``account`` and queue the mail holding it."""
         lifetime = valid_for or timedelta(hours=self.settings.security.token_hours)
         token = tokens.issue_token(
             self.session,
@@ -466,32 +467,6 @@ class AccountService:
             name=account.display_name,
             hours=int(lifetime.total_seconds() // 3600),
             days=int(lifetime.total_seconds() // 86400),
-            mail_marker=mail_marker,
-            **extra,
-        )
-
-    def send_link(
-        self,
-        account: Account,
-        purpose: str,
-        template: str,
-        subject: str,
-        *,
-        valid_for: timedelta | None = None,
-        payload: str | None = None,
-        to: str | None = None,
-        mail_marker: dict[str, Any] | None = None,
-        **extra: object,
-    ) -> None:
-        """Issue a one-time link for ``account`` and queue the mail holding it."""
-        self._send_link(
-            account,
-            purpose,
-            template,
-            subject,
-            valid_for=valid_for,
-            payload=payload,
-            to=to,
             mail_marker=mail_marker,
             **extra,
         )

@@ -165,21 +165,8 @@ def second_factor_key(settings: SecuritySettings, account_id: object) -> str:
 
 
 def second_factor_failures(session: Session, settings: SecuritySettings, key: str) -> int:
-    window_start = utcnow() - timedelta(minutes=settings.login_window_minutes)
-    last_success = session.scalar(
-        select(func.max(LoginAttempt.occurred_at)).where(
-            LoginAttempt.login_key == key, LoginAttempt.succeeded.is_(True)
-        )
-    )
-    since = max(window_start, last_success) if last_success else window_start
-    count = session.scalar(
-        select(func.count()).where(
-            LoginAttempt.login_key == key,
-            LoginAttempt.succeeded.is_(False),
-            LoginAttempt.occurred_at > since,
-        )
-    )
-    return int(count or 0)
+    """Wrong codes for this account's second factor, counted like a name's failures."""
+    return _failures_of_name(session, settings, key)
 
 
 def claim_second_factor_attempt(

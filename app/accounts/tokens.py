@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import OneTimeToken
@@ -34,15 +34,7 @@ def issue_token(
 ) -> str:
     """Create a token and invalidate earlier unused ones of the same purpose."""
     now = utcnow()
-    session.execute(
-        update(OneTimeToken)
-        .where(
-            OneTimeToken.account_id == account_id,
-            OneTimeToken.purpose == purpose,
-            OneTimeToken.used_at.is_(None),
-        )
-        .values(used_at=now)
-    )
+    session.execute(_use_up(account_id, purpose, now))
     token = secrets.token_urlsafe(32)
     session.add(
         OneTimeToken(
@@ -86,12 +78,18 @@ def consume_token(session: Session, token: str, purpose: str) -> OneTimeToken | 
 def revoke_tokens(session: Session, account_id: uuid.UUID, purpose: str) -> None:
     """Make every unused token of ``purpose`` for the account unusable."""
     session.execute(
+        _use_up(account_id, purpose, utcnow()).execution_options(synchronize_session=False)
+    )
+
+
+def _use_up(account_id: uuid.UUID, purpose: str, now: datetime) -> Update:
+    """Mark every unused token of ``purpose`` for the account used at ``now``."""
+    return (
         update(OneTimeToken)
         .where(
             OneTimeToken.account_id == account_id,
             OneTimeToken.purpose == purpose,
             OneTimeToken.used_at.is_(None),
         )
-        .values(used_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .values(used_at=now)
     )
