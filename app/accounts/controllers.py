@@ -162,11 +162,7 @@ class AccountController(Controller):
     ) -> Template:
         """The mailed link opens this page; only its button (POST) confirms the address,
         so a mail scanner fetching the link changes nothing."""
-        valid = accounts.link_is_valid(token, tokens.VERIFY_EMAIL)
-        context: dict[str, Any] = {"token": token}
-        if not valid:
-            context["error"] = InvalidLink.message
-        return Template("accounts/verify.html", context=context, status_code=200 if valid else 400)
+        return link_page(accounts, "accounts/verify.html", token, tokens.VERIFY_EMAIL)
 
     @post("/register/verify", sync_to_thread=True)
     def verify_email(
@@ -217,18 +213,38 @@ class AccountController(Controller):
         return Redirect(path=safe_path(data.next) or "/", cookies=[cookie])
 
 
+def link_page(
+    accounts: AccountService,
+    template: str,
+    token: str,
+    purpose: str,
+    *,
+    mark_invalid_link: bool = False,
+    **context: Any,
+) -> Template:
+    """The page a mailed link opens: its form (only the form's POST changes anything,
+    so a mail scanner fetching the link does nothing), or at once, with 400, that the
+    link cannot be used any more (``link_invalid`` too if ``mark_invalid_link``)."""
+    valid = accounts.link_is_valid(token, purpose)
+    page: dict[str, Any] = {"token": token, **context, "error": None}
+    if not valid:
+        page["error"] = InvalidLink.message
+        if mark_invalid_link:
+            page["link_invalid"] = True
+    return Template(template, context=page, status_code=200 if valid else 400)
+
+
 def _password_page(accounts: AccountService, token: str, purpose: str, action: str) -> Template:
     """The set-password form, or at once the error if the link cannot be used any more."""
-    context: dict[str, Any] = {
-        "token": token,
-        "action": action,
-        "activation": action == "/activate",
-    }
-    if not accounts.link_is_valid(token, purpose):
-        context["error"] = InvalidLink.message
-        context["link_invalid"] = True
-        return Template("accounts/set_password.html", context=context, status_code=400)
-    return Template("accounts/set_password.html", context=context)
+    return link_page(
+        accounts,
+        "accounts/set_password.html",
+        token,
+        purpose,
+        mark_invalid_link=True,
+        action=action,
+        activation=action == "/activate",
+    )
 
 
 PASSWORDS_DIFFER: Final = N_("The two passwords differ.")

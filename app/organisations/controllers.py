@@ -13,11 +13,11 @@ from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
 from app.accounts import tokens
-from app.accounts.controllers import expired_session_cookie, password_form
+from app.accounts.controllers import expired_session_cookie, link_page, password_form
 from app.accounts.current import required_account
 from app.accounts.guards import requires_login, requires_member
 from app.accounts.models import Account, Role
-from app.accounts.services import AccountService, InvalidLink
+from app.accounts.services import AccountService
 from app.accounts.sessions import cookie_name
 from app.core.audit import record_event
 from app.core.errors import Forbidden
@@ -316,9 +316,7 @@ class EmailConfirmationController(Controller):
     def confirm_page(
         self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
     ) -> Template:
-        valid = accounts.link_is_valid(token, tokens.CHANGE_EMAIL)
-        context = {"token": token, "error": None if valid else InvalidLink.message}
-        return Template("me/email_confirm.html", context=context, status_code=200 if valid else 400)
+        return link_page(accounts, "me/email_confirm.html", token, tokens.CHANGE_EMAIL)
 
     @post("/me/email/confirm", sync_to_thread=True)
     def confirm_email(
@@ -337,13 +335,7 @@ class EmailConfirmationController(Controller):
     def undo_page(
         self, accounts: NamedDependency[AccountService], token: FromQuery[str] = ""
     ) -> Template:
-        valid = accounts.link_is_valid(token, tokens.UNDO_EMAIL_CHANGE)
-        context: dict[str, Any] = {
-            "token": token,
-            "error": None if valid else InvalidLink.message,
-            "errors": {},
-        }
-        return Template("me/email_undo.html", context=context, status_code=200 if valid else 400)
+        return link_page(accounts, "me/email_undo.html", token, tokens.UNDO_EMAIL_CHANGE, errors={})
 
     @post("/me/email/undo", sync_to_thread=True)
     def undo(
@@ -426,11 +418,8 @@ class AdminController(Controller):
         unit_code: FromQuery[str] = "",
     ) -> Template:
         """Before a mass mailing goes out, staff see how many mails it sends."""
-        account = required_account(db_session, request)
-        unit = units.get_unit(db_session, unit_code.strip())
-        access = MemberAccess(db_session, request.app.state.settings)
-        preview = access.preview_invitations(unit, actor=account)
-        return Template("units/invite_confirm.html", context={"unit": unit, "preview": preview})
+        _, context = self._invitations(request, db_session, unit_code)
+        return Template("units/invite_confirm.html", context=context)
 
     @post("/invitations", sync_to_thread=True)
     def invite(
@@ -439,14 +428,11 @@ class AdminController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[InviteForm, Form],
     ) -> Response[Any]:
-        account = required_account(db_session, request)
-        unit = units.get_unit(db_session, data.unit_code.strip())
-        access = MemberAccess(db_session, request.app.state.settings)
-        preview = access.preview_invitations(unit, actor=account)
+        account, context = self._invitations(request, db_session, data.unit_code)
+        unit, preview = context["unit"], context["preview"]
         if data.confirm != "yes" or data.expected != str(preview.to_invite):
             # Not confirmed, or the numbers changed since the page was shown: ask again.
-            context = {"unit": unit, "preview": preview, "not_confirmed": True}
-            return Template("units/invite_confirm.html", context=context, status_code=400)
+            return form_page("units/invite_confirm.html", {**context, "not_confirmed": True})
         activation.invite_members(
             db_session, request.app.state.settings, request.app.state.hasher, unit, actor=account
         )
@@ -470,6 +456,16 @@ class AdminController(Controller):
         db_session.commit()
         status = 400 if page.errors else 200
         return Template("admin/audit.html", context={"page": page}, status_code=status)
+
+    @staticmethod
+    def _invitations(
+        request: Request[Any, Any, Any], db_session: Session, unit_code: str
+    ) -> tuple[Account, dict[str, Any]]:
+        """Who asks, and the unit with how many activation mails would go out now."""
+        account = required_account(db_session, request)
+        unit = units.get_unit(db_session, unit_code.strip())
+        access = MemberAccess(db_session, request.app.state.settings)
+        return account, {"unit": unit, "preview": access.preview_invitations(unit, actor=account)}
 
     @staticmethod
     def _roles_context(
