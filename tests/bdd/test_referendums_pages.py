@@ -300,6 +300,23 @@ def _new_form(unit_code: str, trustee_ids: list[str], threshold: int) -> dict[st
     }
 
 
+def _send_new(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    name: str,
+    unit_name: str,
+    trustees: list[str],
+    threshold: int = 2,
+    **changes: object,
+) -> Response:
+    """``name`` sends the new-referendum form of ``unit_name`` with ``trustees`` (names,
+    seat order) and ``changes`` to the filled-in form."""
+    ids = [str(people[trustee].account_id) for trustee in trustees]
+    data = _new_form(org.unit(unit_name).code, ids, threshold) | changes
+    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+
+
 @when(
     parsers.parse(
         '{name:w} prepares the member referendum "{title}" for "{unit_name}" with a fifth '
@@ -316,10 +333,8 @@ def prepares_with_fifth(
     unit_name: str,
     text: str,
 ) -> Response:
-    trustees = [str(people["Karla"].account_id), str(people["Kai"].account_id)]
-    data = _new_form(org.unit(unit_name).code, trustees, 2)
-    data |= {"title": title, "q5_text": text, "q5_method": "yes_no_abstain"}
-    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+    fifth = {"q5_text": text, "q5_method": "yes_no_abstain"}
+    return _send_new(browsers, org, people, name, unit_name, ["Karla", "Kai"], title=title, **fifth)
 
 
 @when(
@@ -340,10 +355,8 @@ def prepares(
     second: str,
     threshold: int,
 ) -> Response:
-    trustees = [str(people[first].account_id), str(people[second].account_id)]
-    data = _new_form(org.unit(unit_name).code, trustees, threshold)
-    data["title"] = title
-    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+    trustees = [first, second]
+    return _send_new(browsers, org, people, name, unit_name, trustees, threshold, title=title)
 
 
 @when(
@@ -356,11 +369,17 @@ def prepares(
 def sends_invalid_form(
     browsers: Browsers, org: Organisation, people: People, commission: list[str], name: str
 ) -> Response:
-    trustees = [str(people[n].account_id) for n in commission]
-    data = _new_form(org.unit("Landesverband Eins").code, trustees, 2)
-    data["title"] = "  "
-    data["closes_at"] = local_input(utcnow() + timedelta(days=1, hours=12))
-    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+    closes_at = local_input(utcnow() + timedelta(days=1, hours=12))
+    return _send_new(
+        browsers,
+        org,
+        people,
+        name,
+        "Landesverband Eins",
+        commission,
+        title="  ",
+        closes_at=closes_at,
+    )
 
 
 @when(
