@@ -18,8 +18,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.accounts.services import AccountService
 from app.core.audit import record_event
-from app.core.errors import Forbidden, NotFound, ValidationFailed
+from app.core.errors import Forbidden, ValidationFailed
 from app.core.i18n import N_
+from app.core.lookup import get_or_404
 from app.core.secrets_box import decrypt_field, encrypt_field
 from app.organisations import policies
 from app.organisations.models import Member, MemberStatus, Unit
@@ -99,12 +100,12 @@ class MemberDirectory:
         )
 
     def get(self, member_id: int) -> Member:
-        member = self.session.get(Member, member_id)
-        # Same answer for "does not exist" and "not yours": no probing of other units.
-        if member is None or not policies.may_see_members_of(
-            self.session, self.viewer, member.unit
-        ):
-            raise NotFound
+        member = get_or_404(
+            self.session,
+            Member,
+            member_id,
+            may=lambda m: policies.may_see_members_of(self.session, self.viewer, m.unit),
+        )
         record_event(
             self.session,
             "member:viewed",
@@ -129,12 +130,7 @@ def _search_condition(text: str) -> ColumnElement[bool]:
 
 
 def own_member(session: Session, account: Account) -> Member:
-    if account.member_id is None:
-        raise NotFound
-    member = session.get(Member, account.member_id)
-    if member is None:
-        raise NotFound
-    return member
+    return get_or_404(session, Member, account.member_id)
 
 
 def confirm_email_change(

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, Role, RoleAssignment
 from app.accounts.services import find_by_email
 from app.core.audit import record_event
-from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.core.errors import Conflict, Forbidden, ValidationFailed
 from app.core.i18n import N_
+from app.core.lookup import get_or_404
 from app.organisations import policies
 from app.organisations.models import Unit
 
@@ -67,12 +68,14 @@ def grant_role(
 
 
 def revoke_role(session: Session, actor: Account, assignment_id: int) -> None:
-    assignment = session.get(RoleAssignment, assignment_id)
-    if assignment is None:
-        raise NotFound
-    unit = session.get(Unit, assignment.unit_id)
-    if unit is None or not policies.may_manage_roles_in(session, actor, unit):
-        raise NotFound
+    assignment = get_or_404(session, RoleAssignment, assignment_id)
+    # Only who may manage roles in the assignment's unit; for anyone else it does not exist.
+    get_or_404(
+        session,
+        Unit,
+        assignment.unit_id,
+        may=lambda unit: policies.may_manage_roles_in(session, actor, unit),
+    )
     session.delete(assignment)
     record_event(
         session,
