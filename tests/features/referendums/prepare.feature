@@ -18,7 +18,7 @@ Feature: Staff prepare a member referendum
     Given Sabine is logged in
     When Sabine prepares the member referendum "Neue Satzung" for "Landesverband Eins" with Karla and Kai as trustees, any 2 of whom can count
     Then Sabine sees the management page of "Neue Satzung"
-    And the page says "Der Mitgliederentscheid ist gespeichert. Als Nächstes halten die Treuhänder*innen auf ihrer Kommissionsseite die Schlüsselzeremonie ab"
+    And the page says "Der Mitgliederentscheid ist gespeichert. Als Nächstes halten die Treuhänder auf ihrer Kommissionsseite die Schlüsselzeremonie ab"
     And the page says "Schlüsselzeremonie der Wahlkommission"
     And the page says "2 von 2 Treuhändern sind zum Auszählen nötig."
     And the page says "Kein Spielraum: Zum Auszählen wird jeder Treuhänder gebraucht."
