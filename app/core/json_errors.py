@@ -18,6 +18,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
@@ -26,6 +27,10 @@ from app.core.i18n import N_, gettext
 from app.core.inputs import MALFORMED_MESSAGE, TOO_LARGE_MESSAGE
 
 LOGIN_REQUIRED_MESSAGE = N_("Please log in first.")
+RATE_LIMITED_MESSAGE = N_(
+    "Too many requests from your network address. Please wait a minute and try again; "
+    "nothing has been recorded."
+)
 
 
 def api_error(
@@ -67,3 +72,10 @@ def json_http_errors(
         return api_error("malformed", MALFORMED_MESSAGE, status if kept else HTTP_400_BAD_REQUEST)
 
     return handler
+
+
+def too_many_requests() -> Response[Any]:
+    """429 ``rate_limited`` with ``Retry-After`` (the limits count per minute)."""
+    response = api_error("rate_limited", RATE_LIMITED_MESSAGE, HTTP_429_TOO_MANY_REQUESTS)
+    response.headers["Retry-After"] = "60"
+    return response

@@ -1,6 +1,6 @@
 """Per-address rate limits of the anonymous endpoints (casting, answering, credentials).
 
-Used by the referendum voting API and the survey API (moved here from
+Used by the referendum voting API and the survey API (moved here from the former
 ``referendums/voting/limits.py`` so that surveys, which may not import referendums,
 get the same limiter).
 
@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Final
+from typing import Any, Final
+
+from litestar import Request
 
 _WINDOW: Final = 60.0
 _MAX_KEYS: Final = 100_000
@@ -53,3 +55,17 @@ class RateLimiter:
     def _forget_old(self, window: int) -> None:
         for key in [k for k, (w, _) in self._counts.items() if w != window]:
             del self._counts[key]
+
+
+def over_limit(request: Request[Any, Any, Any], limiter: str, route: str, per_minute: int) -> bool:
+    """Count this request against ``route``'s limit for the client address, in the
+    app's limiter ``limiter`` (a key of ``app.state``, one per API, created on first
+    use); True once over it. A limit of 0 switches it off."""
+    if per_minute <= 0:
+        return False
+    state = request.app.state
+    counter = state.get(limiter)
+    if counter is None:  # one per app (and so per process), created on first use
+        counter = state.setdefault(limiter, RateLimiter())
+    address = request.client.host if request.client else ""
+    return not counter.allow(route, address, per_minute)

@@ -15,7 +15,7 @@ once per roll entry: a member who already has a credential gets the stored answe
 (same request) or ``already_issued`` after one indexed lookup, and an account that is
 not on the roll is refused before any signing. A replayed ballot is refused by one
 indexed lookup before any proof is checked. Both routes are rate-limited per client
-address (`referendums.voting.limits`, settings ``voting.*_per_minute``): over the
+address (`app.core.rate_limit`, settings ``voting.*_per_minute``): over the
 limit the answer is 429 ``rate_limited`` with a ``Retry-After`` header.
 """
 
@@ -40,7 +40,6 @@ from litestar.status_codes import (
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_429_TOO_MANY_REQUESTS,
 )
 from sqlalchemy.orm import Session
 
@@ -48,7 +47,13 @@ from app.accounts.models import Account
 from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.inputs import MALFORMED_MESSAGE
-from app.core.json_errors import LOGIN_REQUIRED_MESSAGE, api_error, json_http_errors
+from app.core.json_errors import (
+    LOGIN_REQUIRED_MESSAGE,
+    api_error,
+    json_http_errors,
+    too_many_requests,
+)
+from app.core.rate_limit import over_limit
 from app.core.settings import Settings
 from ballots import services
 from ballots.ballot_check import CheckedBallot
@@ -65,7 +70,6 @@ from ballots.errors import (
     WrongState,
 )
 from referendums.voting import board_view, lookup
-from referendums.voting.limits import RateLimiter
 
 MAX_CREDENTIAL_BYTES = 4 * 1024
 CAST_THREADS = 2
@@ -86,27 +90,10 @@ MALFORMED = MALFORMED_MESSAGE
 NOT_FOUND_BALLOT = N_("There is no ballot with this hash on the bulletin board.")
 NO_ELECTION = N_("There is no such election.")
 CLOSED = N_("This election is not open for voting.")
-RATE_LIMITED = N_(
-    "Too many requests from your network address. Please wait a minute and try again; "
-    "nothing has been recorded."
-)
 
 
-def _rate_limited(request: Request[Any, Any, Any], route: str, per_minute: int) -> bool:
-    if per_minute <= 0:
-        return False
-    state = request.app.state
-    counter = state.get("voting_rate_limiter")
-    if counter is None:  # one per app (and so per process), created on first use
-        counter = state.setdefault("voting_rate_limiter", RateLimiter())
-    address = request.client.host if request.client else ""
-    return not counter.allow(route, address, per_minute)
-
-
-def _too_many() -> Response[Any]:
-    response = api_error("rate_limited", RATE_LIMITED, HTTP_429_TOO_MANY_REQUESTS)
-    response.headers["Retry-After"] = "60"
-    return response
+_LIMITER = "voting_rate_limiter"
+"""The key of this API's `app.core.rate_limit.RateLimiter` in ``app.state``."""
 
 
 REFUSED_BECAUSE: dict[str, str] = {
@@ -180,8 +167,8 @@ class VoterApiController(Controller):
         election_id: FromPath[str],
         data: JSONBody[dict[str, Any]],
     ) -> Response[Any]:
-        if _rate_limited(request, "credential", settings.voting.credential_per_minute):
-            return _too_many()
+        if over_limit(request, _LIMITER, "credential", settings.voting.credential_per_minute):
+            return too_many_requests()
         user = request.user
         if not isinstance(user, Account):
             return api_error("login_required", LOGIN_REQUIRED, HTTP_401_UNAUTHORIZED)
@@ -217,8 +204,8 @@ class VoterApiController(Controller):
         election_id: FromPath[str],
         body: RawBody,
     ) -> Response[Any]:
-        if _rate_limited(request, "cast", settings.voting.cast_per_minute):
-            return _too_many()
+        if over_limit(request, _LIMITER, "cast", settings.voting.cast_per_minute):
+            return too_many_requests()
         the_id = lookup.election_id(election_id)
         if not body.strip():
             return api_error("malformed", MALFORMED, HTTP_400_BAD_REQUEST)
