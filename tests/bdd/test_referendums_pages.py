@@ -471,25 +471,24 @@ def _many(
 
 
 @when(
-    parsers.parse("{name:w} saves a new referendum with {count:d} yes-no questions"),
-    target_fixture="response",
-)
-def saves_many_yes_no(
-    browsers: Browsers, org: Organisation, people: People, name: str, count: int
-) -> Response:
-    return _many(browsers, org, people, name, **_many_questions(count, 0), do="save")
-
-
-@when(
-    parsers.parse(
-        "{name:w} saves a new referendum with {count:d} questions of {options:d} options each"
+    parsers.re(
+        r"(?P<name>\w+) saves a new referendum with (?P<count>\d+) "
+        r"(?:yes-no questions|questions of (?P<options>\d+) options each)",
     ),
+    converters={"count": int},
     target_fixture="response",
 )
-def saves_many_options(
-    browsers: Browsers, org: Organisation, people: People, name: str, count: int, options: int
+def saves_many(
+    browsers: Browsers,
+    org: Organisation,
+    people: People,
+    name: str,
+    count: int,
+    options: str | None,
 ) -> Response:
-    return _many(browsers, org, people, name, **_many_questions(count, options), do="save")
+    """Yes-no questions, or questions of ``options`` options each."""
+    questions = _many_questions(count, int(options or 0))
+    return _many(browsers, org, people, name, **questions, do="save")
 
 
 @when(
