@@ -12,8 +12,8 @@ import functools
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -47,6 +47,25 @@ UP_TO = QuestionDraft(
     (OptionDraft("a", "Anna"), OptionDraft("b", "Ben"), OptionDraft("c", "Cem")),
     max_selections=2,
 )
+
+
+def fixed_draft(**changes: object) -> ElectionDraft:
+    """A referendum draft on fixed dates (November 2026) with the three questions, three
+    trustees, two of whom decrypt, and no quorum: for tests that need no database."""
+    base = ElectionDraft(
+        title="Mitgliederentscheid über die Satzung",
+        description="",
+        unit_code="LV1",
+        unit_name="Landesverband Eins",
+        cutoff_at=datetime(2026, 11, 1, tzinfo=UTC),
+        opens_at=datetime(2026, 11, 10, 8, tzinfo=UTC),
+        closes_at=datetime(2026, 11, 24, 18, tzinfo=UTC),
+        questions=(YES_NO, ONE_OF, UP_TO),
+        trustees=3,
+        threshold=2,
+        quorum_percent=None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
 
 
 @functools.cache

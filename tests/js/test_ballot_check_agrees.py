@@ -21,11 +21,11 @@ import pytest
 
 from ballots import board, client
 from ballots.audit_check import check_audit
-from ballots.manifest import ElectionDraft, build_manifest
+from ballots.manifest import build_manifest
 from crypto import elgamal
 from crypto.blind_rsa import Variant
 from crypto.canonical import canonical_json, domain_hash
-from tests.ballots_support import ONE_OF, UP_TO, YES_NO, shared_issuer_key
+from tests.ballots_support import fixed_draft, shared_issuer_key
 from tests.js.node_harness import Harness, node_harness
 
 ELECTION_ID = "5d1e0f3a-2b4c-4d6e-8f00-112233445566"
@@ -38,19 +38,7 @@ def js() -> Iterator[Harness]:
 
 
 def _client_data(joint: elgamal.PublicKey | None = None) -> dict[str, Any]:
-    draft = ElectionDraft(
-        title="Mitgliederentscheid über die Satzung",
-        description="",
-        unit_code="LV1",
-        unit_name="Landesverband Eins",
-        cutoff_at=datetime(2026, 11, 1, tzinfo=UTC),
-        opens_at=datetime(2026, 11, 10, 8, tzinfo=UTC),
-        closes_at=datetime(2026, 12, 18, 17, tzinfo=UTC),
-        questions=(YES_NO, ONE_OF, UP_TO),
-        trustees=3,
-        threshold=2,
-        quorum_percent=None,
-    )
+    draft = fixed_draft(closes_at=datetime(2026, 12, 18, 17, tzinfo=UTC))
     manifest = build_manifest(draft, ELECTION_ID)
     key = joint or elgamal.generate_keypair().public
     signer = board.signer(manifest.board_origin, secrets.token_bytes(32))

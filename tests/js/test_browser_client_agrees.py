@@ -16,7 +16,6 @@ import json
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
 from typing import Any
 
 import gmpy2
@@ -46,7 +45,7 @@ from crypto.proofs import (
     verify_zero_one,
 )
 from crypto.signing import Ed25519PublicKey, Ed25519SecretKey, sign, verify
-from tests.ballots_support import ONE_OF, UP_TO, YES_NO, shared_issuer_key
+from tests.ballots_support import fixed_draft, shared_issuer_key
 from tests.js.node_harness import Harness, node_harness
 from tests.unit.crypto import test_blind_rsa as rsa_vectors
 from tests.unit.crypto.test_group import (
@@ -389,19 +388,7 @@ def test_prepare_blind_finalize_with_python_issuer(js: Harness) -> None:
 
 
 def _draft() -> ElectionDraft:
-    return ElectionDraft(
-        title="Mitgliederentscheid über die Satzung",
-        description="Grüße aus Köln \u2014 bitte abstimmen.",
-        unit_code="LV1",
-        unit_name="Landesverband Eins",
-        cutoff_at=datetime(2026, 11, 1, tzinfo=UTC),
-        opens_at=datetime(2026, 11, 10, 8, tzinfo=UTC),
-        closes_at=datetime(2026, 11, 24, 18, tzinfo=UTC),
-        questions=(YES_NO, ONE_OF, UP_TO),
-        trustees=3,
-        threshold=2,
-        quorum_percent=None,
-    )
+    return fixed_draft(description="Grüße aus Köln \u2014 bitte abstimmen.")
 
 
 class Election:
