@@ -121,6 +121,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
     expired sessions, login attempts and link tokens (what beat does hourly)."""
     from app.accounts.purge import purge_expired_data
     from app.discussions.digest import send_digests
+    from motions.services import run_deadlines
     from referendums.notifications.tasks import run_schedule
 
     settings = get_settings()
@@ -128,6 +129,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         report = run_schedule(session, settings)
         purged = purge_expired_data(session, settings.security)
         digests = send_digests(session, settings)
+        initiatives = run_deadlines(session)
     print(
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
@@ -137,6 +139,10 @@ def cmd_tick(_: argparse.Namespace) -> int:
         f"link tokens {purged.tokens}"
     )
     print(f"discussion digests {digests}")
+    print(
+        f"initiatives decided {len(initiatives.decided)}, "
+        f"referendums due {len(initiatives.referendum_due)}"
+    )
     return 0
 
 

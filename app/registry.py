@@ -15,6 +15,7 @@ MODEL_MODULES = (
     "app.discussions.models",
     "app.organisations.models",
     "ballots.models",
+    "motions.models",
     "referendums.commission.models",
     "referendums.models",
     "referendums.notifications.models",
@@ -71,6 +72,14 @@ def _register_audit_scopes() -> None:
     for kind in ("election", "referendum"):
         register_unit_resolver(kind, election_unit)
 
+    def initiative_unit(session: Session, object_id: str) -> int | None:
+        from motions.models import Initiative
+
+        initiative = session.get(Initiative, uuid.UUID(object_id))
+        return initiative.unit_id if initiative else None
+
+    register_unit_resolver("initiative", initiative_unit)
+
 
 def _register_discussion_subjects() -> None:
     """Who may read the discussion of another module's object (``app.discussions``)."""
@@ -78,3 +87,6 @@ def _register_discussion_subjects() -> None:
     from referendums.services import may_read_subject
 
     register_subject_reader("referendum", may_read_subject)
+    from motions.services import may_read_subject as initiative_readable
+
+    register_subject_reader("initiative", initiative_readable)

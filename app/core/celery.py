@@ -34,6 +34,8 @@ BEAT_SCHEDULE = {
     # The daily discussion digest (app/discussions/digest.py); hourly runs mail an
     # account at most once per 20 hours, so a missed hour never skips a day.
     "discussions-digest": {"task": "stimmwerk.discussions.digest", "schedule": 3600.0},
+    # Initiatives whose signing deadline or board period ended (motions/services.py).
+    "motions-tick": {"task": "stimmwerk.motions.tick", "schedule": 60.0},
 }
 
 
@@ -46,6 +48,8 @@ def make_celery(settings: Settings) -> Celery:
             "app.accounts.purge",
             "app.discussions.digest",
             "referendums.notifications.tasks",
+            "motions.notifications",
+            "motions.tasks",
         ],
     )
     configure_celery(app, settings)

@@ -1,0 +1,82 @@
+"""The commitment to an initiative's signature list (issue 13, point 3).
+
+Each counted signature is one leaf: a domain-separated SHA-256 of the initiative id,
+the signer's membership number and a random per-signature salt. Without the salt the
+leaf reveals nothing (membership numbers are guessable; salts are not). The leaves are
+sorted (so their order says nothing about when anyone signed) and committed to with the
+RFC 9162 Merkle tree of ``crypto.merkle`` (the one the ballot board uses). At the
+deadline the root, the count and the list of leaves are published:
+
+- a signer recomputes their leaf from their receipt (salt) and finds it in the list;
+- an auditor recomputes the root from the list and checks it against the published
+  root and that the number of leaves equals the published count
+  (`check_published`, ``stimmwerk initiative-check FILE``).
+
+No database here: the functions work on bytes and plain JSON, so an auditor's check
+runs without the server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from crypto.merkle import MerkleTree, leaf_hash, verify_inclusion
+
+_DOMAIN: Final = b"stimmwerk/initiative-signature/v1\x00"
+FORMAT: Final = "stimmwerk-initiative-signatures/1"
+
+
+def leaf(initiative_id: uuid.UUID, membership_number: str, salt_hex: str) -> bytes:
+    """The 32 bytes a signer's entry is published as."""
+    data = (
+        _DOMAIN
+        + initiative_id.bytes
+        + membership_number.strip().encode()
+        + b"\x00"
+        + bytes.fromhex(salt_hex)
+    )
+    return hashlib.sha256(data).digest()
+
+
+def published(initiative_id: uuid.UUID, leaves: Iterable[bytes], count: int) -> dict[str, Any]:
+    ordered = sorted(leaves)
+    root = MerkleTree(leaf_hash(item) for item in ordered).root()
+    return {
+        "format": FORMAT,
+        "initiative": str(initiative_id),
+        "count": count,
+        "root": root.hex(),
+        "leaves": [item.hex() for item in ordered],
+    }
+
+
+def check_published(document: Mapping[str, Any]) -> list[tuple[str, bool]]:
+    """Each check of a published signature list, named, with its outcome."""
+    try:
+        leaves = [bytes.fromhex(str(item)) for item in document["leaves"]]
+        root = bytes.fromhex(str(document["root"]))
+        count = int(document["count"])
+    except (KeyError, TypeError, ValueError):
+        return [("the file is a published signature list", False)]
+    well_formed = all(len(item) == 32 for item in leaves)  # noqa: PLR2004
+    sorted_unique = leaves == sorted(set(leaves))
+    recomputed = MerkleTree(leaf_hash(item) for item in leaves).root()
+    return [
+        ("every leaf is 32 bytes", well_formed),
+        ("leaves are sorted and distinct (one per signer)", sorted_unique),
+        ("the root matches the leaves", recomputed == root),
+        ("the count equals the number of leaves", count == len(leaves)),
+    ]
+
+
+def includes(document: Mapping[str, Any], item: bytes) -> bool:
+    """Whether ``item`` is in the published list, proven against its root."""
+    leaves = [bytes.fromhex(str(value)) for value in document["leaves"]]
+    if item not in leaves:
+        return False
+    built = MerkleTree(leaf_hash(value) for value in leaves)
+    proof = built.inclusion_proof(leaves.index(item))
+    return verify_inclusion(proof, leaf_hash(item), bytes.fromhex(str(document["root"])))
