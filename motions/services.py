@@ -915,9 +915,10 @@ def _decide(session: Session, initiative_id: uuid.UUID, moment: datetime) -> boo
         initiative.board_deadline = moment + timedelta(days=view.rules.board_days)
     else:
         initiative.status = InitiativeStatus.FAILED
+    action = "initiative:succeeded" if count >= threshold else "initiative:failed"
     record_event(
         session,
-        f"initiative:{initiative.status.value}",
+        action,
         object_type=_OBJECT,
         object_id=initiative_id,
         count=count,
