@@ -38,6 +38,7 @@ from app.organisations.controllers import (
     UnitController,
 )
 from app.registry import load_models
+from motions.pages import ROUTES as INITIATIVE_ROUTES
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
 from surveys.api import ROUTES as SURVEY_API_ROUTES
 from surveys.pages import ROUTES as SURVEY_PAGE_ROUTES
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             DiscussionController,
             *REFERENDUM_ROUTES,
             *SURVEY_ROUTES,
+            *INITIATIVE_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         dependencies={

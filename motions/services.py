@@ -160,7 +160,7 @@ def is_initiator(session: Session, account: Account | None, initiative: Initiati
     )
 
 
-_PUBLIC: Final = frozenset(
+PUBLIC: Final = frozenset(
     {
         InitiativeStatus.SIGNING,
         InitiativeStatus.FAILED,
@@ -174,7 +174,7 @@ _PUBLIC: Final = frozenset(
 
 def may_read(session: Session, account: Account | None, view: InitiativeView) -> bool:
     """Admitted initiatives are public; before that, the initiators and staff read them."""
-    if view.initiative.status in _PUBLIC:
+    if view.initiative.status in PUBLIC:
         return True
     return is_initiator(session, account, view.initiative) or may_check(session, account, view.unit)
 
@@ -200,7 +200,7 @@ def list_public(session: Session) -> list[InitiativeView]:
         select(Initiative, Unit, InitiativeRules)
         .join(Unit, Unit.id == Initiative.unit_id)
         .join(InitiativeRules, InitiativeRules.id == Initiative.rules_id)
-        .where(Initiative.status.in_(list(_PUBLIC)))
+        .where(Initiative.status.in_(list(PUBLIC)))
         .order_by(Initiative.created_at.desc())
     )
     return [InitiativeView(*row) for row in rows]
@@ -268,7 +268,12 @@ def _text_errors(draft: InitiativeDraft) -> dict[str, str]:
 
 
 def start(
-    session: Session, actor: Account, draft: InitiativeDraft, *, now: datetime | None = None
+    session: Session,
+    actor: Account,
+    draft: InitiativeDraft,
+    *,
+    allowed_units: set[int] | None = None,
+    now: datetime | None = None,
 ) -> Initiative:
     """A member starts an initiative in their unit (or a unit above their own).
 
@@ -282,7 +287,7 @@ def start(
     moment = now or utcnow()
     unit = session.get(Unit, draft.unit_id)
     errors = _text_errors(draft)
-    if unit is None:
+    if unit is None or (allowed_units is not None and unit.id not in allowed_units):
         raise ValidationFailed({"unit_id": N_("Choose a unit.")})
     starter = member_of_unit(session, actor, unit)
     if starter is None:
