@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from app.core.i18n import N_
 from crypto.merkle import MerkleTree, leaf_hash, verify_inclusion
 
 _DOMAIN: Final = b"stimmwerk/initiative-signature/v1\x00"
@@ -60,15 +61,15 @@ def check_published(document: Mapping[str, Any]) -> list[tuple[str, bool]]:
         root = bytes.fromhex(str(document["root"]))
         count = int(document["count"])
     except (KeyError, TypeError, ValueError):
-        return [("the file is a published signature list", False)]
+        return [(N_("the file is a published signature list"), False)]
     well_formed = all(len(item) == 32 for item in leaves)  # noqa: PLR2004
     sorted_unique = leaves == sorted(set(leaves))
     recomputed = MerkleTree(leaf_hash(item) for item in leaves).root()
     return [
-        ("every leaf is 32 bytes", well_formed),
-        ("leaves are sorted and distinct (one per signer)", sorted_unique),
-        ("the root matches the leaves", recomputed == root),
-        ("the count equals the number of leaves", count == len(leaves)),
+        (N_("every leaf is 32 bytes"), well_formed),
+        (N_("leaves are sorted and distinct (one per signer)"), sorted_unique),
+        (N_("the root matches the leaves"), recomputed == root),
+        (N_("the count equals the number of leaves"), count == len(leaves)),
     ]
 
 
