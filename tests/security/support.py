@@ -64,9 +64,15 @@ class Cast:
     def browser(self, role: str) -> Iterator[TestClient[Litestar]]:
         """A browser of ``role`` (logged in unless anonymous)."""
         with TestClient(self.app, base_url="https://testserver.local") as client:
-            if role != "anonymous":
-                client.cookies.set(sessions.cookie_name(self.settings.security), self.token(role))
+            self.dress(client, role)
             yield client
+
+    def dress(self, client: TestClient[Litestar], role: str) -> None:
+        """Make an open ``client`` a fresh browser of ``role``: no cookie of an earlier
+        request is left, and a logged-in role gets a fresh session (see ``browser``)."""
+        client.cookies.clear()
+        if role != "anonymous":
+            client.cookies.set(sessions.cookie_name(self.settings.security), self.token(role))
 
     def token(self, role: str) -> str:
         """A fresh complete login session of ``role``'s account."""

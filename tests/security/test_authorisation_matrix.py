@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from litestar import Litestar
+from litestar.testing import TestClient
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
@@ -218,18 +219,20 @@ def test_every_route_for_every_role(
     objects = make_objects(cast, tmp_path)
     wrong: list[str] = []
     checked = 0
-    for method, template in route_keys(app):
-        key = f"{method} {template}"
-        allowed = POLICY.get(key)
-        if allowed is None:
-            continue  # reported by the test above
-        for role in ROLES:
-            status, location = call(cast, objects, role, method, template)
-            checked += 1
-            got = _outcome(key, status, location)
-            expected = ALLOWED if role in allowed else DENIED
-            if status >= 500 or got != expected:
-                wrong.append(f"{key} as {role}: {status} {location} (expected {expected})")
+    # One open client for all calls; `call` gives it the role's cookies afresh each time.
+    with TestClient(app, base_url="https://testserver.local") as client:
+        for method, template in route_keys(app):
+            key = f"{method} {template}"
+            allowed = POLICY.get(key)
+            if allowed is None:
+                continue  # reported by the test above
+            for role in ROLES:
+                status, location = call(cast, objects, role, method, template, client=client)
+                checked += 1
+                got = _outcome(key, status, location)
+                expected = ALLOWED if role in allowed else DENIED
+                if status >= 500 or got != expected:
+                    wrong.append(f"{key} as {role}: {status} {location} (expected {expected})")
     assert checked >= len(POLICY) * len(ROLES) - len(ROLES)
     assert not wrong, "\n".join(wrong)
 
