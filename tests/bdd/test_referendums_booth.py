@@ -21,10 +21,14 @@ from app.core.settings import Settings
 from tests.browser.booth_support import BoothVote, check_audit_cli, open_booth_vote, tampered
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401 - fixture
 from tests.browser.referendum_support import STEP_TIMEOUT_MS, log_in
+from tests.conftest import sqlite_only
 
+# SQLite only: the booth's browser code; casting and the record's checks run on
+# PostgreSQL in tests/bdd/test_referendums_voting.py and test_ballots_verify_record.py.
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM, reason="no Chromium found; browser tests skipped"),
+    sqlite_only,
 ]
 
 scenarios("referendums/booth.feature")

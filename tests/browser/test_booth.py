@@ -29,8 +29,10 @@ from tests.browser.booth_support import (
     too_small_targets,
 )
 from tests.browser.referendum_support import STEP_TIMEOUT_MS, log_in
+from tests.conftest import sqlite_only
 
-pytestmark = pytest.mark.browser
+# SQLite only: the booth's browser code; casting on PostgreSQL is run by tests/bdd/test_referendums_voting.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 VIEWPORTS = {"phone": (390, 844), "laptop": (1280, 800)}
 CHOICE_TARGETS = "label.ballot-option"

@@ -6,10 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from app.organisations.models import Member
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sqlite_only
 from tests.factories import make_account, make_member, make_tree
 
-pytestmark = pytest.mark.browser
+# SQLite only: the form in Chromium; the same edits run on PostgreSQL in tests/bdd/test_platform_own_contact_data.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 
 def test_member_logs_in_and_edits_own_contact_data(page, db, settings):

@@ -20,9 +20,11 @@ from app.core.settings import Settings
 from tests.browser.axe import axe_violations
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.referendum_support import log_in, make_people
+from tests.conftest import sqlite_only
 from tests.support.referendums_world import ONE_OF, YES_NO, build_referendum
 
-pytestmark = pytest.mark.browser
+# SQLite only: layout and accessibility of rendered pages, the same on either database.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 # (width, height, device scale): a small phone, a common phone, a desktop at 200 % zoom.
 VIEWPORTS = [(320, 640, 1), (390, 844, 3), (640, 400, 2)]

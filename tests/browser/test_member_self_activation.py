@@ -14,10 +14,11 @@ import pytest
 
 from tests.browser.axe import axe_violations
 from tests.browser.referendum_support import activate_from_register, fill_login, overflow_px
-from tests.conftest import MailCatcher
+from tests.conftest import MailCatcher, sqlite_only
 from tests.factories import make_member, make_tree
 
-pytestmark = pytest.mark.browser
+# SQLite only: the form in Chromium; self-activation runs on PostgreSQL in tests/bdd/test_platform_member_self_activation.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 PASSWORD = "mein neues Passwort"
 

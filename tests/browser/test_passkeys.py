@@ -23,10 +23,11 @@ from sqlalchemy import func, select
 from app.accounts.models import Passkey
 from app.core.settings import Settings
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.conftest import TEST_PASSWORD, free_port
+from tests.conftest import TEST_PASSWORD, free_port, sqlite_only
 from tests.factories import make_account
 
-pytestmark = pytest.mark.browser
+# SQLite only: WebAuthn in Chromium; passkeys run on PostgreSQL in tests/bdd/test_platform_second_factor.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 
 @pytest.fixture

@@ -34,8 +34,10 @@ from ballots.models import Election, ElectionStatus
 from referendums.notifications.tasks import run_schedule
 from referendums.pages.forms import local_input
 from tests.browser import referendum_support as support
+from tests.conftest import sqlite_only
 
-pytestmark = pytest.mark.browser
+# SQLite only: the browser's crypto end to end; every server step is run on PostgreSQL by the referendum BDD tests.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 QUESTION = "Soll die neue Satzung gelten?"
 # member -> the label clicked on the vote page; anna checks her ballot first.

@@ -28,9 +28,10 @@ from referendums.notifications.tasks import run_schedule
 from tests import ballots_support as support
 from tests.browser.axe import axe_violations
 from tests.browser.referendum_support import overflow_at
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sqlite_only
 
-pytestmark = pytest.mark.browser
+# SQLite only: trustee.js in Chromium; the ceremony and decryption on PostgreSQL are run by tests/bdd/test_referendums_commission.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 PASSPHRASE = "eine lange Passphrase für die Sicherung"
 TIMEOUT = 30000

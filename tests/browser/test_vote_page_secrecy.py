@@ -22,10 +22,11 @@ from app.core.db import utcnow
 from app.core.settings import Settings
 from tests import ballots_support as support
 from tests.browser.referendum_support import STEP_TIMEOUT_MS, log_in
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sqlite_only
 from tests.factories import make_account
 
-pytestmark = pytest.mark.browser
+# SQLite only: what the browser sends; casting on PostgreSQL is run by tests/bdd/test_referendums_voting.py.
+pytestmark = [pytest.mark.browser, sqlite_only]
 
 YES = "Ja"
 OPTION_IDS = ("yes", "no", "abstain")
