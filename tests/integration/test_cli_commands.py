@@ -106,6 +106,28 @@ def _installed(env: dict[str, str], cwd: Path) -> None:
     assert_clean(run(admin_env, "create-admin", "--email", "it@example.org", cwd=cwd))
 
 
+@pytest.fixture(scope="module")
+def installed_template(migrated: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The migrated file after the first installation (`_installed`, fresh processes too),
+    made once: the commands that need an installation start from a copy of it instead of
+    running the three installation commands again in every test."""
+    folder = tmp_path_factory.mktemp("cli-installed")
+    path = folder / "installed.sqlite3"
+    shutil.copy(migrated, path)
+    (folder / "units.csv").write_text(UNITS)
+    (folder / "members.csv").write_text(MEMBERS)
+    _installed(_env(f"sqlite:///{path}", folder / "var"), folder)
+    return path
+
+
+@pytest.fixture
+def installed(installed_template: Path, tmp_path: Path) -> dict[str, str]:
+    """`cli`, on a copy of an installation that has its units, members and admin."""
+    path = tmp_path / "stimmwerk.sqlite3"
+    shutil.copy(installed_template, path)
+    return _env(f"sqlite:///{path}", tmp_path / "var")
+
+
 def test_every_documented_command_has_a_test_here() -> None:
     """A command added to docs/operations.md without a test here fails the suite."""
     documented = set(re.findall(r"^stimmwerk ([a-z-]+)", DOCS.read_text(), re.MULTILINE))
@@ -166,8 +188,8 @@ def test_create_admin_before_any_unit_explains(cli: dict[str, str], tmp_path: Pa
     assert "import-units" in result.stderr
 
 
-def test_grant_role(cli: dict[str, str], tmp_path: Path) -> None:
-    _installed(cli, tmp_path)
+def test_grant_role(installed: dict[str, str], tmp_path: Path) -> None:
+    cli = installed
     result = run(
         cli,
         "grant-role",
@@ -195,9 +217,8 @@ def test_grant_role(cli: dict[str, str], tmp_path: Path) -> None:
     assert_clean(unknown, 1)
 
 
-def test_invite_members(cli: dict[str, str], tmp_path: Path) -> None:
-    _installed(cli, tmp_path)
-    result = run(cli, "invite-members", "--unit", "BV", cwd=tmp_path)
+def test_invite_members(installed: dict[str, str], tmp_path: Path) -> None:
+    result = run(installed, "invite-members", "--unit", "BV", cwd=tmp_path)
     assert_clean(result)
     assert "invited 1" in result.stdout  # Bernd has no address
     outbox = tmp_path / "var" / "outbox"
