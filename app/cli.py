@@ -352,6 +352,12 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("--unit", required=True)
     grant.set_defaults(run=cmd_grant_role)
 
+    check = sub.add_parser(
+        "initiative-check", help="check a published initiative signature list (JSON)"
+    )
+    check.add_argument("file")
+    check.set_defaults(run=cmd_initiative_check)
+
     invite = sub.add_parser("invite-members", help="e-mail activation links to members of a unit")
     invite.add_argument("--unit", required=True)
     invite.set_defaults(run=cmd_invite_members)
@@ -367,6 +373,19 @@ def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     commands.add_commands(sub)
     verify_command.add_commands(sub)
     survey_verify.extend_verify(sub)  # `verify` also takes survey records
+
+
+def cmd_initiative_check(args: argparse.Namespace) -> int:
+    """Check a published initiative signature list (root, count, leaves) without a server."""
+    import json
+
+    from motions.commitment import check_published
+
+    document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    results = check_published(document)
+    for name, ok in results:
+        print(f"{'ok  ' if ok else 'FAIL'} {name}")
+    return 0 if all(ok for _, ok in results) else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:

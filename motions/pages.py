@@ -15,7 +15,7 @@ from typing import Annotated, Any, Final
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -527,7 +527,7 @@ class InitiativeController(Controller):
     # -- opting out of the notices ----------------------------------------------------------------
 
     @get("/notices/opt-out", sync_to_thread=True)
-    def opt_out_form(self, token: str = "") -> Template:
+    def opt_out_form(self, token: FromQuery[str] = "") -> Template:
         return Template("motions/opt_out.html", context={"token": token, "done": False})
 
     @post("/notices/opt-out", sync_to_thread=True)
