@@ -7,7 +7,6 @@ server and Chromium; marked ``browser``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,12 @@ from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
 from tests.browser.booth_support import BoothVote, check_audit_cli, open_booth_vote, tampered
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401 - fixture
+from tests.browser.conftest import (  # noqa: F401 - fixtures
+    CHROMIUM,
+    fresh_chromium,
+    live_server,
+    module_chromium,
+)
 from tests.browser.referendum_support import STEP_TIMEOUT_MS, log_in
 from tests.conftest import sqlite_only
 
@@ -49,13 +53,9 @@ class Booth:
 
 
 @pytest.fixture
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(fresh_chromium: Any) -> Any:  # noqa: F811 - the imported fixture
+    """One Chromium for the module, fresh contexts per test (tests/browser/conftest.py)."""
+    return fresh_chromium
 
 
 @given("the member vote with two questions is open", target_fixture="vote")

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -120,3 +121,26 @@ def page(live_server: str) -> Iterator[object]:
         yield page
         context.close()
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def module_chromium() -> Iterator[Any]:
+    """One Chromium for a whole test module (starting Playwright and the browser costs
+    about a second per test); ask for `fresh_chromium` instead. Only for modules whose
+    tests all use it: while it runs, Playwright's event loop is the thread's, so another
+    ``sync_playwright()`` in the same module would fail."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def fresh_chromium(module_chromium: Any) -> Iterator[Any]:
+    """The module's Chromium; every context a test opens is closed after the test, so no
+    cookie, storage or page passes to the next test (each test opens its own contexts)."""
+    yield module_chromium
+    for context in list(module_chromium.contexts):
+        context.close()

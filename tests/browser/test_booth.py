@@ -9,7 +9,6 @@ axe-core finds nothing on the vote page (each step) and the check page.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,15 +44,9 @@ def booth(db: Session, settings: Settings, tmp_path: Path) -> BoothVote:
 
 
 @pytest.fixture
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(fresh_chromium: Any) -> Any:
+    """One Chromium for the module, fresh contexts per test (tests/browser/conftest.py)."""
+    return fresh_chromium
 
 
 def _no_sideways_scroll(page: Page) -> None:

@@ -9,7 +9,6 @@ receipt lookup, the results and the legal and help pages all have content.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
 from tests.browser.axe import axe_violations
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.browser.referendum_support import log_in, make_people
 from tests.conftest import sqlite_only
 from tests.support.referendums_world import ONE_OF, YES_NO, build_referendum
@@ -74,13 +72,9 @@ def _member_paths(election: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture
-def browser(live_server: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+def browser(fresh_chromium: Any) -> Any:
+    """One Chromium for the module, fresh contexts per test (tests/browser/conftest.py)."""
+    return fresh_chromium
 
 
 def _overflow(page: Any) -> int:

@@ -8,7 +8,6 @@ window around the real clock; the members act only in the browser.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -55,15 +54,9 @@ def open_vote(db: Session, settings: Settings, tmp_path: Path) -> OpenVote:
 
 
 @pytest.fixture
-def chromium() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def chromium(fresh_chromium: Any) -> Any:
+    """One Chromium for the module, fresh contexts per test (tests/browser/conftest.py)."""
+    return fresh_chromium
 
 
 def _carries_a_choice(request: Request) -> bool:
