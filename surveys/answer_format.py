@@ -25,6 +25,8 @@ FINGERPRINT_LABEL: Final = "stimmwerk/survey-fingerprint/v1"
 ANSWER_LABEL: Final = "stimmwerk/survey-answer/v1"
 MEMBERS: Final = "members"
 GUESTS: Final = "guests"
+PAPER: Final = "paper"
+"""Key of the paper line in results.json and survey.json (record §6); not an audience."""
 AUDIENCES: Final = (MEMBERS, GUESTS)
 BODY_KEYS: Final = ("survey", "fingerprint", "audience", "credential", "answers")
 LINE_KEYS: Final = (*BODY_KEYS, "signature")

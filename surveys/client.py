@@ -6,7 +6,8 @@
 3. `answer_line`: the answers, checked against the manifest, signed with the credential
    key; sent *without* the login.
 
-The browser (``frontend/src/survey.js``, not yet written) must produce the same bytes.
+The browser (``frontend/src/survey.js``) produces the same bytes;
+``tests/js/test_survey_client_agrees.py`` checks that byte for byte.
 """
 
 from __future__ import annotations

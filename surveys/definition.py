@@ -12,6 +12,7 @@ and answer is bound to. Format and rules: ``docs/surveys/record.md`` §2.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -609,4 +610,113 @@ def tally(manifest: SurveyManifest, all_answers: Sequence[Mapping[str, Any]]) ->
     result = empty_tally(manifest)
     for answers in all_answers:
         add_to_tally(manifest, result, answers)
+    return result
+
+
+# --- the paper line (docs/surveys/record.md §6) -----------------------------------------
+
+PAPER_COUNTED: Final = (SINGLE, YES_NO, MULTIPLE, SCALE, MATRIX)
+"""Question types whose paper answers are counted per option; the others only as answered."""
+
+
+class PaperLineRefused(ValueError):
+    """A paper line breaks one of its arithmetic rules; ``question`` names the question."""
+
+    def __init__(self, question: str | None, message: str) -> None:
+        super().__init__(f"{question}: {message}" if question else message)
+        self.question = question
+        self.message = message
+
+
+def _paper_count(value: Any, question: str | None, what: str) -> int:
+    if type(value) is not int or value < 0 or value > NUMBER_BOUND:
+        raise PaperLineRefused(question, f"{what} must be a whole number ≥ 0")
+    return value
+
+
+def _paper_counts(raw: Any, keys: Sequence[str], question: str, answered: int) -> dict[str, int]:
+    if not isinstance(raw, Mapping) or set(raw) != set(keys):
+        raise PaperLineRefused(question, "counts must name exactly the question's options")
+    counts = {key: _paper_count(raw[key], question, "a count") for key in keys}
+    if any(count > answered for count in counts.values()):
+        raise PaperLineRefused(question, "no option can have more marks than questionnaires")
+    return counts
+
+
+def check_paper_line(manifest: SurveyManifest, line: Any) -> dict[str, Any]:
+    """The paper line in canonical form, or `PaperLineRefused` naming the broken rule.
+
+    A paper line is what two staff members counted from the returned questionnaires:
+    ``{"questionnaires": n, "questions": {id: {"answered": a, "counts": {...}}}}``.
+    Rules (record §6.2): every count a whole number; ``answered ≤ questionnaires``; for
+    single choice, yes/no/abstain and scale the counts add up to ``answered``; multiple
+    choice within ``min·answered ≤ Σ ≤ max·answered`` and each option ``≤ answered``;
+    each matrix statement's counts add up to at most ``answered``; ranking, number and
+    free text carry only ``answered`` (paper answers of these are not counted).
+    """
+    if not isinstance(line, Mapping) or set(line) != {"questionnaires", "questions"}:
+        raise PaperLineRefused(None, "a paper line holds questionnaires and questions")
+    total = _paper_count(line["questionnaires"], None, "questionnaires")
+    raw_questions = line["questions"]
+    ids = [q.id for q in manifest.questions]
+    if not isinstance(raw_questions, Mapping) or set(raw_questions) != set(ids):
+        raise PaperLineRefused(None, "the paper line must name exactly the survey's questions")
+    questions = {q.id: _paper_question(q, raw_questions[q.id], total) for q in manifest.questions}
+    return {"questionnaires": total, "questions": questions}
+
+
+def _paper_question(question: Question, raw: Any, total: int) -> dict[str, Any]:
+    counted = question.type in PAPER_COUNTED
+    expected = {"answered", "counts"} if counted else {"answered"}
+    if not isinstance(raw, Mapping) or set(raw) != expected:
+        raise PaperLineRefused(question.id, f"expected exactly {sorted(expected)}")
+    answered = _paper_count(raw["answered"], question.id, "answered")
+    if answered > total:
+        raise PaperLineRefused(question.id, "more answered than questionnaires")
+    entry: dict[str, Any] = {"answered": answered}
+    if question.type == MATRIX:
+        entry["counts"] = _paper_matrix(question, raw["counts"], answered)
+    elif counted:
+        keys = (
+            [str(v) for v in range(question.low, question.high + 1)]
+            if question.type == SCALE
+            else list(question.option_ids)
+        )
+        counts = _paper_counts(raw["counts"], keys, question.id, answered)
+        marks = sum(counts.values())
+        if question.type == MULTIPLE:
+            low, high = question.min_choices * answered, question.max_choices * answered
+            if not low <= marks <= high:
+                raise PaperLineRefused(question.id, "marks outside the allowed number of choices")
+        elif marks != answered:
+            raise PaperLineRefused(question.id, "the counts must add up to the answered")
+        entry["counts"] = counts
+    return entry
+
+
+def _paper_matrix(question: Question, raw: Any, answered: int) -> dict[str, Any]:
+    scale = [str(v) for v in range(question.low, question.high + 1)]
+    if not isinstance(raw, Mapping) or set(raw) != set(question.statement_ids):
+        raise PaperLineRefused(question.id, "counts must name exactly the statements")
+    rows = {}
+    for statement in question.statement_ids:
+        row = _paper_counts(raw[statement], scale, question.id, answered)
+        if sum(row.values()) > answered:
+            raise PaperLineRefused(question.id, "a statement has more marks than answers")
+        rows[statement] = row
+    return rows
+
+
+def paper_tally(manifest: SurveyManifest, line: Mapping[str, Any]) -> dict[str, Any]:
+    """The paper line (checked) in the shape of an audience's tally, for results.json."""
+    result = empty_tally(manifest)
+    result["respondents"] = line["questionnaires"]
+    for question in manifest.questions:
+        entry = result["questions"][question.id]
+        given = line["questions"][question.id]
+        entry["answered"] = given["answered"]
+        if "counts" in given:
+            entry["counts"] = copy.deepcopy(given["counts"])
+        if question.type == SCALE:
+            entry["sum"] = sum(int(v) * n for v, n in given["counts"].items())
     return result

@@ -127,3 +127,24 @@ class SurveyAnswer(UUIDPrimaryKey, Base):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     line: Mapped[str] = mapped_column(Text)
     leaf_index: Mapped[int | None]
+
+
+class SurveyPaperLine(Base):
+    """The counted paper questionnaires of a survey, one line, aggregates per question.
+
+    Entered by one staff member and confirmed by a different one who counted again and
+    entered the same figures (as the referendum postal line); only a confirmed line goes
+    into the results and the record. ``line`` is the canonical JSON of
+    ``surveys.definition.check_paper_line``.
+    """
+
+    __tablename__ = "survey_paper_lines"
+
+    survey_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    line: Mapped[str] = mapped_column(Text)
+    entered_by: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id"))
+    entered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    confirmed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
+    confirmed_at: Mapped[datetime | None]

@@ -15,7 +15,7 @@ from typing import Any
 
 from crypto.canonical import JsonValue, canonical_json
 from surveys import answer_format as fmt
-from surveys.definition import SurveyManifest, tally
+from surveys.definition import SurveyManifest, paper_tally, tally
 from surveys.verifier import RECORD_FILES, RECORD_FORMAT
 
 
@@ -42,8 +42,13 @@ def record_files(
     board_public_key: str,
     lines: Sequence[bytes],
     checkpoint: str,
+    paper: Mapping[str, Any] | None = None,
 ) -> dict[str, bytes]:
-    """The record's files. ``audiences``: name → issuer_spki, eligible, credentials."""
+    """The record's files. ``audiences``: name → issuer_spki, eligible, credentials.
+
+    ``paper``: the confirmed paper line (``check_paper_line`` form) or None; it goes into
+    survey.json as entered and into results.json as its own line, never added to members.
+    """
     issuers = {name: str(values["issuer_spki"]) for name, values in audiences.items()}
     fingerprint = fmt.fingerprint(
         survey_id=survey_id,
@@ -69,6 +74,9 @@ def record_files(
         "board": {"origin": origin, "public_key": board_public_key},
     }
     results = results_from_lines(manifest, list(audiences), lines)
+    if paper is not None:
+        survey[fmt.PAPER] = dict(paper)
+        results[fmt.PAPER] = paper_tally(manifest, paper)
     return {
         "survey.json": canonical_json(survey) + b"\n",
         "answers.jsonl": b"".join(line + b"\n" for line in lines),

@@ -47,14 +47,18 @@ from surveys import answer_format as fmt
 from surveys.definition import (
     AnswerRefused,
     DefinitionError,
+    PaperLineRefused,
     SurveyManifest,
     check_answers,
+    check_paper_line,
+    paper_tally,
     read_definition,
 )
 from surveys.models import (
     Survey,
     SurveyAnswer,
     SurveyGuestEntry,
+    SurveyPaperLine,
     SurveyRollEntry,
     SurveyStatus,
 )
@@ -120,6 +124,30 @@ class ResultsLater(Forbidden):
 
 class NotStaff(Forbidden):
     message = N_("Only the staff of this unit may manage its surveys.")
+
+
+class PaperLineInvalid(_Detailed):
+    message = N_("The paper answers were not accepted: {detail}")
+
+
+class PaperLineExists(Conflict):
+    message = N_("The paper answers have already been entered; a second person confirms them.")
+
+
+class PaperLineMissing(Conflict):
+    message = N_("No paper answers have been entered yet.")
+
+
+class PaperSamePerson(Forbidden):
+    message = N_("The paper answers must be confirmed by a different staff member.")
+
+
+class PaperMismatch(Conflict):
+    message = N_("Your figures differ from the ones entered: count again; nothing was confirmed.")
+
+
+class PaperUnconfirmed(Conflict):
+    message = N_("The paper answers were entered but not confirmed yet.")
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -761,6 +789,9 @@ def close_survey(
         _require_staff(session, actor, _unit(session, survey.unit_id))
     if survey.status != SurveyStatus.OPEN:
         raise SurveyNotOpen
+    paper = paper_line(session, survey.id)
+    if paper is not None and paper.confirmed_by is None:
+        raise PaperUnconfirmed
     survey.status = SurveyStatus.CLOSED
     session.commit()
     flush_board(session, settings, survey.id)
@@ -829,7 +860,9 @@ def build_record_files(session: Session, survey: Survey) -> dict[str, bytes]:
             "eligible": None,
             "credentials": counts[fmt.GUESTS],
         }
+    paper = confirmed_paper(session, survey.id)
     return record_files(
+        paper=paper,
         survey_id=str(survey.id),
         manifest=manifest_of(survey),
         unit=unit.code,
@@ -853,5 +886,120 @@ def results(session: Session, survey: Survey, *, staff: bool = False) -> dict[st
         return json.loads(survey.results)  # type: ignore[no-any-return]
     if survey.status == SurveyStatus.OPEN and (survey.results_live or staff):
         audiences = list(_issuers(survey))
-        return results_from_lines(manifest_of(survey), audiences, board_lines(session, survey.id))
+        manifest = manifest_of(survey)
+        live = results_from_lines(manifest, audiences, board_lines(session, survey.id))
+        paper = confirmed_paper(session, survey.id)
+        if paper is not None:
+            live[fmt.PAPER] = paper_tally(manifest, paper)
+        return live
     return None
+
+
+# --- the paper line (record §6): entered by one staff member, confirmed by another ------
+
+
+def paper_line(session: Session, survey_id: uuid.UUID) -> SurveyPaperLine | None:
+    return session.get(SurveyPaperLine, survey_id)
+
+
+def confirmed_paper(session: Session, survey_id: uuid.UUID) -> dict[str, Any] | None:
+    """The confirmed paper line (canonical form), or None."""
+    row = paper_line(session, survey_id)
+    if row is None or row.confirmed_by is None:
+        return None
+    return json.loads(row.line)  # type: ignore[no-any-return]
+
+
+def _paper_survey(session: Session, actor: Account, survey_id: uuid.UUID) -> Survey:
+    survey = get_survey(session, survey_id)
+    _require_staff(session, actor, _unit(session, survey.unit_id))
+    if survey.status != SurveyStatus.OPEN:
+        raise SurveyNotOpen
+    return survey
+
+
+def _checked_paper(survey: Survey, line: object) -> dict[str, Any]:
+    try:
+        return check_paper_line(manifest_of(survey), line)
+    except PaperLineRefused as refused:
+        raise PaperLineInvalid(refused.message, refused.question) from refused
+
+
+def enter_paper_line(
+    session: Session, actor: Account, survey_id: uuid.UUID, line: object
+) -> SurveyPaperLine:
+    """A staff member enters the counted paper questionnaires (aggregates per question).
+
+    Only while the survey is open (the record is built at the close); the line counts
+    once a different staff member confirms it with the same figures.
+    """
+    survey = _paper_survey(session, actor, survey_id)
+    checked = _checked_paper(survey, line)
+    if paper_line(session, survey.id) is not None:
+        raise PaperLineExists
+    row = SurveyPaperLine(
+        survey_id=survey.id, line=canonical_json(checked).decode(), entered_by=actor.id
+    )
+    session.add(row)
+    record_event(
+        session,
+        "survey:paper_entered",
+        actor_id=actor.id,
+        object_type="survey",
+        object_id=survey.id,
+        questionnaires=checked["questionnaires"],
+    )
+    session.commit()
+    return row
+
+
+def confirm_paper_line(
+    session: Session, actor: Account, survey_id: uuid.UUID, line: object
+) -> SurveyPaperLine:
+    """A second staff member counts again and enters the same figures; then it counts.
+
+    Refused (nothing stored): the person who entered it, different figures, no line, or a
+    line already confirmed.
+    """
+    survey = _paper_survey(session, actor, survey_id)
+    row = paper_line(session, survey.id)
+    if row is None:
+        raise PaperLineMissing
+    if row.confirmed_by is not None:
+        raise PaperLineExists
+    if row.entered_by == actor.id:
+        raise PaperSamePerson
+    checked = _checked_paper(survey, line)
+    if canonical_json(checked).decode() != row.line:
+        raise PaperMismatch
+    row.confirmed_by = actor.id
+    row.confirmed_at = datetime.now(UTC)
+    record_event(
+        session,
+        "survey:paper_confirmed",
+        actor_id=actor.id,
+        object_type="survey",
+        object_id=survey.id,
+        questionnaires=checked["questionnaires"],
+    )
+    session.commit()
+    return row
+
+
+def discard_paper_line(session: Session, actor: Account, survey_id: uuid.UUID) -> None:
+    """An unconfirmed line is withdrawn (figures disagreed): it can be entered again."""
+    survey = _paper_survey(session, actor, survey_id)
+    row = paper_line(session, survey.id)
+    if row is None:
+        raise PaperLineMissing
+    if row.confirmed_by is not None:
+        raise PaperLineExists
+    session.delete(row)
+    record_event(
+        session,
+        "survey:paper_discarded",
+        actor_id=actor.id,
+        object_type="survey",
+        object_id=survey.id,
+    )
+    session.commit()

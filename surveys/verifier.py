@@ -28,8 +28,11 @@ from surveys import answer_format as fmt
 from surveys.definition import (
     AnswerRefused,
     DefinitionError,
+    PaperLineRefused,
     SurveyManifest,
     check_answers,
+    check_paper_line,
+    paper_tally,
     read_definition,
     tally,
 )
@@ -135,7 +138,8 @@ def verify_record(files: Mapping[str, bytes]) -> Report:
     if sheets is None:
         return report
     _counts(setup, sheets, report)
-    _results(setup, sheets, results, report)
+    paper = _paper(setup, survey, sheets, report)
+    _results(setup, sheets, results, report, paper)
     return report
 
 
@@ -345,17 +349,62 @@ def _counts(setup: _Setup, sheets: list[tuple[str, Any]], report: Report) -> Non
             )
 
 
-def _results(setup: _Setup, sheets: list[tuple[str, Any]], published: Any, report: Report) -> None:
+def _paper(
+    setup: _Setup, survey: Mapping[str, Any], sheets: list[tuple[str, Any]], report: Report
+) -> dict[str, Any] | None:
+    """Record §6.2: the paper line's arithmetic; None if the record has no paper line.
+
+    The figures themselves rest on the two staff members who counted (as postal votes);
+    what a reader can check is that they are possible: each rule of ``check_paper_line``,
+    and online member answers plus paper questionnaires ≤ eligible members.
+    """
+    if fmt.PAPER not in survey:
+        return None
+    try:
+        line = check_paper_line(setup.manifest, survey[fmt.PAPER])
+    except PaperLineRefused as refused:
+        report.fail("paper.rules", f"the paper line breaks a rule: {refused}")
+        return {}
+    if not report.check(
+        "paper.canonical", line == survey[fmt.PAPER], "the paper line is not in canonical form"
+    ):
+        return {}
+    online = sum(1 for audience, _ in sheets if audience == fmt.MEMBERS)
+    eligible = setup.eligible[fmt.MEMBERS]
+    report.check(
+        "paper.eligible",
+        isinstance(eligible, int) and online + line["questionnaires"] <= eligible,
+        f"{online} online and {line['questionnaires']} paper answers but {eligible} eligible",
+    )
+    return paper_tally(setup.manifest, line)
+
+
+def _results(
+    setup: _Setup,
+    sheets: list[tuple[str, Any]],
+    published: Any,
+    report: Report,
+    paper: dict[str, Any] | None = None,
+) -> None:
     expected: dict[str, Any] = {
         audience: tally(setup.manifest, [s for a, s in sheets if a == audience])
         for audience in setup.credentials
     }
+    if paper is not None:
+        expected[fmt.PAPER] = paper
     if not isinstance(published, dict) or set(published) != set(expected):
-        report.fail("results.recomputed", "results.json must hold one result per audience")
+        report.fail(
+            "results.recomputed",
+            "results.json must hold one result per audience (and the paper line if any)",
+        )
         return
     for audience, result in expected.items():
+        if audience == fmt.PAPER and not result:
+            continue  # the paper line itself failed above
         report.check(
             f"results.{audience}",
             published[audience] == result,
-            f"the published {audience} result is not the sum of the answers",
+            f"the published {audience} result is not the sum of the answers"
+            if audience != fmt.PAPER
+            else "the published paper result is not the paper line of survey.json",
         )

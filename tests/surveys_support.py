@@ -123,3 +123,36 @@ def example_definition() -> dict[str, Any]:
 
 def good_answers() -> dict[str, Any]:
     return copy.deepcopy(GOOD_ANSWERS)
+
+
+def paper_line(questionnaires: int = 3) -> dict[str, Any]:
+    """A paper line for the example survey that keeps every arithmetic rule (record §6)."""
+    scale = {str(v): 0 for v in range(1, 6)}
+    scale.update({"3": 1, "4": 1, "5": questionnaires - 2})
+    matrix_web = {str(v): 0 for v in range(11)}
+    matrix_web["7"] = 2
+    matrix_app = {str(v): 0 for v in range(11)}
+    matrix_app["3"] = 1
+    return {
+        "questionnaires": questionnaires,
+        "questions": {
+            "q1": {
+                "answered": questionnaires,
+                "counts": {"monat": questionnaires - 1, "quartal": 1, "jahr": 0},
+            },
+            "q2": {
+                "answered": questionnaires,
+                "counts": {"yes": 1, "no": 1, "abstain": questionnaires - 2},
+            },
+            "q3": {
+                "answered": questionnaires,
+                "counts": {"klima": 2, "bildung": 2, "rente": 1},
+            },
+            "q4": {"answered": 1},
+            "q5": {"answered": questionnaires, "counts": scale},
+            "q6": {"answered": 2, "counts": {"web": matrix_web, "app": matrix_app}},
+            "q7": {"answered": 1},
+            "q8": {"answered": 0},
+            "q9": {"answered": 2},
+        },
+    }
