@@ -146,7 +146,7 @@ def paper_line(questionnaires: int = 3) -> dict[str, Any]:
             },
             "q3": {
                 "answered": questionnaires,
-                "counts": {"klima": 2, "bildung": 2, "rente": 1},
+                "counts": {"klima": questionnaires, "bildung": 1, "rente": 0},
             },
             "q4": {"answered": 1},
             "q5": {"answered": questionnaires, "counts": scale},

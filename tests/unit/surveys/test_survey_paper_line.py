@@ -59,7 +59,10 @@ def test_a_paper_line_keeping_the_rules_is_a_tally_of_its_own() -> None:
     [
         (lambda p: p["questions"]["q1"]["counts"].update(jahr=1), "q1"),  # sum ≠ answered
         (lambda p: p["questions"]["q2"].update(answered=4), "q2"),  # > questionnaires
-        (lambda p: p["questions"]["q3"]["counts"].update(rente=4), "q3"),  # option > answered
+        (
+            lambda p: p["questions"]["q3"]["counts"].update(rente=4, klima=0),
+            "q3",
+        ),  # option > answered
         (lambda p: p["questions"]["q3"]["counts"].update(klima=0, bildung=0, rente=0), "q3"),
         (lambda p: p["questions"]["q1"]["counts"].update(nie=0), "q1"),  # unknown option
         (lambda p: p["questions"]["q5"]["counts"].update({"5": -1}), "q5"),
