@@ -42,9 +42,10 @@ from motions.pages import ROUTES as INITIATIVE_ROUTES
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
 from surveys.api import ROUTES as SURVEY_API_ROUTES
 from surveys.pages import ROUTES as SURVEY_PAGE_ROUTES
+from surveys.paper_pages import ROUTES as SURVEY_PAPER_ROUTES
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-SURVEY_ROUTES = [*SURVEY_API_ROUTES, *SURVEY_PAGE_ROUTES]
+SURVEY_ROUTES = [*SURVEY_API_ROUTES, *SURVEY_PAGE_ROUTES, *SURVEY_PAPER_ROUTES]
 
 
 @get("/healthz", sync_to_thread=False, exclude_from_csrf=True)

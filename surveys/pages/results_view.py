@@ -160,10 +160,11 @@ def _question(
 def build(
     manifest: dict[str, Any], results: dict[str, Any], eligible_members: int | None
 ) -> list[AudienceView]:
-    """One view per audience (members first, then guests if the survey asked them)."""
+    """One view per audience (members first, then guests if the survey asked them), then
+    the confirmed paper line as its own line (never added to the members)."""
     specs = [q for section in manifest["sections"] for q in section["questions"]]
     out = []
-    for name in ("members", "guests"):
+    for name in ("members", "guests", "paper"):
         result = results.get(name)
         if result is None:
             continue

@@ -198,6 +198,12 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /surveys/{survey_id:uuid}/open": NOBODY,
     "POST /surveys/{survey_id:uuid}/close": NOBODY,
     "POST /surveys/{survey_id:uuid}/copy": NOBODY,
+    # Paper answers (surveys/paper_pages): staff of the survey's unit, per object (no survey).
+    "GET /surveys/{survey_id:uuid}/paper": NOBODY,
+    "GET /surveys/{survey_id:uuid}/paper/questionnaire.pdf": NOBODY,
+    "POST /surveys/{survey_id:uuid}/paper/enter": NOBODY,
+    "POST /surveys/{survey_id:uuid}/paper/confirm": NOBODY,
+    "POST /surveys/{survey_id:uuid}/paper/discard": NOBODY,
 }
 
 # Where a successful answer is the login page itself.
