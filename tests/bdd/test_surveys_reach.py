@@ -1,0 +1,164 @@
+"""Steps for surveys/paper_answers.feature: paper questionnaires through the real app.
+
+Staff use the paper form as a browser without JavaScript posts it (field names of
+``templates/surveys/paper.html``); the record is downloaded from the API and verified
+with the engine-free verifier.
+"""
+
+# Step functions get fixtures and step arguments by name from pytest-bdd, never by position.
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+from httpx import Response
+from pytest_bdd import given, parsers, scenarios, then, when
+from sqlalchemy import select
+
+from app.core.db import Database
+from surveys.models import SurveyPaperLine
+from surveys.verifier import verify_record
+from tests.bdd import test_surveys_pages as pages
+from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
+from tests.bdd.test_surveys_pages import _post
+
+scenarios("surveys/paper_answers.feature")
+
+
+# The survey pages' steps, declared here too (pytest-bdd binds steps to their module).
+@given("Sonja has built and opened a survey with a condition", target_fixture="survey_id")
+def built_and_opened(browsers: Browsers, org: Organisation, people: People) -> str:
+    return pages.has_built_and_opened(browsers, org, people)
+
+
+@when("Sonja confirms and closes the survey")
+def closes(browsers: Browsers, survey_id: str) -> None:
+    pages.confirms_close(browsers, survey_id)
+
+
+@when(parsers.parse("{name:w} opens the results"), target_fixture="response")
+def opens_results(browsers: Browsers, survey_id: str, name: str) -> Response:
+    return pages.opens_results(browsers, survey_id, name)
+
+
+def _figures(questionnaires: int) -> dict[str, str]:
+    """The paper form for the scenarios' survey (q1 yes/no, q2 text, q3 two of three, q4
+    text): figures that keep every rule of record §6."""
+    n = questionnaires
+    return {
+        "questionnaires": str(n),
+        "q1.answered": str(n),
+        "q1.yes": str(n - 1),
+        "q1.no": "1",
+        "q1.abstain": "0",
+        "q2.answered": "1",
+        "q3.answered": str(n),
+        "q3.o1": str(n),
+        "q3.o2": "1",
+        "q3.o3": "0",
+        "q4.answered": "2",
+    }
+
+
+def _paper(browsers: Browsers, name: str, survey_id: str, step: str, fields: dict[str, str]):
+    page = f"/surveys/{survey_id}/manage"
+    return _post(browsers.of(name), page, f"/surveys/{survey_id}/paper/{step}", fields)
+
+
+def _shown(browsers: Browsers, name: str, response: Response, survey_id: str) -> Response:
+    if response.status_code in {302, 303}:
+        return browsers.of(name).get(f"/surveys/{survey_id}/paper")
+    return response
+
+
+@when("Sonja prints the paper questionnaire", target_fixture="response")
+def prints(browsers: Browsers, survey_id: str) -> Response:
+    return browsers.of("Sonja").get(f"/surveys/{survey_id}/paper/questionnaire.pdf")
+
+
+@then("she gets a PDF document")
+def a_pdf(response: Response) -> None:
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/pdf")
+    assert response.content.startswith(b"%PDF")
+
+
+@when(
+    parsers.parse("{name:w} enters the paper answers of {count:d} questionnaires"),
+    target_fixture="response",
+)
+def enters(browsers: Browsers, survey_id: str, name: str, count: int) -> Response:
+    sent = _paper(browsers, name, survey_id, "enter", _figures(count))
+    return _shown(browsers, name, sent, survey_id)
+
+
+@when(
+    parsers.parse("{name:w} confirms the paper answers of {count:d} questionnaires"),
+    target_fixture="response",
+)
+def confirms(browsers: Browsers, survey_id: str, name: str, count: int) -> Response:
+    sent = _paper(browsers, name, survey_id, "confirm", _figures(count))
+    return _shown(browsers, name, sent, survey_id)
+
+
+@when(
+    parsers.parse(
+        'Sonja enters paper answers where question "{question}" has more marks than sheets'
+    ),
+    target_fixture="response",
+)
+def enters_wrong(browsers: Browsers, survey_id: str, question: str) -> Response:
+    fields = _figures(3)
+    fields[f"{question}.no"] = "5"
+    return _paper(browsers, "Sonja", survey_id, "enter", fields)
+
+
+@then(parsers.parse('the paper answers are refused with status {status:d}, saying "{text}"'))
+def refused(response: Response, status: int, text: str) -> None:
+    assert response.status_code == status, visible_text(response)[:2000]
+    assert text in visible_text(response), visible_text(response)[:2000]
+
+
+def _line(database: Database) -> SurveyPaperLine | None:
+    with fresh_session(database) as session:
+        return session.scalar(select(SurveyPaperLine))
+
+
+@then("the paper answers are not confirmed")
+def not_confirmed(database: Database) -> None:
+    line = _line(database)
+    assert line is not None
+    assert line.confirmed_by is None
+
+
+@then("no paper answers are stored")
+def none_stored(database: Database) -> None:
+    assert _line(database) is None
+
+
+@then(
+    parsers.parse(
+        "the results show a paper line of {count:d} questionnaires apart from {members:d} "
+        "member answers"
+    )
+)
+def paper_shown(response: Response, count: int, members: int) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    member_block = response.text.split('id="audience-members"', 1)[1].split("</section>", 1)[0]
+    assert re.search(rf'class="respondents">\s*{members} Personen\b', member_block)
+    paper = response.text.split('id="audience-paper"', 1)[1].split("</section>", 1)[0]
+    assert "Papier-Antworten, getrennt gezählt" in paper
+    assert re.search(rf'class="respondents">\s*{count} Personen\b', paper), paper[:1500]
+
+
+@then("the downloaded survey record carries the paper line and verifies")
+def record_verifies(browsers: Browsers, survey_id: str) -> None:
+    download = browsers.of("Sonja").get(f"/api/surveys/{survey_id}/record.zip")
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        files = {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+    report = verify_record(files)
+    assert report.ok, report.failures
+    assert "paper.eligible" in report.passed
