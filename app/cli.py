@@ -97,6 +97,7 @@ def _start_embedded_schedule(settings: Settings) -> None:
     from app.core.db import Database
     from app.core.runtime import set_runtime
     from referendums.notifications.tasks import run_schedule
+    from surveys.tasks import close_due
 
     log = logging.getLogger("stimmwerk.schedule")
     database = Database(settings.database.url)
@@ -108,6 +109,8 @@ def _start_embedded_schedule(settings: Settings) -> None:
                 with database.session() as session:
                     run_schedule(session, settings)
                 with database.session() as session:
+                    close_due(session, settings)
+                with database.session() as session:
                     purge_expired_data(session, settings.security)
             except Exception:  # a bad minute must not stop the schedule
                 log.exception("embedded schedule run failed")
@@ -117,12 +120,14 @@ def _start_embedded_schedule(settings: Settings) -> None:
 
 
 def cmd_tick(_: argparse.Namespace) -> int:
-    """Run the referendum schedule once (open, close, invitations, reminders), then purge
+    """Run the referendum schedule once (open, close, invitations, reminders), close due
+    surveys, then purge
     expired sessions, login attempts and link tokens (what beat does hourly)."""
     from app.accounts.purge import purge_expired_data
     from app.discussions.digest import send_digests
     from motions.services import run_deadlines
     from referendums.notifications.tasks import run_schedule
+    from surveys.tasks import close_due
 
     settings = get_settings()
     with _session() as session:
@@ -130,6 +135,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         purged = purge_expired_data(session, settings.security)
         digests = send_digests(session, settings)
         initiatives = run_deadlines(session)
+        surveys = close_due(session, settings)
     print(
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
@@ -143,6 +149,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         f"initiatives decided {len(initiatives.decided)}, "
         f"referendums due {len(initiatives.referendum_due)}"
     )
+    print(f"surveys closed {len(surveys.closed)}, waiting for paper {len(surveys.waiting)}")
     return 0
 
 
@@ -313,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=cmd_serve)
     sub.add_parser(
-        "tick", help="run the referendum schedule once (for cron, if there is no worker)"
+        "tick", help="run the schedule once: referendums, initiatives, surveys (for cron)"
     ).set_defaults(run=cmd_tick)
 
     worker = sub.add_parser("worker", help="run a Celery worker (with beat)")

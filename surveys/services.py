@@ -792,7 +792,16 @@ def close_survey(
     paper = paper_line(session, survey.id)
     if paper is not None and paper.confirmed_by is None:
         raise PaperUnconfirmed
-    survey.status = SurveyStatus.CLOSED
+    # Claimed with a conditional UPDATE: two closers at once (staff and the schedule,
+    # or two ticks) cannot both build the record.
+    claimed = session.execute(
+        update(Survey)
+        .where(Survey.id == survey.id, Survey.status == SurveyStatus.OPEN)
+        .values(status=SurveyStatus.CLOSED)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise SurveyNotOpen
     session.commit()
     flush_board(session, settings, survey.id)
     survey = get_survey(session, survey_id)

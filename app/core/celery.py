@@ -36,6 +36,8 @@ BEAT_SCHEDULE = {
     "discussions-digest": {"task": "stimmwerk.discussions.digest", "schedule": 3600.0},
     # Initiatives whose signing deadline or board period ended (motions/services.py).
     "motions-tick": {"task": "stimmwerk.motions.tick", "schedule": 60.0},
+    # Surveys whose closing time passed: results and record (surveys/tasks.py).
+    "surveys-tick": {"task": "stimmwerk.surveys.tick", "schedule": 60.0},
 }
 
 
@@ -50,6 +52,7 @@ def make_celery(settings: Settings) -> Celery:
             "referendums.notifications.tasks",
             "motions.notifications",
             "motions.tasks",
+            "surveys.tasks",
         ],
     )
     configure_celery(app, settings)
