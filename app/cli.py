@@ -97,7 +97,7 @@ def _start_embedded_schedule(settings: Settings) -> None:
     from app.core.db import Database
     from app.core.runtime import set_runtime
     from referendums.notifications.tasks import run_schedule
-    from surveys.tasks import close_due
+    from surveys.tasks import close_due, send_due_mails
 
     log = logging.getLogger("stimmwerk.schedule")
     database = Database(settings.database.url)
@@ -110,6 +110,7 @@ def _start_embedded_schedule(settings: Settings) -> None:
                     run_schedule(session, settings)
                 with database.session() as session:
                     close_due(session, settings)
+                    send_due_mails(session, settings)
                 with database.session() as session:
                     purge_expired_data(session, settings.security)
             except Exception:  # a bad minute must not stop the schedule
@@ -127,7 +128,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
     from app.discussions.digest import send_digests
     from motions.services import run_deadlines
     from referendums.notifications.tasks import run_schedule
-    from surveys.tasks import close_due
+    from surveys.tasks import close_due, send_due_mails
 
     settings = get_settings()
     with _session() as session:
@@ -136,6 +137,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         digests = send_digests(session, settings)
         initiatives = run_deadlines(session)
         surveys = close_due(session, settings)
+        survey_mails = send_due_mails(session, settings)
     print(
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
@@ -149,7 +151,10 @@ def cmd_tick(_: argparse.Namespace) -> int:
         f"initiatives decided {len(initiatives.decided)}, "
         f"referendums due {len(initiatives.referendum_due)}"
     )
-    print(f"surveys closed {len(surveys.closed)}, waiting for paper {len(surveys.waiting)}")
+    print(
+        f"surveys closed {len(surveys.closed)}, waiting for paper {len(surveys.waiting)}, "
+        f"invitations {survey_mails.invitations}, reminders {survey_mails.reminders}"
+    )
     return 0
 
 

@@ -148,3 +148,19 @@ class SurveyPaperLine(Base):
     entered_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("accounts.id"))
     confirmed_at: Mapped[datetime | None]
+
+
+class SurveyMailMarker(Base):
+    """One invitation and one reminder per member and survey (UNIQUE holds it when two
+    schedule runs overlap); written in the transaction that queues the mail."""
+
+    __tablename__ = "survey_mail_markers"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "member_id", "kind", name="uq_survey_mail_markers"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime] = mapped_column(default=utcnow)

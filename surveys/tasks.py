@@ -1,4 +1,12 @@
-"""The surveys' schedule: close every open survey whose closing time has passed.
+"""The surveys' schedule: invite, remind once, close every survey whose time has passed.
+
+Invitations go to the members of the frozen audience who can log in, once the survey is
+open; one reminder goes 48 hours before the close to those who have no credential yet
+(and did not switch reminders off: the account's reminder opt-out, as for referendums).
+Mails are queued in chunks of `CHUNK`, each chunk in its own short transaction with its
+markers (``SurveyMailMarker``, UNIQUE per member and kind), so queuing for 400,000
+members never holds one long transaction and overlapping runs send each mail once.
+Members without an e-mail address are not reachable online (`reachability`).
 
 Celery beat runs `tick_task` every minute; ``stimmwerk tick`` and the embedded schedule
 of ``stimmwerk serve`` run `close_due` directly. Answers are already refused after the
@@ -11,19 +19,42 @@ answers staff are counting): it is logged and tried again on the next run.
 
 from __future__ import annotations
 
+import enum
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Final
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Account
+from app.core import i18n
+from app.core.audit import record_event
 from app.core.celery import celery_app
+from app.core.i18n import N_
+from app.core.mail import queue_mail
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
+from app.core.templating import render_text
+from app.organisations.models import Member
 from surveys import services
-from surveys.models import Survey, SurveyStatus
+from surveys.models import Survey, SurveyMailMarker, SurveyRollEntry, SurveyStatus
+
+
+class MailKind(enum.StrEnum):
+    INVITATION = "invitation"
+    REMINDER = "reminder"
+
+
+INVITATION: Final = MailKind.INVITATION
+REMINDER: Final = MailKind.REMINDER
+REMINDER_BEFORE: Final = timedelta(hours=48)
+CHUNK: Final = 500
+INVITATION_SUBJECT = N_("Member survey: %(title)s")
+REMINDER_SUBJECT = N_("Reminder: the member survey closes soon: %(title)s")
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +65,8 @@ class CloseReport:
 
     closed: list[uuid.UUID] = field(default_factory=list)
     waiting: list[uuid.UUID] = field(default_factory=list)
+    invitations: int = 0
+    reminders: int = 0
 
 
 def close_due(session: Session, settings: Settings, *, now: datetime | None = None) -> CloseReport:
@@ -69,4 +102,136 @@ def tick_task(now: str | None = None) -> None:
     moment = datetime.fromisoformat(now) if now else None
     with runtime.database.session() as session:
         report = close_due(session, runtime.settings, now=moment)
-    log.info("survey tick closed=%d waiting=%d", len(report.closed), len(report.waiting))
+        mailed = send_due_mails(session, runtime.settings, now=moment)
+    log.info(
+        "survey tick closed=%d waiting=%d invitations=%d reminders=%d",
+        len(report.closed),
+        len(report.waiting),
+        mailed.invitations,
+        mailed.reminders,
+    )
+
+
+# --- invitations and the reminder --------------------------------------------------------
+
+
+def reachability(session: Session, survey_id: uuid.UUID) -> dict[str, int]:
+    """Members of the frozen audience, and how many have no e-mail address (not
+    reachable online: staff print paper questionnaires for them)."""
+    no_address = func.coalesce(Member.email, "") == ""
+    rows = session.execute(
+        select(func.count(), func.count().filter(no_address))
+        .select_from(SurveyRollEntry)
+        .join(Member, Member.id == SurveyRollEntry.member_id)
+        .where(SurveyRollEntry.survey_id == survey_id)
+    ).one()
+    return {"eligible": int(rows[0]), "not_reachable": int(rows[1])}
+
+
+def send_due_mails(
+    session: Session, settings: Settings, *, now: datetime | None = None
+) -> CloseReport:
+    """Invitations for every open survey, the reminder where it is due."""
+    moment = now or datetime.now(UTC)
+    report = CloseReport()
+    open_surveys = list(
+        session.execute(
+            select(Survey.id, Survey.opens_at, Survey.closes_at).where(
+                Survey.status == SurveyStatus.OPEN, Survey.closes_at > moment
+            )
+        )
+    )
+    session.rollback()
+    for survey_id, opens_at, closes_at in open_surveys:
+        report.invitations += send_mails(session, settings, survey_id, INVITATION)
+        reminder_from = closes_at - REMINDER_BEFORE
+        if moment >= reminder_from and opens_at < reminder_from:
+            report.reminders += send_mails(session, settings, survey_id, REMINDER)
+    return report
+
+
+def _recipients(
+    session: Session, survey_id: uuid.UUID, kind: MailKind
+) -> list[tuple[int, Account]]:
+    already = exists().where(
+        SurveyMailMarker.survey_id == survey_id,
+        SurveyMailMarker.member_id == SurveyRollEntry.member_id,
+        SurveyMailMarker.kind == kind.value,
+    )
+    query = (
+        select(SurveyRollEntry.member_id, Account)
+        .join(Account, Account.member_id == SurveyRollEntry.member_id)
+        .where(
+            SurveyRollEntry.survey_id == survey_id,
+            ~already,
+            Account.is_disabled.is_(False),
+            Account.password_hash.is_not(None),
+            and_(Account.email.is_not(None), Account.email != ""),
+        )
+        .order_by(SurveyRollEntry.member_id)
+        .limit(CHUNK)
+    )
+    if kind == REMINDER:
+        query = query.where(
+            SurveyRollEntry.credential_issued_on.is_(None),
+            Account.referendum_reminders_opt_out.is_(False),
+        )
+    return [(member_id, account) for member_id, account in session.execute(query).all()]
+
+
+def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind) -> int:
+    """Queue ``kind`` for everyone due who has not had it, one chunk per transaction."""
+    sent = 0
+    tried: set[int] = set()  # a mail that fails gives its marker back: the next run retries
+    while True:
+        survey = session.get(Survey, survey_id)
+        if survey is None or survey.status != SurveyStatus.OPEN:
+            session.rollback()
+            return sent
+        batch = [row for row in _recipients(session, survey_id, kind) if row[0] not in tried]
+        tried.update(member_id for member_id, _ in batch)
+        if not batch:
+            session.rollback()
+            return sent
+        for member_id, account in batch:
+            session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
+            _queue(session, settings, survey, account, kind)
+        record_event(
+            session,
+            f"survey:{kind.value}s_sent",
+            object_type="survey",
+            object_id=survey_id,
+            count=len(batch),
+        )
+        try:
+            session.commit()
+        except IntegrityError:  # a concurrent run marked someone first: its mails stand
+            session.rollback()
+            return sent
+        sent += len(batch)
+
+
+def _queue(
+    session: Session, settings: Settings, survey: Survey, account: Account, kind: MailKind
+) -> None:
+    base = settings.base_url
+    context = {
+        "name": account.display_name,
+        "title": survey.title,
+        "closes_at": survey.closes_at,
+        "link": f"{base}/surveys/{survey.id}",
+        "opt_out": f"{base}/me" if kind == REMINDER else "",
+    }
+    subject = INVITATION_SUBJECT if kind == INVITATION else REMINDER_SUBJECT
+    with i18n.using_locale(account.locale):
+        translated = i18n.gettext(subject) % {"title": survey.title}
+    body = render_text(f"emails/survey_{kind.value}.txt", account.locale, base_url=base, **context)
+    marker = {
+        "table": SurveyMailMarker.__tablename__,
+        "where": {
+            "survey_id": str(survey.id),
+            "member_id": account.member_id,
+            "kind": kind.value,
+        },
+    }
+    queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)

@@ -29,7 +29,7 @@ from app.core.i18n import N_, gettext
 from app.core.settings import Settings
 from app.organisations.models import Unit
 from app.organisations.units import get_unit
-from surveys import drafting, services
+from surveys import drafting, services, tasks
 from surveys.models import Survey, SurveyStatus
 from surveys.pages import queries, results_view
 
@@ -423,6 +423,9 @@ class SurveyPagesController(Controller):
                 "manifest": json.loads(survey.definition),
                 "may_edit": survey.status == SurveyStatus.DRAFT and drafting.fits_form(survey),
                 "counts": services.credential_counts(db_session, survey)
+                if survey.status != SurveyStatus.DRAFT
+                else None,
+                "reach": tasks.reachability(db_session, survey.id)
                 if survey.status != SurveyStatus.DRAFT
                 else None,
                 "error": error,

@@ -1,4 +1,4 @@
-"""Issue 12: the survey paper line (paper questionnaires entered and confirmed by staff).
+"""Issue 12: the survey paper line (entered and confirmed by staff) and mail markers.
 
 Revision ID: 0019_survey_reach
 Revises: 0018_survey_pages
@@ -47,5 +47,37 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "survey_mail_markers",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("survey_id", sa.Uuid(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("sent_at", app.core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["members.id"],
+            name=op.f("fk_survey_mail_markers_member_id_members"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["survey_id"],
+            ["surveys.id"],
+            name=op.f("fk_survey_mail_markers_survey_id_surveys"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_survey_mail_markers")),
+        sa.UniqueConstraint("survey_id", "member_id", "kind", name="uq_survey_mail_markers"),
+    )
+    op.create_index(
+        op.f("ix_survey_mail_markers_member_id"),
+        "survey_mail_markers",
+        ["member_id"],
+        unique=False,
+    )
+
+
 def downgrade() -> None:
+    op.drop_index(op.f("ix_survey_mail_markers_member_id"), table_name="survey_mail_markers")
+    op.drop_table("survey_mail_markers")
     op.drop_table("survey_paper_lines")

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy.orm import Session
 
+from app.core.db import Database
+from app.core.runtime import set_runtime
 from app.core.settings import Settings
 from surveys import services, tasks
 from surveys.models import SurveyStatus
 from surveys.verifier import verify_record
+from tests import factories
+from tests.conftest import MailCatcher
 from tests.surveys_support import good_answers, paper_line
 from tests.unit.surveys.test_survey_services import (
     DURING,
@@ -55,3 +60,35 @@ def test_a_survey_whose_paper_line_waits_is_not_closed_until_confirmed(
     assert services.get_survey(db, survey.id).status == SurveyStatus.OPEN
     services.discard_paper_line(db, world.staff, survey.id)
     assert tasks.close_due(db, settings, now=END).closed == [survey.id]
+
+
+def test_invitations_once_then_one_reminder_to_those_without_a_credential(
+    db: Session,
+    database: Database,
+    settings: Settings,
+    world: World,
+    mailbox: MailCatcher,
+) -> None:
+    set_runtime(settings, database)  # what the mail task reads
+    # a member of the audience without an e-mail address: not reachable online
+    factories.make_member(db, world.tree["OV-A"], "Ohne", "Adresse", email=None)
+    db.commit()
+    survey = _open(db, settings, world)
+    member = world.members[0]
+    _credential(db, settings, survey, member)
+    first = tasks.send_due_mails(db, settings, now=DURING)
+    eligible = services.get_survey(db, survey.id).eligible_members
+    assert first.invitations == len(world.members) + 1  # the members and staff with accounts
+    assert first.reminders == 0
+    assert len(mailbox.to(member.email)) == 1
+    assert "Mitgliederbefragung" in mailbox.to(member.email)[0]["subject"]
+    assert tasks.send_due_mails(db, settings, now=DURING).invitations == 0  # once only
+    # 48 hours before the close: one reminder, not to who already has a credential
+    late = tasks.send_due_mails(db, settings, now=END - timedelta(hours=47))
+    assert late.reminders == first.invitations - 1
+    assert len(mailbox.to(member.email)) == 1
+    assert len(mailbox.to(world.members[1].email)) == 2
+    assert tasks.send_due_mails(db, settings, now=END - timedelta(hours=46)).reminders == 0
+    reach = tasks.reachability(db, survey.id)
+    assert reach == {"eligible": eligible, "not_reachable": 1}
+    assert eligible == first.invitations + 1  # everyone but the member without an address
