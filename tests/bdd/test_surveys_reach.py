@@ -11,18 +11,26 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 import zipfile
+from datetime import timedelta
 
 from httpx import Response
 from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.core.db import Database
-from surveys.models import SurveyPaperLine
+from app.core.runtime import set_runtime
+from app.core.settings import Settings
+from surveys import tasks
+from surveys.models import Survey, SurveyPaperLine, SurveyStatus
 from surveys.verifier import verify_record
+from tests import factories
 from tests.bdd import test_surveys_pages as pages
 from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
 from tests.bdd.test_surveys_pages import _post
+from tests.conftest import MailCatcher
 
 scenarios("surveys/paper_answers.feature")
 
@@ -162,3 +170,61 @@ def record_verifies(browsers: Browsers, survey_id: str) -> None:
     report = verify_record(files)
     assert report.ok, report.failures
     assert "paper.eligible" in report.passed
+
+
+# --- reaching members, closing on time ------------------------------------------------------
+
+scenarios("surveys/reaching_members.feature")
+
+
+@given(parsers.parse('a member of "{unit_name}" has no e-mail address'))
+def without_address(db: Session, org: Organisation, unit_name: str) -> None:
+    factories.make_member(db, org.unit(unit_name), "Otto", "Ohnepost", email=None)
+    db.commit()
+
+
+@when("the schedule runs")
+def schedule_runs(database: Database, settings: Settings, mailbox: MailCatcher) -> None:
+    set_runtime(settings, database)  # what the mail task reads
+    with fresh_session(database) as session:
+        tasks.close_due(session, settings)
+        tasks.send_due_mails(session, settings)
+
+
+@then(parsers.parse("{name:w} has {count:d} invitation to the survey in her mailbox"))
+def invited(mailbox: MailCatcher, people: People, name: str, count: int, survey_id: str) -> None:
+    mails = [m for m in mailbox.to(people[name].email) if "Mitgliederbefragung" in m["subject"]]
+    assert len(mails) == count
+    assert f"/surveys/{survey_id}" in mails[0].get_payload(decode=True).decode()
+
+
+@when("Sonja opens the page of the survey for staff", target_fixture="response")
+def staff_page(browsers: Browsers, survey_id: str) -> Response:
+    return browsers.of("Sonja").get(f"/surveys/{survey_id}/manage")
+
+
+@when("the closing time has passed and the schedule runs")
+def after_closing(database: Database, settings: Settings) -> None:
+    with fresh_session(database) as session:
+        survey = session.get(Survey, uuid.UUID(survey_id_of(session)))
+        assert survey is not None
+        moment = survey.closes_at + timedelta(minutes=1)
+        report = tasks.close_due(session, settings, now=moment)
+    assert len(report.closed) == 1
+
+
+def survey_id_of(session: Session) -> str:
+    return str(session.scalar(select(Survey.id)))
+
+
+@then("the survey is closed and its record can be downloaded")
+def closed_with_record(browsers: Browsers, database: Database, survey_id: str) -> None:
+    with fresh_session(database) as session:
+        survey = session.get(Survey, uuid.UUID(survey_id))
+        assert survey is not None
+        assert survey.status == SurveyStatus.CLOSED
+    download = browsers.of("Sonja").get(f"/api/surveys/{survey_id}/record.zip")
+    assert download.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(download.content)) as archive:
+        files = {name.split("/", 1)[1]: archive.read(name) for name in archive.namelist()}
+    assert verify_record(files).ok
