@@ -18,7 +18,7 @@ Feature: Members are invited when a survey opens, and the survey closes on time
     When the schedule runs
     Then Anna has 1 invitation to the survey in her mailbox
     When Sonja opens the page of the survey for staff
-    Then the page says "1 Mitglieder ohne E-Mail-Adresse (Fragebogen auf Papier)"
+    Then the page says "1 Mitglied ohne E-Mail-Adresse (Fragebogen auf Papier)"
 
   Scenario: The survey closes by itself at its closing time
     Given Sonja has built and opened a survey with a condition
