@@ -99,7 +99,7 @@ def test_member_and_guest_discuss_and_a_moderator_hides(db, settings, live_serve
         # The author sees why; the member sees only the placeholder.
         guest.goto(url)
         expect(guest.locator(f"#post-{reply} .hidden-reason")).to_contain_text(
-            "Grund: Bitte beim Thema bleiben"
+            "Von der Moderation ausgeblendet: Bitte beim Thema bleiben"
         )
         member.goto(url)
         expect(member.locator(f"#post-{reply}")).to_contain_text(
