@@ -165,6 +165,16 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /discussions/unsubscribe/{account_id:uuid}/{token:str}": NOBODY,
     "POST /discussions/{discussion_id:uuid}/follow": LOGGED_IN,
     "POST /discussions/{discussion_id:uuid}/posts": LOGGED_IN,
+    # Moderation (app/discussions/moderation): the queue and acting there need a discussion
+    # one moderates; naming moderators and lifting exclusions are for staff or board only.
+    "GET /discussions/moderation": STAFF,  # each sees the queue of their own units only
+    "GET /discussions/{discussion_id:uuid}/moderation": STAFF_OWN,
+    "POST /discussions/posts/{post_id:int}/dismiss": STAFF_OWN,
+    "POST /discussions/{discussion_id:uuid}/moderators": STAFF_OWN,
+    # The harness names no moderator and excludes nobody: 404 for everyone; who may do
+    # these is in tests/features/discussions/moderation_queue.feature.
+    "POST /discussions/{discussion_id:uuid}/moderators/{account_id:uuid}/remove": NOBODY,
+    "POST /discussions/{discussion_id:uuid}/bans/{account_id:uuid}/lift": NOBODY,
     # Surveys: checked against a survey id that does not exist (no survey is built here
     # yet), so most answer "not found" to everyone; a survey object belongs in Objects.
     "GET /api/surveys/{survey_id:str}/answers/{answer_hash:str}": NOBODY,
