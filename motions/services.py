@@ -516,13 +516,40 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _bump(session: Session, initiative_id: uuid.UUID, delta: int) -> None:
-    """Change the live counter in the caller's transaction (a row lock on PostgreSQL)."""
+    """Change the live counter in the caller's transaction."""
     session.execute(
         update(Initiative)
         .where(Initiative.id == initiative_id)
         .values(signature_count=Initiative.signature_count + delta)
         .execution_options(synchronize_session=False)
     )
+
+
+def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> bool:
+    """Lock the initiative's row while it is open for signing, changing the counter by
+    ``delta``; False (nothing changed) once the deadline or the decision has come.
+
+    Every change of the signatures takes this lock first, and the deadline's decision
+    takes it too (`_decide`): so no signature lands after the count was fixed, and two
+    submissions of the same member are handled one after the other.
+    """
+    taken = session.execute(
+        update(Initiative)
+        .where(
+            Initiative.id == initiative_id,
+            Initiative.status == InitiativeStatus.SIGNING,
+            Initiative.closes_at > moment,
+        )
+        .values(signature_count=Initiative.signature_count + delta)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _signed_event(session: Session, initiative_id: uuid.UUID, action: str) -> None:
+    """On record that someone signed or withdrew, not who: who signed is for the
+    election commission only, and the audit log is read by admins and staff."""
+    record_event(session, action, object_type=_OBJECT, object_id=initiative_id)
 
 
 def sign(
@@ -546,7 +573,8 @@ def sign(
     member = member_of_unit(session, actor, view.unit)
     if member is None or actor is None:
         raise Forbidden(NOT_A_MEMBER_HERE)
-    if not _open_for_signing(view, moment):
+    if not _open_for_signing(view, moment) or not _take_open(session, initiative_id, moment, 1):
+        session.rollback()
         raise Refused(NOT_SIGNING)
     try:
         with session.begin_nested():
@@ -559,62 +587,43 @@ def sign(
             session.add(row)
             session.flush()
     except IntegrityError:
-        return _sign_again(session, actor, initiative_id, member, moment)
-    _bump(session, initiative_id, 1)
-    record_event(
-        session,
-        "initiative:signed",
-        actor_id=actor.id,
-        object_type=_OBJECT,
-        object_id=initiative_id,
-    )
+        return _sign_again(session, initiative_id, member, moment)
+    _signed_event(session, initiative_id, "initiative:signed")
     session.commit()
     return row
 
 
 def _sign_again(
-    session: Session, actor: Account, initiative_id: uuid.UUID, member: Member, moment: datetime
+    session: Session, initiative_id: uuid.UUID, member: Member, moment: datetime
 ) -> Signature:
-    """The row exists: sign again after a withdrawal, or add online to a paper signature
-    (counted once), else refuse. Conditional updates: two racing requests cannot both win."""
+    """The row exists (the counter was already raised by one): sign again after a
+    withdrawal, or add online to a paper signature (counted once: the one is given
+    back), else refuse and roll everything back. Conditional updates under the lock."""
     mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member.id)
+    paper = session.scalar(select(Signature.paper_at).where(mine)) is not None
     again = session.execute(
         update(Signature)
         .where(mine, Signature.withdrawn_at.is_not(None))
         .values(withdrawn_at=None, online_at=moment)
         .execution_options(synchronize_session=False)
     )
-    if again.rowcount == 1:  # type: ignore[attr-defined]
-        paper = session.scalar(select(Signature.paper_at).where(mine))
-        if paper is None:
-            _bump(session, initiative_id, 1)
-        record_event(
-            session,
-            "initiative:signed",
-            actor_id=actor.id,
-            object_type=_OBJECT,
-            object_id=initiative_id,
+    changed = again.rowcount == 1  # type: ignore[attr-defined]
+    if not changed:
+        first_online = session.execute(
+            update(Signature)
+            .where(mine, Signature.online_at.is_(None))
+            .values(online_at=moment)
+            .execution_options(synchronize_session=False)
         )
-        session.commit()
-        return _reload(session, initiative_id, member.id)
-    first_online = session.execute(
-        update(Signature)
-        .where(mine, Signature.online_at.is_(None))
-        .values(online_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    if first_online.rowcount == 1:  # type: ignore[attr-defined]
-        record_event(
-            session,
-            "initiative:signed",
-            actor_id=actor.id,
-            object_type=_OBJECT,
-            object_id=initiative_id,
-        )
-        session.commit()  # on paper already: counted once, the commission sees both
-        return _reload(session, initiative_id, member.id)
-    session.rollback()
-    raise Refused(ALREADY_SIGNED)
+        changed = first_online.rowcount == 1  # type: ignore[attr-defined]
+    if not changed:
+        session.rollback()
+        raise Refused(ALREADY_SIGNED)
+    if paper:  # on paper already: counted once, the commission sees both
+        _bump(session, initiative_id, -1)
+    _signed_event(session, initiative_id, "initiative:signed")
+    session.commit()
+    return _reload(session, initiative_id, member.id)
 
 
 def _reload(session: Session, initiative_id: uuid.UUID, member_id: int) -> Signature:
@@ -641,7 +650,8 @@ def withdraw(
     member = member_of_unit(session, actor, view.unit)
     if member is None or actor is None:
         raise Forbidden(NOT_A_MEMBER_HERE)
-    if not _open_for_signing(view, moment):
+    if not _open_for_signing(view, moment) or not _take_open(session, initiative_id, moment, 0):
+        session.rollback()
         raise Refused(NOT_SIGNING)
     mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member.id)
     done = session.execute(
@@ -655,13 +665,7 @@ def withdraw(
         raise Refused(NOT_SIGNED)
     if session.scalar(select(Signature.paper_at).where(mine)) is None:
         _bump(session, initiative_id, -1)
-    record_event(
-        session,
-        "initiative:withdrawn",
-        actor_id=actor.id,
-        object_type=_OBJECT,
-        object_id=initiative_id,
-    )
+    _signed_event(session, initiative_id, "initiative:withdrawn")
     session.commit()
 
 
@@ -714,7 +718,8 @@ def enter_paper(
     view = get_view(session, initiative_id)
     if not may_check(session, actor, view.unit):
         raise Forbidden
-    if not _open_for_signing(view, moment):
+    if not _open_for_signing(view, moment) or not _take_open(session, initiative_id, moment, 0):
+        session.rollback()
         raise Refused(NOT_SIGNING)
     numbers = list(dict.fromkeys(n.strip() for n in numbers_text.splitlines() if n.strip()))
     if not numbers or len(numbers) > PAPER_MAX:
