@@ -51,6 +51,8 @@ class Objects:
             "ballot_hash": lambda: "00" * 32,
             "answer_hash": lambda: "00" * 32,
             "survey_id": lambda: "00000000-0000-4000-8000-000000000000",  # none exists
+            "initiative_id": lambda: "00000000-0000-4000-8000-000000000000",  # none exists
+            "unit_id": lambda: str(self.cast.units["OV-A"].id),
             "discussion_id": self._discussion,
             "post_id": self._comment,
             "account_id": lambda: str(self.cast.accounts["member"].id),

@@ -214,6 +214,33 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /surveys/{survey_id:uuid}/paper/enter": NOBODY,
     "POST /surveys/{survey_id:uuid}/paper/confirm": NOBODY,
     "POST /surveys/{survey_id:uuid}/paper/discard": NOBODY,
+    # Initiatives (motions/pages): the harness has none, so every per-object route is 404;
+    # who may act on one is in tests/features/motions/*.feature.
+    "GET /initiatives": EVERYONE,
+    "GET /initiatives/new": MEMBERS,
+    # Login is the guard; membership of the chosen unit is checked with the form's data,
+    # so the harness's empty form is refused (400, nothing stored) for any logged-in role.
+    "POST /initiatives/new": LOGGED_IN,
+    "GET /initiatives/notices/opt-out": EVERYONE,  # the mailed link's page; changes nothing
+    "POST /initiatives/notices/opt-out": NOBODY,  # forged token
+    "GET /initiative-rules/{unit_id:int}": STAFF_OWN,
+    "POST /initiative-rules/{unit_id:int}": STAFF_OWN,
+    "GET /initiatives/{initiative_id:uuid}": NOBODY,
+    "GET /initiatives/{initiative_id:uuid}/count": NOBODY,
+    "GET /initiatives/{initiative_id:uuid}/entscheid": NOBODY,
+    "GET /initiatives/{initiative_id:uuid}/paper": NOBODY,
+    "GET /initiatives/{initiative_id:uuid}/signatures.json": NOBODY,
+    "GET /initiatives/{initiative_id:uuid}/signers": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/admit": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/adopt": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/check": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/confirm": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/entscheid": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/paper": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/refuse": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/sign": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/submit": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/withdraw": NOBODY,
 }
 
 # Where a successful answer is the login page itself.
