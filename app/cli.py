@@ -393,7 +393,14 @@ def cmd_initiative_check(args: argparse.Namespace) -> int:
 
     from motions.commitment import check_published
 
-    document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        print(f"cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    if not isinstance(document, dict):
+        print(f"{args.file} is not a published signature list", file=sys.stderr)
+        return 2
     results = check_published(document)
     for name, ok in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}")

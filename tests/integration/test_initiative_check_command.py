@@ -1,0 +1,73 @@
+"""`stimmwerk initiative-check FILE` as an auditor runs it: a fresh process, no database.
+
+A published list passes; a dropped leaf, a raised count or a swapped root fails the
+named check; an unreadable file is a clear message and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from motions.commitment import leaf, published
+
+INITIATIVE = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
+
+
+def _run(path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "initiative-check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def honest(tmp_path: Path) -> dict[str, object]:
+    leaves = [leaf(INITIATIVE, f"{1000 + i}", f"{i:02x}" * 16) for i in range(7)]
+    return published(INITIATIVE, leaves, count=7)
+
+
+def test_a_published_list_passes(tmp_path: Path, honest: dict[str, object]) -> None:
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    done = _run(path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "FAIL" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("forge", "check"),
+    [
+        (lambda d: d.update(leaves=d["leaves"][1:]), "the root matches the leaves"),
+        (lambda d: d.update(count=d["count"] + 1), "the count equals the number of leaves"),
+        (lambda d: d.update(root="00" * 32), "the root matches the leaves"),
+        (lambda d: d.update(leaves=d["leaves"][:1] * 2 + d["leaves"][2:]), "sorted and distinct"),
+    ],
+)
+def test_a_forged_list_fails_the_named_check(
+    tmp_path: Path, honest: dict[str, object], forge: object, check: str
+) -> None:
+    forge(honest)  # type: ignore[operator]
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    done = _run(path)
+    assert done.returncode == 1
+    assert any(line.startswith("FAIL") and check in line for line in done.stdout.splitlines())
+
+
+@pytest.mark.parametrize("content", ["", "not json", "[1, 2]", '{"leaves": 3}'])
+def test_a_bad_file_is_a_clear_message(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "signatures.json"
+    path.write_text(content)
+    done = _run(path)
+    assert done.returncode in {1, 2}
+    assert "Traceback" not in done.stderr
+    assert (done.stderr + done.stdout).strip()
