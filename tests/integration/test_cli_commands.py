@@ -347,3 +347,20 @@ def test_postgres_first_installation(tmp_path: Path) -> None:
     finally:
         with _pg_admin(POSTGRES_URL) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_initiative_check(tmp_path: Path) -> None:
+    """An auditor's check of a published signature list (more in
+    test_initiative_check_command.py: forged lists and bad files)."""
+    import json
+    import uuid
+
+    from motions.commitment import leaf, published
+    from tests.integration.test_initiative_check_command import _run
+
+    initiative = uuid.uuid4()
+    leaves = [leaf(initiative, str(1000 + i), f"{i:02x}" * 16) for i in range(3)]
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(published(initiative, leaves, count=3)))
+    done = _run(path)
+    assert done.returncode == 0, done.stdout + done.stderr
