@@ -613,6 +613,34 @@ def tally(manifest: SurveyManifest, all_answers: Sequence[Mapping[str, Any]]) ->
     return result
 
 
+def merge_tallies(manifest: SurveyManifest, tallies: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The tally of several groups of respondents together (classes into a breakdown row,
+    classes into the member total, a running tally plus a new batch).
+
+    Counts, sums and positions add up; a number question's ``min``/``max`` combine.
+    """
+    result = empty_tally(manifest)
+    for part in tallies:
+        result["respondents"] += part["respondents"]
+        for question in manifest.questions:
+            _merge_entry(result["questions"][question.id], part["questions"][question.id])
+    return result
+
+
+def _merge_entry(into: dict[str, Any], part: Mapping[str, Any]) -> None:
+    for key, value in part.items():
+        if key in ("min", "max"):
+            if value is not None:
+                pick = min if key == "min" else max
+                into[key] = value if into[key] is None else pick(into[key], value)
+        elif isinstance(value, int):
+            into[key] += value
+        elif isinstance(value, list):
+            into[key] = [a + b for a, b in zip(into[key], value, strict=True)]
+        else:
+            _merge_entry(into[key], value)
+
+
 # --- the paper line (docs/surveys/record.md §6) -----------------------------------------
 
 PAPER_COUNTED: Final = (SINGLE, YES_NO, MULTIPLE, SCALE, MATRIX)

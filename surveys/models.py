@@ -8,7 +8,10 @@ What the server may hold, and what it must not (as in ``ballots.models``):
 - `SurveyAnswer` rows carry no account, no address and no time. Their primary key is
   random; they wait (``leaf_index`` NULL) until a batch is shuffled onto the board, so the
   board order is not the order of arrival.
-- The issuer keys (one per audience) and the board key are encrypted at rest.
+- The issuer keys (one per audience, or one per breakdown class) and the board key are
+  encrypted at rest. The member's class (``SurveyRollEntry.class_id``) is fixed when
+  the survey opens, from the sub-unit and age band, merged so every class has at least
+  the threshold of eligible members (``surveys.breakdown``).
 
 "One answer per credential" is the UNIQUE constraint on ``(survey_id, credential_key)``.
 """
@@ -74,6 +77,19 @@ class Survey(UUIDPrimaryKey, Base):
     board_size: Mapped[int] = mapped_column(default=0)
     board_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     checkpoint: Mapped[str | None] = mapped_column(Text)
+    breakdown: Mapped[str | None] = mapped_column(Text)
+    """``{"by": [...], "threshold": k}`` (``surveys.breakdown.Spec``) or NULL: none."""
+    classes: Mapped[str | None] = mapped_column(Text)
+    """Fixed when opened with a breakdown: ``{class id: {unit, unit_name, band, eligible,
+    issuer_spki}}`` (canonical JSON; record §8)."""
+    class_keys_encrypted: Mapped[str | None] = mapped_column(Text)
+    """``{class id: encrypted issuer key}`` (JSON)."""
+    roll_commitment: Mapped[str | None] = mapped_column(String(64))
+    roll_key_encrypted: Mapped[str | None] = mapped_column(Text)
+    """Derives each member's secret salt for the frozen list's entries (record §9)."""
+    live_tallies: Mapped[str | None] = mapped_column(Text)
+    """Running tallies of what is on the board (members, guests, per class), updated
+    with each batch, so live results never scan the answers."""
     # Built once when the survey closes, served as a stored file:
     results: Mapped[str | None] = mapped_column(Text)
     record_zip: Mapped[bytes | None] = mapped_column(LargeBinary)
@@ -91,6 +107,7 @@ class SurveyRollEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    class_id: Mapped[str | None] = mapped_column(String(8))
     credential_issued_on: Mapped[date | None]
     blinded_request_hash: Mapped[str | None] = mapped_column(String(64))
     blind_signature: Mapped[bytes | None] = mapped_column(LargeBinary)

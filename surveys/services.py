@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import func, insert, literal, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -37,21 +37,24 @@ from app.core.i18n import N_
 from app.core.secrets_box import decrypt_field, encrypt_field
 from app.core.settings import Settings
 from app.organisations import policies
-from app.organisations.models import Member, MemberStatus, Unit
-from app.organisations.units import subtree_filter
+from app.organisations.models import Unit
 from ballots import board
 from crypto.blind_rsa import BlindRsaError, BlindRsaPrivateKey, BlindRsaPublicKey, blind_sign
 from crypto.blind_rsa import verify as verify_blind
 from crypto.canonical import canonical_json
 from crypto.signing import Ed25519PublicKey, SigningError, verify
 from surveys import answer_format as fmt
+from surveys import breakdown as bd
+from surveys import roll
 from surveys.definition import (
     AnswerRefused,
     DefinitionError,
     PaperLineRefused,
     SurveyManifest,
+    add_to_tally,
     check_answers,
     check_paper_line,
+    empty_tally,
     paper_tally,
     read_definition,
 )
@@ -63,10 +66,11 @@ from surveys.models import (
     SurveyRollEntry,
     SurveyStatus,
 )
-from surveys.record import record_files, results_from_lines, zip_record
+from surveys.record import record_files, zip_record
 
 ISSUER_PURPOSE: Final = "surveys/issuer-key"
 BOARD_PURPOSE: Final = "surveys/board-key"
+ROLL_PURPOSE: Final = "surveys/roll-key"
 BATCH_SIZE: Final = 16
 STAFF_ROLES: Final = frozenset({Role.STAFF, Role.BOARD})
 
@@ -127,6 +131,13 @@ class NotStaff(Forbidden):
     message = N_("Only the staff of this unit may manage its surveys.")
 
 
+class TooManyClasses(Conflict):
+    message = N_(
+        "This breakdown would need more than {limit} classes: break down by sub-unit or by "
+        "age band only, or raise the threshold."
+    )
+
+
 class PaperLineInvalid(_Detailed):
     message = N_("The paper answers were not accepted: {detail}")
 
@@ -185,8 +196,8 @@ def unit_of(session: Session, survey: Survey) -> Unit:
 
 
 def issuers_of(survey: Survey) -> dict[str, str] | None:
-    """The issuer keys per audience (SPKI, hex), once the survey is open."""
-    return None if survey.member_issuer_spki is None else _issuers(survey)
+    """The issuer keys per credential name (SPKI, hex), once the survey is open."""
+    return None if survey.fingerprint is None else _issuers(survey)
 
 
 def is_staff(session: Session, actor: Account, unit: Unit) -> bool:
@@ -225,8 +236,13 @@ def create_survey(
     closes_at: datetime,
     guests_allowed: bool = False,
     results_live: bool = False,
+    breakdown: bd.Spec | None = None,
 ) -> Survey:
-    """A draft survey of ``unit``; the definition is checked and stored canonical."""
+    """A draft survey of ``unit``; the definition is checked and stored canonical.
+
+    ``breakdown``: results also by sub-unit and/or age band, with its threshold
+    (`surveys.breakdown`); None or an empty spec: no breakdown.
+    """
     _require_staff(session, actor, unit)
     manifest = _checked(definition)
     _window(opens_at, closes_at)
@@ -237,6 +253,7 @@ def create_survey(
         status=SurveyStatus.DRAFT,
         guests_allowed=guests_allowed,
         results_live=results_live,
+        breakdown=_breakdown_json(breakdown),
         opens_at=opens_at,
         closes_at=closes_at,
         board_size=0,
@@ -261,6 +278,7 @@ def update_survey(
     closes_at: datetime | None = None,
     guests_allowed: bool | None = None,
     results_live: bool | None = None,
+    breakdown: bd.Spec | None = None,
 ) -> Survey:
     """Change a draft; refused once the survey has opened (`SurveyFrozen`)."""
     survey = get_survey(session, survey_id)
@@ -278,6 +296,8 @@ def update_survey(
         survey.guests_allowed = guests_allowed
     if results_live is not None:
         survey.results_live = results_live
+    if breakdown is not None:
+        survey.breakdown = _breakdown_json(breakdown)
     record_event(
         session, "survey:updated", actor_id=actor.id, object_type="survey", object_id=survey.id
     )
@@ -308,6 +328,7 @@ def copy_survey(
         closes_at=closes_at,
         guests_allowed=source.guests_allowed,
         results_live=source.results_live,
+        breakdown=spec_of(source),
     )
     copy.copied_from = source.id
     session.commit()
@@ -333,28 +354,26 @@ def open_survey(
     if survey.status != SurveyStatus.DRAFT:
         raise SurveyFrozen
     manifest = manifest_of(survey)
-    session.execute(
-        insert(SurveyRollEntry).from_select(
-            ["survey_id", "member_id"],
-            select(literal(survey.id, type_=SurveyRollEntry.survey_id.type), Member.id)
-            .where(subtree_filter(unit), Member.status == MemberStatus.ACTIVE)
-            .order_by(Member.id),
-        )
-    )
-    eligible = int(
-        session.scalar(
-            select(func.count())
-            .select_from(SurveyRollEntry)
-            .where(SurveyRollEntry.survey_id == survey.id)
-        )
-        or 0
-    )
+    spec = spec_of(survey)
     secret = settings.security.secret_key
-    member_key = BlindRsaPrivateKey.generate(key_bits)
-    survey.member_issuer_spki = member_key.public_key.to_der().hex()
-    survey.member_issuer_encrypted = encrypt_field(
-        secret, ISSUER_PURPOSE, member_key.to_pem().decode()
+    roll_key = secrets.token_bytes(32)
+    frozen = roll.freeze(
+        session, survey.id, unit, spec, year=survey.opens_at.year, roll_key=roll_key
     )
+    if len(frozen.classes) > bd.MAX_CLASSES:
+        session.rollback()
+        raise TooManyClasses(limit=bd.MAX_CLASSES)
+    eligible = frozen.eligible
+    survey.roll_key_encrypted = encrypt_field(secret, ROLL_PURPOSE, roll_key.hex())
+    survey.roll_commitment = frozen.commitment
+    if frozen.classes:
+        _class_keys(survey, secret, frozen.classes, key_bits)
+    else:
+        member_key = BlindRsaPrivateKey.generate(key_bits)
+        survey.member_issuer_spki = member_key.public_key.to_der().hex()
+        survey.member_issuer_encrypted = encrypt_field(
+            secret, ISSUER_PURPOSE, member_key.to_pem().decode()
+        )
     if survey.guests_allowed:
         guest_key = BlindRsaPrivateKey.generate(key_bits)
         survey.guest_issuer_spki = guest_key.public_key.to_der().hex()
@@ -368,6 +387,7 @@ def open_survey(
     survey.checkpoint = board.sign_empty(signer)
     survey.manifest_hash = manifest.hash_hex
     survey.eligible_members = eligible
+    survey.live_tallies = json.dumps(_empty_live(survey, manifest))
     survey.fingerprint = fmt.fingerprint(
         survey_id=str(survey.id),
         unit=unit.code,
@@ -378,6 +398,8 @@ def open_survey(
         eligible_members=eligible,
         origin=origin(survey),
         board_public_key=survey.board_public_key,
+        breakdown=fingerprint_breakdown(survey),
+        roll=survey.roll_commitment,
     )
     survey.status = SurveyStatus.OPEN
     record_event(
@@ -387,6 +409,7 @@ def open_survey(
         object_type="survey",
         object_id=survey.id,
         eligible=eligible,
+        classes=len(frozen.classes),
         fingerprint=survey.fingerprint,
     )
     session.commit()
@@ -397,18 +420,97 @@ def origin(survey: Survey) -> str:
     return f"stimmwerk/survey/{survey.id}"
 
 
+# --- breakdown classes (surveys.breakdown; record §8) ---------------------------------
+
+
+def _breakdown_json(spec: bd.Spec | None) -> str | None:
+    if spec is None or not spec.active:
+        return None
+    return canonical_json(spec.as_json()).decode()
+
+
+def spec_of(survey: Survey) -> bd.Spec:
+    """The survey's breakdown settings (an inactive spec if it has none)."""
+    if survey.breakdown is None:
+        return bd.Spec()
+    return bd.spec_from(json.loads(survey.breakdown))
+
+
+def classes_of(survey: Survey) -> dict[str, dict[str, Any]]:
+    """The classes fixed when the survey opened: id → unit, unit_name, band, eligible,
+    issuer_spki. Empty for a survey without breakdown (or not yet open)."""
+    return {} if survey.classes is None else dict(json.loads(survey.classes))
+
+
+def class_infos(survey: Survey) -> dict[str, bd.ClassInfo]:
+    return {
+        cid: bd.ClassInfo(c["unit"], c["band"], c["eligible"], c["unit_name"])
+        for cid, c in classes_of(survey).items()
+    }
+
+
+def fingerprint_breakdown(survey: Survey) -> dict[str, Any] | None:
+    """What the fingerprint binds of the breakdown: settings and classes (not their keys,
+    which are in ``issuers``, nor their credential counts, which grow)."""
+    classes = classes_of(survey)
+    if not classes:
+        return None
+    return {
+        **spec_of(survey).as_json(),
+        "classes": {
+            cid: {key: c[key] for key in ("unit", "unit_name", "band", "eligible")}
+            for cid, c in classes.items()
+        },
+    }
+
+
+def _class_keys(
+    survey: Survey, secret: str, classes: Mapping[str, bd.ClassInfo], key_bits: int
+) -> None:
+    """One issuer key per class: the class travels with the credential as *which key*
+    signed it, never as anything about the member."""
+    public: dict[str, Any] = {}
+    sealed: dict[str, str] = {}
+    for cid, info in classes.items():
+        key = BlindRsaPrivateKey.generate(key_bits)
+        public[cid] = {
+            "unit": info.unit,
+            "unit_name": info.unit_name,
+            "band": info.band,
+            "eligible": info.eligible,
+            "issuer_spki": key.public_key.to_der().hex(),
+        }
+        sealed[cid] = encrypt_field(secret, ISSUER_PURPOSE, key.to_pem().decode())
+    survey.classes = canonical_json(public).decode()
+    survey.class_keys_encrypted = json.dumps(sealed)
+
+
 def _issuers(survey: Survey) -> dict[str, str]:
-    issuers = {fmt.MEMBERS: str(survey.member_issuer_spki)}
+    """Issuer keys by credential name: ``members`` or ``members/<class>``, ``guests``."""
+    classes = classes_of(survey)
+    if classes:
+        issuers = {
+            fmt.credential_name(fmt.MEMBERS, cid): str(c["issuer_spki"])
+            for cid, c in classes.items()
+        }
+    else:
+        issuers = {fmt.MEMBERS: str(survey.member_issuer_spki)}
     if survey.guests_allowed:
         issuers[fmt.GUESTS] = str(survey.guest_issuer_spki)
     return issuers
 
 
-def issuer_public(survey: Survey, audience: str) -> BlindRsaPublicKey:
-    spki = _issuers(survey).get(audience)
+@functools.lru_cache(maxsize=256)
+def _public_key(spki: str) -> BlindRsaPublicKey:
+    return BlindRsaPublicKey.from_der(bytes.fromhex(spki))
+
+
+def issuer_public(survey: Survey, name: str) -> BlindRsaPublicKey:
+    """The issuer key of a credential name (``members``, ``members/c2``, ``guests``)."""
+    spki = _issuers(survey).get(name)
     if spki is None:
         raise MembersOnly
-    return BlindRsaPublicKey.from_der(bytes.fromhex(spki))
+    return _public_key(spki)
 
 
 # --- who may answer -------------------------------------------------------------------
@@ -418,7 +520,9 @@ def issuer_public(survey: Survey, audience: str) -> BlindRsaPublicKey:
 class Eligibility:
     """What the logged-in person may do in this survey, and why not."""
 
-    audience: str | None  # "members", "guests" or None
+    audience: str | None
+    """The credential name: "members" (or "members/<class>" with a breakdown), "guests",
+    or None."""
     refusal: type[Exception] | None
 
 
@@ -433,13 +537,15 @@ def eligibility(
     if survey.status != SurveyStatus.OPEN or moment < survey.opens_at:
         return Eligibility(None, SurveyNotOpen)
     if account.member_id is not None:
-        entry = session.scalar(
-            select(SurveyRollEntry.id).where(
+        entry = session.execute(
+            select(SurveyRollEntry.id, SurveyRollEntry.class_id).where(
                 SurveyRollEntry.survey_id == survey.id,
                 SurveyRollEntry.member_id == account.member_id,
             )
-        )
-        return Eligibility(fmt.MEMBERS, None) if entry else Eligibility(None, NotInAudience)
+        ).one_or_none()
+        if entry is None:
+            return Eligibility(None, NotInAudience)
+        return Eligibility(fmt.credential_name(fmt.MEMBERS, entry.class_id), None)
     if not survey.guests_allowed:
         return Eligibility(None, MembersOnly)
     return Eligibility(fmt.GUESTS, None)
@@ -454,23 +560,35 @@ class OwnEntry:
     eligible: bool
     audience: str | None
     credential_issued_on: str | None
+    roll: roll.OwnRollEntry | None = None
+    """The member's class, salt and entry in the frozen list (record §9), which the
+    member finds in the record's ``roll.json`` (and among the issued ones only if a
+    credential was issued for them)."""
 
 
-def own_entry(session: Session, survey: Survey, account: Account) -> OwnEntry:
+def own_entry(
+    session: Session, survey: Survey, account: Account, *, settings: Settings | None = None
+) -> OwnEntry:
+    """The person's own entry; with ``settings`` also the member's roll entry and salt."""
     if account.member_id is not None:
         issued = session.execute(
-            select(SurveyRollEntry.credential_issued_on).where(
+            select(SurveyRollEntry.credential_issued_on, SurveyRollEntry.class_id).where(
                 SurveyRollEntry.survey_id == survey.id,
                 SurveyRollEntry.member_id == account.member_id,
             )
         ).one_or_none()
         if issued is None:
             return OwnEntry(eligible=False, audience=None, credential_issued_on=None)
-        day = issued[0]
+        day, class_id = issued
         return OwnEntry(
             eligible=True,
-            audience=fmt.MEMBERS,
+            audience=fmt.credential_name(fmt.MEMBERS, class_id),
             credential_issued_on=day.isoformat() if day else None,
+            roll=None
+            if settings is None or survey.roll_key_encrypted is None
+            else roll.own_roll_entry(
+                session, survey.id, account.member_id, _roll_key(settings, survey)
+            ),
         )
     if not survey.guests_allowed:
         return OwnEntry(eligible=False, audience=None, credential_issued_on=None)
@@ -484,6 +602,12 @@ def own_entry(session: Session, survey: Survey, account: Account) -> OwnEntry:
         audience=fmt.GUESTS,
         credential_issued_on=day.isoformat() if day else None,
     )
+
+
+def _roll_key(settings: Settings, survey: Survey) -> bytes:
+    assert survey.roll_key_encrypted is not None
+    secret = settings.security.secret_key
+    return bytes.fromhex(decrypt_field(secret, ROLL_PURPOSE, survey.roll_key_encrypted))
 
 
 def issue_credential(
@@ -555,7 +679,10 @@ def _issue_member(
     ).one()
     if entry.credential_issued_on is not None:
         return _repeat(entry.blinded_request_hash, entry.blind_signature, request_hash)
-    signature = _sign(settings, survey.member_issuer_encrypted, blinded_msg)
+    sealed = survey.member_issuer_encrypted
+    if entry.class_id is not None:  # the member's class key: the class is *which* key signs
+        sealed = json.loads(str(survey.class_keys_encrypted))[entry.class_id]
+    signature = _sign(settings, sealed, blinded_msg)
     won = session.execute(
         update(SurveyRollEntry)
         .where(SurveyRollEntry.id == entry.id, SurveyRollEntry.credential_issued_on.is_(None))
@@ -677,7 +804,10 @@ def _parse(raw: bytes) -> dict[str, Any]:
         line = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise AnswerInvalid("not JSON") from error
-    if not isinstance(line, dict) or sorted(line) != sorted(fmt.LINE_KEYS):
+    if not isinstance(line, dict) or sorted(line) not in (
+        sorted(fmt.LINE_KEYS),
+        sorted(fmt.CLASSED_LINE_KEYS),
+    ):
         raise AnswerInvalid("fields are not " + ", ".join(fmt.LINE_KEYS))
     credential = line["credential"]
     if not isinstance(credential, dict) or sorted(credential) != sorted(fmt.CREDENTIAL_KEYS):
@@ -695,9 +825,13 @@ def _credential_key_hex(line: Mapping[str, Any]) -> str:
 def _check_line(survey: Survey, line: Mapping[str, Any]) -> dict[str, Any]:
     if line["survey"] != str(survey.id) or line["fingerprint"] != survey.fingerprint:
         raise AnswerInvalid("the answer belongs to another survey")
-    audience = line["audience"]
-    if audience not in _issuers(survey):
-        raise MembersOnly
+    if not isinstance(line["audience"], str) or not isinstance(line.get(fmt.CLASS, ""), str):
+        raise AnswerInvalid("audience malformed")
+    name = fmt.line_name(line)
+    if name not in _issuers(survey):
+        if line["audience"] == fmt.GUESTS:
+            raise MembersOnly
+        raise AnswerInvalid("the credential was not issued for this survey")
     credential = line["credential"]
     try:
         key = Ed25519PublicKey.from_hex(credential["public_key"])
@@ -706,8 +840,8 @@ def _check_line(survey: Survey, line: Mapping[str, Any]) -> dict[str, Any]:
         signature = bytes.fromhex(line["signature"])
     except (TypeError, ValueError, SigningError) as error:
         raise AnswerInvalid("credential or signature malformed") from error
-    message = fmt.credential_message(str(survey.id), audience, key.hex())
-    if not verify_blind(issuer_public(survey, audience), prefix + message, issuer_sig):
+    message = fmt.credential_message(str(survey.id), name, key.hex())
+    if not verify_blind(issuer_public(survey, name), prefix + message, issuer_sig):
         raise AnswerInvalid("the credential was not issued for this survey")
     if not verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), signature):
         raise AnswerInvalid("the answer signature is invalid")
@@ -731,7 +865,7 @@ def flush_board(
     survey = session.scalars(select(Survey).where(Survey.id == survey_id).with_for_update()).one()
     waiting = list(
         session.execute(
-            select(SurveyAnswer.id, SurveyAnswer.leaf_hash).where(
+            select(SurveyAnswer.id, SurveyAnswer.leaf_hash, SurveyAnswer.line).where(
                 SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None)
             )
         )
@@ -745,7 +879,7 @@ def flush_board(
     )
     signer = board.signer(origin(survey), seed)
     state = board.BoardState(survey.board_size, survey.board_frontier)
-    for answer_id, leaf in waiting:
+    for answer_id, leaf, _ in waiting:
         appended = board.append(state, bytes.fromhex(leaf), signer)
         session.execute(
             update(SurveyAnswer)
@@ -756,8 +890,39 @@ def flush_board(
         state = appended.state
         survey.checkpoint = appended.note
     survey.board_size, survey.board_frontier = state.size, state.frontier
+    survey.live_tallies = json.dumps(
+        _add_to_live(survey, [line for _, _, line in waiting]), separators=(",", ":")
+    )
     session.commit()
     return len(waiting)
+
+
+# --- running tallies: live results without scanning the answers -------------------------
+
+
+def _empty_live(survey: Survey, manifest: SurveyManifest) -> dict[str, Any]:
+    live: dict[str, Any] = {name: empty_tally(manifest) for name in _audiences(survey)}
+    live["classes"] = {}
+    return live
+
+
+def _audiences(survey: Survey) -> list[str]:
+    return [fmt.MEMBERS, fmt.GUESTS] if survey.guests_allowed else [fmt.MEMBERS]
+
+
+def _add_to_live(survey: Survey, lines: list[str]) -> dict[str, Any]:
+    """The running tallies with a batch of (checked) lines added: per audience, and per
+    class for the breakdown."""
+    manifest = manifest_of(survey)
+    live = json.loads(survey.live_tallies) if survey.live_tallies else _empty_live(survey, manifest)
+    for raw in lines:
+        line = json.loads(raw)
+        add_to_tally(manifest, live[line["audience"]], line["answers"])
+        class_id = line.get(fmt.CLASS)
+        if class_id is not None:
+            tally = live["classes"].setdefault(class_id, empty_tally(manifest))
+            add_to_tally(manifest, tally, line["answers"])
+    return live
 
 
 def answer_receipt(session: Session, survey_id: uuid.UUID, answer_hash: str) -> dict[str, Any]:
@@ -813,7 +978,7 @@ def close_survey(
     session.commit()
     flush_board(session, settings, survey.id)
     survey = get_survey(session, survey_id)
-    files = build_record_files(session, survey)
+    files = build_record_files(session, settings, survey)
     survey.results = files["results.json"].decode()
     survey.record_zip = zip_record(files, f"survey-{survey.id}")
     survey.record_etag = hashlib.sha256(survey.record_zip).hexdigest()
@@ -850,6 +1015,22 @@ def credential_counts(session: Session, survey: Survey) -> dict[str, int]:
     return counts
 
 
+def class_credential_counts(session: Session, survey: Survey) -> dict[str, int]:
+    """Credentials issued per breakdown class (every class named, 0 if none)."""
+    counts = dict.fromkeys(classes_of(survey), 0)
+    for class_id, count in session.execute(
+        select(SurveyRollEntry.class_id, func.count())
+        .where(
+            SurveyRollEntry.survey_id == survey.id,
+            SurveyRollEntry.credential_issued_on.is_not(None),
+            SurveyRollEntry.class_id.is_not(None),
+        )
+        .group_by(SurveyRollEntry.class_id)
+    ):
+        counts[str(class_id)] = int(count)
+    return counts
+
+
 def board_lines(session: Session, survey_id: uuid.UUID) -> list[bytes]:
     return [
         line.encode()
@@ -861,7 +1042,9 @@ def board_lines(session: Session, survey_id: uuid.UUID) -> list[bytes]:
     ]
 
 
-def build_record_files(session: Session, survey: Survey) -> dict[str, bytes]:
+def build_record_files(session: Session, settings: Settings, survey: Survey) -> dict[str, bytes]:
+    """The record's files (``docs/surveys/record.md``); ``settings`` decrypts the roll key
+    (the frozen list's entries are derived from it)."""
     unit = _unit(session, survey.unit_id)
     counts = credential_counts(session, survey)
     audiences: dict[str, dict[str, Any]] = {
@@ -871,6 +1054,10 @@ def build_record_files(session: Session, survey: Survey) -> dict[str, bytes]:
             "credentials": counts[fmt.MEMBERS],
         }
     }
+    classes: dict[str, dict[str, Any]] | None = None
+    if survey.classes is not None:
+        issued = class_credential_counts(session, survey)
+        classes = {cid: {**c, "credentials": issued[cid]} for cid, c in classes_of(survey).items()}
     if survey.guests_allowed:
         audiences[fmt.GUESTS] = {
             "issuer_spki": survey.guest_issuer_spki,
@@ -890,6 +1077,10 @@ def build_record_files(session: Session, survey: Survey) -> dict[str, bytes]:
         board_public_key=str(survey.board_public_key),
         lines=board_lines(session, survey.id),
         checkpoint=str(survey.checkpoint),
+        breakdown=spec_of(survey).as_json() if classes else None,
+        classes=classes,
+        roll=roll.roll_document(session, survey.id, _roll_key(settings, survey)),
+        roll_commitment=str(survey.roll_commitment),
     )
 
 
@@ -897,18 +1088,27 @@ def results(session: Session, survey: Survey, *, staff: bool = False) -> dict[st
     """Results per audience: after the close for everyone; live only if staff chose so.
 
     Live results count what is on the board (answers still waiting for their batch are
-    not shown, so a live count never reveals one fresh answer).
+    not shown, so a live count never reveals one fresh answer), from the running tallies
+    (`flush_board` keeps them): no request scans the answers. With a breakdown, the
+    rows that may be shown are under ``"breakdown"`` (`surveys.breakdown`).
     """
     if survey.status == SurveyStatus.CLOSED and survey.results is not None:
         return json.loads(survey.results)  # type: ignore[no-any-return]
     if survey.status == SurveyStatus.OPEN and (survey.results_live or staff):
-        audiences = list(_issuers(survey))
         manifest = manifest_of(survey)
-        live = results_from_lines(manifest, audiences, board_lines(session, survey.id))
+        live = (
+            json.loads(survey.live_tallies)
+            if survey.live_tallies
+            else _empty_live(survey, manifest)
+        )
+        shown: dict[str, Any] = {name: live[name] for name in _audiences(survey)}
+        infos = class_infos(survey)
+        if infos:
+            shown["breakdown"] = bd.breakdown(manifest, spec_of(survey), infos, live["classes"])
         paper = confirmed_paper(session, survey.id)
         if paper is not None:
-            live[fmt.PAPER] = paper_tally(manifest, paper)
-        return live
+            shown[fmt.PAPER] = paper_tally(manifest, paper)
+        return shown
     return None
 
 

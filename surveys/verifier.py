@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import zipfile
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from cryptography.exceptions import UnsupportedAlgorithm
 
+from ballots.rolls import roll_commitment
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.blind_rsa import verify as verify_blind
 from crypto.canonical import CanonicalError, canonical_json
@@ -25,6 +26,7 @@ from crypto.checkpoints import NoteVerifier, open_checkpoint
 from crypto.merkle import root_from_leaf_hashes
 from crypto.signing import Ed25519PublicKey, SigningError, verify
 from surveys import answer_format as fmt
+from surveys import breakdown as bd
 from surveys.definition import (
     AnswerRefused,
     DefinitionError,
@@ -37,8 +39,48 @@ from surveys.definition import (
     tally,
 )
 
-RECORD_FORMAT: Final = "stimmwerk-survey-record/1"
-RECORD_FILES: Final = ("survey.json", "answers.jsonl", "checkpoint.txt", "results.json")
+RECORD_FORMAT: Final = "stimmwerk-survey-record/2"
+RECORD_FILES: Final = (
+    "survey.json",
+    "answers.jsonl",
+    "checkpoint.txt",
+    "results.json",
+    "roll.json",
+)
+_HEX64 = frozenset("0123456789abcdef")
+Sheet = tuple[str, str | None, Any]
+"""One checked answer: (audience, class id or None, answers)."""
+
+
+def expected_results(
+    manifest: SurveyManifest,
+    audiences: Sequence[str],
+    sheets: Sequence[Sheet],
+    *,
+    paper: Mapping[str, Any] | None = None,
+    spec: bd.Spec | None = None,
+    classes: Mapping[str, bd.ClassInfo] | None = None,
+) -> dict[str, Any]:
+    """results.json as it must be (record §4, §6.3, §8.3): one tally per audience from
+    its answers only, the paper line apart, and the breakdown rows that may be shown."""
+    out: dict[str, Any] = {
+        audience: tally(manifest, [answers for a, _, answers in sheets if a == audience])
+        for audience in audiences
+    }
+    if spec is not None and classes:
+        per_class = {
+            cid: tally(
+                manifest,
+                [answers for a, c, answers in sheets if a == fmt.MEMBERS and c == cid],
+            )
+            for cid in classes
+        }
+        out["breakdown"] = bd.breakdown(manifest, spec, classes, per_class)
+    if paper is not None:
+        out[fmt.PAPER] = paper_tally(manifest, paper)
+    return out
+
+
 MAX_FILE: Final = 2 * 1024**3
 
 
@@ -133,6 +175,7 @@ def verify_record(files: Mapping[str, bytes]) -> Report:
     lines = files["answers.jsonl"].split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
+    _roll(setup, files.get("roll.json", b""), report)
     _board(setup, files["checkpoint.txt"], lines, report)
     sheets = _answers(setup, lines, report)
     if sheets is None:
@@ -149,10 +192,15 @@ class _Setup:
     manifest: SurveyManifest
     fingerprint: str
     issuers: Mapping[str, BlindRsaPublicKey]
+    """by credential name: ``members`` or ``members/<class>``, ``guests``"""
     eligible: Mapping[str, int | None]
     credentials: Mapping[str, int]
     origin: str
     board_key: Ed25519PublicKey
+    roll_commitment: str
+    spec: bd.Spec | None = None
+    classes: Mapping[str, bd.ClassInfo] = field(default_factory=dict)
+    class_credentials: Mapping[str, int] = field(default_factory=dict)
 
 
 def _setup(survey: Any, report: Report) -> _Setup | None:
@@ -189,30 +237,82 @@ def _refuse(message: str) -> None:
     raise ValueError(message)
 
 
+def _classes(
+    survey: Mapping[str, Any], eligible_members: object
+) -> tuple[bd.Spec | None, dict[str, Any], dict[str, bd.ClassInfo]]:
+    """The breakdown settings and classes (record §8.1); ValueError if a rule is broken."""
+    raw = survey.get("breakdown")
+    if raw is None:
+        return None, {}, {}
+    spec = bd.spec_from({key: raw[key] for key in ("by", "threshold")})
+    if set(raw) != {"by", "threshold", "classes"} or not spec.active:
+        _refuse("breakdown holds by (not empty), threshold and classes")
+    classes = raw["classes"]
+    if not isinstance(classes, dict) or not 1 <= len(classes) <= bd.MAX_CLASSES:
+        _refuse(f"a breakdown has 1 to {bd.MAX_CLASSES} classes")
+    infos: dict[str, bd.ClassInfo] = {}
+    labels = set()
+    for cid, c in classes.items():
+        keys = {"unit", "unit_name", "band", "eligible", "credentials", "issuer_spki"}
+        if not isinstance(c, dict) or set(c) != keys or not isinstance(c["eligible"], int):
+            _refuse(f"class {cid}: fields are {', '.join(sorted(keys))}")
+        infos[cid] = bd.ClassInfo(
+            str(c["unit"]), str(c["band"]), c["eligible"], str(c["unit_name"])
+        )
+        labels.add((c["unit"], c["band"]))
+        if len(classes) > 1 and c["eligible"] < spec.threshold:
+            _refuse(f"class {cid} has {c['eligible']} eligible members, below the threshold")
+        if (bd.AGE not in spec.by and c["band"] != bd.ALL) or (
+            bd.UNIT not in spec.by and c["unit"] != bd.ALL
+        ):
+            _refuse(f"class {cid} is labelled by a dimension the survey does not use")
+    if len(labels) != len(classes):
+        _refuse("two classes have the same label")
+    if sum(i.eligible for i in infos.values()) != eligible_members:
+        _refuse("the classes' eligible members do not add up to the eligible members")
+    return spec, classes, infos
+
+
 def _keys(survey: Mapping[str, Any], manifest: SurveyManifest) -> _Setup:
-    """Issuer keys, board key, counts and fingerprint; ValueError (and kin) if wrong."""
+    """Issuer keys, board key, counts, classes and fingerprint; ValueError if wrong."""
     audiences = survey["audiences"]
     if not set(audiences) <= set(fmt.AUDIENCES) or fmt.MEMBERS not in audiences:
         _refuse("audiences must be members and optionally guests")
-    issuers = {
-        name: BlindRsaPublicKey.from_der(bytes.fromhex(a["issuer_spki"]))
-        for name, a in audiences.items()
-    }
-    if len({k.n for k in issuers.values()}) != len(issuers):
-        _refuse("each audience needs its own issuer key")
     eligible = {name: a["eligible"] for name, a in audiences.items()}
     credentials = {name: a["credentials"] for name, a in audiences.items()}
+    spec, classes, infos = _classes(survey, eligible[fmt.MEMBERS])
+    spkis = {name: a["issuer_spki"] for name, a in audiences.items()}
+    if classes:
+        if spkis.pop(fmt.MEMBERS) is not None:
+            _refuse("with classes, the members' keys are the classes' keys")
+        spkis.update(
+            {fmt.credential_name(fmt.MEMBERS, cid): c["issuer_spki"] for cid, c in classes.items()}
+        )
+    issuers = {name: BlindRsaPublicKey.from_der(bytes.fromhex(s)) for name, s in spkis.items()}
+    if len({k.n for k in issuers.values()}) != len(issuers):
+        _refuse("each audience and class needs its own issuer key")
     board = survey["board"]
+    commitment = survey["roll"]["commitment"]
     fingerprint = fmt.fingerprint(
         survey_id=survey["survey"],
         unit=survey["unit"],
         opens_at=survey["opens_at"],
         closes_at=survey["closes_at"],
         manifest_hash=manifest.hash_hex,
-        issuers={name: a["issuer_spki"] for name, a in audiences.items()},
+        issuers=spkis,
         eligible_members=eligible[fmt.MEMBERS],
         origin=board["origin"],
         board_public_key=board["public_key"],
+        breakdown=None
+        if spec is None
+        else {
+            **spec.as_json(),
+            "classes": {
+                cid: {key: c[key] for key in ("unit", "unit_name", "band", "eligible")}
+                for cid, c in classes.items()
+            },
+        },
+        roll=commitment,
     )
     if survey.get("fingerprint") != fingerprint:
         _refuse("fingerprint does not match the survey's settings")
@@ -227,6 +327,77 @@ def _keys(survey: Mapping[str, Any], manifest: SurveyManifest) -> _Setup:
         credentials=credentials,
         origin=str(board["origin"]),
         board_key=Ed25519PublicKey.from_hex(board["public_key"]),
+        roll_commitment=str(commitment),
+        spec=spec,
+        classes=infos,
+        class_credentials={cid: c["credentials"] for cid, c in classes.items()},
+    )
+
+
+def _roll(setup: _Setup, raw: bytes, report: Report) -> None:
+    """Record §9: the frozen list per class, its commitment, and who got credentials."""
+    try:
+        document = json.loads(raw.decode("utf-8"))
+        canonical = canonical_json(document) + b"\n" == raw
+    except (UnicodeDecodeError, json.JSONDecodeError, CanonicalError):
+        report.fail("roll.format", "roll.json is not canonical JSON")
+        return
+    groups = list(setup.classes) or [fmt.MEMBERS]
+    shape = (
+        canonical
+        and isinstance(document, dict)
+        and document.get("format") == fmt.ROLL_FORMAT
+        and set(document) == {"format", "entries", "issued"}
+        and all(
+            isinstance(document[part], dict) and sorted(document[part]) == sorted(groups)
+            for part in ("entries", "issued")
+        )
+        and all(
+            _entry_list(values)
+            for part in ("entries", "issued")
+            for values in document[part].values()
+        )
+    )
+    if not report.check("roll.format", bool(shape), "roll.json: entries and issued per class"):
+        return
+    entries, issued = document["entries"], document["issued"]
+    everything = sorted(e for values in entries.values() for e in values)
+    report.check(
+        "roll.commitment",
+        len(set(everything)) == len(everything)
+        and roll_commitment(everything) == setup.roll_commitment,
+        "the frozen list's entries do not give the committed root",
+    )
+    eligible = (
+        {cid: info.eligible for cid, info in setup.classes.items()}
+        if setup.classes
+        else {fmt.MEMBERS: setup.eligible[fmt.MEMBERS]}
+    )
+    credentials = (
+        dict(setup.class_credentials)
+        if setup.classes
+        else {fmt.MEMBERS: setup.credentials[fmt.MEMBERS]}
+    )
+    for group in groups:
+        report.check(
+            f"roll.{group}.eligible",
+            len(entries[group]) == eligible[group],
+            f"{len(entries[group])} entries in {group} but {eligible[group]} eligible",
+        )
+        report.check(
+            f"roll.{group}.issued",
+            set(issued[group]) <= set(entries[group]) and len(issued[group]) == credentials[group],
+            f"{len(issued[group])} issued entries in {group} (not all on its list?) "
+            f"but {credentials[group]} credentials",
+        )
+
+
+def _entry_list(values: object) -> bool:
+    return (
+        isinstance(values, list)
+        and all(isinstance(v, str) and len(v) == 64 and set(v) <= _HEX64 for v in values)  # noqa: PLR2004
+        and values == sorted(values)
+        and len(set(values)) == len(values)
     )
 
 
@@ -249,17 +420,17 @@ def _board(setup: _Setup, note: bytes, lines: list[bytes], report: Report) -> No
     )
 
 
-def _answers(setup: _Setup, lines: list[bytes], report: Report) -> list[tuple[str, Any]] | None:
-    """Check every answer line; the checked answers per audience, or None on a failure."""
+def _answers(setup: _Setup, lines: list[bytes], report: Report) -> list[Sheet] | None:
+    """Check every answer line; the checked answers with audience and class, or None."""
     seen: set[str] = set()
-    sheets: list[tuple[str, Any]] = []
+    sheets: list[Sheet] = []
     for index, raw in enumerate(lines):
         problem, check = _answer_problem(setup, raw, seen)
         if problem is not None:
             report.fail(check, f"answer {index}: {problem}")
             return None
         line = json.loads(raw)
-        sheets.append((line["audience"], line["answers"]))
+        sheets.append((line["audience"], line.get(fmt.CLASS), line["answers"]))
     report.passed.extend(["answers.format", "answers.credential", "answers.signature"])
     report.passed.extend(["answers.one_per_credential", "answers.rules"])
     return sheets
@@ -292,9 +463,12 @@ def _answer_problem(setup: _Setup, raw: bytes, seen: set[str]) -> tuple[str | No
 
 
 def _parsed_line(setup: _Setup, raw: bytes) -> dict[str, Any]:
+    keys = sorted(fmt.LINE_KEYS)
     try:
         line = json.loads(raw.decode("utf-8"))
-        exact = isinstance(line, dict) and sorted(line) == sorted(fmt.LINE_KEYS)
+        if setup.classes and isinstance(line, dict) and line.get("audience") == fmt.MEMBERS:
+            keys = sorted(fmt.CLASSED_LINE_KEYS)  # a member's line names its class
+        exact = isinstance(line, dict) and sorted(line) == keys
         if exact and canonical_json(line) != raw:
             raise _Bad("answers.format", "not canonical JSON")
     except (UnicodeDecodeError, json.JSONDecodeError, CanonicalError) as error:
@@ -311,10 +485,12 @@ def _parsed_line(setup: _Setup, raw: bytes) -> dict[str, Any]:
 
 def _credential_key(setup: _Setup, line: Mapping[str, Any]) -> str:
     """Check the issuer's and the credential key's signatures; the key as hex."""
-    audience = line["audience"]
-    issuer = setup.issuers.get(audience) if isinstance(audience, str) else None
+    audience, class_id = line["audience"], line.get(fmt.CLASS)
+    named = isinstance(audience, str) and isinstance(class_id, str | None)
+    name = fmt.line_name(line) if named else ""
+    issuer = setup.issuers.get(name)
     if issuer is None:
-        raise _Bad("answers.format", "unknown audience")
+        raise _Bad("answers.format", "unknown audience or class")
     credential = line["credential"]
     try:
         key = Ed25519PublicKey.from_hex(credential["public_key"])
@@ -323,16 +499,16 @@ def _credential_key(setup: _Setup, line: Mapping[str, Any]) -> str:
         signature = bytes.fromhex(line["signature"])
     except (TypeError, ValueError, SigningError) as error:
         raise _Bad("answers.format", "credential or signature not hex") from error
-    message = fmt.credential_message(setup.survey_id, audience, key.hex())
+    message = fmt.credential_message(setup.survey_id, name, key.hex())
     if not verify_blind(issuer, prefix + message, issuer_sig):
-        raise _Bad("answers.credential", "credential not signed by the audience's issuer")
+        raise _Bad("answers.credential", "credential not signed by its audience's (class's) issuer")
     if not verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), signature):
         raise _Bad("answers.signature", "answer signature invalid")
     return key.hex()
 
 
-def _counts(setup: _Setup, sheets: list[tuple[str, Any]], report: Report) -> None:
-    answered = Counter(audience for audience, _ in sheets)
+def _counts(setup: _Setup, sheets: list[Sheet], report: Report) -> None:
+    answered = Counter(audience for audience, _, _ in sheets)
     for audience, credentials in setup.credentials.items():
         eligible = setup.eligible[audience]
         good = isinstance(credentials, int) and answered[audience] <= credentials
@@ -347,10 +523,25 @@ def _counts(setup: _Setup, sheets: list[tuple[str, Any]], report: Report) -> Non
                 isinstance(eligible, int) and good and credentials <= eligible,
                 f"{credentials} {audience} credentials but {eligible} eligible",
             )
+    per_class = Counter(class_id for audience, class_id, _ in sheets if audience == fmt.MEMBERS)
+    for cid, info in setup.classes.items():
+        issued = setup.class_credentials[cid]
+        report.check(
+            f"counts.class.{cid}",
+            isinstance(issued, int) and per_class[cid] <= issued <= info.eligible,
+            f"class {cid}: {per_class[cid]} answers, {issued} credentials, "
+            f"{info.eligible} eligible (answers ≤ credentials ≤ eligible)",
+        )
+    if setup.classes:
+        report.check(
+            "counts.classes.credentials",
+            sum(setup.class_credentials.values()) == setup.credentials[fmt.MEMBERS],
+            "the classes' credentials do not add up to the members' credentials",
+        )
 
 
 def _paper(
-    setup: _Setup, survey: Mapping[str, Any], sheets: list[tuple[str, Any]], report: Report
+    setup: _Setup, survey: Mapping[str, Any], sheets: list[Sheet], report: Report
 ) -> dict[str, Any] | None:
     """Record §6.2: the paper line's arithmetic; None if the record has no paper line.
 
@@ -369,29 +560,33 @@ def _paper(
         "paper.canonical", line == survey[fmt.PAPER], "the paper line is not in canonical form"
     ):
         return {}
-    online = sum(1 for audience, _ in sheets if audience == fmt.MEMBERS)
+    online = sum(1 for audience, _, _ in sheets if audience == fmt.MEMBERS)
     eligible = setup.eligible[fmt.MEMBERS]
     report.check(
         "paper.eligible",
         isinstance(eligible, int) and online + line["questionnaires"] <= eligible,
         f"{online} online and {line['questionnaires']} paper answers but {eligible} eligible",
     )
-    return paper_tally(setup.manifest, line)
+    return line
 
 
 def _results(
     setup: _Setup,
-    sheets: list[tuple[str, Any]],
+    sheets: list[Sheet],
     published: Any,
     report: Report,
     paper: dict[str, Any] | None = None,
 ) -> None:
-    expected: dict[str, Any] = {
-        audience: tally(setup.manifest, [s for a, s in sheets if a == audience])
-        for audience in setup.credentials
-    }
-    if paper is not None:
-        expected[fmt.PAPER] = paper
+    expected = expected_results(
+        setup.manifest,
+        list(setup.credentials),
+        sheets,
+        paper=paper or None,
+        spec=setup.spec,
+        classes=setup.classes,
+    )
+    if paper == {}:
+        expected[fmt.PAPER] = {}
     if not isinstance(published, dict) or set(published) != set(expected):
         report.fail(
             "results.recomputed",
@@ -404,7 +599,14 @@ def _results(
         report.check(
             f"results.{audience}",
             published[audience] == result,
-            f"the published {audience} result is not the sum of the answers"
-            if audience != fmt.PAPER
-            else "the published paper result is not the paper line of survey.json",
+            _RESULT_MESSAGES.get(
+                audience, f"the published {audience} result is not the sum of the answers"
+            ),
         )
+
+
+_RESULT_MESSAGES: Final = {
+    fmt.PAPER: "the published paper result is not the paper line of survey.json",
+    "breakdown": "the published breakdown is not the one recomputed from the answers "
+    "with the threshold and classes of survey.json",
+}

@@ -156,3 +156,28 @@ def paper_line(questionnaires: int = 3) -> dict[str, Any]:
             "q9": {"answered": 2},
         },
     }
+
+
+def roll_for(
+    survey_id: str, eligible: dict[str, int], issued: dict[str, int]
+) -> tuple[dict[str, Any], str]:
+    """A frozen list (``roll.json``, record §9) with ``eligible[group]`` salted entries per
+    class (``members`` without classes), the first ``issued[group]`` of them issued; and
+    its commitment. Built with the same functions as the server."""
+    from ballots.rolls import roll_commitment
+    from surveys.answer_format import ROLL_FORMAT, roll_entry
+
+    entries = {
+        group: sorted(
+            roll_entry(survey_id, f"{group}-{n:04d}".encode().hex(), f"M{n}", group)
+            for n in range(count)
+        )
+        for group, count in eligible.items()
+    }
+    document = {
+        "format": ROLL_FORMAT,
+        "entries": entries,
+        "issued": {g: sorted(entries[g][: issued.get(g, 0)]) for g in entries},
+    }
+    everything = sorted(e for values in entries.values() for e in values)
+    return document, roll_commitment(everything)

@@ -16,6 +16,7 @@ from app.organisations.units import subtree_filter
 from ballots.errors import TooEarly
 from ballots.manifest import format_time
 from ballots.models import Election, ElectionStatus, RollEntry
+from ballots.rolls import roll_commitment
 from ballots.services._common import (
     election_unit,
     lock_election,
@@ -24,9 +25,9 @@ from ballots.services._common import (
     require_status,
 )
 from crypto.canonical import domain_hash
-from crypto.merkle import leaf_hash, root_from_leaf_hashes
 
 ROLL_ENTRY_LABEL = "stimmwerk/roll-entry/v1"
+__all__ = ["freeze_roll", "roll_commitment", "roll_entry"]
 _CHUNK = 5000
 
 
@@ -34,11 +35,6 @@ def roll_entry(election_id: str, salt_hex: str, membership_number: str) -> str:
     """``H("stimmwerk/roll-entry/v1", {"election", "salt", "member"})`` in hex (record §3)."""
     value = {"election": election_id, "salt": salt_hex, "member": membership_number}
     return domain_hash(ROLL_ENTRY_LABEL, value).hex()
-
-
-def roll_commitment(entries_sorted: list[str]) -> str:
-    """RFC 9162 root over the sorted online entries (leaf data = the 32 entry bytes)."""
-    return root_from_leaf_hashes(leaf_hash(bytes.fromhex(e)) for e in entries_sorted).hex()
 
 
 def _member_at(cutoff: datetime) -> ColumnElement[bool]:

@@ -65,7 +65,8 @@ def _credential(
 
 
 @pytest.mark.parametrize(
-    ("audience", "key"), [("members", "00" * 32), ("guests", "ff" * 31 + "0e")]
+    ("audience", "key"),
+    [("members", "00" * 32), ("guests", "ff" * 31 + "0e"), ("members/c12", "a1" * 32)],
 )
 def test_credential_message_is_the_same(js: Harness, audience: str, key: str) -> None:
     browser = js.call("credential_message", survey=SURVEY_ID, audience=audience, public_key=key)
@@ -81,25 +82,33 @@ def test_a_browser_credential_verifies_in_python(js: Harness, issuer: BlindRsaPr
     assert seed.public_key.hex() == credential["public_key"]
 
 
+@pytest.mark.parametrize("name", ["members", "members/c3"])
 def test_the_answer_line_is_the_same_bytes(
-    js: Harness, issuer: BlindRsaPrivateKey, manifest: dict[str, Any]
+    js: Harness, issuer: BlindRsaPrivateKey, manifest: dict[str, Any], name: str
 ) -> None:
-    credential = _credential(js, issuer)
+    """Also for a member of a breakdown class (record §8): the line carries the class."""
+    credential = _credential(js, issuer, name)
     answers = good_answers()
     answers["q9"] = "Köln – „Mitte“ \U0001f600"  # non-ASCII, an astral character
     answers["q3"] = ["klima", "bildung"]  # not in option order: both sort it
     browser = js.call(
         "answer_line", manifest=manifest, fingerprint=FINGERPRINT, survey=SURVEY_ID,
-        audience="members", credential=credential, answers=answers,
+        audience=name, credential=credential, answers=answers,
     )  # fmt: skip
     held = client.SurveyCredential(
-        SURVEY_ID, "members", Ed25519SecretKey.from_hex(credential["seed"]),
+        SURVEY_ID, name, Ed25519SecretKey.from_hex(credential["seed"]),
         bytes.fromhex(credential["prefix"]), bytes.fromhex(credential["signature"]),
     )  # fmt: skip
     python = client.answer_line(read_definition(manifest), FINGERPRINT, held, answers)
     assert bytes.fromhex(browser["line"]) == python
     assert browser["hash"] == fmt.answer_leaf(python).hex()
     line = json.loads(python)
+    assert line.get("class") == fmt.split_name(name)[1]
+    message = fmt.credential_message(SURVEY_ID, name, line["credential"]["public_key"])
+    prefix = bytes.fromhex(line["credential"]["prefix"])
+    assert verify_blind(
+        issuer.public_key, prefix + message, bytes.fromhex(line["credential"]["signature"])
+    )
     key = Ed25519PublicKey.from_hex(line["credential"]["public_key"])
     assert verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), bytes.fromhex(line["signature"]))
 

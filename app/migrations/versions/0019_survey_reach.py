@@ -1,4 +1,6 @@
-"""Issue 12: the survey paper line (entered and confirmed by staff) and mail markers.
+"""Issue 12: the survey paper line (entered and confirmed by staff), mail markers,
+breakdown classes (one issuer key per class, the member's class on the frozen list), the
+commitment of the frozen list and the running tallies.
 
 Revision ID: 0019_survey_reach
 Revises: 0018_survey_pages
@@ -19,6 +21,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("surveys", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("breakdown", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("classes", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("class_keys_encrypted", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("roll_commitment", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("roll_key_encrypted", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("live_tallies", sa.Text(), nullable=True))
+    with op.batch_alter_table("survey_roll_entries", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("class_id", sa.String(length=8), nullable=True))
     op.create_table(
         "survey_paper_lines",
         sa.Column("survey_id", sa.Uuid(), nullable=False),
@@ -45,8 +56,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("survey_id", name=op.f("pk_survey_paper_lines")),
     )
-
-
     op.create_table(
         "survey_mail_markers",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -81,3 +90,15 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_survey_mail_markers_member_id"), table_name="survey_mail_markers")
     op.drop_table("survey_mail_markers")
     op.drop_table("survey_paper_lines")
+    with op.batch_alter_table("survey_roll_entries", schema=None) as batch_op:
+        batch_op.drop_column("class_id")
+    with op.batch_alter_table("surveys", schema=None) as batch_op:
+        for column in (
+            "live_tallies",
+            "roll_key_encrypted",
+            "roll_commitment",
+            "class_keys_encrypted",
+            "classes",
+            "breakdown",
+        ):
+            batch_op.drop_column(column)

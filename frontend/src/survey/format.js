@@ -3,7 +3,10 @@
 // Pure (no DOM): frontend/src/survey.js uses it on the page, tests/js/survey_harness.mjs
 // under Node for the agreement test (tests/js/test_survey_client_agrees.py).
 //
-// credentialMessage(surveyId, audience, publicKeyHex) -> bytes (RFC 9474 msg)
+// A credential name is "members", "guests" or "members/c3" (a member of breakdown class
+// c3, docs/surveys/record.md §8): the issuer key's name; in the signed bytes it is split
+// into "audience" and "class".
+// credentialMessage(surveyId, name, publicKeyHex) -> bytes (RFC 9474 msg)
 // requestCredential(issuer, surveyId, audience, secretBytes) -> { surveyId, audience,
 //     seed, publicKeyHex, state }: every random value derived from `secretBytes` (15 bytes
 //     stored in localStorage before the request), so a lost answer is asked again with
@@ -26,6 +29,14 @@ export const SHUFFLE_LABEL = "stimmwerk/survey-shuffle/v1";
 export const SECRET_BYTES = 15;
 export const YES_NO_VALUES = ["yes", "no", "abstain"];
 const BODY_KEYS = ["survey", "fingerprint", "audience", "credential", "answers"];
+export const CLASS_SEPARATOR = "/";
+
+/** "members/c3" -> ["members", "c3"]; "members" -> ["members", null] (surveys.answer_format.split_name). */
+export function splitName(name) {
+  const at = name.indexOf(CLASS_SEPARATOR);
+  if (at < 0) return [name, null];
+  return [name.slice(0, at), name.slice(at + 1) || null];
+}
 
 export class AnswerRefused extends Error {
   constructor(question, code, detail = {}) {
@@ -36,8 +47,11 @@ export class AnswerRefused extends Error {
   }
 }
 
-export function credentialMessage(surveyId, audience, publicKeyHex) {
-  return labelledMessage(CREDENTIAL_LABEL, canonicalJson({ survey: surveyId, audience, public_key: publicKeyHex }));
+export function credentialMessage(surveyId, name, publicKeyHex) {
+  const [audience, klass] = splitName(name);
+  const value = { survey: surveyId, audience, public_key: publicKeyHex };
+  if (klass !== null) value.class = klass;
+  return labelledMessage(CREDENTIAL_LABEL, canonicalJson(value));
 }
 
 /** The blinded credential request, every random value derived from the stored secret. */
@@ -181,14 +195,18 @@ export function checkAnswers(manifest, raw) {
 
 // --- the answer line --------------------------------------------------------------------
 
-export function answerBody(surveyId, fingerprint, audience, credential, answers) {
-  return { survey: surveyId, fingerprint, audience, credential, answers };
+export function answerBody(surveyId, fingerprint, name, credential, answers) {
+  const [audience, klass] = splitName(name);
+  const body = { survey: surveyId, fingerprint, audience, credential, answers };
+  if (klass !== null) body.class = klass;
+  return body;
 }
 
 /** What the credential key signs: the canonical body (the line without "signature"). */
 export function signedPayload(line) {
   const body = {};
   for (const key of BODY_KEYS) body[key] = line[key];
+  if ("class" in line) body.class = line.class;
   return canonicalJson(body);
 }
 

@@ -108,6 +108,8 @@ def _record_arguments(lines: list[bytes]) -> dict[str, Any]:
         "board_public_key": survey["board"]["public_key"],
         "lines": lines,
         "checkpoint": files["checkpoint.txt"].decode(),
+        "roll": json.loads(files["roll.json"]),
+        "roll_commitment": survey["roll"]["commitment"],
     }
 
 

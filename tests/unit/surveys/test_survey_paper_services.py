@@ -59,7 +59,7 @@ def test_two_staff_members_enter_and_confirm_and_the_record_carries_the_paper_li
     results = json.loads(str(closed.results))
     assert results["paper"]["respondents"] == 3
     assert results["members"]["respondents"] == 2  # never mixed into the online answers
-    files = services.build_record_files(db, closed)
+    files = services.build_record_files(db, settings, closed)
     assert json.loads(files["survey.json"])["paper"]["questionnaires"] == 3
     report = verify_record(files)
     assert report.ok, report.failures

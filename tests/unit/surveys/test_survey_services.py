@@ -198,7 +198,7 @@ def test_one_answer_per_member_unlinkable_and_the_record_verifies(
     results = json.loads(str(closed.results))
     assert results["members"]["respondents"] == len(world.members)
     assert results["guests"]["respondents"] == 1
-    files = services.build_record_files(db, closed)
+    files = services.build_record_files(db, settings, closed)
     report = verify_record(files)
     assert report.ok, report.failures
     # the stored zip is built once: the same bytes and ETag every time

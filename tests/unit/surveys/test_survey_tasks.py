@@ -45,7 +45,7 @@ def test_a_survey_closes_at_its_closing_time_once_with_its_record(
     closed = services.get_survey(db, survey.id)
     assert closed.status == SurveyStatus.CLOSED
     assert json.loads(str(closed.results))["members"]["respondents"] == 1
-    assert verify_record(services.build_record_files(db, closed)).ok
+    assert verify_record(services.build_record_files(db, settings, closed)).ok
     # a second run (or staff pressing close) finds nothing to do
     assert tasks.close_due(db, settings, now=END).closed == []
 

@@ -24,7 +24,7 @@ from surveys.answer_format import answer_leaf, fingerprint
 from surveys.definition import read_definition
 from surveys.record import record_files, zip_record
 from surveys.verifier import RecordUnreadable, read_record, verify_record
-from tests.surveys_support import example_definition, good_answers
+from tests.surveys_support import example_definition, good_answers, roll_for
 
 SURVEY = "5b0e8c1e-0000-4000-8000-000000000001"
 ORIGIN = "stimmwerk.test/survey/" + SURVEY
@@ -35,6 +35,7 @@ ISSUERS = {
 }
 BOARD_SEED = bytes(range(32))
 ELIGIBLE = 8
+_, ROLL_COMMITMENT = roll_for(SURVEY, {"members": ELIGIBLE}, {})
 FINGERPRINT = fingerprint(
     survey_id=SURVEY,
     unit="LV1",
@@ -45,6 +46,7 @@ FINGERPRINT = fingerprint(
     eligible_members=ELIGIBLE,
     origin=ORIGIN,
     board_public_key=board.signer(ORIGIN, BOARD_SEED).secret_key.public_key.hex(),
+    roll=ROLL_COMMITMENT,
 )
 
 
@@ -89,6 +91,8 @@ def _files(
         board_public_key=board.signer(ORIGIN, BOARD_SEED).secret_key.public_key.hex(),
         lines=lines,
         checkpoint=_checkpoint(lines),
+        roll=roll_for(SURVEY, {"members": eligible}, {"members": min(credentials, eligible)})[0],
+        roll_commitment=ROLL_COMMITMENT,
     )
 
 
@@ -190,8 +194,12 @@ def test_more_answers_than_credentials_and_more_credentials_than_eligible_fail()
     lines, _ = _honest()
     assert "counts.members.answers" in _failed(_files(lines, credentials=3))
     assert "counts.members.credentials" in _failed(_files(lines, credentials=9))
-    # the frozen member count is in the fingerprint every answer signs
-    assert _failed(_files(lines, credentials=9, eligible=9)) == ["answers.format"]
+    # the frozen member count is in the fingerprint every answer signs, and the frozen
+    # list with one more entry no longer gives the committed root
+    assert _failed(_files(lines, credentials=9, eligible=9)) == [
+        "roll.commitment",
+        "answers.format",
+    ]
 
 
 def test_a_forged_result_fails() -> None:
