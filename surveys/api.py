@@ -40,8 +40,9 @@ from app.core.i18n import N_
 from app.core.json_errors import api_error
 from app.core.rate_limit import RateLimiter
 from app.core.settings import Settings
+from app.core.templating import jinja_environment
 from app.organisations.units import get_unit
-from surveys import export, services
+from surveys import breakdown, breakdown_view, export, services
 from surveys.models import Survey, SurveyStatus
 
 MAX_ANSWER_BYTES = 256 * 1024
@@ -69,6 +70,7 @@ _CODES: dict[type[DomainError], tuple[str, int]] = {
     services.AlreadyAnswered: ("already_answered", HTTP_409_CONFLICT),
     services.NotStaff: ("not_allowed", HTTP_403_FORBIDDEN),
     services.ResultsLater: ("not_yet", HTTP_403_FORBIDDEN),
+    services.TooManyClasses: ("too_many_classes", HTTP_409_CONFLICT),
 }
 
 
@@ -148,6 +150,24 @@ def _flag(data: dict[str, Any], key: str) -> bool | None:
     return value
 
 
+def _breakdown(data: dict[str, Any]) -> breakdown.Spec | None:
+    raw = data.get("breakdown")
+    if raw is None:
+        return None
+    try:
+        return breakdown.spec_from(raw)
+    except breakdown.BreakdownError as error:
+        raise services.SurveyInvalid(f"breakdown: {error}") from error
+
+
+def _classes(survey: Survey) -> dict[str, Any]:
+    """The public side of the classes (no keys): label and eligible members."""
+    return {
+        cid: {key: c[key] for key in ("unit", "unit_name", "band", "eligible")}
+        for cid, c in services.classes_of(survey).items()
+    }
+
+
 def summary(survey: Survey) -> dict[str, Any]:
     return {
         "id": str(survey.id),
@@ -160,6 +180,9 @@ def summary(survey: Survey) -> dict[str, Any]:
         "fingerprint": survey.fingerprint,
         "eligible_members": survey.eligible_members,
         "copied_from": str(survey.copied_from) if survey.copied_from else None,
+        "breakdown": json.loads(survey.breakdown) if survey.breakdown else None,
+        "classes": _classes(survey),
+        "roll_commitment": survey.roll_commitment,
     }
 
 
@@ -191,6 +214,7 @@ class SurveyApiController(Controller):
             closes_at=_when(data, "closes_at"),
             guests_allowed=bool(_flag(data, "guests_allowed")),
             results_live=bool(_flag(data, "results_live")),
+            breakdown=_breakdown(data),
         )
         return _json(summary(survey), HTTP_201_CREATED)
 
@@ -211,6 +235,7 @@ class SurveyApiController(Controller):
             closes_at=_when(data, "closes_at") if "closes_at" in data else None,
             guests_allowed=_flag(data, "guests_allowed"),
             results_live=_flag(data, "results_live"),
+            breakdown=_breakdown(data),
         )
         return _json(summary(survey))
 
@@ -311,16 +336,24 @@ class SurveyApiController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         survey_id: FromPath[str],
     ) -> Response[Any]:
-        """The logged-in person's own entry: eligible, audience, day a credential was issued."""
+        """The logged-in person's own entry: eligible, audience (with the class), day a
+        credential was issued, and for a member the entry in the frozen list with its
+        salt (record §9: find it in ``roll.json``, among the issued ones only if you
+        took part)."""
         survey = services.get_survey(db_session, _survey_id(survey_id))
-        entry = services.own_entry(db_session, survey, _user(request))
+        entry = services.own_entry(db_session, survey, _user(request), settings=settings)
+        own_roll = entry.roll
         return _json(
             {
                 "eligible": entry.eligible,
                 "audience": entry.audience,
                 "credential_issued_on": entry.credential_issued_on,
+                "roll": None
+                if own_roll is None
+                else {"class": own_roll.class_key, "salt": own_roll.salt, "entry": own_roll.entry},
             }
         )
 
@@ -468,3 +501,6 @@ def _download(body: bytes, media_type: str, filename: str) -> Response[Any]:
 
 
 ROUTES = [SurveyApiController]
+
+# The results page includes ``surveys/_breakdown.html``, which reads its figures here.
+jinja_environment().globals["survey_breakdown"] = breakdown_view.for_template

@@ -633,7 +633,8 @@ def issue_credential(
     if allowed.refusal is not None or allowed.audience is None:
         raise (allowed.refusal or NotInAudience)
     request_hash = hashlib.sha256(blinded_msg).hexdigest()
-    issue = _issue_member if allowed.audience == fmt.MEMBERS else _issue_guest
+    audience = fmt.split_name(allowed.audience)[0]
+    issue = _issue_member if audience == fmt.MEMBERS else _issue_guest
     signature = issue(
         session,
         settings,

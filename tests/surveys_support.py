@@ -181,3 +181,26 @@ def roll_for(
     }
     everything = sorted(e for values in entries.values() for e in values)
     return document, roll_commitment(everything)
+
+
+def answer_as(
+    db: Any, settings: Any, survey: Any, account: Any, answers: dict[str, Any], *, now: Any
+) -> dict[str, Any]:
+    """A person takes part as the browser does: the credential of their audience (and
+    breakdown class) with the login, then the signed answer without it. The receipt."""
+    import json
+
+    from surveys import client, services
+    from surveys.definition import read_definition
+
+    allowed = services.eligibility(db, survey, account, now=now)
+    assert allowed.audience is not None, allowed.refusal
+    issuer = services.issuer_public(survey, allowed.audience)
+    request = client.request_credential(issuer, str(survey.id), allowed.audience)
+    _, blind = services.issue_credential(
+        db, settings, survey.id, account, request.blinded_msg, now=now
+    )
+    credential = client.finish_credential(issuer, request, blind)
+    manifest = read_definition(json.loads(survey.definition))
+    line = client.answer_line(manifest, str(survey.fingerprint), credential, answers)
+    return services.submit_answer(db, settings, survey.id, line, now=now)
