@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from io import BytesIO
 from typing import Any
 
+import pytest
 from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
@@ -32,7 +33,11 @@ from surveys.verifier import read_record, verify_record
 from tests.bdd.conftest import BASE_URL, Browsers, Organisation, fresh_session
 from tests.surveys_support import example_definition, good_answers
 
-scenarios("surveys/create_survey.feature", "surveys/answer_survey.feature")
+scenarios(
+    "surveys/create_survey.feature",
+    "surveys/answer_survey.feature",
+    "surveys/breakdown.feature",
+)
 
 JSON = {"accept": "application/json"}
 
@@ -211,7 +216,10 @@ def _ask_credential(
     log_in_fully(browser, people[name])
     data = _client_data(browsers, survey_id)
     audience = "members" if people[name].member_id else "guests"
-    spki = (data["issuers"] or {}).get(audience) or data["issuers"]["members"]
+    mine = browser.get(f"/api/surveys/{survey_id}/me", headers=JSON)
+    if mine.status_code == 200 and mine.json().get("audience"):
+        audience = mine.json()["audience"]  # with a breakdown: members/<the member's group>
+    spki = (data["issuers"] or {}).get(audience) or next(iter(data["issuers"].values()))
     issuer = BlindRsaPublicKey.from_der(bytes.fromhex(spki))
     request = client.request_credential(issuer, survey_id, audience)
     answer = browser.post(
@@ -457,14 +465,193 @@ def _own(browsers: Browsers, people: Any, survey_id: str, name: str) -> dict[str
 
 @then(parsers.parse("{name:w} sees that no credential was issued for him"))
 def no_credential_issued(browsers: Browsers, people: Any, survey_id: str, name: str) -> None:
-    assert _own(browsers, people, survey_id, name) == {
+    mine = _own(browsers, people, survey_id, name)
+    assert {key: mine[key] for key in ("eligible", "audience", "credential_issued_on")} == {
         "eligible": True,
         "audience": "members",
         "credential_issued_on": None,
     }
+    assert len(mine["roll"]["entry"]) == 64  # his entry in the frozen list, to look up
 
 
 @then(parsers.parse("{name:w} sees that a credential was issued for her today"))
 def credential_issued_today(browsers: Browsers, people: Any, survey_id: str, name: str) -> None:
     mine = _own(browsers, people, survey_id, name)
     assert mine["credential_issued_on"] == datetime.now(UTC).date().isoformat()
+
+
+# --- breakdown by sub-unit and age band (surveys/breakdown.feature) -------------------
+
+DIMENSIONS = {"sub-unit": ["unit"], "age band": ["age"], "sub-unit and age band": ["unit", "age"]}
+
+
+@pytest.fixture
+def groups() -> dict[str, list[str]]:
+    """The people added per unit by the steps below (their names), in order."""
+    return {}
+
+
+@given(parsers.parse('{count:d} more members belong directly to "{unit_name}"'))
+@given(parsers.parse('{count:d} members belong to "{unit_name}"'))
+def members_of(
+    db: Any, settings: Any, org: Organisation, people: Any, groups: dict[str, list[str]],
+    count: int, unit_name: str,
+) -> None:  # fmt: skip
+    from tests.bdd.conftest import _add_member
+
+    for _ in range(count):
+        name = f"Mitglied{len(people) + 1}"
+        _add_member(
+            db, settings, org, people, f"{name} {unit_name.rsplit(maxsplit=1)[-1]}", unit_name
+        )
+        groups.setdefault(unit_name, []).append(name)
+
+
+@given(parsers.parse('a member born in {year:d} belongs to "{unit_name}"'))
+def member_born(
+    db: Any, settings: Any, org: Organisation, people: Any, groups: dict[str, list[str]],
+    year: int, unit_name: str,
+) -> None:  # fmt: skip
+    from app.organisations.models import Member
+
+    members_of(db, settings, org, people, groups, 1, unit_name)
+    person = people[groups[unit_name][-1]]
+    db.get(Member, person.member_id).birth_year = year
+    db.commit()
+    groups[f"born {year}"] = [person.name]
+
+
+@given(
+    parsers.parse(
+        '{name:w} has opened the example survey for "{unit_name}" broken down by '
+        "{dimension} with a threshold of {k:d}"
+    ),
+    target_fixture="survey_id",
+)
+def has_opened_broken_down(
+    browsers: Browsers, org: Organisation, people: Any, name: str, unit_name: str,
+    dimension: str, k: int,
+) -> str:  # fmt: skip
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of(name), people[name])
+    breakdown = {"by": DIMENSIONS[dimension], "threshold": k}
+    created = _create(
+        browsers, name, org.unit(unit_name).code, example_definition(), breakdown=breakdown
+    )
+    assert created.status_code == 201, created.text
+    survey_id = created.json()["id"]
+    browser = browsers.of(name)
+    opened = browser.post(f"/api/surveys/{survey_id}/open", headers=_token(browser))
+    assert opened.status_code == 200, opened.text
+    return str(survey_id)
+
+
+@when(
+    parsers.parse(
+        '{name:w} creates the example survey for "{unit_name}" broken down by {dimension} '
+        "with a threshold of {k:d}"
+    ),
+    target_fixture="response",
+)
+def creates_broken_down(
+    browsers: Browsers, org: Organisation, people: Any, name: str, unit_name: str,
+    dimension: str, k: int,
+) -> Response:  # fmt: skip
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of(name), people[name])
+    breakdown = {"by": DIMENSIONS[dimension], "threshold": k}
+    return _create(
+        browsers, name, org.unit(unit_name).code, example_definition(), breakdown=breakdown
+    )
+
+
+def _summary(browsers: Browsers, survey_id: str) -> dict[str, Any]:
+    return _client_data(browsers, survey_id)
+
+
+@then(parsers.parse("the survey has {count:d} groups of at least {k:d} members each"))
+def groups_of_at_least(browsers: Browsers, survey_id: str, count: int, k: int) -> None:
+    classes = _summary(browsers, survey_id)["classes"]
+    assert len(classes) == count, classes
+    assert all(c["eligible"] >= k for c in classes.values()), classes
+
+
+@then(parsers.parse("no group of the survey has fewer than {k:d} members"))
+def no_small_group(browsers: Browsers, survey_id: str, k: int) -> None:
+    classes = _summary(browsers, survey_id)["classes"]
+    assert classes
+    assert all(c["eligible"] >= k for c in classes.values()), classes
+
+
+def _own_name(browsers: Browsers, people: Any, survey_id: str, name: str) -> str:
+    return str(_own(browsers, people, survey_id, name)["audience"])
+
+
+@then(parsers.parse('a member of "{unit_name}" gets the credential of the group "{group_name}"'))
+def credential_of_group(
+    browsers: Browsers, org: Organisation, people: Any, groups: dict[str, list[str]],
+    survey_id: str, unit_name: str, group_name: str,
+) -> None:  # fmt: skip
+    name = groups[unit_name][0]
+    audience = _own_name(browsers, people, survey_id, name)
+    classes = _summary(browsers, survey_id)["classes"]
+    class_id = audience.partition("/")[2]
+    assert classes[class_id]["unit"] == org.unit(group_name).code
+    credential, answer = _ask_credential(browsers, people, survey_id, name)
+    assert credential is not None, answer.text
+    assert answer.json()["audience"] == audience
+
+
+@then(
+    parsers.parse("the member born in {year:d} gets the credential of the same group as the others")
+)
+def same_group(
+    browsers: Browsers, people: Any, groups: dict[str, list[str]], survey_id: str, year: int
+) -> None:
+    young = _own_name(browsers, people, survey_id, groups[f"born {year}"][0])
+    other = _own_name(browsers, people, survey_id, "Sonja")
+    assert young == other
+
+
+@when(parsers.parse('{count:d} members of "{unit_name}" answer the survey'))
+def members_answer(
+    app: Litestar, browsers: Browsers, people: Any, groups: dict[str, list[str]],
+    survey_id: str, count: int, unit_name: str,
+) -> None:  # fmt: skip
+    names = (["Sonja"] if unit_name == "Unterbezirk Eins" else []) + groups.get(unit_name, [])
+    names = names[:count]
+    assert len(names) == count
+    for name in names:
+        credential, answer = _ask_credential(browsers, people, survey_id, name)
+        assert credential is not None, answer.text
+        sent = _send(app, browsers, survey_id, credential, good_answers())
+        assert sent.status_code == 201, sent.text
+
+
+def _breakdown_section(browsers: Browsers, survey_id: str) -> str:
+    page = browsers.of("Sonja").get(f"/surveys/{survey_id}/results")
+    assert page.status_code == 200, page.text
+    start = page.text.find('id="breakdown"')
+    end = page.text.find("<!-- end of breakdown -->", start)
+    assert 0 <= start < end, "no breakdown on the results page"
+    return page.text[start:end]
+
+
+@then(parsers.parse('the breakdown on the results page shows "{first}" and "{second}"'))
+def breakdown_shows(browsers: Browsers, survey_id: str, first: str, second: str) -> None:
+    section = _breakdown_section(browsers, survey_id)
+    assert first in section
+    assert second in section
+
+
+@then(parsers.parse('the breakdown on the results page does not show "{name}"'))
+def breakdown_hides(browsers: Browsers, survey_id: str, name: str) -> None:
+    assert name not in _breakdown_section(browsers, survey_id)
+
+
+@then("the survey is refused because the threshold is below 5")
+def refused_threshold(response: Response) -> None:
+    assert response.status_code == 422, response.text
+    assert "threshold" in response.json()["message"] or "5" in response.json()["message"]
