@@ -27,7 +27,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from sqlalchemy import and_, exists, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -36,6 +35,7 @@ from app.core.audit import record_event
 from app.core.celery import celery_app
 from app.core.i18n import N_
 from app.core.mail import queue_mail
+from app.core.mail_batches import queue_in_chunks
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
@@ -180,35 +180,37 @@ def _recipients(
 
 
 def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind) -> int:
-    """Queue ``kind`` for everyone due who has not had it, one chunk per transaction."""
-    sent = 0
-    tried: set[int] = set()  # a mail that fails gives its marker back: the next run retries
-    while True:
+    """Queue ``kind`` for everyone due who has not had it, one chunk per transaction
+    (``app.core.mail_batches``)."""
+
+    def due() -> bool:
         survey = session.get(Survey, survey_id)
-        if survey is None or survey.status != SurveyStatus.OPEN:
-            session.rollback()
-            return sent
-        batch = [row for row in _recipients(session, survey_id, kind) if row[0] not in tried]
-        tried.update(member_id for member_id, _ in batch)
-        if not batch:
-            session.rollback()
-            return sent
-        for member_id, account in batch:
-            session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
-            _queue(session, settings, survey, account, kind)
+        return survey is not None and survey.status == SurveyStatus.OPEN
+
+    def queue_one(row: tuple[int, Account]) -> None:
+        member_id, account = row
+        survey = session.get(Survey, survey_id)
+        assert survey is not None
+        session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
+        _queue(session, settings, survey, account, kind)
+
+    def after_chunk(count: int) -> None:
         record_event(
             session,
             f"survey:{kind.value}s_sent",
             object_type="survey",
             object_id=survey_id,
-            count=len(batch),
+            count=count,
         )
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent run marked someone first: its mails stand
-            session.rollback()
-            return sent
-        sent += len(batch)
+
+    return queue_in_chunks(
+        session,
+        due=due,
+        fetch=lambda: _recipients(session, survey_id, kind),
+        key=lambda row: row[0],
+        queue_one=queue_one,
+        after_chunk=after_chunk,
+    )
 
 
 def _queue(
