@@ -181,7 +181,13 @@ def get_survey(session: Session, survey_id: uuid.UUID) -> Survey:
 
 
 def manifest_of(survey: Survey) -> SurveyManifest:
-    return read_definition(json.loads(survey.definition))
+    return _manifest_from(survey.definition)
+
+
+@functools.lru_cache(maxsize=64)
+def _manifest_from(definition: str) -> SurveyManifest:
+    """Parsed once per process and definition text: every answer needs it (read-only)."""
+    return read_definition(json.loads(definition))
 
 
 def _unit(session: Session, survey_or_unit_id: int) -> Unit:
@@ -439,7 +445,16 @@ def spec_of(survey: Survey) -> bd.Spec:
 def classes_of(survey: Survey) -> dict[str, dict[str, Any]]:
     """The classes fixed when the survey opened: id → unit, unit_name, band, eligible,
     issuer_spki. Empty for a survey without breakdown (or not yet open)."""
-    return {} if survey.classes is None else dict(json.loads(survey.classes))
+    if survey.classes is None:
+        return {}
+    return {cid: dict(c) for cid, c in _classes_from(survey.classes).items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _classes_from(text: str) -> dict[str, dict[str, Any]]:
+    """Parsed once per process (up to 64 classes with their keys: every answer needs
+    them); callers get copies."""
+    return dict(json.loads(text))
 
 
 def class_infos(survey: Survey) -> dict[str, bd.ClassInfo]:
@@ -487,7 +502,7 @@ def _class_keys(
 
 def _issuers(survey: Survey) -> dict[str, str]:
     """Issuer keys by credential name: ``members`` or ``members/<class>``, ``guests``."""
-    classes = classes_of(survey)
+    classes = _classes_from(survey.classes) if survey.classes else {}
     if classes:
         issuers = {
             fmt.credential_name(fmt.MEMBERS, cid): str(c["issuer_spki"])
@@ -861,9 +876,27 @@ def flush_board(
     """Shuffle the waiting answers onto the board once at least ``minimum`` wait.
 
     Under the survey's row lock (``FOR UPDATE``; SQLite serialises writers anyway), so
-    concurrent flushes cannot interleave. Returns how many were appended.
+    concurrent flushes cannot interleave; the row is read again under the lock
+    (``populate_existing``: sessions keep objects across commits, and a stale board size
+    would overwrite another flush). The waiting answers are counted first without the
+    lock, so an answer that does not fill a batch never waits for the lock. Returns how
+    many were appended.
     """
-    survey = session.scalars(select(Survey).where(Survey.id == survey_id).with_for_update()).one()
+    if minimum > 1:
+        waiting_now = session.scalar(
+            select(func.count())
+            .select_from(SurveyAnswer)
+            .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
+        )
+        if int(waiting_now or 0) < minimum:
+            session.rollback()
+            return 0
+    survey = session.scalars(
+        select(Survey)
+        .where(Survey.id == survey_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     waiting = list(
         session.execute(
             select(SurveyAnswer.id, SurveyAnswer.leaf_hash, SurveyAnswer.line).where(
@@ -880,16 +913,17 @@ def flush_board(
     )
     signer = board.signer(origin(survey), seed)
     state = board.BoardState(survey.board_size, survey.board_frontier)
+    placed = []
     for answer_id, leaf, _ in waiting:
         appended = board.append(state, bytes.fromhex(leaf), signer)
-        session.execute(
-            update(SurveyAnswer)
-            .where(SurveyAnswer.id == answer_id)
-            .values(leaf_index=appended.index)
-            .execution_options(synchronize_session=False)
-        )
+        placed.append({"id": answer_id, "leaf_index": appended.index})
         state = appended.state
         survey.checkpoint = appended.note
+    for start in range(0, len(placed), 5000):  # one executemany per 5,000, by primary key
+        session.execute(
+            update(SurveyAnswer).execution_options(synchronize_session=False),
+            placed[start : start + 5000],
+        )
     survey.board_size, survey.board_frontier = state.size, state.frontier
     survey.live_tallies = json.dumps(
         _add_to_live(survey, [line for _, _, line in waiting]), separators=(",", ":")
