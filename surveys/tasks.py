@@ -183,16 +183,18 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
     """Queue ``kind`` for everyone due who has not had it, one chunk per transaction
     (``app.core.mail_batches``)."""
 
+    current: list[Survey] = []  # read once per chunk by due()
+
     def due() -> bool:
-        survey = session.get(Survey, survey_id)
+        survey = session.get(Survey, survey_id, populate_existing=True)
+        current[:] = [survey] if survey is not None else []
         return survey is not None and survey.status == SurveyStatus.OPEN
 
     def queue_one(row: tuple[int, Account]) -> None:
+        # no query per mail: the markers go in with the chunk's commit, in one statement
         member_id, account = row
-        survey = session.get(Survey, survey_id)
-        assert survey is not None
         session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
-        _queue(session, settings, survey, account, kind)
+        _queue(session, settings, current[0], account, kind)
 
     def after_chunk(count: int) -> None:
         record_event(
