@@ -38,7 +38,7 @@ from app.core.secrets_box import decrypt_field, encrypt_field
 from app.core.settings import Settings
 from app.organisations import policies
 from app.organisations.models import Unit
-from ballots import board
+from ballots import board, issuance
 from crypto.blind_rsa import BlindRsaError, BlindRsaPrivateKey, BlindRsaPublicKey, blind_sign
 from crypto.blind_rsa import verify as verify_blind
 from crypto.canonical import canonical_json
@@ -688,32 +688,26 @@ def _issue_member(
     request_hash: str,
     moment: datetime,
 ) -> bytes:
-    entry = session.scalars(
-        select(SurveyRollEntry).where(
+    """The ballot core's rule (``ballots.issuance.issue_once``): day only, once, a retry
+    of the same request answered the same; signed with the key of the member's class."""
+    del request_hash  # issue_once hashes the request itself
+    entry = session.execute(
+        select(SurveyRollEntry.id, SurveyRollEntry.class_id).where(
             SurveyRollEntry.survey_id == survey.id, SurveyRollEntry.member_id == account.member_id
         )
     ).one()
-    if entry.credential_issued_on is not None:
-        return _repeat(entry.blinded_request_hash, entry.blind_signature, request_hash)
     sealed = survey.member_issuer_encrypted
     if entry.class_id is not None:  # the member's class key: the class is *which* key signs
         sealed = json.loads(str(survey.class_keys_encrypted))[entry.class_id]
-    signature = _sign(settings, sealed, blinded_msg)
-    won = session.execute(
-        update(SurveyRollEntry)
-        .where(SurveyRollEntry.id == entry.id, SurveyRollEntry.credential_issued_on.is_(None))
-        .values(
-            credential_issued_on=moment.date(),
-            blinded_request_hash=request_hash,
-            blind_signature=signature,
-        )
-        .execution_options(synchronize_session=False)
+    return issuance.issue_once(
+        session,
+        SurveyRollEntry,
+        entry.id,
+        blinded_msg,
+        sign=lambda blinded: _sign(settings, sealed, blinded),
+        day=moment.date(),
+        refusal=CredentialTaken,
     )
-    if won.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise CredentialTaken
-    session.commit()
-    return signature
 
 
 def _issue_guest(
@@ -732,7 +726,9 @@ def _issue_guest(
         )
     ).one_or_none()
     if entry is not None:
-        return _repeat(entry.blinded_request_hash, entry.blind_signature, request_hash)
+        return issuance.repeat_or_refuse(
+            entry.blinded_request_hash, entry.blind_signature, blinded_msg, CredentialTaken
+        )
     signature = _sign(settings, survey.guest_issuer_encrypted, blinded_msg)
     session.add(
         SurveyGuestEntry(
@@ -749,12 +745,6 @@ def _issue_guest(
         session.rollback()
         raise CredentialTaken from error
     return signature
-
-
-def _repeat(stored_hash: str | None, stored_signature: bytes | None, request_hash: str) -> bytes:
-    if stored_hash == request_hash and stored_signature is not None:
-        return stored_signature
-    raise CredentialTaken
 
 
 # --- answers (no login) ---------------------------------------------------------------
@@ -1013,6 +1003,10 @@ def close_survey(
     session.commit()
     flush_board(session, settings, survey.id)
     survey = get_survey(session, survey_id)
+    # As the ballot core at its close: the row versions no longer give the order in
+    # which members (and guests) asked for their credentials.
+    issuance.blur_issuance_order(session, SurveyRollEntry, SurveyRollEntry.survey_id == survey.id)
+    issuance.blur_issuance_order(session, SurveyGuestEntry, SurveyGuestEntry.survey_id == survey.id)
     files = build_record_files(session, settings, survey)
     survey.results = files["results.json"].decode()
     survey.record_zip = zip_record(files, f"survey-{survey.id}")

@@ -26,6 +26,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from app.core.settings import Settings
+from ballots import issuance
 from ballots.errors import (
     CredentialAlreadyIssued,
     CredentialRequestInvalid,
@@ -148,11 +149,7 @@ def blur_issuance_order(session: Session, election_id: uuid.UUID) -> None:
     PostgreSQL keeps, per row, the id of the transaction that last wrote it (``xmin``)
     and places updated rows at the end of the table: read after the vote, both would
     still give the order of issuance. One UPDATE of all entries gives them the same
-    transaction and a fresh place (the old row versions go with the next VACUUM).
+    transaction and a fresh place (the old row versions go with the next VACUUM). The
+    rule is shared with surveys (``ballots.issuance``).
     """
-    session.execute(
-        update(RollEntry)
-        .where(RollEntry.election_id == election_id)
-        .values(credential_issued_on=RollEntry.credential_issued_on)
-        .execution_options(synchronize_session=False)
-    )
+    issuance.blur_issuance_order(session, RollEntry, RollEntry.election_id == election_id)
