@@ -18,18 +18,40 @@ from openpyxl import Workbook
 from surveys.definition import MATRIX, MULTIPLE, RANKING, SurveyManifest
 
 AGGREGATE_HEADER = ("audience", "question", "type", "item", "detail", "count")
+BREAKDOWN = "breakdown"
 
 
 def aggregate_rows(
     manifest: SurveyManifest, results: Mapping[str, Any]
 ) -> Iterator[tuple[Any, ...]]:
-    """One row per counted cell: audience, question, type, option/statement, value, n."""
+    """One row per counted cell: audience, question, type, option/statement, value, n.
+
+    The breakdown's rows (record §8.3) follow as audience ``members [unit: CODE]`` /
+    ``members [age: BAND]``; a suppressed question gives no figures, only
+    ``suppressed``.
+    """
     for audience, tally in results.items():
-        yield (audience, "", "respondents", "", "", tally["respondents"])
-        for question in manifest.questions:
-            entry = tally["questions"][question.id]
-            yield (audience, question.id, question.type, "", "answered", entry["answered"])
-            yield from _cells(audience, question.id, question.type, entry)
+        if audience == BREAKDOWN:
+            continue
+        yield from _tally_rows(manifest, audience, tally)
+    for dimension, rows in results.get(BREAKDOWN, {}).items():
+        if not isinstance(rows, list):
+            continue  # the threshold
+        for row in rows:
+            yield from _tally_rows(manifest, f"members [{dimension}: {row['key']}]", row["tally"])
+
+
+def _tally_rows(
+    manifest: SurveyManifest, audience: str, tally: Mapping[str, Any]
+) -> Iterator[tuple[Any, ...]]:
+    yield (audience, "", "respondents", "", "", tally["respondents"])
+    for question in manifest.questions:
+        entry = tally["questions"][question.id]
+        if entry.get("suppressed"):
+            yield (audience, question.id, question.type, "", "suppressed", "")
+            continue
+        yield (audience, question.id, question.type, "", "answered", entry["answered"])
+        yield from _cells(audience, question.id, question.type, entry)
 
 
 def _cells(

@@ -20,7 +20,7 @@ from app.accounts.models import Account, Role
 from app.core.settings import Settings
 from crypto.canonical import canonical_json
 from surveys import breakdown as bd
-from surveys import services
+from surveys import export, services
 from surveys.definition import read_definition
 from surveys.verifier import verify_record
 from tests import factories
@@ -193,6 +193,11 @@ def test_classes_travel_with_the_credential_and_the_breakdown_hides_small_groups
     units = {r["key"]: r for r in shown["breakdown"]["unit"]}
     assert units["UB2"]["tally"]["questions"]["q4"] == {"suppressed": True}
     assert units["UB1"]["tally"]["questions"]["q4"] == {"suppressed": True}  # complement
+    rows = list(export.aggregate_rows(MANIFEST, shown))
+    groups = {row[0] for row in rows}
+    assert {"members [age: 45-59]", "members [age: other]", "members [unit: UB2]"} <= groups
+    assert "members [age: u30]" not in groups
+    assert ("members [unit: UB2]", "q4", "long_text", "", "suppressed", "") in rows
 
     # forged: one class credited with more credentials than its members got
     survey_json = json.loads(files["survey.json"])
