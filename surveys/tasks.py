@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -152,35 +152,51 @@ def send_due_mails(
 
 def _recipients(
     session: Session, survey_id: uuid.UUID, kind: MailKind, after: int = 0
-) -> list[tuple[int, Account]]:
-    """The next chunk due, from member id ``after`` on (keyset: each chunk starts where
-    the last one ended, instead of skipping every member already marked, which made
-    queuing for 400,000 members quadratic)."""
-    already = exists().where(
-        SurveyMailMarker.survey_id == survey_id,
-        SurveyMailMarker.member_id == SurveyRollEntry.member_id,
-        SurveyMailMarker.kind == kind.value,
-    )
-    query = (
-        select(SurveyRollEntry.member_id, Account)
-        .join(Account, Account.member_id == SurveyRollEntry.member_id)
-        .where(
-            SurveyRollEntry.survey_id == survey_id,
-            SurveyRollEntry.member_id > after,
-            ~already,
-            Account.is_disabled.is_(False),
-            Account.password_hash.is_not(None),
-            and_(Account.email.is_not(None), Account.email != ""),
-        )
+) -> tuple[list[tuple[int, Account]], int | None]:
+    """Who is due among the next `CHUNK` members of the list after member id ``after``,
+    and the last member id looked at (None: the list is done).
+
+    Three index range scans, each bounded by the chunk: the next members of the list
+    (keyset, where the last chunk ended), which of them already have a marker, their
+    accounts. One query with ``NOT EXISTS`` over the markers let the planner sort all
+    markers on every chunk (and skip everyone marked before), which made queuing for
+    400,000 members quadratic.
+    """
+    candidates_query = (
+        select(SurveyRollEntry.member_id)
+        .where(SurveyRollEntry.survey_id == survey_id, SurveyRollEntry.member_id > after)
         .order_by(SurveyRollEntry.member_id)
         .limit(CHUNK)
     )
     if kind == REMINDER:
-        query = query.where(
-            SurveyRollEntry.credential_issued_on.is_(None),
-            Account.referendum_reminders_opt_out.is_(False),
+        candidates_query = candidates_query.where(SurveyRollEntry.credential_issued_on.is_(None))
+    candidates = list(session.scalars(candidates_query))
+    if not candidates:
+        return [], None
+    marked = set(
+        session.scalars(
+            select(SurveyMailMarker.member_id).where(
+                SurveyMailMarker.survey_id == survey_id,
+                SurveyMailMarker.kind == kind.value,
+                SurveyMailMarker.member_id.in_(candidates),
+            )
         )
-    return [(member_id, account) for member_id, account in session.execute(query).all()]
+    )
+    todo = [member_id for member_id in candidates if member_id not in marked]
+    query = (
+        select(Account)
+        .where(
+            Account.member_id.in_(todo),
+            Account.is_disabled.is_(False),
+            Account.password_hash.is_not(None),
+            and_(Account.email.is_not(None), Account.email != ""),
+        )
+        .order_by(Account.member_id)
+    )
+    if kind == REMINDER:
+        query = query.where(Account.referendum_reminders_opt_out.is_(False))
+    rows = [(int(account.member_id or 0), account) for account in session.scalars(query)]
+    return rows, candidates[-1]
 
 
 def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind) -> int:
@@ -212,10 +228,13 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
     cursor = [0]  # the last member id fetched
 
     def fetch() -> list[tuple[int, Account]]:
-        rows = _recipients(session, survey_id, kind, after=cursor[0])
-        if rows:
-            cursor[0] = rows[-1][0]
-        return rows
+        while True:  # past chunks of the list where nobody is due (all mailed, no address)
+            rows, last = _recipients(session, survey_id, kind, after=cursor[0])
+            if last is None:
+                return []
+            cursor[0] = last
+            if rows:
+                return rows
 
     return queue_in_chunks(
         session,
