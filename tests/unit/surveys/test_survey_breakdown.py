@@ -211,3 +211,36 @@ def test_classes_travel_with_the_credential_and_the_breakdown_hides_small_groups
     survey_json["breakdown"]["classes"]["c1"]["eligible"] = 6
     forged = dict(files, **{"survey.json": canonical_json(survey_json) + b"\n"})
     assert [check for check, _ in verify_record(forged).failures] == ["survey.keys"]
+
+
+def test_opening_a_breakdown_with_more_than_64_classes_is_refused_and_nothing_opens(
+    db: Session, settings: Settings
+) -> None:
+    from app.organisations.models import Member, UnitLevel
+
+    tree = factories.make_tree(db)
+    staff = factories.make_account(db, settings, "s@t.de", "pw-123456789")
+    factories.grant(db, staff, Role.STAFF, tree["BV"])
+    years = [2000, 1990, 1975, 1960, 1945, None]  # six bands, five members each
+    for n in range(11):  # 11 sub-units x 6 bands = 66 classes of 5
+        unit = factories.make_unit(db, f"X{n}", f"Verband {n}", UnitLevel.STATE, tree["BV"])
+        for year in years:
+            for k in range(5):
+                member = factories.make_member(db, unit, "M", f"{n}-{year}-{k}")
+                db.get(Member, member.id).birth_year = year  # type: ignore[union-attr]
+    db.commit()
+    survey = services.create_survey(
+        db, staff, tree["BV"], example_definition(), opens_at=START, closes_at=END,
+        breakdown=bd.Spec(("unit", "age"), 5),
+    )  # fmt: skip
+    with pytest.raises(services.TooManyClasses):
+        services.open_survey(db, settings, staff, survey.id, key_bits=2048)
+    db.expire_all()
+    reread = services.get_survey(db, survey.id)
+    assert reread.status.value == "draft"
+    assert reread.fingerprint is None
+    from sqlalchemy import func, select
+
+    from surveys.models import SurveyRollEntry
+
+    assert db.scalar(select(func.count()).select_from(SurveyRollEntry)) == 0
