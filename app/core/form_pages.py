@@ -62,11 +62,16 @@ def submit(
     refused: Callable[[Any], Response[Any]],
     done: Callable[[T], Response[Any]],
     refusals: tuple[type[DomainError], ...] = (ValidationFailed,),
+    passes: tuple[type[DomainError], ...] = (),
 ) -> Response[Any]:
     """Run ``action``; on one of ``refusals`` roll back (``db_session`` given) and answer
-    ``refused(error)``, else ``done(result)``."""
+    ``refused(error)``, else ``done(result)``. ``passes`` are kinds of ``refusals`` that
+    go on to the exception handlers all the same (``NotFound`` among ``DomainError``:
+    a 404 page, not the form with a message)."""
     try:
         result = action()
+    except passes:
+        raise
     except refusals as error:
         if db_session is not None:
             db_session.rollback()

@@ -7,9 +7,10 @@ refusal (nothing is stored: the services raise before they change anything).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from litestar import Controller, Request, Response, get, post
@@ -19,10 +20,12 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from app.accounts.current import current_account, required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
 from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.form_pages import form_page, submit
 from app.core.i18n import N_
 from app.core.inputs import parse_whole
 from app.core.settings import Settings
@@ -34,13 +37,7 @@ from app.organisations.models import Unit
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 LOCAL_ZONE = ZoneInfo("Europe/Berlin")
-
-
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account | None:
-    user = request.user
-    if not isinstance(user, Account):
-        return None
-    return db_session.get(Account, user.id)
+T = TypeVar("T")
 
 
 def _post_id(text: str) -> int | None:
@@ -82,7 +79,7 @@ def _refused(
     error: DomainError,
     body: str = "",
 ) -> Template:
-    db_session.rollback()
+    """The discussion page again with what was refused (``submit`` rolled back)."""
     context = show_context(db_session, account, discussion)
     context["body"] = body
     if isinstance(error, ValidationFailed):
@@ -124,9 +121,8 @@ def _queue_refused(
     error: DomainError,
     email: str = "",
 ) -> Template:
-    """The queue again with what was refused (nothing stored: rolled back first). A
+    """The queue again with what was refused (nothing stored: ``submit`` rolled back). A
     moderator sees their queue; someone who moderates nothing gets the plain refusal."""
-    db_session.rollback()
     try:
         if discussion_id is None:
             queue = moderation.queue_for(db_session, account)
@@ -140,6 +136,20 @@ def _queue_refused(
     return _queue_page(queue, error=shown, errors=errors, email=email)
 
 
+def _attempt(
+    db_session: Session,
+    action: Callable[[], T],
+    *,
+    refused: Callable[[DomainError], Response[Any]],
+    done: Callable[[T], Response[Any]],
+) -> Response[Any]:
+    """Every refusal of a discussion action shows its page again with the message,
+    except ``NotFound``: what a person may not see stays a plain 404."""
+    return submit(
+        db_session, action, refused=refused, done=done, refusals=(DomainError,), passes=(NotFound,)
+    )
+
+
 def _on_discussion(
     db_session: Session,
     request: Request[Any, Any, Any],
@@ -149,15 +159,14 @@ def _on_discussion(
     email: str = "",
 ) -> Response[Any]:
     """An action on a discussion's moderation page (moderators, exclusions)."""
-    account = _account(db_session, request)
+    account = current_account(db_session, request)
     discussion = services.readable(db_session, discussion_id, account)
-    try:
-        action(account, discussion)
-    except DomainError as error:
-        if isinstance(error, NotFound):
-            raise
-        return _queue_refused(db_session, account, discussion.id, error, email)
-    return Redirect(path=_queue_path(discussion.id))
+    return _attempt(
+        db_session,
+        lambda: action(account, discussion),
+        refused=lambda error: _queue_refused(db_session, account, discussion.id, error, email),
+        done=lambda _: Redirect(path=_queue_path(discussion.id)),
+    )
 
 
 @dataclass
@@ -247,7 +256,7 @@ class DiscussionController(Controller):
         page: FromQuery[str] = "1",
         sort: FromQuery[str] = "oldest",
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
         number = parse_whole(page, low=1, high=10**6) or 1
         context = show_context(db_session, account, discussion, page=number, sort=sort)
@@ -261,7 +270,7 @@ class DiscussionController(Controller):
         discussion_id: FromPath[uuid.UUID],
         after: FromQuery[str] = "0",
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
         since = parse_whole(after, low=0, high=2**62) or 0
         posts = queries.live_posts(db_session, discussion, account, since)
@@ -278,7 +287,7 @@ class DiscussionController(Controller):
         discussion_id: FromPath[uuid.UUID],
         q: FromQuery[str] = "",
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
         hits = queries.search(db_session, [discussion], account, q)
         context = {
@@ -296,7 +305,7 @@ class DiscussionController(Controller):
         db_session: NamedDependency[Session],
         code: FromPath[str],
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         unit = units.get_unit(db_session, code)
         context = {
             "unit": unit,
@@ -313,7 +322,7 @@ class DiscussionController(Controller):
         code: FromPath[str],
         q: FromQuery[str] = "",
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         unit = units.get_unit(db_session, code)
         debates = queries.debates_of_unit(db_session, unit, account)
         context = {
@@ -328,9 +337,7 @@ class DiscussionController(Controller):
     def mine(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
-        if account is None:
-            raise NotFound
+        account = required_account(db_session, request)
         context = {
             "debates": queries.debates_for(db_session, account),
             "unread": queries.unread_count(db_session, account),
@@ -348,7 +355,7 @@ class DiscussionController(Controller):
         code: FromPath[str],
     ) -> Template:
         unit = units.get_unit(db_session, code)
-        if not policies.may_open_debate(db_session, _account(db_session, request), unit):
+        if not policies.may_open_debate(db_session, current_account(db_session, request), unit):
             raise NotFound
         context = {"unit": unit, "form": DebateForm(), "errors": {}}
         return Template("discussions/new.html", context=context)
@@ -361,17 +368,18 @@ class DiscussionController(Controller):
         code: FromPath[str],
         data: Annotated[DebateForm, Form],
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         unit = units.get_unit(db_session, code)
         if account is None or not policies.may_open_debate(db_session, account, unit):
             raise NotFound
-        try:
-            debate = services.open_debate(db_session, account, unit, _parse_debate(data))
-        except ValidationFailed as error:
-            db_session.rollback()
-            context = {"unit": unit, "form": data, "errors": error.errors}
-            return Template("discussions/new.html", context=context, status_code=400)
-        return Redirect(path=f"/discussions/{debate.id}")
+        return submit(
+            db_session,
+            lambda: services.open_debate(db_session, account, unit, _parse_debate(data)),
+            refused=lambda error: form_page(
+                "discussions/new.html", {"unit": unit, "form": data, "errors": error.errors}
+            ),
+            done=lambda debate: Redirect(path=f"/discussions/{debate.id}"),
+        )
 
     # -- posting --------------------------------------------------------------------------------
 
@@ -383,22 +391,21 @@ class DiscussionController(Controller):
         discussion_id: FromPath[uuid.UUID],
         data: Annotated[PostForm, Form],
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
-        try:
-            new = services.post(
+        return _attempt(
+            db_session,
+            lambda: services.post(
                 db_session,
                 discussion,
                 account,
                 data.body,
                 parent_id=_post_id(data.parent_id),
                 quote_id=_post_id(data.quote_id),
-            )
-        except DomainError as error:
-            if isinstance(error, NotFound):
-                raise
-            return _refused(db_session, account, discussion, error, data.body)
-        return Redirect(path=services.page_url(discussion, new.id))
+            ),
+            refused=lambda error: _refused(db_session, account, discussion, error, data.body),
+            done=lambda new: Redirect(path=services.page_url(discussion, new.id)),
+        )
 
     def _on_post(
         self,
@@ -410,23 +417,24 @@ class DiscussionController(Controller):
     ) -> Response[Any]:
         """Run a post's action; afterwards back to the post (or to the moderation queue
         it was taken on), a refusal shows that page again with the message."""
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         found = db_session.get(Post, post_id)
         if found is None:
             raise NotFound
         discussion = services.readable(db_session, found.discussion_id, account)
         queue_of = discussion.id if back == "discussion-queue" else None
-        try:
-            action(account)
-        except DomainError as error:
-            if isinstance(error, NotFound):
-                raise
-            if back in QUEUES:
-                return _queue_refused(db_session, account, queue_of, error)
-            return _refused(db_session, account, discussion, error)
-        if back in QUEUES:
-            return Redirect(path=_queue_path(queue_of))
-        return Redirect(path=services.page_url(discussion, post_id))
+        on_queue = back in QUEUES
+        after = _queue_path(queue_of) if on_queue else services.page_url(discussion, post_id)
+        return _attempt(
+            db_session,
+            lambda: action(account),
+            refused=lambda error: (
+                _queue_refused(db_session, account, queue_of, error)
+                if on_queue
+                else _refused(db_session, account, discussion, error)
+            ),
+            done=lambda _: Redirect(path=after),
+        )
 
     @post("/posts/{post_id:int}/edit", guards=[requires_login], sync_to_thread=True)
     def edit(
@@ -568,7 +576,7 @@ class DiscussionController(Controller):
     def queue(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         return _queue_page(moderation.queue_for(db_session, account))
 
     @get("/{discussion_id:uuid}/moderation", guards=[requires_login], sync_to_thread=True)
@@ -578,7 +586,7 @@ class DiscussionController(Controller):
         db_session: NamedDependency[Session],
         discussion_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         return _queue_page(moderation.queue_of(db_session, account, discussion_id))
 
     @post("/{discussion_id:uuid}/moderators", guards=[requires_login], sync_to_thread=True)
@@ -643,7 +651,7 @@ class DiscussionController(Controller):
         discussion_id: FromPath[uuid.UUID],
         data: Annotated[FollowForm, Form],
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = current_account(db_session, request)
         discussion = services.readable(db_session, discussion_id, account)
         services.set_following(db_session, discussion, account, data.following == "yes")
         return Redirect(path=services.page_url(discussion))
@@ -654,9 +662,7 @@ class DiscussionController(Controller):
     def preferences(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _account(db_session, request)
-        if account is None:
-            raise NotFound
+        account = required_account(db_session, request)
         profile = services.profile_of(db_session, account.id)
         return Template("discussions/preferences.html", context={"profile": profile, "flash": None})
 
@@ -667,9 +673,7 @@ class DiscussionController(Controller):
         db_session: NamedDependency[Session],
         data: Annotated[PreferencesForm, Form],
     ) -> Template:
-        account = _account(db_session, request)
-        if account is None:
-            raise NotFound
+        account = required_account(db_session, request)
         profile = services.set_preferences(
             db_session,
             account,
