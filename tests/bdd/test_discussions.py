@@ -24,11 +24,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.discussions import services
 from app.discussions.models import Ban, Discussion, Post, PostScope, ReadScope
 from tests.bdd.access_steps import follow, press_button
+from tests.bdd.audit_steps import *  # noqa: F403 - the shared steps
 from tests.bdd.conftest import (
     Browsers,
     Organisation,
@@ -39,7 +39,7 @@ from tests.bdd.conftest import (
     visible_text,
 )
 from tests.conftest import MailCatcher
-from tests.helpers import csrf_token
+from tests.helpers import submit
 
 scenarios("discussions")
 
@@ -65,13 +65,6 @@ def _account(db: Session, people: People, name: str) -> Account:
 
 def _page(debates: dict[str, uuid.UUID], title: str) -> str:
     return f"/discussions/{debates[title]}"
-
-
-def _send(browser: object, page: str, action: str, data: dict[str, str]) -> Response:
-    token = csrf_token(browser, page)
-    return browser.post(  # type: ignore[attr-defined, no-any-return]
-        action, data={**data, "_csrf_token": token}, follow_redirects=False
-    )
 
 
 def _post_id(database: Database, text: str) -> int:
@@ -242,7 +235,7 @@ def opens_debate(
     )
     code = org.unit(unit_name).code
     page = f"/discussions/units/{code}/new"
-    response = _send(
+    response = submit(
         browsers.of(name),
         page if name != "visitor" else "/login",
         page,
@@ -316,7 +309,7 @@ def posts_in(
     browsers: Browsers, debates: dict[str, uuid.UUID], name: str, text: str, title: str
 ) -> Response:
     page = _page(debates, title)
-    return _send(browsers.of(name), page, f"{page}/posts", {"body": text.replace("\\n", "\n")})
+    return submit(browsers.of(name), page, f"{page}/posts", {"body": text.replace("\\n", "\n")})
 
 
 @when(parsers.parse('{name:w} posts {count:d} characters in "{title}"'), target_fixture="response")
@@ -324,7 +317,7 @@ def posts_long(
     browsers: Browsers, debates: dict[str, uuid.UUID], name: str, count: int, title: str
 ) -> Response:
     page = _page(debates, title)
-    return _send(browsers.of(name), page, f"{page}/posts", {"body": "x" * count})
+    return submit(browsers.of(name), page, f"{page}/posts", {"body": "x" * count})
 
 
 @when(parsers.parse('{name:w} posts {count:d} times in "{title}"'), target_fixture="response")
@@ -354,7 +347,7 @@ def _reply(
     data = {"body": text, "parent_id": target}
     if quoting:
         data["quote_id"] = target
-    return _send(browsers.of(name), page, f"{page}/posts", data)
+    return submit(browsers.of(name), page, f"{page}/posts", data)
 
 
 @given(parsers.parse('{name:w} replies "{text}" to "{original}" in "{title}"'))
@@ -404,7 +397,7 @@ def _on_post(
 ) -> Response:
     page = _page(debates, title)
     post_id = _post_id(database, text)
-    return _send(browsers.of(name), page, f"/discussions/posts/{post_id}/{action}", data)
+    return submit(browsers.of(name), page, f"/discussions/posts/{post_id}/{action}", data)
 
 
 @when(
@@ -529,7 +522,7 @@ def excludes(
 @when(parsers.parse('{name:w} follows "{title}"'), target_fixture="response")
 def follows(browsers: Browsers, debates: dict[str, uuid.UUID], name: str, title: str) -> Response:
     page = _page(debates, title)
-    return _send(browsers.of(name), page, f"{page}/follow", {"following": "yes"})
+    return submit(browsers.of(name), page, f"{page}/follow", {"following": "yes"})
 
 
 @when(
@@ -537,7 +530,7 @@ def follows(browsers: Browsers, debates: dict[str, uuid.UUID], name: str, title:
     target_fixture="response",
 )
 def preferences(browsers: Browsers, name: str, pronoun: str) -> Response:
-    return _send(
+    return submit(
         browsers.of(name),
         "/discussions/preferences",
         "/discussions/preferences",
@@ -548,7 +541,7 @@ def preferences(browsers: Browsers, name: str, pronoun: str) -> Response:
 @when(parsers.parse("{name:w} agrees to show {pronoun:w} full name"), target_fixture="response")
 def consents(browsers: Browsers, name: str, pronoun: str) -> Response:
     data = {"full_name_public": "yes", "digest": "yes"}
-    return _send(browsers.of(name), "/discussions/preferences", "/discussions/preferences", data)
+    return submit(browsers.of(name), "/discussions/preferences", "/discussions/preferences", data)
 
 
 @when(
@@ -565,7 +558,7 @@ def unsubscribes(
     browser = browsers.of("mail reader")
     page = browser.get(links[-1])
     assert page.status_code == 200
-    return _send(browser, links[-1], links[-1], {})
+    return submit(browser, links[-1], links[-1], {})
 
 
 @when(parsers.parse('{name:w} searches "{words}" in "{title}"'), target_fixture="response")
@@ -697,7 +690,9 @@ def names_moderator(
 ) -> Response:
     email = other.strip('"') if other.startswith('"') else people[other].email
     page = _queue_page(debates, title)
-    answer = _send(browsers.of(name), page, f"{_page(debates, title)}/moderators", {"email": email})
+    answer = submit(
+        browsers.of(name), page, f"{_page(debates, title)}/moderators", {"email": email}
+    )
     return follow(browsers.of(name), answer)
 
 
@@ -725,28 +720,10 @@ def lifts_exclusion(
 ) -> Response:
     page = _queue_page(debates, title)
     action = f"{_page(debates, title)}/bans/{people[other].account_id}/lift"
-    return follow(browsers.of(name), _send(browsers.of(name), page, action, {}))
+    return follow(browsers.of(name), submit(browsers.of(name), page, action, {}))
 
 
 # -- Then -----------------------------------------------------------------------------------
-
-
-@then(parsers.parse('the audit log holds "{action}"'))
-def audit_holds(database: Database, action: str) -> None:
-    with fresh_session(database) as session:
-        count = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        )
-    assert count, f"no audit event {action}"
-
-
-@then(parsers.parse('the audit log does not hold "{action}"'))
-def audit_lacks(database: Database, action: str) -> None:
-    with fresh_session(database) as session:
-        count = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        )
-    assert count == 0, f"audit event {action} recorded"
 
 
 @then(parsers.parse('{name:w} is still excluded from "{title}"'))
