@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +24,7 @@ from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from app.core.i18n import N_
 from app.core.inputs import has_controls, single_line_problem
+from app.core.lookup import get_or_404
 from app.discussions import policies
 from app.discussions.markup import has_html
 from app.discussions.models import (
@@ -121,10 +122,25 @@ def may_read(session: Session, account: Account | None, discussion: Discussion) 
 
 
 def readable(session: Session, discussion_id: uuid.UUID, account: Account | None) -> Discussion:
-    discussion = session.get(Discussion, discussion_id)
-    if discussion is None or not may_read(session, account, discussion):
-        raise NotFound
-    return discussion
+    return get_or_404(
+        session, Discussion, discussion_id, may=lambda found: may_read(session, account, found)
+    )
+
+
+def _commit_event(
+    session: Session, action: str, *, actor_id: uuid.UUID, discussion_id: uuid.UUID, **details: Any
+) -> None:
+    """The action's audit event on the discussion (ids and lengths, never the text), then
+    the commit of the change and its event together."""
+    record_event(
+        session,
+        action,
+        actor_id=actor_id,
+        object_type=OBJECT_TYPE,
+        object_id=discussion_id,
+        **details,
+    )
+    session.commit()
 
 
 def discussion_of(
@@ -209,16 +225,14 @@ def open_debate(session: Session, actor: Account, unit: Unit, draft: DebateDraft
     )
     session.add(debate)
     session.flush()
-    record_event(
+    _commit_event(
         session,
         "discussion:opened",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=debate.id,
+        discussion_id=debate.id,
         read_scope=str(draft.read_scope),
         post_scope=str(draft.post_scope),
     )
-    session.commit()
     return debate
 
 
@@ -324,29 +338,23 @@ def post(
     session.add(new)
     session.flush()
     _follow(session, discussion.id, author.id, seen=new.id)
-    record_event(
+    _commit_event(
         session,
         "discussion:posted",
         actor_id=author.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
+        discussion_id=discussion.id,
         post_id=new.id,
         length=len(text),
         held=new.held,
     )
-    session.commit()
     return new
 
 
 def _own_post(session: Session, post_id: int, actor: Account | None) -> Post:
     if actor is None:
         raise Forbidden
-    found = session.get(Post, post_id)
-    if found is None or found.deleted_at is not None:
-        raise NotFound
-    discussion = session.get(Discussion, found.discussion_id)
-    if discussion is None or not may_read(session, actor, discussion):
-        raise NotFound
+    found = get_or_404(session, Post, post_id, may=lambda post: post.deleted_at is None)
+    readable(session, found.discussion_id, actor)
     if found.author_id != actor.id:
         raise Forbidden(NOT_YOURS_MESSAGE)
     return found
@@ -361,16 +369,14 @@ def edit(
         raise Conflict(EDIT_WINDOW_MESSAGE)
     own.body = _check_body(body)
     own.edited_at = now
-    record_event(
+    _commit_event(
         session,
         "discussion:edited",
         actor_id=own.author_id,
-        object_type=OBJECT_TYPE,
-        object_id=own.discussion_id,
+        discussion_id=own.discussion_id,
         post_id=own.id,
         length=len(own.body),
     )
-    session.commit()
     return own
 
 
@@ -379,15 +385,13 @@ def delete(session: Session, post_id: int, actor: Account | None) -> Post:
     own = _own_post(session, post_id, actor)
     own.body = ""
     own.deleted_at = utcnow()
-    record_event(
+    _commit_event(
         session,
         "discussion:deleted",
         actor_id=own.author_id,
-        object_type=OBJECT_TYPE,
-        object_id=own.discussion_id,
+        discussion_id=own.discussion_id,
         post_id=own.id,
     )
-    session.commit()
     return own
 
 
@@ -400,11 +404,10 @@ _COUNTERS = {
 
 def react(session: Session, post_id: int, actor: Account | None, stance: str) -> Post:
     """Set (or with "none" take back) the account's one agreement marker on a post."""
-    target = session.get(Post, post_id)
-    if target is None or target.deleted_at is not None or target.hidden_at is not None:
-        raise NotFound
-    discussion = session.get(Discussion, target.discussion_id)
-    assert discussion is not None
+    target = get_or_404(
+        session, Post, post_id, may=lambda post: post.deleted_at is None and post.hidden_at is None
+    )
+    discussion = get_or_404(session, Discussion, target.discussion_id)
     author = _check_may_post(session, actor, discussion, utcnow())
     if stance not in {*Stance, "none"}:
         raise ValidationFailed({"stance": N_("Please choose for, against or neutral.")})
@@ -436,31 +439,25 @@ def _reason(reason: str) -> str:
 def report(session: Session, post_id: int, actor: Account | None, reason: str) -> Report:
     if actor is None or actor.is_disabled:
         raise Forbidden
-    target = session.get(Post, post_id)
-    discussion = session.get(Discussion, target.discussion_id) if target else None
-    if target is None or discussion is None or not may_read(session, actor, discussion):
-        raise NotFound
+    target = get_or_404(session, Post, post_id)
+    discussion = readable(session, target.discussion_id, actor)
     entry = Report(post_id=target.id, reporter_id=actor.id, reason=_reason(reason))
     session.add(entry)
     session.flush()
-    record_event(
+    _commit_event(
         session,
         "discussion:reported",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
+        discussion_id=discussion.id,
         post_id=target.id,
         report_id=entry.id,
     )
-    session.commit()
     return entry
 
 
 def _moderated_post(session: Session, post_id: int, actor: Account | None) -> Post:
-    target = session.get(Post, post_id)
-    discussion = session.get(Discussion, target.discussion_id) if target else None
-    if target is None or discussion is None:
-        raise NotFound
+    target = get_or_404(session, Post, post_id)
+    discussion = get_or_404(session, Discussion, target.discussion_id)
     if not policies.may_moderate(session, actor, discussion):
         raise Forbidden
     return target
@@ -474,15 +471,13 @@ def hide(session: Session, post_id: int, actor: Account | None, reason: str) -> 
     target.hidden_at = utcnow()
     target.hidden_by_id = actor.id
     _resolve_reports(session, target.id)
-    record_event(
+    _commit_event(
         session,
         "discussion:post_hidden",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=target.discussion_id,
+        discussion_id=target.discussion_id,
         post_id=target.id,
     )
-    session.commit()
     return target
 
 
@@ -490,15 +485,13 @@ def show(session: Session, post_id: int, actor: Account | None) -> Post:
     target = _moderated_post(session, post_id, actor)
     assert actor is not None
     target.hidden_at = target.hidden_reason = target.hidden_by_id = None
-    record_event(
+    _commit_event(
         session,
         "discussion:post_shown",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=target.discussion_id,
+        discussion_id=target.discussion_id,
         post_id=target.id,
     )
-    session.commit()
     return target
 
 
@@ -506,15 +499,13 @@ def approve(session: Session, post_id: int, actor: Account | None) -> Post:
     target = _moderated_post(session, post_id, actor)
     assert actor is not None
     target.held = False
-    record_event(
+    _commit_event(
         session,
         "discussion:post_approved",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=target.discussion_id,
+        discussion_id=target.discussion_id,
         post_id=target.id,
     )
-    session.commit()
     return target
 
 
@@ -525,16 +516,14 @@ def dismiss_reports(session: Session, post_id: int, actor: Account | None) -> Po
     closed = _resolve_reports(session, target.id)
     if not closed:
         raise Conflict(NOTHING_REPORTED_MESSAGE)
-    record_event(
+    _commit_event(
         session,
         "discussion:report_dismissed",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=target.discussion_id,
+        discussion_id=target.discussion_id,
         post_id=target.id,
         reports=closed,
     )
-    session.commit()
     return target
 
 
@@ -567,15 +556,13 @@ def ban(
         entry = Ban(discussion_id=discussion.id, account_id=author_id, reason=text)
         session.add(entry)
     entry.reason = text
-    record_event(
+    _commit_event(
         session,
         "discussion:banned",
         actor_id=actor.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
+        discussion_id=discussion.id,
         account_id=str(author_id),
     )
-    session.commit()
     return entry
 
 
@@ -590,20 +577,28 @@ def unban(
     session: Session, discussion: Discussion, actor: Account | None, author_id: uuid.UUID
 ) -> None:
     """Staff or board of the unit lift an exclusion (audited)."""
+    _manager_removes(session, discussion, actor, Ban, author_id, action="discussion:unbanned")
+
+
+def _manager_removes(
+    session: Session,
+    discussion: Discussion,
+    actor: Account | None,
+    model: type[Ban | Moderator],
+    account_id: uuid.UUID,
+    *,
+    action: str,
+) -> None:
+    """Staff or board of the unit take back an exclusion or a moderator (audited)."""
     manager = _check_manages(session, actor, discussion)
-    entry = session.get(Ban, (discussion.id, author_id))
-    if entry is None:
-        raise NotFound
-    session.delete(entry)
-    record_event(
+    session.delete(get_or_404(session, model, (discussion.id, account_id)))
+    _commit_event(
         session,
-        "discussion:unbanned",
+        action,
         actor_id=manager.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
-        account_id=str(author_id),
+        discussion_id=discussion.id,
+        account_id=str(account_id),
     )
-    session.commit()
 
 
 def add_moderator(
@@ -617,15 +612,13 @@ def add_moderator(
     if session.get(Moderator, (discussion.id, account_id)) is not None:
         raise ValidationFailed({"email": ALREADY_MODERATOR_MESSAGE})
     session.add(Moderator(discussion_id=discussion.id, account_id=account_id))
-    record_event(
+    _commit_event(
         session,
         "discussion:moderator_named",
         actor_id=manager.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
+        discussion_id=discussion.id,
         account_id=str(account_id),
     )
-    session.commit()
 
 
 def name_moderator(
@@ -645,20 +638,9 @@ def name_moderator(
 def remove_moderator(
     session: Session, discussion: Discussion, actor: Account | None, account_id: uuid.UUID
 ) -> None:
-    manager = _check_manages(session, actor, discussion)
-    entry = session.get(Moderator, (discussion.id, account_id))
-    if entry is None:
-        raise NotFound
-    session.delete(entry)
-    record_event(
-        session,
-        "discussion:moderator_removed",
-        actor_id=manager.id,
-        object_type=OBJECT_TYPE,
-        object_id=discussion.id,
-        account_id=str(account_id),
+    _manager_removes(
+        session, discussion, actor, Moderator, account_id, action="discussion:moderator_removed"
     )
-    session.commit()
 
 
 # -- following and profile ------------------------------------------------------------------------
