@@ -67,6 +67,23 @@ def stops_at(path: Path) -> tuple[str, str]:
     return last.name, last.detail
 
 
+def stops_with(path: Path, check: str, detail: str = "") -> None:
+    """The verifier stops at ``check`` (all earlier checks passed), ``detail`` in its message."""
+    name, message = stops_at(path)
+    assert name == check
+    assert detail in message
+
+
+def caught(path: Path, check: str, detail: str = "") -> str:
+    """The verifier stops at ``check`` (all earlier checks passed) with ``detail`` in its
+    message, and the auditor's command fails at that check; the command's output."""
+    stops_with(path, check, detail)
+    run = verify(path)
+    assert run.returncode == 1
+    assert f"FAIL  {check}" in run.stdout
+    return run.stdout
+
+
 def copy_of(record: BuiltRecord, tmp_path: Path, name: str = "forged") -> Path:
     target = tmp_path / name
     shutil.copytree(record.path, target)
@@ -133,9 +150,7 @@ def test_a_forged_roll_is_refused_by_the_statement(
 ) -> None:
     forged = copy_of(low_turnout, tmp_path)
     forge_full_turnout(forged, rewrite_statement=False)
-    check, detail = stops_at(forged)
-    assert check == "tally.statement"
-    assert "statement.roll.commitment" in detail
+    stops_with(forged, "tally.statement", "statement.roll.commitment")
 
 
 def test_a_forged_roll_with_a_rewritten_statement_breaks_every_decryption_proof(
@@ -143,11 +158,8 @@ def test_a_forged_roll_with_a_rewritten_statement_breaks_every_decryption_proof(
 ) -> None:
     forged = copy_of(low_turnout, tmp_path)
     forge_full_turnout(forged, rewrite_statement=True)
-    assert stops_at(forged)[0] == "tally.decryption_proofs"
-    run = verify(forged)
-    assert run.returncode == 1
-    assert "FAIL  tally.decryption_proofs" in run.stdout
-    assert "Chaum–Pedersen proof does not verify" in run.stdout
+    stdout = caught(forged, "tally.decryption_proofs")
+    assert "Chaum–Pedersen proof does not verify" in stdout
 
 
 # -- 3: the board re-signed under a fresh key ---------------------------------------------------
@@ -188,10 +200,7 @@ def test_a_board_resigned_with_a_fresh_key_is_refused(
 
     edit(forged / "keys.json", keys)
     expected = "keys.fingerprint" if fingerprint == "kept" else "keys.trustee_proofs"
-    assert stops_at(forged)[0] == expected
-    run = verify(forged)
-    assert run.returncode == 1
-    assert f"FAIL  {expected}" in run.stdout
+    caught(forged, expected)
 
 
 def test_a_board_rewritten_with_the_real_board_key_is_refused_by_the_statement(
@@ -200,9 +209,7 @@ def test_a_board_rewritten_with_the_real_board_key_is_refused_by_the_statement(
     """The operator holds the board key itself: the trustees bound the final root."""
     forged = copy_of(honest, tmp_path)
     rewrite_board(forged, honest.secrets.board)
-    check, detail = stops_at(forged)
-    assert check == "tally.statement"
-    assert "statement.board.root" in detail
+    stops_with(forged, "tally.statement", "statement.board.root")
 
 
 # -- 4: the impossible postal line ----------------------------------------------------------------
@@ -219,13 +226,8 @@ def test_21_postal_crosses_from_7_papers_on_one_option_are_refused(tmp_path: Pat
         postal_registered=7,
         postal=PostalSpec(envelopes=7, counts=((21, 0, 0, 0, 0),), invalid=(0,)),
     )
-    check, detail = stops_at(record.path)
-    assert check == "tally.result"
-    assert "questions[0].postal.counts[0]" in detail
-    run = verify(record.path)
-    assert run.returncode == 1
-    assert "FAIL  tally.result" in run.stdout
-    assert "21 crosses for one option from 7 valid papers" in run.stdout
+    stdout = caught(record.path, "tally.result", "questions[0].postal.counts[0]")
+    assert "21 crosses for one option from 7 valid papers" in stdout
 
 
 def test_a_postal_line_changed_after_decryption_is_refused(
@@ -242,9 +244,7 @@ def test_a_postal_line_changed_after_decryption_is_refused(
         question["result"][1] += 1
 
     edit(forged / "tally.json", tally)
-    check, detail = stops_at(forged)
-    assert check == "tally.statement"
-    assert "statement.postal.questions[0].counts" in detail
+    stops_with(forged, "tally.statement", "statement.postal.questions[0].counts")
 
 
 def rebind(record: BuiltRecord, tally: dict[str, Any]) -> None:
@@ -289,12 +289,7 @@ def test_postal_confirmations_by_one_trustee_are_refused(
     ]
     rebind(honest, tally)
     write_json(forged / "tally.json", tally)
-    check, detail = stops_at(forged)
-    assert check == "tally.statement"
-    assert "different trustees" in detail
-    run = verify(forged)
-    assert run.returncode == 1
-    assert "FAIL  tally.statement" in run.stdout
+    caught(forged, "tally.statement", "different trustees")
 
 
 # -- the commission's two confirmations, signed (record §2.1, §7.3) ------------------------------
@@ -335,12 +330,11 @@ def test_a_postal_line_signed_with_keys_that_are_not_the_trustees_is_refused(
             own, fingerprint, step, envelopes, lines
         ),
     )
-    check, detail = stops_at(forged)
-    assert check == "tally.postal_signatures"
-    assert "is not trustee 1's signature of this postal line (entered)" in detail
-    run = verify(forged)
-    assert run.returncode == 1
-    assert "FAIL  tally.postal_signatures" in run.stdout
+    caught(
+        forged,
+        "tally.postal_signatures",
+        "is not trustee 1's signature of this postal line (entered)",
+    )
 
 
 def test_an_operator_key_put_into_keys_json_breaks_every_dealers_proof(
@@ -363,12 +357,7 @@ def test_an_operator_key_put_into_keys_json_breaks_every_dealers_proof(
             own[i], fingerprint, step, envelopes, lines
         ),
     )
-    check, detail = stops_at(forged)
-    assert check == "keys.trustee_proofs"
-    assert "trustees[0].proof" in detail
-    run = verify(forged)
-    assert run.returncode == 1
-    assert "FAIL  keys.trustee_proofs" in run.stdout
+    caught(forged, "keys.trustee_proofs", "trustees[0].proof")
 
 
 def test_a_postal_line_signed_by_one_trustee_in_both_names_is_refused(
@@ -385,10 +374,11 @@ def test_a_postal_line_signed_by_one_trustee_in_both_names_is_refused(
             first, fingerprint, step, envelopes, lines
         ),
     )
-    check, detail = stops_at(forged)
-    assert check == "tally.postal_signatures"
-    assert "is not trustee 2's signature of this postal line (confirmed)" in detail
-    assert verify(forged).returncode == 1
+    caught(
+        forged,
+        "tally.postal_signatures",
+        "is not trustee 2's signature of this postal line (confirmed)",
+    )
 
 
 def test_a_postal_line_changed_after_the_trustees_signed_it_is_refused(
@@ -409,12 +399,7 @@ def test_a_postal_line_changed_after_the_trustees_signed_it_is_refused(
     tally["statement"]["postal"]["questions"][0]["counts"] = moved
     rebind(honest, tally)
     write_json(forged / "tally.json", tally)
-    check, detail = stops_at(forged)
-    assert check == "tally.postal_signatures"
-    assert "signature of this postal line" in detail
-    run = verify(forged)
-    assert run.returncode == 1
-    assert "FAIL  tally.postal_signatures" in run.stdout
+    caught(forged, "tally.postal_signatures", "signature of this postal line")
 
 
 def test_stripping_the_signing_keys_to_pass_off_an_unsigned_line_is_refused(
@@ -438,10 +423,7 @@ def test_stripping_the_signing_keys_to_pass_off_an_unsigned_line_is_refused(
     ]
     rebind(honest, tally)
     write_json(forged / "tally.json", tally)
-    check, detail = stops_at(forged)
-    assert check == "keys.trustee_proofs"
-    assert "trustees[0].proof" in detail
-    assert verify(forged).returncode == 1
+    caught(forged, "keys.trustee_proofs", "trustees[0].proof")
 
 
 def test_a_v3_record_from_before_signed_postal_lines_verifies_with_a_warning(
@@ -500,12 +482,7 @@ def test_a_zip_with_two_tally_files_is_refused(honest: BuiltRecord, tmp_path: Pa
     """`unzip -n` shows the first (forged) tally; zipfile would read the last one."""
     members = [("tally.json", forged_tally(honest)), *record_members(honest)]
     archive = zip_of(tmp_path / "two-tallies.zip", members)
-    check, detail = stops_at(archive)
-    assert check == "record.files"
-    assert "more than one member named tally.json" in detail
-    run = verify(archive)
-    assert run.returncode == 1
-    assert "FAIL  record.files" in run.stdout
+    caught(archive, "record.files", "more than one member named tally.json")
 
 
 def test_a_zip_with_files_at_the_top_and_in_a_folder_is_refused(
@@ -514,12 +491,7 @@ def test_a_zip_with_files_at_the_top_and_in_a_folder_is_refused(
     members = [*record_members(honest), *record_members(honest, "wahl/")]
     members[-1] = ("wahl/tally.json", forged_tally(honest))
     archive = zip_of(tmp_path / "top-and-folder.zip", members)
-    check, detail = stops_at(archive)
-    assert check == "record.files"
-    assert "both at the top of the zip and in the folder" in detail
-    run = verify(archive)
-    assert run.returncode == 1
-    assert "FAIL  record.files" in run.stdout
+    caught(archive, "record.files", "both at the top of the zip and in the folder")
 
 
 @pytest.mark.parametrize(
@@ -536,17 +508,13 @@ def test_a_zip_with_unknown_or_escaping_members_is_refused(
 ) -> None:
     members = [*record_members(honest), (extra, b"{}")]
     archive = zip_of(tmp_path / "extra.zip", members)
-    check, detail = stops_at(archive)
-    assert check == "record.files"
-    assert problem in detail
+    stops_with(archive, "record.files", problem)
 
 
 def test_a_directory_with_an_unknown_file_is_refused(honest: BuiltRecord, tmp_path: Path) -> None:
     forged = copy_of(honest, tmp_path)
     (forged / "tally-old.json").write_bytes(forged_tally(honest))
-    check, detail = stops_at(forged)
-    assert check == "record.files"
-    assert "tally-old.json" in detail
+    stops_with(forged, "record.files", "tally-old.json")
 
 
 # -- version 2 and the manifest window ------------------------------------------------------------
@@ -573,9 +541,7 @@ def test_a_reversed_election_window_is_refused(tmp_path: Path) -> None:
         record.path / "manifest.json",
         lambda m: m.update(opens_at="2026-11-25T08:00:00Z"),
     )
-    check, detail = stops_at(record.path)
-    assert check == "manifest.hash"
-    assert "closes_at" in detail
+    stops_with(record.path, "manifest.hash", "closes_at")
 
 
 def test_a_board_origin_of_another_election_is_refused(tmp_path: Path) -> None:
@@ -584,9 +550,7 @@ def test_a_board_origin_of_another_election_is_refused(tmp_path: Path) -> None:
         record.path / "manifest.json",
         lambda m: m.update(board_origin="stimmwerk/election/00000000-0000-4000-8000-000000000000"),
     )
-    check, detail = stops_at(record.path)
-    assert check == "manifest.hash"
-    assert "board_origin" in detail
+    stops_with(record.path, "manifest.hash", "board_origin")
 
 
 def test_a_zip_made_with_zip_r_and_its_folder_entry_verifies(
