@@ -38,6 +38,7 @@ from app.organisations.controllers import (
     UnitController,
 )
 from app.registry import load_models
+from motions.dashboard import InitiativeDashboardController
 from motions.pages import ROUTES as INITIATIVE_ROUTES
 from referendums.routes import ROUTES as REFERENDUM_ROUTES
 from surveys.api import ROUTES as SURVEY_API_ROUTES
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             *REFERENDUM_ROUTES,
             *SURVEY_ROUTES,
             *INITIATIVE_ROUTES,
+            InitiativeDashboardController,
             create_static_files_router(path="/static", directories=[STATIC_DIR]),
         ],
         dependencies={

@@ -217,6 +217,7 @@ POLICY: dict[str, frozenset[str]] = {
     # Initiatives (motions/pages): the harness has none, so every per-object route is 404;
     # who may act on one is in tests/features/motions/*.feature.
     "GET /initiatives": EVERYONE,
+    "GET /initiatives/mine": LOGGED_IN,
     "GET /initiatives/new": MEMBERS,
     # Login is the guard; membership of the chosen unit is checked with the form's data,
     # so the harness's empty form is refused (400, nothing stored) for any logged-in role.
