@@ -486,6 +486,35 @@ def receives_no_mail(mailbox: MailCatcher, people: People, name: str) -> None:
     assert mailbox.to(people[name].email) == []
 
 
+@then(parsers.parse('a mail with the subject "{subject}" goes to "{address}"'))
+def mail_goes_to(mailbox: MailCatcher, subject: str, address: str) -> None:
+    assert subject in [subject_of(m) for m in mailbox.to(address)]
+
+
+@then(parsers.parse('no mail goes to "{address}"'))
+def no_mail_to(mailbox: MailCatcher, address: str) -> None:
+    assert mailbox.to(address) == []
+
+
+# -- a second device of the same person ----------------------------------------------------------
+
+PHONE = "{name}'s phone"
+"""The browser of a person's phone: logged in as well, to see which sessions a change ends."""
+
+
+@given(parsers.parse("{name:w} is also logged in on her phone"))
+def logged_in_on_phone(browsers: Browsers, people: People, name: str) -> None:
+    phone = browsers.of(PHONE.format(name=name))
+    log_in_fully(phone, people[name])
+    assert phone.get("/dashboard", follow_redirects=False).status_code == 200
+
+
+@then(parsers.parse("{name:w}'s phone is not logged in any more"))
+def phone_logged_out(browsers: Browsers, name: str) -> None:
+    phone = browsers.of(PHONE.format(name=name))
+    assert is_redirect_to_login(phone.get("/dashboard", follow_redirects=False))
+
+
 # -- the command line, as an operator runs it --------------------------------------------------
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pytest_bdd import given, parsers
+from httpx import Response
+from pytest_bdd import given, parsers, then
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Role
 from app.core.settings import Settings
 from app.organisations.models import Member
-from tests.bdd.conftest import Organisation, People
+from tests.bdd.conftest import Organisation, People, is_redirect_to_login
 from tests.conftest import TEST_PASSWORD
 from tests.factories import grant, make_account
 from tests.support.referendums_world import ReferendumWorld, build_referendum
@@ -51,3 +52,8 @@ def open_vote(
     return build_referendum(
         db, settings, tmp_path, staff=staff, trustees=commission, unit_code=unit.code, stage="open"
     )
+
+
+@then("the visitor is sent to the login page")
+def sent_to_login(response: Response) -> None:
+    assert is_redirect_to_login(response), (response.status_code, response.headers)

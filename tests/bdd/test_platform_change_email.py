@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from httpx import Response
-from pytest_bdd import given, parsers, scenarios, then, when
+from pytest_bdd import parsers, scenarios, then, when
 
 from app.accounts.models import Account
 from app.core.db import Database
@@ -18,8 +18,6 @@ from tests.bdd.conftest import (
     People,
     body_of,
     fresh_session,
-    is_redirect_to_login,
-    log_in_fully,
     password_works,
     subject_of,
 )
@@ -27,8 +25,6 @@ from tests.conftest import MailCatcher
 from tests.helpers import csrf_token
 
 scenarios("platform/change_email.feature")
-
-PHONE = "{name}'s phone"
 
 
 def _ask(browsers: Browsers, people: People, name: str, address: str, password: str) -> Response:
@@ -58,21 +54,11 @@ def asks_with_password(
     return _ask(browsers, people, name, address, password)
 
 
-@then(parsers.parse('a mail with the subject "{subject}" goes to "{address}"'))
-def mail_goes_to(mailbox: MailCatcher, subject: str, address: str) -> None:
-    assert subject in [subject_of(m) for m in mailbox.to(address)]
-
-
 @then(parsers.parse('a mail with the subject "{subject}" goes to the old address of {name:w}'))
 def mail_to_old(mailbox: MailCatcher, people: People, subject: str, name: str) -> None:
     mails = [m for m in mailbox.to(people[name].email) if subject_of(m) == subject]
     assert mails
     assert "/me/email/undo?token=" in body_of(mails[-1])
-
-
-@then(parsers.parse('no mail goes to "{address}"'))
-def no_mail_to(mailbox: MailCatcher, address: str) -> None:
-    assert mailbox.to(address) == []
 
 
 @when(
@@ -83,19 +69,6 @@ def opens_link(browsers: Browsers, mailbox: MailCatcher, name: str, address: str
     links = re.findall(r"https://testserver\.local(/\S+)", body_of(mailbox.to(address)[-1]))
     assert links
     return browsers.of(name).get(links[-1], follow_redirects=True)
-
-
-@given(parsers.parse("{name:w} is also logged in on her phone"))
-def logged_in_on_phone(browsers: Browsers, people: People, name: str) -> None:
-    phone = browsers.of(PHONE.format(name=name))
-    log_in_fully(phone, people[name])
-    assert phone.get("/dashboard", follow_redirects=False).status_code == 200
-
-
-@then(parsers.parse("{name:w}'s phone is not logged in any more"))
-def phone_logged_out(browsers: Browsers, name: str) -> None:
-    phone = browsers.of(PHONE.format(name=name))
-    assert is_redirect_to_login(phone.get("/dashboard", follow_redirects=False))
 
 
 @when(

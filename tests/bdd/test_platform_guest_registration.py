@@ -117,21 +117,11 @@ def at_most_mails(mailbox: MailCatcher, count: int, address: str) -> None:
     assert 0 < len(mailbox.to(address)) <= count
 
 
-@then(parsers.parse('a mail with the subject "{subject}" goes to "{address}"'))
-def mail_goes_to(mailbox: MailCatcher, subject: str, address: str) -> None:
-    assert subject in [subject_of(m) for m in mailbox.to(address)]
-
-
 @then(parsers.parse('the mail to "{address}" does not contain "{text}"'))
 def mail_without(mailbox: MailCatcher, address: str, text: str) -> None:
     (mail,) = mailbox.to(address)
     assert text not in body_of(mail)
     assert text not in subject_of(mail)
-
-
-@then(parsers.parse('no mail goes to "{address}"'))
-def no_mail_to(mailbox: MailCatcher, address: str) -> None:
-    assert mailbox.to(address) == []
 
 
 @then(parsers.parse("there is no guest account with the e-mail address of {name:w}"))

@@ -17,7 +17,6 @@ from tests.bdd.conftest import (
     follows_mailed_link,
     fresh_session,
     is_redirect_to_login,
-    log_in_fully,
     password_works,
     visible_text,
 )
@@ -27,7 +26,6 @@ from tests.helpers import submit
 scenarios("platform/password_reset.feature")
 
 SUBJECT = "Passwort zurücksetzen"
-PHONE = "{name}'s phone"
 
 
 def _ask_for_reset(browsers: Browsers, owner: str, email: str) -> Response:
@@ -105,19 +103,6 @@ def link_expired(database: Database) -> None:
 def link_made_up(people: People) -> None:
     (person,) = [p for p in people.values() if p.link]
     person.link = "/password/reset?token=ausgedacht-und-nicht-echt"
-
-
-@given(parsers.parse("{name:w} is also logged in on her phone"))
-def logged_in_on_phone(browsers: Browsers, people: People, name: str) -> None:
-    phone = browsers.of(PHONE.format(name=name))
-    log_in_fully(phone, people[name])
-    assert phone.get("/dashboard", follow_redirects=False).status_code == 200
-
-
-@then(parsers.parse("{name:w}'s phone is not logged in any more"))
-def phone_logged_out(browsers: Browsers, name: str) -> None:
-    phone = browsers.of(PHONE.format(name=name))
-    assert is_redirect_to_login(phone.get("/dashboard", follow_redirects=False))
 
 
 @then(parsers.parse("{name:w} cannot log in with her old password any more"))

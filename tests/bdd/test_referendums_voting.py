@@ -571,12 +571,6 @@ def answer_is(response: Response, code: str, status: int) -> None:
     assert body["message"], body
 
 
-@then("the visitor is sent to the login page")
-def sent_to_login(response: Response) -> None:
-    assert response.status_code in {302, 303}, response.status_code
-    assert response.headers["location"].startswith("/login")
-
-
 def _board_size(database: Database, voting: Voting) -> int:
     with fresh_session(database) as session:
         query = select(func.count()).where(CastBallot.election_id == voting.id)
