@@ -22,6 +22,7 @@ from litestar.params import FromPath, JSONBody
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.current import current_account
 from app.accounts.models import Account
 from app.core.errors import DomainError
 from app.core.i18n import N_
@@ -87,11 +88,8 @@ def answer(action: Callable[[], T]) -> T | Response[Any]:
 
 
 def trustee_account(request: Request[Any, Any, Any], session: Session) -> Account:
-    user = request.user
-    if not isinstance(user, Account):
-        raise ApiError(401, "login_required", N_("Please log in first."))
-    account = session.get(Account, user.id)
-    if account is None:  # pragma: no cover - the session's account was deleted
+    account = current_account(session, request)
+    if account is None:  # no login, or the session's account was deleted
         raise ApiError(401, "login_required", N_("Please log in first."))
     return account
 

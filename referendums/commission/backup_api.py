@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, post
@@ -18,9 +20,34 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Account
 from ballots.codec import exact_object
 from referendums.commission.api import answer, parse_id, seated
 from referendums.commission.backups import confirm_backup, confirm_backup_test
+from referendums.commission.models import TrusteeBackup
+
+Confirm = Callable[[Session, uuid.UUID, Account, object], TrusteeBackup]
+
+
+def _confirm(
+    request: Request[Any, Any, Any],
+    db_session: Session,
+    election_id: str,
+    data: Any,
+    *,
+    confirm: Confirm,
+    shown: Callable[[TrusteeBackup], dict[str, Any]],
+) -> Any:
+    """Either confirmation, for the trustee of the request: ``{"digest": ...}`` in,
+    ``shown(row)`` of the stored backup row out (or the API's JSON error)."""
+
+    def run() -> dict[str, Any]:
+        # The seat before the body: only this election's trustees learn more than 403.
+        account, _, _ = seated(request, db_session, election_id)
+        digest = exact_object(data, ("digest",))["digest"]
+        return shown(confirm(db_session, parse_id(election_id), account, digest))
+
+    return answer(run)
 
 
 class TrusteeBackupApiController(Controller):
@@ -34,14 +61,14 @@ class TrusteeBackupApiController(Controller):
         election_id: FromPath[str],
         data: JSONBody[Any],
     ) -> Any:
-        def run() -> dict[str, Any]:
-            # The seat before the body: only this election's trustees learn more than 403.
-            account, _, _ = seated(request, db_session, election_id)
-            digest = exact_object(data, ("digest",))["digest"]
-            row = confirm_backup(db_session, parse_id(election_id), account, digest)
-            return {"trustee": row.trustee_index, "round": row.round, "confirmed": True}
-
-        return answer(run)
+        return _confirm(
+            request,
+            db_session,
+            election_id,
+            data,
+            confirm=confirm_backup,
+            shown=lambda row: {"trustee": row.trustee_index, "round": row.round, "confirmed": True},
+        )
 
     @post("/backup-test", sync_to_thread=True, status_code=200)
     def backup_test(
@@ -51,11 +78,11 @@ class TrusteeBackupApiController(Controller):
         election_id: FromPath[str],
         data: JSONBody[Any],
     ) -> Any:
-        def run() -> dict[str, Any]:
-            # The seat before the body: only this election's trustees learn more than 403.
-            account, _, _ = seated(request, db_session, election_id)
-            digest = exact_object(data, ("digest",))["digest"]
-            row = confirm_backup_test(db_session, parse_id(election_id), account, digest)
-            return {"trustee": row.trustee_index, "tested": True}
-
-        return answer(run)
+        return _confirm(
+            request,
+            db_session,
+            election_id,
+            data,
+            confirm=confirm_backup_test,
+            shown=lambda row: {"trustee": row.trustee_index, "tested": True},
+        )
