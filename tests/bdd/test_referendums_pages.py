@@ -44,6 +44,7 @@ from referendums.commission import backups
 from referendums.models import Referendum
 from referendums.notifications.tasks import run_schedule
 from referendums.pages.forms import local_input, parse_local_time
+from tests.bdd.audit_steps import *  # noqa: F403 - the shared steps
 from tests.bdd.conftest import (
     Browsers,
     CommandResult,
@@ -51,14 +52,13 @@ from tests.bdd.conftest import (
     People,
     body_of,
     fresh_session,
-    is_redirect_to_login,
     subject_of,
     visible_text,
 )
 from tests.bdd.referendum_steps import *  # noqa: F403 - the shared steps
 from tests.conftest import MailCatcher
 from tests.factories import grant
-from tests.helpers import csrf_token
+from tests.helpers import submit
 from tests.support.referendums_world import ReferendumWorld, advance, build_referendum
 
 scenarios(
@@ -267,13 +267,6 @@ def counted(
 # -- When ------------------------------------------------------------------------------------
 
 
-def _post(browser: object, page: str, action: str, data: dict[str, object]) -> Response:
-    token = csrf_token(browser, page)
-    return browser.post(  # type: ignore[attr-defined, no-any-return]
-        action, data={**data, "_csrf_token": token}, follow_redirects=False
-    )
-
-
 def _new_form(unit_code: str, trustee_ids: list[str], threshold: int) -> dict[str, object]:
     now = utcnow()
     return {
@@ -314,7 +307,7 @@ def _send_new(
     seat order) and ``changes`` to the filled-in form."""
     ids = [str(people[trustee].account_id) for trustee in trustees]
     data = _new_form(org.unit(unit_name).code, ids, threshold) | changes
-    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+    return submit(browsers.of(name), "/referendums/new", "/referendums/new", data)
 
 
 @when(
@@ -467,7 +460,7 @@ def _many(
     data = _new_form(org.unit("Landesverband Eins").code, trustees, 2)
     data = {key: value for key, value in data.items() if not key.startswith("q")}
     data |= {"title": "Viele Fragen", **fields}
-    return _post(browsers.of(name), "/referendums/new", "/referendums/new", data)
+    return submit(browsers.of(name), "/referendums/new", "/referendums/new", data)
 
 
 @when(
@@ -624,7 +617,7 @@ def sends_changed_question(
     data["title"] = title
     data["q1_text"] = "Eine ganz andere Frage?"
     action = f"/referendums/{referendums[title].id}/edit"
-    return _post(browsers.of(name), "/referendums", action, data)
+    return submit(browsers.of(name), "/referendums", action, data)
 
 
 def _manage_action(
@@ -635,7 +628,7 @@ def _manage_action(
     data: dict[str, object] | None = None,
 ) -> Response:
     manage = f"/referendums/{world.id}/manage"
-    response = _post(browsers.of(name), manage, f"/referendums/{world.id}/{action}", data or {})
+    response = submit(browsers.of(name), manage, f"/referendums/{world.id}/{action}", data or {})
     assert response.status_code in {302, 303}, visible_text(response)[:2000]
     return browsers.of(name).get(manage)
 
@@ -676,7 +669,7 @@ def opens_voting_unconfirmed(
     browsers: Browsers, referendums: dict[str, ReferendumWorld], name: str, title: str
 ) -> Response:
     base = f"/referendums/{referendums[title].id}"
-    return _post(browsers.of(name), f"{base}/manage", f"{base}/open", {})
+    return submit(browsers.of(name), f"{base}/manage", f"{base}/open", {})
 
 
 # What a person opens or downloads: the page of a referendum below /referendums/<id>.
@@ -733,7 +726,7 @@ def comments_on(
     title: str,
 ) -> Response:
     page = f"/referendums/{referendums[title].id}"
-    return _post(browsers.of(name or "visitor"), page, f"{page}/comments", {"body": text})
+    return submit(browsers.of(name or "visitor"), page, f"{page}/comments", {"body": text})
 
 
 @given(parsers.parse('{name:w} has commented "{text}" on "{title}"'))
@@ -758,7 +751,7 @@ def hides_comment(
         comment_id = session.scalar(select(Post.id).where(Post.body == text))
     assert comment_id is not None
     page = f"/referendums/{world.id}"
-    return _post(browsers.of(name), page, f"{page}/comments/{comment_id}/hide", {})
+    return submit(browsers.of(name), page, f"{page}/comments/{comment_id}/hide", {})
 
 
 @when("a visitor opens the list of member referendums", target_fixture="response")
@@ -784,7 +777,7 @@ def sends_reminder(
 ) -> Response:
     base = f"/referendums/{referendums[title].id}"
     data = {"confirm": "yes"} if how == "and confirms it" else {}
-    response = _post(browsers.of(name), f"{base}/roll-figures", f"{base}/remind", data)
+    response = submit(browsers.of(name), f"{base}/roll-figures", f"{base}/remind", data)
     if response.is_redirect:
         return browsers.of(name).get(response.headers["location"])
     return response
@@ -887,15 +880,6 @@ def preview_shows_up_to(response: Response, text: str, k: int, answers: str) -> 
     assert f"Wähle bis zu {k} Optionen." in html.unescape(block)
 
 
-@then(parsers.parse('the audit log records "{action}"'))
-def audit_records(database: Database, action: str) -> None:
-    with fresh_session(database) as session:
-        count = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        )
-    assert count, f"no audit event {action}"
-
-
 @then(parsers.parse("the form has {count:d} question block"))
 @then(parsers.parse("the form has {count:d} question blocks"))
 def form_has_blocks(response: Response, count: int) -> None:
@@ -930,15 +914,6 @@ def not_open_yet(database: Database, referendums: dict[str, ReferendumWorld], ti
         election = session.get(Election, referendums[title].id)
         assert election is not None
         assert election.status.value == "roll_frozen"
-
-
-@then(parsers.parse('the audit log does not record "{action}"'))
-def audit_lacks(database: Database, action: str) -> None:
-    with fresh_session(database) as session:
-        count = session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action)
-        )
-    assert count == 0, f"audit event {action} recorded"
 
 
 @then("the page offers to change the referendum")
@@ -1053,11 +1028,6 @@ def no_comment(database: Database, referendums: dict[str, ReferendumWorld], titl
             .where(Discussion.subject_id == referendums[title].id)
         )
     assert count == 0
-
-
-@then("the visitor is sent to the login page")
-def sent_to_login(response: Response) -> None:
-    assert is_redirect_to_login(response), (response.status_code, response.headers)
 
 
 @then(
