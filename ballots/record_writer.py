@@ -12,26 +12,17 @@ import uuid
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ballots.errors import WrongState
 from ballots.models import CastBallot, Checkpoint, Election, ElectionStatus, IssuerKey, RollEntry
+from ballots.record import RECORD_FILES
 from ballots.services import get_election, manifest_of
 from crypto.blind_rsa import Variant
 from crypto.canonical import JsonValue, canonical_json
 
-RECORD_FILES: Final = (
-    "manifest.json",
-    "keys.json",
-    "roll.json",
-    "issuance.json",
-    "ballots.jsonl",
-    "checkpoints.jsonl",
-    "tally.json",
-)
 _BATCH = 2000
 
 

@@ -28,26 +28,13 @@ from crypto.elgamal import PublicKey
 from crypto.group import Scalar
 from crypto.merkle import MerkleError, MerkleTree, RootAccumulator, leaf_hash
 from crypto.signing import Ed25519SecretKey
-from tests.ballots_support import ONE_OF, UP_TO, YES_NO, shared_issuer_key
+from tests.ballots_support import UP_TO, YES_NO, fixed_draft, shared_issuer_key
 
 ELECTION_ID = "6b0f4c8e-3f7a-4c1e-9a55-0c8f3f1d2b7a"
 
 
 def _draft(**changes: object) -> ElectionDraft:
-    base = ElectionDraft(
-        title="Mitgliederentscheid",
-        description="",
-        unit_code="LV1",
-        unit_name="Landesverband Eins",
-        cutoff_at=datetime(2026, 11, 1, tzinfo=UTC),
-        opens_at=datetime(2026, 11, 10, 8, tzinfo=UTC),
-        closes_at=datetime(2026, 11, 24, 18, tzinfo=UTC),
-        questions=(YES_NO, ONE_OF, UP_TO),
-        trustees=3,
-        threshold=2,
-        quorum_percent=20,
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return fixed_draft(**{"title": "Mitgliederentscheid", "quorum_percent": 20, **changes})
 
 
 @pytest.fixture(scope="module")
