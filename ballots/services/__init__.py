@@ -31,7 +31,12 @@ from ballots.services._ceremony import (
     submit_dealing,
     submit_share_check,
 )
-from ballots.services._common import election_keys, get_election, manifest_of
+from ballots.services._common import (
+    election_keys,
+    get_election,
+    manifest_of,
+    record_election_event,
+)
 from ballots.services._credentials import issue_credential
 from ballots.services._elections import (
     close_election,
@@ -87,6 +92,7 @@ __all__ = [
     "manifest_of",
     "open_election",
     "postal_signing_payload",
+    "record_election_event",
     "register_sealing_key",
     "roll_check",
     "roll_commitment",

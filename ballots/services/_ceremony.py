@@ -27,7 +27,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
 from app.core.i18n import N_
 from ballots.codec import (
     commitments_from_json,
@@ -42,6 +41,7 @@ from ballots.services._common import (
     get_election,
     lock_election,
     now_or,
+    record_election_event,
     require_role,
     require_status,
     threshold_parameters,
@@ -58,7 +58,6 @@ from crypto.threshold import (
     verify_complaint,
 )
 
-_ELECTION = "election"
 _SEALING_KEY_BYTES = 32
 
 
@@ -181,13 +180,8 @@ def register_sealing_key(
         raise CeremonyFailed(reason=N_("dealing has begun; keys can no longer change"))
     trustee.sealing_public_key = public_key.hex()
     trustee.signing_public_key = None if signing_key is None else signing_key.hex()
-    record_event(
-        session,
-        "ceremony:key_registered",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-        trustee=trustee.index,
+    record_election_event(
+        session, "ceremony:key_registered", election.id, actor, trustee=trustee.index
     )
     session.commit()
     return trustee
@@ -235,12 +229,11 @@ def submit_dealing(
         "response": scalar_json(commitments.proof.response),
     }
     trustee.dealt_at = now_or(now)
-    record_event(
+    record_election_event(
         session,
         "ceremony:dealt",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
+        election.id,
+        actor,
         trustee=trustee.index,
         round=election.ceremony_round,
     )
@@ -295,13 +288,8 @@ def submit_share_check(
     if complaints:
         return _judge_complaints(session, election, trustee, state, complaints)
     trustee.shares_verified_at = now_or(now)
-    record_event(
-        session,
-        "ceremony:shares_verified",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-        trustee=trustee.index,
+    record_election_event(
+        session, "ceremony:shares_verified", election.id, actor, trustee=trustee.index
     )
     ready = all(t.shares_verified_at is not None for t in election.trustees)
     if ready:
@@ -353,12 +341,8 @@ def _judge_complaints(
         if justified:
             upheld.append(complaint.dealer)
     if not upheld:
-        record_event(
-            session,
-            "ceremony:complaint_refused",
-            object_type=_ELECTION,
-            object_id=election.id,
-            trustee=trustee.index,
+        record_election_event(
+            session, "ceremony:complaint_refused", election.id, trustee=trustee.index
         )
         session.commit()
         raise ComplaintNotProven
@@ -368,11 +352,10 @@ def _judge_complaints(
 
 
 def _restart(session: Session, election: Election, dealers: Sequence[int]) -> None:
-    record_event(
+    record_election_event(
         session,
         "ceremony:restarted",
-        object_type=_ELECTION,
-        object_id=election.id,
+        election.id,
         disqualified=sorted(dealers),
         round=election.ceremony_round,
     )
@@ -393,10 +376,6 @@ def _finish(session: Session, election: Election, state: CeremonyState) -> None:
     election.status = ElectionStatus.KEYS
     # The sealed shares did their job; each trustee now keeps x_j in their key file.
     session.execute(delete(KeyShare).where(KeyShare.election_id == election.id))
-    record_event(
-        session,
-        "election:keys_ready",
-        object_type=_ELECTION,
-        object_id=election.id,
-        joint_public_key=election.joint_public_key,
+    record_election_event(
+        session, "election:keys_ready", election.id, joint_public_key=election.joint_public_key
     )

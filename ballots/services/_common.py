@@ -7,11 +7,13 @@ import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
+from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.secrets_box import decrypt_field
 from app.organisations import policies
@@ -34,6 +36,26 @@ BOARD_KEY_PURPOSE = "ballots/board-key"
 
 def now_or(now: datetime | None) -> datetime:
     return utcnow() if now is None else now
+
+
+def record_election_event(
+    session: Session,
+    action: str,
+    election_id: uuid.UUID,
+    /,
+    actor: Account | None = None,
+    **details: Any,
+) -> None:
+    """An audit event on the election (ids, counts and hashes; never who voted how), in
+    the caller's transaction. No ``actor`` for what the scheduler or the ceremony does."""
+    record_event(
+        session,
+        action,
+        actor_id=actor.id if actor is not None else None,
+        object_type="election",
+        object_id=election_id,
+        **details,
+    )
 
 
 def get_election(session: Session, election_id: uuid.UUID) -> Election:

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
 from app.core.i18n import N_
 from app.core.secrets_box import encrypt_field
 from app.core.settings import Settings
@@ -41,6 +40,7 @@ from ballots.services._common import (
     lock_election,
     manifest_of,
     now_or,
+    record_election_event,
     require_role,
     require_status,
 )
@@ -48,8 +48,6 @@ from ballots.services._credentials import blur_issuance_order, issued_count
 from crypto.blind_rsa import BlindRsaPrivateKey
 from crypto.merkle import EMPTY_ROOT
 from crypto.signing import Ed25519SecretKey
-
-_ELECTION = "election"
 
 
 def create_election(
@@ -91,12 +89,11 @@ def create_election(
     session.flush()
     session.add(issuer)
     _add_trustees(session, election_id, trustee_account_ids)
-    record_event(
+    record_election_event(
         session,
         "election:created",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election_id,
+        election_id,
+        actor,
         manifest_hash=manifest.hash_hex,
         fingerprint=election.fingerprint,
         trustees=draft.trustees,
@@ -148,12 +145,11 @@ def update_election(  # noqa: PLR0917 - the order of create_election, plus the i
     if issuer is not None and election.fingerprint is not None:
         election.fingerprint = compute_fingerprint(election, issuer.public_key_spki)
     _replace_trustees(session, election, trustee_account_ids)
-    record_event(
+    record_election_event(
         session,
         "election:updated",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
+        election.id,
+        actor,
         manifest_hash=manifest.hash_hex,
         previous_manifest_hash=previous,
         trustees=draft.trustees,
@@ -318,13 +314,7 @@ def open_election(
     session.add(Checkpoint(election_id=election.id, tree_size=0, root=_empty_root(), note=note))
     election.status = ElectionStatus.OPEN
     election.opened_at = moment
-    record_event(
-        session,
-        "election:opened",
-        actor_id=actor.id if actor else None,
-        object_type=_ELECTION,
-        object_id=election.id,
-    )
+    record_election_event(session, "election:opened", election.id, actor)
     session.commit()
     return election
 
@@ -359,12 +349,11 @@ def close_election(
     election.closed_at = moment
     election.aggregate = _aggregate(session, election)
     blur_issuance_order(session, election.id)
-    record_event(
+    record_election_event(
         session,
         "election:closed",
-        actor_id=actor.id if actor else None,
-        object_type=_ELECTION,
-        object_id=election.id,
+        election.id,
+        actor,
         early=early,
         ballots=election.board_size,
         credentials_issued=issued_count(session, election.id),  # no per-member events

@@ -10,7 +10,6 @@ from sqlalchemy import ColumnElement, and_, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
 from app.organisations.models import Member, MemberStatus
 from app.organisations.units import subtree_filter
 from ballots.errors import TooEarly
@@ -21,6 +20,7 @@ from ballots.services._common import (
     election_unit,
     lock_election,
     now_or,
+    record_election_event,
     require_role,
     require_status,
 )
@@ -106,12 +106,11 @@ def freeze_roll(
     election.roll_commitment = roll_commitment(online)
     election.roll_frozen_at = moment
     election.status = ElectionStatus.ROLL_FROZEN
-    record_event(
+    record_election_event(
         session,
         "election:roll_frozen",
-        actor_id=actor.id if actor else None,
-        object_type="election",
-        object_id=election.id,
+        election.id,
+        actor,
         eligible=eligible,
         postal=postal,
         commitment=election.roll_commitment,

@@ -29,7 +29,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
 from app.core.i18n import N_
 from ballots import tally
 from ballots.codec import ciphertext_from_json, partial_from_json, partial_json, point_from_json
@@ -67,6 +66,7 @@ from ballots.services._common import (
     lock_election,
     manifest_of,
     now_or,
+    record_election_event,
     require_role,
     require_status,
     threshold_parameters,
@@ -81,8 +81,6 @@ from crypto.threshold import (
     decrypt,
     verify_partial_decryption,
 )
-
-_ELECTION = "election"
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,12 +208,8 @@ def freeze_statement(session: Session, election: Election) -> dict[str, Any] | N
         )
     )
     election.outcome_statement = dict(document)
-    record_event(
-        session,
-        "tally:statement_fixed",
-        object_type=_ELECTION,
-        object_id=election.id,
-        statement_hash=statement_hash(document).hex(),
+    record_election_event(
+        session, "tally:statement_fixed", election.id, statement_hash=statement_hash(document).hex()
     )
     return election.outcome_statement
 
@@ -315,13 +309,8 @@ def submit_partial_decryption(
         shares=[[partial_json(p) for p in question] for question in partials],
     )
     session.add(row)
-    record_event(
-        session,
-        "tally:partial_decryption",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-        trustee=trustee.index,
+    record_election_event(
+        session, "tally:partial_decryption", election.id, actor, trustee=trustee.index
     )
     session.commit()
     return row
@@ -383,13 +372,8 @@ def enter_postal_result(
         entered_signature=None if signer is None else signer[1],
     )
     session.add(row)
-    record_event(
-        session,
-        "tally:postal_entered",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-        envelopes=line.envelopes,
+    record_election_event(
+        session, "tally:postal_entered", election.id, actor, envelopes=line.envelopes
     )
     session.commit()
     return row
@@ -464,26 +448,14 @@ def confirm_postal_result(
     )
     if entered != line:
         session.execute(delete(PostalResult).where(PostalResult.id == row.id))
-        record_event(
-            session,
-            "tally:postal_mismatch",
-            actor_id=actor.id,
-            object_type=_ELECTION,
-            object_id=election.id,
-        )
+        record_election_event(session, "tally:postal_mismatch", election.id, actor)
         session.commit()
         raise PostalMismatch
     row.confirmed_by_id = actor.id
     row.confirmed_at = now_or(now)
     if signer is not None:
         row.confirmed_by_trustee, row.confirmed_signature = signer
-    record_event(
-        session,
-        "tally:postal_confirmed",
-        actor_id=actor.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-    )
+    record_election_event(session, "tally:postal_confirmed", election.id, actor)
     session.flush()
     freeze_statement(session, election)
     session.commit()
@@ -530,13 +502,8 @@ def tally_election(
     )
     election.status = ElectionStatus.TALLIED
     election.tallied_at = now_or(now)
-    record_event(
-        session,
-        "election:tallied",
-        actor_id=actor.id if actor else None,
-        object_type=_ELECTION,
-        object_id=election.id,
-        binding=election.tally["binding"],
+    record_election_event(
+        session, "election:tallied", election.id, actor, binding=election.tally["binding"]
     )
     session.commit()
     return election

@@ -24,7 +24,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, ValidationFailed
 from app.core.i18n import N_
@@ -101,12 +100,11 @@ def confirm_backup(
     if row.digest != checked or row.round != election.ceremony_round:
         row.tested_at = None
     row.round, row.digest, row.confirmed_at = election.ceremony_round, checked, utcnow()
-    record_event(
+    services.record_election_event(
         session,
         "trustee:backup_confirmed",
-        actor_id=account.id,
-        object_type="election",
-        object_id=election.id,
+        election.id,
+        account,
         trustee=index,
         round=election.ceremony_round,
     )
@@ -125,12 +123,11 @@ def confirm_backup_test(
     if row is None:
         raise BackupMissing
     row.tested_at = utcnow()
-    record_event(
+    services.record_election_event(
         session,
         "trustee:backup_tested",
-        actor_id=account.id,
-        object_type="election",
-        object_id=election.id,
+        election.id,
+        account,
         trustee=index,
         round=election.ceremony_round,
         same_file=row.digest == checked,

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role, RoleAssignment
 from app.core import i18n
-from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.i18n import N_
 from app.core.mail import queue_mail
@@ -249,13 +248,7 @@ def mail_due_steps(
     if not sent:
         session.rollback()
         return 0
-    record_event(
-        session,
-        "commission:step_mails_sent",
-        object_type="election",
-        object_id=election.id,
-        count=sent,
-    )
+    services.record_election_event(session, "commission:step_mails_sent", election.id, count=sent)
     try:
         session.commit()
     except IntegrityError:  # a concurrent run mailed these steps first: its mails stand

@@ -19,7 +19,6 @@ from typing import Final
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -29,7 +28,6 @@ from ballots.services._common import election_unit, has_role
 from referendums.commission.models import ResultStatement
 
 REASON_MAX: Final = 1000
-_ELECTION: Final = "election"
 
 
 class ResultNotPublished(NotFound):
@@ -95,10 +93,7 @@ def state_result(session: Session, election_id: uuid.UUID, account: Account) -> 
         raise AlreadyStated
     statement = ResultStatement(election_id=election.id, stated_by_id=account.id)
     session.add(statement)
-    record_event(
-        session, "result:stated", actor_id=account.id, object_type=_ELECTION, object_id=election.id
-    )
-    session.commit()
+    _commit_event(session, "result:stated", account, election)
     return statement
 
 
@@ -115,25 +110,18 @@ def confirm_result(session: Session, election_id: uuid.UUID, account: Account) -
     if statement.is_confirmed:
         raise AlreadyConfirmed
     if statement.stated_by_id == account.id:
-        record_event(
-            session,
-            "result:confirm_refused",
-            actor_id=account.id,
-            object_type=_ELECTION,
-            object_id=election.id,
-        )
-        session.commit()
+        _commit_event(session, "result:confirm_refused", account, election)
         raise SameMemberConfirms
     statement.confirmed_by_id, statement.confirmed_at = account.id, utcnow()
-    record_event(
-        session,
-        "result:confirmed",
-        actor_id=account.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-    )
-    session.commit()
+    _commit_event(session, "result:confirmed", account, election)
     return statement
+
+
+def _commit_event(session: Session, action: str, account: Account, election: Election) -> None:
+    """The result statement's audit event on the election, committed at once (a refusal
+    too: the attempt stays in the log although nothing else changes)."""
+    services.record_election_event(session, action, election.id, account)
+    session.commit()
 
 
 def close_early(
@@ -158,13 +146,8 @@ def close_early(
     _require_commission(session, account, election)
     if election.status != ElectionStatus.OPEN:
         raise errors.WrongState(election.status.value)
-    record_event(
-        session,
-        "election:close_early_reason",
-        actor_id=account.id,
-        object_type=_ELECTION,
-        object_id=election.id,
-        reason=text,
+    services.record_election_event(
+        session, "election:close_early_reason", election.id, account, reason=text
     )
     # close_election commits the reason together with the close, or raises (no commit).
     return services.close_election(session, election.id, account)
