@@ -14,6 +14,7 @@ the postal line and the tally, which are plain HTML forms with the CSRF token.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -25,10 +26,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account, Role
-from app.core.audit import record_event
-from app.core.errors import DomainError, NotFound, ValidationFailed
+from app.core.downloads import PDF, attachment
+from app.core.errors import DomainError, ValidationFailed
+from app.core.form_pages import submit
 from app.core.i18n import N_
 from ballots import errors, services, tally
 from ballots.models import Election, ElectionStatus, PostalResult
@@ -78,11 +81,9 @@ STEP_TEXTS = {
 }
 
 
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    account = db_session.get(Account, request.user.id)
-    if account is None:
-        raise NotFound
-    return account
+def _access(db_session: Session, request: Request[Any, Any, Any], election_id: str) -> Access:
+    """The request's account and what it may do on the election's commission page."""
+    return commission_access(db_session, election_id, required_account(db_session, request))
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +155,7 @@ class CommissionController(Controller):
         election_id: FromPath[str],
         done: FromQuery[str] = "",
     ) -> Template:
-        access = commission_access(db_session, election_id, _account(db_session, request))
+        access = _access(db_session, request, election_id)
         return self._page(db_session, access, notice=DONE_MESSAGES.get(done))
 
     @post("/postal", sync_to_thread=True)
@@ -165,7 +166,7 @@ class CommissionController(Controller):
         election_id: FromPath[str],
         data: Annotated[dict[str, str], Form],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
+        access = _access(db_session, request, election_id)
         return self._act(
             db_session,
             access,
@@ -184,7 +185,7 @@ class CommissionController(Controller):
         election_id: FromPath[str],
         data: Annotated[dict[str, str], Form],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
+        access = _access(db_session, request, election_id)
         return self._act(
             db_session,
             access,
@@ -202,13 +203,13 @@ class CommissionController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[str],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
-        try:
-            services.tally_election(db_session, access.election.id, access.account)
-        except DomainError as error:
-            db_session.rollback()
-            return self._refused(db_session, access, error)
-        return Redirect(path=f"{self._url(access.election.id)}?done=tallied")
+        access = _access(db_session, request, election_id)
+        return self._attempt(
+            db_session,
+            access,
+            lambda: services.tally_election(db_session, access.election.id, access.account),
+            "tallied",
+        )
 
     @get("/status", sync_to_thread=True)
     def status(
@@ -219,7 +220,7 @@ class CommissionController(Controller):
         seen: FromQuery[str] = "",
     ) -> Response[Any]:
         """Polled by a waiting page: 204 while nothing changed, else tell htmx to reload."""
-        access = commission_access(db_session, election_id, _account(db_session, request))
+        access = _access(db_session, request, election_id)
         if guidance.page_signature(db_session, access.election) == seen:
             return Response(content=None, status_code=204)
         return Response(content=None, status_code=200, headers={"HX-Refresh": "true"})
@@ -232,19 +233,20 @@ class CommissionController(Controller):
         election_id: FromPath[str],
         data: Annotated[dict[str, str], Form],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
-        try:
-            statement.close_early(
+        access = _access(db_session, request, election_id)
+        return self._attempt(
+            db_session,
+            access,
+            lambda: statement.close_early(
                 db_session,
                 access.election.id,
                 access.account,
                 data.get("reason", ""),
                 confirmed=data.get("confirm") == "yes",
-            )
-        except DomainError as error:
-            db_session.rollback()
-            return self._refused(db_session, access, error, form=data)
-        return Redirect(path=f"{self._url(access.election.id)}?done=closed_early")
+            ),
+            "closed_early",
+            form=data,
+        )
 
     @post("/result/state", sync_to_thread=True)
     def state_result(
@@ -253,13 +255,13 @@ class CommissionController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[str],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
-        try:
-            statement.state_result(db_session, access.election.id, access.account)
-        except DomainError as error:
-            db_session.rollback()
-            return self._refused(db_session, access, error)
-        return Redirect(path=f"{self._url(access.election.id)}?done=result_stated")
+        access = _access(db_session, request, election_id)
+        return self._attempt(
+            db_session,
+            access,
+            lambda: statement.state_result(db_session, access.election.id, access.account),
+            "result_stated",
+        )
 
     @post("/result/confirm", sync_to_thread=True)
     def confirm_result(
@@ -268,13 +270,13 @@ class CommissionController(Controller):
         db_session: NamedDependency[Session],
         election_id: FromPath[str],
     ) -> Response[Any]:
-        access = commission_access(db_session, election_id, _account(db_session, request))
-        try:
-            statement.confirm_result(db_session, access.election.id, access.account)
-        except DomainError as error:
-            db_session.rollback()
-            return self._refused(db_session, access, error)
-        return Redirect(path=f"{self._url(access.election.id)}?done=result_confirmed")
+        access = _access(db_session, request, election_id)
+        return self._attempt(
+            db_session,
+            access,
+            lambda: statement.confirm_result(db_session, access.election.id, access.account),
+            "result_confirmed",
+        )
 
     @get("/minutes.pdf", sync_to_thread=True)
     def minutes(
@@ -284,16 +286,12 @@ class CommissionController(Controller):
         election_id: FromPath[str],
     ) -> Response[bytes]:
         """The Niederschrift, once the result is stated and confirmed."""
-        access = commission_access(db_session, election_id, _account(db_session, request))
+        access = _access(db_session, request, election_id)
         if not statement.is_published(db_session, access.election):
             raise statement.ResultNotPublished
         pdf = minutes.minutes_pdf(db_session, access.election)
         name = f"stimmwerk-{str(access.election.id)[:8]}-niederschrift.pdf"
-        return Response(
-            content=pdf,
-            media_type="application/pdf",
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
+        return attachment(pdf, PDF, name)
 
     # -- helpers ----------------------------------------------------------------------------
 
@@ -305,23 +303,46 @@ class CommissionController(Controller):
         action: Any,
         done: str,
     ) -> Response[Any]:
-        try:
-            line = postal_line_from(access.election.manifest, data)
-            action(line)
-        except DomainError as error:
-            db_session.rollback()
+        """A postal form: its figures read, then ``action``; a refusal that matters for
+        the record (``_POSTAL_REFUSALS``) is audited before the page shows it."""
+
+        def refused(error: DomainError) -> Template:
             refusal = _POSTAL_REFUSALS.get(type(error))
             if refusal is not None:
-                record_event(
-                    db_session,
-                    refusal[0],
-                    actor_id=access.account.id,
-                    object_type="election",
-                    object_id=access.election.id,
-                    **refusal[1],
+                services.record_election_event(
+                    db_session, refusal[0], access.election.id, access.account, **refusal[1]
                 )
                 db_session.commit()
             return self._refused(db_session, access, error, form=data)
+
+        return submit(
+            db_session,
+            lambda: action(postal_line_from(access.election.manifest, data)),
+            refused=refused,
+            done=lambda _: self._done(access, done),
+            refusals=(DomainError,),
+        )
+
+    def _attempt(
+        self,
+        db_session: Session,
+        access: Access,
+        action: Callable[[], object],
+        done: str,
+        *,
+        form: dict[str, str] | None = None,
+    ) -> Response[Any]:
+        """Run a commission action; afterwards the page with the ``done`` notice, a
+        refusal (rolled back) shows the page again with the message."""
+        return submit(
+            db_session,
+            action,
+            refused=lambda error: self._refused(db_session, access, error, form=form),
+            done=lambda _: self._done(access, done),
+            refusals=(DomainError,),
+        )
+
+    def _done(self, access: Access, done: str) -> Redirect:
         return Redirect(path=f"{self._url(access.election.id)}?done={done}")
 
     def _refused(
