@@ -599,10 +599,20 @@ class Results:
 
 def results(view: ReferendumView) -> Results:
     """The tally's figures, per question and option (only once tallied)."""
-    tally: dict[str, Any] | None = view.election.tally
-    if view.election.status != ElectionStatus.TALLIED or tally is None:
+    found = tallied_results(view.election)
+    if found is None:
         raise NotFound
-    questions = view.election.manifest["questions"]
+    return found
+
+
+def tallied_results(election: Election) -> Results | None:
+    """The figures the tally wrote (`ballots.tally.tally_document`) per question and
+    option, or None before counting. The members' results page and the commission's
+    review and minutes show these same figures."""
+    tally: dict[str, Any] | None = election.tally
+    if election.status != ElectionStatus.TALLIED or tally is None:
+        return None
+    questions = election.manifest["questions"]
     rows = []
     for question, counted in zip(questions, tally["questions"], strict=True):
         options = [
@@ -628,7 +638,7 @@ def results(view: ReferendumView) -> Results:
         postal_envelopes=turnout["postal_envelopes"],
         participants=turnout["participants"],
         percent_x100=turnout["percent_x100"],
-        quorum_percent=view.election.quorum_percent,
+        quorum_percent=election.quorum_percent,
         quorum_met=bool(tally["quorum_met"]),
         binding=bool(tally["binding"]),
     )

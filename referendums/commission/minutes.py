@@ -11,7 +11,6 @@ manifest hash, bound into the key ceremony and every proof).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -24,75 +23,19 @@ from app.accounts.models import Account
 from app.core import i18n
 from app.core.audit import AuditEvent
 from app.core.pdf import render_pdf
-from ballots.models import Election, ElectionStatus, PostalResult
+from ballots.models import Election, PostalResult
 from ballots.services._common import election_unit
 from referendums.commission.api import decrypted_by
 from referendums.commission.models import ResultStatement
+from referendums.services import Results, tallied_results
 
 TIMEZONE: Final = ZoneInfo("Europe/Berlin")
 
 
-@dataclass(frozen=True, slots=True)
-class OptionFigures:
-    label: str
-    online: int
-    postal: int
-    total: int
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionFigures:
-    text: str
-    options: list[OptionFigures]
-    postal_invalid: int
-
-
-@dataclass(frozen=True, slots=True)
-class Review:
-    questions: list[QuestionFigures]
-    eligible: int
-    online_ballots: int
-    postal_envelopes: int
-    participants: int
-    percent_x100: int
-    quorum_percent: int | None
-    quorum_met: bool
-
-    @property
-    def turnout_text(self) -> str:
-        """German decimal comma: ``12,34``."""
-        return f"{self.percent_x100 // 100},{self.percent_x100 % 100:02d}"
-
-
-def review(election: Election) -> Review | None:
-    """The counted figures, or None before counting."""
-    tally: dict[str, Any] | None = election.tally
-    if election.status != ElectionStatus.TALLIED or tally is None:
-        return None
-    questions = []
-    for question, counted in zip(election.manifest["questions"], tally["questions"], strict=True):
-        options = [
-            OptionFigures(option["label"], online, postal, total)
-            for option, online, postal, total in zip(
-                question["options"],
-                counted["online"],
-                counted["postal"]["counts"],
-                counted["result"],
-                strict=True,
-            )
-        ]
-        questions.append(QuestionFigures(question["text"], options, counted["postal"]["invalid"]))
-    turnout = tally["turnout"]
-    return Review(
-        questions=questions,
-        eligible=turnout["eligible"],
-        online_ballots=turnout["online_ballots"],
-        postal_envelopes=turnout["postal_envelopes"],
-        participants=turnout["participants"],
-        percent_x100=turnout["percent_x100"],
-        quorum_percent=election.quorum_percent,
-        quorum_met=bool(tally["quorum_met"]),
-    )
+def review(election: Election) -> Results | None:
+    """The counted figures, or None before counting: what the members' results page
+    shows once the result is published (`referendums.services.tallied_results`)."""
+    return tallied_results(election)
 
 
 _PATTERNS: Final = {
