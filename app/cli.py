@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.core.settings import get_settings
 
@@ -368,6 +368,10 @@ def build_parser() -> argparse.ArgumentParser:
         "initiative-check", help="check a published initiative signature list (JSON)"
     )
     check.add_argument("file")
+    receipt = check.add_mutually_exclusive_group()
+    receipt.add_argument("--leaf", help="a signer's receipt code (64 hex): is it in the list?")
+    receipt.add_argument("--salt", help="a signer's receipt salt (32 hex), with --number")
+    check.add_argument("--number", help="the signer's membership number, with --salt")
     check.set_defaults(run=cmd_initiative_check)
 
     invite = sub.add_parser("invite-members", help="e-mail activation links to members of a unit")
@@ -388,11 +392,15 @@ def _add_ballot_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def cmd_initiative_check(args: argparse.Namespace) -> int:
-    """Check a published initiative signature list (root, count, leaves) without a server."""
+    """Check a published initiative signature list (root, count, leaves) without a server,
+    and with ``--leaf`` or ``--salt``/``--number`` that a signer's receipt is in it."""
     import json
 
     from motions.commitment import check_published
 
+    if (args.salt is None) != (args.number is None):
+        print("--salt and --number go together (both from the receipt)", file=sys.stderr)
+        return 2
     try:
         document = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as error:
@@ -402,9 +410,33 @@ def cmd_initiative_check(args: argparse.Namespace) -> int:
         print(f"{args.file} is not a published signature list", file=sys.stderr)
         return 2
     results = check_published(document)
+    wanted = _receipt_leaf(document, args)
+    if wanted is None:
+        return 2
+    if wanted:
+        from motions.commitment import includes
+
+        found = all(ok for _, ok in results) and includes(document, wanted)
+        results.append((f"the receipt's leaf {wanted.hex()} is in the list", found))
     for name, ok in results:
         print(f"{'ok  ' if ok else 'FAIL'} {name}")
     return 0 if all(ok for _, ok in results) else 1
+
+
+def _receipt_leaf(document: dict[str, Any], args: argparse.Namespace) -> bytes | None:
+    """The receipt's leaf from --leaf or --salt/--number (b"" without one; None after
+    printing why the receipt is malformed)."""
+    from motions.commitment import initiative_of, parse_leaf, receipt_leaf
+
+    try:
+        if args.leaf is not None:
+            return parse_leaf(args.leaf)
+        if args.salt is not None:
+            return receipt_leaf(initiative_of(document), args.number, args.salt)
+    except ValueError as error:
+        print(f"not a receipt: {error}", file=sys.stderr)
+        return None
+    return b""
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -7,7 +7,9 @@ sorted (so their order says nothing about when anyone signed) and committed to w
 RFC 9162 Merkle tree of ``crypto.merkle`` (the one the ballot board uses). At the
 deadline the root, the count and the list of leaves are published:
 
-- a signer recomputes their leaf from their receipt (salt) and finds it in the list;
+- a signer recomputes their leaf from their receipt (membership number and salt) and
+  finds it in the list (`receipt_leaf`, `includes`; on the initiative page and with
+  ``stimmwerk initiative-check FILE --salt S --number N``);
 - an auditor recomputes the root from the list and checks it against the published
   root and that the number of leaves equals the published count
   (`check_published`, ``stimmwerk initiative-check FILE``).
@@ -28,6 +30,14 @@ from crypto.merkle import MerkleTree, leaf_hash, verify_inclusion
 
 _DOMAIN: Final = b"stimmwerk/initiative-signature/v1\x00"
 FORMAT: Final = "stimmwerk-initiative-signatures/1"
+SALT_HEX: Final = 32
+"""A salt is 16 random bytes, written as 32 hexadecimal characters."""
+LEAF_HEX: Final = 64
+RECIPE: Final = (
+    'SHA-256("stimmwerk/initiative-signature/v1" 0x00 | initiative id (16 bytes) | '
+    "membership number (UTF-8) | 0x00 | salt (16 bytes))"
+)
+"""How a leaf is made, in words a signer can follow with any SHA-256 tool."""
 
 
 def leaf(initiative_id: uuid.UUID, membership_number: str, salt_hex: str) -> bytes:
@@ -40,6 +50,30 @@ def leaf(initiative_id: uuid.UUID, membership_number: str, salt_hex: str) -> byt
         + bytes.fromhex(salt_hex)
     )
     return hashlib.sha256(data).digest()
+
+
+def receipt_leaf(initiative_id: uuid.UUID, membership_number: str, salt_hex: str) -> bytes:
+    """The leaf a receipt stands for; ValueError for a malformed number or salt."""
+    salt = salt_hex.strip().lower()
+    if len(salt) != SALT_HEX or not membership_number.strip():
+        raise ValueError("a receipt has a membership number and a 32-character salt")
+    return leaf(initiative_id, membership_number, salt)
+
+
+def parse_leaf(text: str) -> bytes:
+    """A leaf typed or pasted as 64 hexadecimal characters; ValueError otherwise."""
+    value = text.strip().lower()
+    if len(value) != LEAF_HEX:
+        raise ValueError("a leaf is 64 hexadecimal characters")
+    return bytes.fromhex(value)
+
+
+def initiative_of(document: Mapping[str, Any]) -> uuid.UUID:
+    """The initiative a published list is of; ValueError if it names none."""
+    try:
+        return uuid.UUID(str(document["initiative"]))
+    except (KeyError, TypeError) as error:
+        raise ValueError("the list names no initiative") from error
 
 
 def published(initiative_id: uuid.UUID, leaves: Iterable[bytes], count: int) -> dict[str, Any]:
@@ -74,8 +108,12 @@ def check_published(document: Mapping[str, Any]) -> list[tuple[str, bool]]:
 
 
 def includes(document: Mapping[str, Any], item: bytes) -> bool:
-    """Whether ``item`` is in the published list, proven against its root."""
-    leaves = [bytes.fromhex(str(value)) for value in document["leaves"]]
+    """Whether ``item`` is in the published list, proven against its root (a withdrawn
+    signature is not in the list, so its receipt is not found)."""
+    try:
+        leaves = [bytes.fromhex(str(value)) for value in document["leaves"]]
+    except (KeyError, TypeError, ValueError):
+        return False
     if item not in leaves:
         return False
     built = MerkleTree(leaf_hash(value) for value in leaves)

@@ -30,10 +30,11 @@ from app.core.i18n import N_
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import jinja_environment
+from app.discussions import queries as discussion_queries
 from app.discussions import services as discussion_services
 from app.organisations.models import Unit
 from ballots.errors import ManifestInvalid
-from motions import commitment, entscheid, notifications, services
+from motions import commitment, entscheid, notifications, paper, services
 from motions import rules as rules_service
 from motions.models import InitiativeStatus, QuorumKind
 from referendums import services as referendum_services
@@ -69,6 +70,11 @@ def _show_context(
             db_session, "initiative", view.id, unit_id=view.unit.id, title=initiative.title
         )
     member = services.member_of_unit(db_session, account, view.unit)
+    thread = (
+        None
+        if discussion is None
+        else discussion_queries.thread_page(db_session, discussion, account)
+    )
     return {
         "view": view,
         "i": initiative,
@@ -87,6 +93,7 @@ def _show_context(
         "may_see_signers": services.may_see_signers(db_session, account, view.unit),
         "is_board": services.is_board(db_session, account, view.unit),
         "discussion": discussion,
+        "thread": thread,
         "paragraphs": referendum_services.paragraphs,
         "error": None,
     }
@@ -316,6 +323,40 @@ class InitiativeController(Controller):
         context["i"] = context["view"].initiative
         return Template("motions/paper.html", context=context)
 
+    @post("/{initiative_id:uuid}/paper/withdraw", guards=[requires_login], sync_to_thread=True)
+    def paper_withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        initiative_id: FromPath[uuid.UUID],
+        data: _Data,
+    ) -> Template:
+        """Staff record a paper signature withdrawn in writing (same rules as online)."""
+        account = required_account(db_session, request)
+        view = services.get_view(db_session, initiative_id)
+        if not services.may_check(db_session, account, view.unit):
+            raise NotFound
+        number = _text(data, "number")
+        context: dict[str, Any] = {
+            "view": view,
+            "i": view.initiative,
+            "errors": {},
+            "result": None,
+            "numbers": "",
+            "withdraw_errors": {},
+            "withdraw_number": number,
+        }
+        try:
+            context["withdrawn"] = paper.withdraw_paper(db_session, account, initiative_id, number)
+        except (ValidationFailed, services.Refused) as error:
+            db_session.rollback()
+            context["withdraw_errors"] = getattr(error, "errors", {}) or {"number": error.message}
+            return Template("motions/paper.html", context=context, status_code=error.status_code)
+        context["withdraw_number"] = ""
+        context["view"] = services.get_view(db_session, initiative_id)
+        context["i"] = context["view"].initiative
+        return Template("motions/paper.html", context=context)
+
     @get("/{initiative_id:uuid}/signers", guards=[requires_login], sync_to_thread=True)
     def signers(
         self,
@@ -504,22 +545,34 @@ class InitiativeController(Controller):
         initiative_id: FromPath[uuid.UUID],
         data: _Data,
     ) -> Template:
-        """A signer checks that their receipt's leaf is in the published list."""
+        """Is my signature counted? A signer checks their receipt against the published
+        list: the leaf is recomputed from membership number and salt (or the code is
+        pasted) and proven against the list's root."""
         view = services.readable(db_session, initiative_id, current_account(db_session, request))
         document = services.published_list(db_session, initiative_id)
-        leaf = _text(data, "leaf").strip().lower()
+        number, salt = _text(data, "number").strip(), _text(data, "salt").strip().lower()
         try:
-            found: bool | None = commitment.includes(document, bytes.fromhex(leaf))
+            if number or salt:
+                item = commitment.receipt_leaf(initiative_id, number, salt)
+            else:
+                item = commitment.parse_leaf(_text(data, "leaf"))
         except ValueError:
-            found = None
+            item = None
+        checks = commitment.check_published(document)
+        found = (
+            None
+            if item is None
+            else all(ok for _, ok in checks) and commitment.includes(document, item)
+        )
         return Template(
             "motions/check.html",
             context={
                 "view": view,
                 "i": view.initiative,
                 "found": found,
-                "leaf": leaf,
-                "checks": commitment.check_published(document),
+                "leaf": item.hex() if item else "",
+                "number": number,
+                "checks": checks,
             },
             status_code=400 if found is None else 200,
         )

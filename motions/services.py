@@ -818,14 +818,26 @@ def signers(session: Session, actor: Account | None, initiative_id: uuid.UUID) -
 def receipt(
     session: Session, account: Account | None, initiative_id: uuid.UUID
 ) -> dict[str, str] | None:
-    """The signer's receipt: salt and leaf, to find in the published list."""
+    """The signer's receipt, shown only to the signer while the signature counts: what
+    they need to recompute their leaf themselves (membership number, salt, initiative,
+    the recipe) and the leaf itself, to find in the list published at the deadline.
+
+    The salt is what links the signer to their leaf: whoever holds the receipt can see
+    that this member signed. The published list carries only leaves.
+    """
     signature = own_signature(session, account, initiative_id)
     if signature is None or account is None or not signature.counts:
         return None
     member = session.get(Member, signature.member_id)
     assert member is not None
     item = commitment.leaf(initiative_id, member.membership_number, signature.salt)
-    return {"salt": signature.salt, "leaf": item.hex()}
+    return {
+        "initiative": str(initiative_id),
+        "number": member.membership_number,
+        "salt": signature.salt,
+        "leaf": item.hex(),
+        "recipe": commitment.RECIPE,
+    }
 
 
 # -- the deadline and the board ---------------------------------------------------------------

@@ -11,11 +11,15 @@ the deadline) is arranged in the database; the schedule runs as beat runs it.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -29,6 +33,7 @@ from app.accounts.models import Account, Role
 from app.core.audit import AuditEvent
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
+from app.discussions.models import Discussion, Post
 from ballots.models import Election
 from motions import commitment, entscheid, services
 from motions import rules as rules_service
@@ -46,6 +51,10 @@ scenarios(
     "motions/initiative_signing.feature",
     "motions/initiative_outcome.feature",
     "motions/initiative_story.feature",
+    "motions/initiative_receipts.feature",
+    "motions/initiative_paper_withdrawal.feature",
+    "motions/initiative_discussion.feature",
+    "motions/initiative_entscheid_form.feature",
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -269,6 +278,7 @@ def refuses(browsers: Browsers, database: Database, name: str, title: str, reaso
     return _post(browsers, name, page, f"{page}/refuse", {"reason": reason})
 
 
+@given(parsers.parse('{name:w} signs "{title}"'), target_fixture="response")
 @when(parsers.parse('{name:w} signs "{title}"'), target_fixture="response")
 def signs(browsers: Browsers, database: Database, name: str, title: str) -> Response:
     page = _page(_initiative(database, title))
@@ -281,6 +291,10 @@ def withdraws(browsers: Browsers, database: Database, name: str, title: str) -> 
     return _post(browsers, name, page, f"{page}/withdraw", {})
 
 
+@given(
+    parsers.parse('{name:w} enters the paper list "{names}" for "{title}"'),
+    target_fixture="response",
+)
 @when(
     parsers.parse('{name:w} enters the paper list "{names}" for "{title}"'),
     target_fixture="response",
@@ -377,7 +391,7 @@ def prepares(
 
 @when(parsers.parse("{first:w} and {second:w} vote yes and the votes are counted"))
 def vote_and_count(people: People, state: dict[str, Any], first: str, second: str) -> None:
-    votes = {people[n].member_id: {"q1": ["yes"]} for n in (first, second)}
+    votes = {int(people[n].member_id or 0): {"q1": ["yes"]} for n in (first, second)}
     advance(state["world"], "tallied", votes=votes)
 
 
@@ -617,3 +631,373 @@ def binds(browsers: Browsers, database: Database, state: dict[str, Any], months:
     assert f"bindend bis zum {until.strftime('%d.%m.%Y')}" in text, text
     assert "2/3" in text
     assert "Parteitag" in text
+
+
+# -- Receipts: the signer checks her signature is counted ---------------------------------------
+
+_RECEIPT = re.compile(r'id="receipt-(initiative|number|salt|leaf)">([^<]*)<')
+
+
+def _receipt(response: Response) -> dict[str, str]:
+    found = dict(_RECEIPT.findall(response.text))
+    assert set(found) == {"initiative", "number", "salt", "leaf"}, response.text[-3000:]
+    return {key: value.strip() for key, value in found.items()}
+
+
+def _run_check(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "initiative-check", str(path), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+
+def _published_file(browsers: Browsers, database: Database, tmp_path: Path, title: str) -> Path:
+    response = browsers.of("visitor").get(f"{_page(_initiative(database, title))}/signatures.json")
+    assert response.status_code == 200
+    path = tmp_path / "signatures.json"
+    path.write_text(response.text)
+    return path
+
+
+@then(parsers.parse("{name:w}'s receipt shows her membership number and a salt"))
+def receipt_shows(response: Response, people: People, state: dict[str, Any], name: str) -> None:
+    receipt = _receipt(response)
+    assert receipt["number"] == people[name].membership_number
+    assert re.fullmatch(r"[0-9a-f]{32}", receipt["salt"]), receipt
+    state.setdefault("receipts", {})[name] = receipt
+
+
+@then(
+    parsers.parse(
+        "the code on {name:w}'s receipt is the SHA-256 the receipt's recipe makes of her "
+        "membership number and salt"
+    )
+)
+def receipt_recomputed(
+    response: Response, database: Database, state: dict[str, Any], name: str
+) -> None:
+    """Recomputed here with hashlib from the recipe the receipt states, not with the app's code."""
+    receipt = state["receipts"][name]
+    assert receipt["initiative"] == str(_initiative(database, "Mehr Mitbestimmung").id)
+    recipe = 'SHA-256("stimmwerk/initiative-signature/v1" 0x00 | initiative id (16 bytes)'
+    assert recipe in visible_text(response)
+    data = (
+        b"stimmwerk/initiative-signature/v1\x00"
+        + uuid.UUID(receipt["initiative"]).bytes
+        + receipt["number"].encode()
+        + b"\x00"
+        + bytes.fromhex(receipt["salt"])
+    )
+    assert hashlib.sha256(data).hexdigest() == receipt["leaf"]
+
+
+@then(parsers.parse("the page does not show {name:w}'s salt"))
+def salt_not_shown(response: Response, database: Database, people: People, name: str) -> None:
+    with fresh_session(database) as session:
+        salt = session.scalar(
+            select(Signature.salt).where(Signature.member_id == people[name].member_id)
+        )
+    assert salt is not None
+    assert response.status_code == 200
+    assert salt not in response.text
+    assert 'id="receipt-salt"' not in response.text
+
+
+@given(parsers.parse("{name:w} notes {pronoun:w} receipt"))
+@when(parsers.parse("{name:w} notes {pronoun:w} receipt"))
+def notes_receipt(
+    browsers: Browsers, database: Database, state: dict[str, Any], name: str, pronoun: str
+) -> None:
+    page = browsers.of(name).get(_page(_initiative(database, "Mehr Mitbestimmung")))
+    state.setdefault("receipts", {})[name] = _receipt(page)
+
+
+@when(
+    parsers.parse('{name:w} checks {pronoun:w} noted receipt on the page of "{title}"'),
+    target_fixture="response",
+)
+def checks_noted(
+    browsers: Browsers,
+    database: Database,
+    state: dict[str, Any],
+    name: str,
+    pronoun: str,
+    title: str,
+) -> Response:
+    receipt = state["receipts"][name]
+    page = _page(_initiative(database, title))
+    data = {"number": receipt["number"], "salt": receipt["salt"]}
+    return submit(browsers.of(name), page, f"{page}/check", data)
+
+
+@when(
+    parsers.parse(
+        '{name:w} checks the salt "{salt}" with her membership number on the page of "{title}"'
+    ),
+    target_fixture="response",
+)
+def checks_salt(
+    browsers: Browsers, database: Database, people: People, name: str, salt: str, title: str
+) -> Response:
+    page = _page(_initiative(database, title))
+    data = {"number": people[name].membership_number or "", "salt": salt}
+    return submit(browsers.of(name), page, f"{page}/check", data)
+
+
+@then(
+    parsers.parse(
+        "the auditor's command finds {name:w}'s noted receipt in the published list of "
+        '"{title}" by salt and number'
+    )
+)
+def command_finds_by_salt(
+    browsers: Browsers,
+    database: Database,
+    state: dict[str, Any],
+    tmp_path: Path,
+    name: str,
+    title: str,
+) -> None:
+    receipt = state["receipts"][name]
+    path = _published_file(browsers, database, tmp_path, title)
+    done = _run_check(path, "--salt", receipt["salt"], "--number", receipt["number"])
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"ok   the receipt's leaf {receipt['leaf']} is in the list" in done.stdout
+    other = _run_check(path, "--salt", "0" * 32, "--number", receipt["number"])
+    assert other.returncode == 1, other.stdout + other.stderr  # another salt: not found
+
+
+@then(
+    parsers.parse(
+        "the auditor's command finds {name:w}'s noted receipt in the published list of "
+        '"{title}" by its code'
+    )
+)
+def command_finds_by_leaf(
+    browsers: Browsers,
+    database: Database,
+    state: dict[str, Any],
+    tmp_path: Path,
+    name: str,
+    title: str,
+) -> None:
+    receipt = state["receipts"][name]
+    path = _published_file(browsers, database, tmp_path, title)
+    done = _run_check(path, "--leaf", receipt["leaf"])
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@then(
+    parsers.parse(
+        "the auditor's command does not find {name:w}'s noted receipt in the published list "
+        'of "{title}"'
+    )
+)
+def command_does_not_find(
+    browsers: Browsers,
+    database: Database,
+    state: dict[str, Any],
+    tmp_path: Path,
+    name: str,
+    title: str,
+) -> None:
+    receipt = state["receipts"][name]
+    path = _published_file(browsers, database, tmp_path, title)
+    assert json.loads(path.read_text())["count"] == 1  # Ben's signature is there
+    done = _run_check(path, "--salt", receipt["salt"], "--number", receipt["number"])
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL the receipt's leaf" in done.stdout
+
+
+# -- Paper signatures withdrawn in writing -------------------------------------------------------
+
+
+@when(
+    parsers.parse('{name:w} withdraws the paper signature of {other:w} from "{title}"'),
+    target_fixture="response",
+)
+def withdraws_paper(
+    browsers: Browsers, database: Database, people: People, name: str, other: str, title: str
+) -> Response:
+    page = _page(_initiative(database, title))  # its forms carry the CSRF token for anyone
+    data = {"number": people[other].membership_number or ""}
+    return submit(browsers.of(name), page, f"{page}/paper/withdraw", data)
+
+
+@then(
+    parsers.parse(
+        'the audit log records that a paper signature of "{title}" was withdrawn by {name:w}, '
+        "without naming {other:w}"
+    )
+)
+def paper_withdrawal_audited(
+    database: Database, people: People, title: str, name: str, other: str
+) -> None:
+    initiative = _initiative(database, title)
+    with fresh_session(database) as session:
+        events = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "initiative:withdrawn",
+                AuditEvent.object_id == str(initiative.id),
+            )
+        ).all()
+    assert len(events) == 1
+    event = events[0]
+    assert event.actor_id == people[name].account_id
+    assert event.details.get("on_paper") is True
+    person = people[other]
+    told = json.dumps(event.details, default=str)
+    for clue in (person.membership_number or "?", str(person.member_id), str(person.account_id)):
+        assert clue not in told, (clue, told)
+    assert person.full_name.split()[0] not in told
+
+
+# -- The discussion on the initiative's page -----------------------------------------------------
+
+_POST_FORM = re.compile(r'action="/discussions/([0-9a-f-]{36})/posts"')
+
+
+@when(
+    parsers.re(r'(?P<name>\w+) posts "(?P<text>[^"]*)" on the page of "(?P<title>[^"]+)"'),
+    target_fixture="response",
+)
+def posts_on_page(
+    browsers: Browsers, database: Database, name: str, text: str, title: str
+) -> Response:
+    page = _page(_initiative(database, title))
+    shown = browsers.of(name).get(page)
+    form = _POST_FORM.search(shown.text)
+    assert form, "no post form on the initiative page"
+    return _post(browsers, name, page, f"/discussions/{form.group(1)}/posts", {"body": text})
+
+
+@then(parsers.parse('the page of "{title}" shows the post "{text}"'))
+def page_shows_post(browsers: Browsers, database: Database, title: str, text: str) -> None:
+    response = browsers.of("visitor").get(_page(_initiative(database, title)))
+    assert response.status_code == 200
+    assert text in visible_text(response)
+
+
+@then("the page offers no signing button")
+def no_sign_button(response: Response) -> None:
+    assert response.status_code == 200
+    assert 'id="sign-button"' not in response.text
+    assert '/sign"' not in response.text
+
+
+@then(parsers.parse('the discussion of "{title}" has no posts'))
+def no_posts(database: Database, title: str) -> None:
+    initiative = _initiative(database, title)
+    with fresh_session(database) as session:
+        count = session.scalar(
+            select(func.count(Post.id))
+            .join(Discussion, Discussion.id == Post.discussion_id)
+            .where(Discussion.subject_id == initiative.id)
+        )
+    assert count == 0
+
+
+# -- The staff's form for the Entscheid ---------------------------------------------------------
+
+
+@given(parsers.parse('{first:w} and {second:w} have signed "{title}" and the deadline has passed'))
+def signed_and_decided(
+    browsers: Browsers, database: Database, first: str, second: str, title: str
+) -> None:
+    for name in (first, second):
+        assert signs(browsers, database, name, title).status_code == 200
+    deadline_runs(None, database, title)  # type: ignore[arg-type]
+    assert _initiative(database, title).status == InitiativeStatus.SUCCEEDED
+
+
+@given(parsers.parse('the board\'s response period of "{title}" has ended without adoption'))
+def board_period_ended(database: Database, title: str) -> None:
+    board_period_ends(database, title)
+
+
+@when(
+    parsers.parse('{name:w} opens the form for the member referendum on "{title}"'),
+    target_fixture="response",
+)
+def opens_entscheid_form(browsers: Browsers, database: Database, name: str, title: str) -> Response:
+    return browsers.of(name).get(f"{_page(_initiative(database, title))}/entscheid")
+
+
+@when(
+    parsers.parse(
+        '{name:w} prepares the member referendum on "{title}" on the form with the three '
+        "commission members"
+    ),
+    target_fixture="response",
+)
+def prepares_on_form(
+    browsers: Browsers,
+    database: Database,
+    state: dict[str, Any],
+    name: str,
+    title: str,
+) -> Response:
+    page = _page(_initiative(database, title))
+    today = utcnow().date()
+    data: dict[str, Any] = {
+        "trustees": [str(t.id) for t in state["trustees"]],
+        "threshold": "2",
+        "opens_on": (today + timedelta(days=14)).isoformat(),
+        "closes_on": (today + timedelta(days=28)).isoformat(),
+    }
+    return submit(browsers.of(name), page, f"{page}/entscheid", data)
+
+
+@then(parsers.parse("{name:w} is taken to the new member referendum's page"))
+def taken_to_referendum(
+    browsers: Browsers, database: Database, response: Response, state: dict[str, Any], name: str
+) -> None:
+    assert response.status_code in {302, 303}, (response.status_code, visible_text(response))
+    initiative = _initiative(database, "Mehr Mitbestimmung")
+    assert initiative.election_id is not None
+    assert response.headers["location"] == f"/referendums/{initiative.election_id}/manage"
+    assert browsers.of(name).get(response.headers["location"]).status_code == 200
+    state["world"] = SimpleNamespace(id=initiative.election_id)
+
+
+@then(parsers.parse('the preparation of the member referendum on "{title}" is in the audit log'))
+def preparation_audited(database: Database, people: People, title: str) -> None:
+    initiative = _initiative(database, title)
+    with fresh_session(database) as session:
+        event = session.scalar(
+            select(AuditEvent).where(
+                AuditEvent.action == "initiative:referendum_prepared",
+                AuditEvent.object_id == str(initiative.id),
+            )
+        )
+    assert event is not None
+    assert event.actor_id == people["Sven"].account_id
+    assert event.details["election"] == str(initiative.election_id)
+
+
+def _entscheide(database: Database, title: str) -> int:
+    with fresh_session(database) as session:
+        return int(
+            session.scalar(
+                select(func.count(Election.id)).where(
+                    Election.title == f"Mitgliederentscheid: {title}"
+                )
+            )
+            or 0
+        )
+
+
+@then(parsers.parse('no member referendum on "{title}" exists'))
+def no_entscheid(database: Database, title: str) -> None:
+    assert _entscheide(database, title) == 0
+    assert _initiative(database, title).election_id is None
+
+
+@then(parsers.parse('exactly one member referendum on "{title}" exists'))
+def one_entscheid(database: Database, title: str) -> None:
+    assert _entscheide(database, title) == 1
+    assert _initiative(database, title).status == InitiativeStatus.REFERENDUM
