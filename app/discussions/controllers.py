@@ -28,6 +28,7 @@ from app.core.errors import DomainError, NotFound, ValidationFailed
 from app.core.form_pages import form_page, submit
 from app.core.i18n import N_
 from app.core.inputs import parse_whole
+from app.core.lookup import get_or_404
 from app.core.settings import Settings
 from app.discussions import digest, moderation, policies, queries, services
 from app.discussions.markup import render
@@ -418,9 +419,7 @@ class DiscussionController(Controller):
         """Run a post's action; afterwards back to the post (or to the moderation queue
         it was taken on), a refusal shows that page again with the message."""
         account = current_account(db_session, request)
-        found = db_session.get(Post, post_id)
-        if found is None:
-            raise NotFound
+        found = get_or_404(db_session, Post, post_id)
         discussion = services.readable(db_session, found.discussion_id, account)
         queue_of = discussion.id if back == "discussion-queue" else None
         on_queue = back in QUEUES

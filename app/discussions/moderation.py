@@ -23,8 +23,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
-from app.core.errors import Forbidden, NotFound
+from app.core.errors import Forbidden
 from app.core.i18n import N_
+from app.core.lookup import get_or_404
 from app.discussions import policies
 from app.discussions.markup import render
 from app.discussions.models import Ban, Discussion, Moderator, Post, Report
@@ -172,9 +173,7 @@ def queue_for(session: Session, account: Account | None) -> Queue:
 
 def queue_of(session: Session, account: Account | None, discussion_id: uuid.UUID) -> Queue:
     """The queue of one discussion, with its hidden posts, exclusions and moderators."""
-    discussion = session.get(Discussion, discussion_id)
-    if discussion is None:
-        raise NotFound
+    discussion = get_or_404(session, Discussion, discussion_id)
     if not policies.may_moderate(session, account, discussion):
         raise Forbidden(NOT_A_MODERATOR_MESSAGE)
     names = AuthorNames(session, account)
