@@ -415,16 +415,46 @@ def edits(
     return _on_post(browsers, database, debates, name, text, title, "edit", {"body": new_text})
 
 
-@when(parsers.parse('{name:w} deletes "{text}" in "{title}"'), target_fixture="response")
-def deletes(
+POST_ACTIONS = {"deletes": "delete", "approves": "approve"}
+REASONED_POST_ACTIONS = {"reports": "report", "hides": "hide"}
+
+
+@when(
+    parsers.re(r'(?P<name>\w+) (?P<verb>deletes|approves) "(?P<text>.+?)" in "(?P<title>.+?)"'),
+    target_fixture="response",
+)
+def acts_on_post(
     browsers: Browsers,
     database: Database,
     debates: dict[str, uuid.UUID],
     name: str,
+    verb: str,
     text: str,
     title: str,
 ) -> Response:
-    return _on_post(browsers, database, debates, name, text, title, "delete", {})
+    return _on_post(browsers, database, debates, name, text, title, POST_ACTIONS[verb], {})
+
+
+REASONED = (
+    r'(?P<name>\w+) (?P<verb>reports|hides) "(?P<text>.+?)" in "(?P<title>.+?)"'
+    r' because "(?P<reason>.+?)"'
+)
+
+
+@given(parsers.re(REASONED))
+@when(parsers.re(REASONED), target_fixture="response")
+def acts_on_post_because(
+    browsers: Browsers,
+    database: Database,
+    debates: dict[str, uuid.UUID],
+    name: str,
+    verb: str,
+    text: str,
+    title: str,
+    reason: str,
+) -> Response:
+    action = REASONED_POST_ACTIONS[verb]
+    return _on_post(browsers, database, debates, name, text, title, action, {"reason": reason})
 
 
 @when(
@@ -444,39 +474,6 @@ def marks(
     )
 
 
-@given(parsers.parse('{name:w} reports "{text}" in "{title}" because "{reason}"'))
-@when(
-    parsers.parse('{name:w} reports "{text}" in "{title}" because "{reason}"'),
-    target_fixture="response",
-)
-def reports(
-    browsers: Browsers,
-    database: Database,
-    debates: dict[str, uuid.UUID],
-    name: str,
-    text: str,
-    title: str,
-    reason: str,
-) -> Response:
-    return _on_post(browsers, database, debates, name, text, title, "report", {"reason": reason})
-
-
-@when(
-    parsers.parse('{name:w} hides "{text}" in "{title}" because "{reason}"'),
-    target_fixture="response",
-)
-def hides(
-    browsers: Browsers,
-    database: Database,
-    debates: dict[str, uuid.UUID],
-    name: str,
-    text: str,
-    title: str,
-    reason: str,
-) -> Response:
-    return _on_post(browsers, database, debates, name, text, title, "hide", {"reason": reason})
-
-
 @when(parsers.parse('{name:w} shows "{text}" in "{title}" again'), target_fixture="response")
 def shows_again(
     browsers: Browsers,
@@ -487,18 +484,6 @@ def shows_again(
     title: str,
 ) -> Response:
     return _on_post(browsers, database, debates, name, text, title, "show", {})
-
-
-@when(parsers.parse('{name:w} approves "{text}" in "{title}"'), target_fixture="response")
-def approves(
-    browsers: Browsers,
-    database: Database,
-    debates: dict[str, uuid.UUID],
-    name: str,
-    text: str,
-    title: str,
-) -> Response:
-    return _on_post(browsers, database, debates, name, text, title, "approve", {})
 
 
 @given(parsers.parse('{name:w} excludes the author of "{text}" from "{title}" because "{reason}"'))
