@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.audit import record_event
-from app.core.errors import NotFound
+from app.core.lookup import get_or_404
 from app.core.settings import Settings
 from referendums.notifications.tasks import account_from_token
 
@@ -60,7 +60,4 @@ class ReminderOptOutController(Controller):
     def _account(request: Request[Any, Any, Any], db_session: Session, token: str) -> Account:
         settings: Settings = request.app.state.settings
         account_id = account_from_token(settings.security.secret_key, token)
-        account = db_session.get(Account, account_id) if account_id else None
-        if account is None:
-            raise NotFound
-        return account
+        return get_or_404(db_session, Account, account_id)
