@@ -9,9 +9,8 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from sqlalchemy.orm import Session
 
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login
-from app.accounts.models import Account
-from app.core.errors import NotFound
 from referendums.commission.guidance import tasks_for
 
 
@@ -23,9 +22,7 @@ class CommissionTasksController(Controller):
     def tasks(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = db_session.get(Account, request.user.id)
-        if account is None:
-            raise NotFound
+        account = required_account(db_session, request)
         return Template(
             "referendums/_commission_tasks.html", context={"tasks": tasks_for(db_session, account)}
         )
