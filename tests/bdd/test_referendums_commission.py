@@ -33,7 +33,6 @@ from tests import ballots_support as support
 from tests.bdd.commission_steps import *  # noqa: F403 - the shared steps
 from tests.bdd.commission_steps import _names, registered
 from tests.bdd.conftest import Browsers, fresh_session, log_in_fully
-from tests.helpers import csrf_token
 from tests.support.referendums_commission import COMMISSION, NO_SEAT, Commission
 
 scenarios("referendums/commission.feature", "referendums/postal_votes.feature")
@@ -193,21 +192,12 @@ def postal(
     step = "entered" if verb == "enters" else "confirmed"
     if not how and name in commission.secrets:
         form["signature"] = commission.postal_signature(name, step, form)
-    action = commission.page_url + ("/postal" if verb == "enters" else "/postal/confirm")
-    browser = commission.browser(name)
-    token = csrf_token(browser, commission.page_url)
-    commission.pages[name] = browser.post(
-        action, data={**form, "_csrf_token": token}, follow_redirects=True
-    )
+    commission.send_form(name, "/postal" if verb == "enters" else "/postal/confirm", form)
 
 
 @when(parsers.parse("{name:w} counts the result on the commission page"))
 def counts(commission: Commission, name: str) -> None:
-    browser = commission.browser(name)
-    token = csrf_token(browser, commission.page_url)
-    commission.pages[name] = browser.post(
-        commission.page_url + "/tally", data={"_csrf_token": token}, follow_redirects=True
-    )
+    commission.send_form(name, "/tally", {})
 
 
 # -- Then ------------------------------------------------------------------------------------

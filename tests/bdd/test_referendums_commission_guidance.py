@@ -33,7 +33,7 @@ from tests.bdd.commission_steps import *  # noqa: F403 - the shared steps
 from tests.bdd.commission_steps import _names, ceremony_and_open
 from tests.bdd.conftest import Browsers, fresh_session, log_in_fully, visible_text
 from tests.conftest import MailCatcher
-from tests.helpers import csrf_token
+from tests.helpers import csrf_token, submit
 from tests.support.referendums_commission import COMMISSION, Commission
 
 scenarios("referendums/commission_guidance.feature")
@@ -45,14 +45,6 @@ OPTIONS = ("yes", "no", "abstain")
 def commission(db: Session, settings: Settings, tmp_path: Path, browsers: Browsers) -> Commission:
     world = support.make_world(db, settings, tmp_path, postal=("paul",))
     return Commission(world, browsers)
-
-
-def _form_post(commission: Commission, name: str, path: str, form: dict[str, str]) -> None:
-    browser = commission.browser(name)
-    token = csrf_token(browser, commission.page_url)
-    commission.pages[name] = browser.post(
-        commission.page_url + path, data={**form, "_csrf_token": token}, follow_redirects=True
-    )
 
 
 def _mail_subjects(mailbox: MailCatcher, email: str) -> list[str]:
@@ -95,7 +87,7 @@ def counted(commission: Commission, db: Session, settings: Settings, yes: int, n
     postal_votes(commission)
     for name in ("Karla", "Kim"):
         assert commission.decrypt(name).status_code == 200
-    _form_post(commission, "Kim", "/tally", {})
+    commission.send_form("Kim", "/tally", {})
     db.expire_all()
     assert world.election().status == ElectionStatus.TALLIED
 
@@ -109,8 +101,8 @@ def postal_votes(commission: Commission) -> None:
     # Record §7.3: each trustee's browser signs the figures with their key.
     entered = {"signature": commission.postal_signature("Karla", "entered", empty)}
     confirmed = {"signature": commission.postal_signature("Kai", "confirmed", empty)}
-    _form_post(commission, "Karla", "/postal", empty | entered)
-    _form_post(commission, "Kai", "/postal/confirm", empty | confirmed)
+    commission.send_form("Karla", "/postal", empty | entered)
+    commission.send_form("Kai", "/postal/confirm", empty | confirmed)
     assert "Das Briefwahlergebnis ist bestätigt." in visible_text(commission.pages.pop("Kai"))
 
 
@@ -173,23 +165,20 @@ def poll(commission: Commission, seen: dict[str, str], name: str) -> None:
 
 @when(parsers.parse("{name:w} closes the vote early without giving a reason"))
 def close_without_reason(commission: Commission, name: str) -> None:
-    _form_post(commission, name, "/close", {"reason": "  ", "confirm": "yes"})
+    commission.send_form(name, "/close", {"reason": "  ", "confirm": "yes"})
 
 
 @when(parsers.parse('{name:w} closes the vote early with the reason "{reason}"'))
 def close_with_reason(commission: Commission, name: str, reason: str) -> None:
-    _form_post(commission, name, "/close", {"reason": reason, "confirm": "yes"})
+    commission.send_form(name, "/close", {"reason": reason, "confirm": "yes"})
 
 
 @when(parsers.parse('{name:w} tries to close the vote early with the reason "{reason}"'))
 def other_closes(commission: Commission, browsers: Browsers, name: str, reason: str) -> None:
     browser = browsers.of(name)
     log_in_fully(browser, commission.people[name])
-    token = csrf_token(browser, "/dashboard")
-    commission.answer = browser.post(
-        commission.page_url + "/close",
-        data={"reason": reason, "confirm": "yes", "_csrf_token": token},
-        follow_redirects=False,
+    commission.answer = submit(
+        browser, "/dashboard", commission.page_url + "/close", {"reason": reason, "confirm": "yes"}
     )
 
 
@@ -219,23 +208,18 @@ def reports_bad_backup(commission: Commission, name: str) -> None:
 def other_states(commission: Commission, browsers: Browsers, name: str) -> None:
     browser = browsers.of(name)
     log_in_fully(browser, commission.people[name])
-    token = csrf_token(browser, "/dashboard")
-    commission.answer = browser.post(
-        commission.page_url + "/result/state",
-        data={"_csrf_token": token},
-        follow_redirects=False,
-    )
+    commission.answer = submit(browser, "/dashboard", commission.page_url + "/result/state", {})
 
 
 @when(parsers.parse("{name:w} states the result"))
 def state(commission: Commission, name: str) -> None:
-    _form_post(commission, name, "/result/state", {})
+    commission.send_form(name, "/result/state", {})
 
 
 @when(parsers.parse("{name:w} confirms the result herself"))
 @when(parsers.parse("{name:w} confirms the result"))
 def confirm(commission: Commission, name: str) -> None:
-    _form_post(commission, name, "/result/confirm", {})
+    commission.send_form(name, "/result/confirm", {})
 
 
 # -- Then ------------------------------------------------------------------------------------

@@ -100,6 +100,15 @@ class Commission:
             headers={"x-csrftoken": token, "accept": "application/json"},
         )
 
+    def send_form(self, name: str, path: str, form: dict[str, str]) -> None:
+        """``name`` sends a form of the commission page (``path`` below it, the page's
+        CSRF token added); the page they land on is kept in ``pages``."""
+        browser = self.browser(name)
+        token = csrf_token(browser, self.page_url)
+        self.pages[name] = browser.post(
+            self.page_url + path, data={**form, "_csrf_token": token}, follow_redirects=True
+        )
+
     # -- what trustee.js does, step by step ------------------------------------------------
 
     def register(self, name: str) -> Response:
