@@ -102,11 +102,16 @@ def register_subject_reader(kind: str, reader: SubjectReader) -> None:
     _SUBJECT_READERS[kind] = reader
 
 
+_SUBJECT_PAGES: Final = {"referendum": "/referendums/", "initiative": "/initiatives/"}
+"""Kinds whose subject's page embeds the thread: a post returns there, not to the thread."""
+
+
 def page_url(discussion: Discussion, post_id: int | None = None) -> str:
-    """Where a discussion is read: its module's page for a referendum, else its own page."""
+    """Where a discussion is read: its subject's page where that embeds it, else its own."""
     anchor = f"#post-{post_id}" if post_id else "#comments"
-    if discussion.kind == "referendum" and discussion.subject_id is not None:
-        return f"/referendums/{discussion.subject_id}{anchor}"
+    prefix = _SUBJECT_PAGES.get(discussion.kind)
+    if prefix is not None and discussion.subject_id is not None:
+        return f"{prefix}{discussion.subject_id}{anchor}"
     return f"/discussions/{discussion.id}{anchor}"
 
 
@@ -124,6 +129,20 @@ def may_read(session: Session, account: Account | None, discussion: Discussion) 
 def readable(session: Session, discussion_id: uuid.UUID, account: Account | None) -> Discussion:
     return get_or_404(
         session, Discussion, discussion_id, may=lambda found: may_read(session, account, found)
+    )
+
+
+def _post_event(
+    session: Session, action: str, actor_id: uuid.UUID, post: Post, **details: Any
+) -> None:
+    """``_commit_event`` for an action on one post (its id, never its text)."""
+    _commit_event(
+        session,
+        action,
+        actor_id=actor_id,
+        discussion_id=post.discussion_id,
+        post_id=post.id,
+        **details,
     )
 
 
@@ -369,14 +388,7 @@ def edit(
         raise Conflict(EDIT_WINDOW_MESSAGE)
     own.body = _check_body(body)
     own.edited_at = now
-    _commit_event(
-        session,
-        "discussion:edited",
-        actor_id=own.author_id,
-        discussion_id=own.discussion_id,
-        post_id=own.id,
-        length=len(own.body),
-    )
+    _post_event(session, "discussion:edited", own.author_id, own, length=len(own.body))
     return own
 
 
@@ -385,13 +397,7 @@ def delete(session: Session, post_id: int, actor: Account | None) -> Post:
     own = _own_post(session, post_id, actor)
     own.body = ""
     own.deleted_at = utcnow()
-    _commit_event(
-        session,
-        "discussion:deleted",
-        actor_id=own.author_id,
-        discussion_id=own.discussion_id,
-        post_id=own.id,
-    )
+    _post_event(session, "discussion:deleted", own.author_id, own)
     return own
 
 
@@ -455,75 +461,47 @@ def report(session: Session, post_id: int, actor: Account | None, reason: str) -
     return entry
 
 
-def _moderated_post(session: Session, post_id: int, actor: Account | None) -> Post:
+def _moderated_post(session: Session, post_id: int, actor: Account | None) -> tuple[Post, Account]:
+    """The post and its moderator: ``actor`` if they moderate its discussion."""
     target = get_or_404(session, Post, post_id)
     discussion = get_or_404(session, Discussion, target.discussion_id)
-    if not policies.may_moderate(session, actor, discussion):
+    if actor is None or not policies.may_moderate(session, actor, discussion):
         raise Forbidden
-    return target
+    return target, actor
 
 
 def hide(session: Session, post_id: int, actor: Account | None, reason: str) -> Post:
     """A moderator hides a post; the author sees the reason, everyone else a placeholder."""
-    target = _moderated_post(session, post_id, actor)
-    assert actor is not None
+    target, moderator = _moderated_post(session, post_id, actor)
     target.hidden_reason = _reason(reason)
     target.hidden_at = utcnow()
-    target.hidden_by_id = actor.id
+    target.hidden_by_id = moderator.id
     _resolve_reports(session, target.id)
-    _commit_event(
-        session,
-        "discussion:post_hidden",
-        actor_id=actor.id,
-        discussion_id=target.discussion_id,
-        post_id=target.id,
-    )
+    _post_event(session, "discussion:post_hidden", moderator.id, target)
     return target
 
 
 def show(session: Session, post_id: int, actor: Account | None) -> Post:
-    target = _moderated_post(session, post_id, actor)
-    assert actor is not None
+    target, moderator = _moderated_post(session, post_id, actor)
     target.hidden_at = target.hidden_reason = target.hidden_by_id = None
-    _commit_event(
-        session,
-        "discussion:post_shown",
-        actor_id=actor.id,
-        discussion_id=target.discussion_id,
-        post_id=target.id,
-    )
+    _post_event(session, "discussion:post_shown", moderator.id, target)
     return target
 
 
 def approve(session: Session, post_id: int, actor: Account | None) -> Post:
-    target = _moderated_post(session, post_id, actor)
-    assert actor is not None
+    target, moderator = _moderated_post(session, post_id, actor)
     target.held = False
-    _commit_event(
-        session,
-        "discussion:post_approved",
-        actor_id=actor.id,
-        discussion_id=target.discussion_id,
-        post_id=target.id,
-    )
+    _post_event(session, "discussion:post_approved", moderator.id, target)
     return target
 
 
 def dismiss_reports(session: Session, post_id: int, actor: Account | None) -> Post:
     """The moderator finds nothing wrong: the open reports of the post are closed."""
-    target = _moderated_post(session, post_id, actor)
-    assert actor is not None
+    target, moderator = _moderated_post(session, post_id, actor)
     closed = _resolve_reports(session, target.id)
     if not closed:
         raise Conflict(NOTHING_REPORTED_MESSAGE)
-    _commit_event(
-        session,
-        "discussion:report_dismissed",
-        actor_id=actor.id,
-        discussion_id=target.discussion_id,
-        post_id=target.id,
-        reports=closed,
-    )
+    _post_event(session, "discussion:report_dismissed", moderator.id, target, reports=closed)
     return target
 
 

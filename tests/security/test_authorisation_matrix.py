@@ -232,6 +232,7 @@ POLICY: dict[str, frozenset[str]] = {
     "GET /initiatives/{initiative_id:uuid}/paper": NOBODY,
     "GET /initiatives/{initiative_id:uuid}/signatures.json": NOBODY,
     "GET /initiatives/{initiative_id:uuid}/signers": NOBODY,
+    "POST /initiatives/{initiative_id:uuid}/paper/withdraw": NOBODY,
     "POST /initiatives/{initiative_id:uuid}/admit": NOBODY,
     "POST /initiatives/{initiative_id:uuid}/adopt": NOBODY,
     "POST /initiatives/{initiative_id:uuid}/check": NOBODY,
