@@ -26,7 +26,7 @@ from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.downloads import PDF, attachment
 from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
-from app.core.form_pages import flash_redirect
+from app.core.form_pages import flash_redirect, form_page, submit
 from app.core.i18n import N_, current_locale
 from app.core.pdf import render_pdf
 from app.core.settings import Settings
@@ -320,17 +320,19 @@ class ReferendumPagesController(Controller):
         data: Annotated[CommentForm, Form],
     ) -> Response[Any]:
         account = required_account(db_session, request)
-        try:
-            services.post_comment(db_session, election_id, account, data.body)
-        except ValidationFailed as error:
-            db_session.rollback()
-            context = {
-                **self._show_context(db_session, account, election_id),
-                "comment_form": data,
-                "comment_errors": error.errors,
-            }
-            return Template("referendums/show.html", context=context, status_code=400)
-        return Redirect(path=f"/referendums/{election_id}#comments")
+        return submit(
+            db_session,
+            lambda: services.post_comment(db_session, election_id, account, data.body),
+            refused=lambda error: form_page(
+                "referendums/show.html",
+                {
+                    **self._show_context(db_session, account, election_id),
+                    "comment_form": data,
+                    "comment_errors": error.errors,
+                },
+            ),
+            done=lambda _: Redirect(path=f"/referendums/{election_id}#comments"),
+        )
 
     @post(
         "/{election_id:uuid}/comments/{comment_id:int}/hide",
@@ -535,13 +537,15 @@ class ReferendumPagesController(Controller):
         """Run a step on the management page: then ``done`` (by default the page again);
         a step the rules refuse (a wrong state) shows the page with why. ``passes`` go
         on to the error pages (no right to manage it, or nothing to manage)."""
-        try:
-            step()
-        except passes:
-            raise
-        except DomainError as error:
-            return self._manage_refused(db_session, account, election_id, error)
-        return done if done is not None else Redirect(path=f"/referendums/{election_id}/manage")
+        after = done if done is not None else Redirect(path=f"/referendums/{election_id}/manage")
+        return submit(
+            db_session,
+            step,
+            refused=lambda error: self._manage_refused(db_session, account, election_id, error),
+            done=lambda _: after,
+            refusals=(DomainError,),
+            passes=passes,
+        )
 
     def _manage_refused(
         self, db_session: Session, account: Account, election_id: uuid.UUID, error: DomainError
