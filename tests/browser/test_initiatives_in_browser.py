@@ -109,7 +109,9 @@ def _no_violations(page: Page) -> None:
 
 def _no_sideways_scroll(page: Page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} scrolls sideways ({width} px)"
+    viewport = page.viewport_size
+    assert viewport is not None
+    assert width <= viewport["width"], f"{page.url} scrolls sideways ({width} px)"
 
 
 def _receipt(page: Page) -> dict[str, str]:

@@ -71,3 +71,73 @@ def test_a_bad_file_is_a_clear_message(tmp_path: Path, content: str) -> None:
     assert done.returncode in {1, 2}
     assert "Traceback" not in done.stderr
     assert (done.stderr + done.stdout).strip()
+
+
+def _run_with(path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "initiative-check", str(path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_receipt_is_found_by_salt_and_number_and_by_its_leaf(
+    tmp_path: Path, honest: dict[str, object]
+) -> None:
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    mine = leaf(INITIATIVE, "1003", "03" * 16).hex()
+    by_salt = _run_with(path, "--number", "1003", "--salt", "03" * 16)
+    assert by_salt.returncode == 0, by_salt.stdout + by_salt.stderr
+    assert f"ok   the receipt's leaf {mine} is in the list" in by_salt.stdout
+    by_leaf = _run_with(path, "--leaf", mine.upper())
+    assert by_leaf.returncode == 0, by_leaf.stdout + by_leaf.stderr
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--number", "9999", "--salt", "03" * 16),  # another member's number, same salt
+        ("--leaf", "ab" * 32),  # a code that is not in the list
+    ],
+)
+def test_a_receipt_not_in_the_list_fails(
+    tmp_path: Path, honest: dict[str, object], extra: tuple[str, ...]
+) -> None:
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    done = _run_with(path, *extra)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "FAIL the receipt's leaf" in done.stdout
+
+
+def test_a_receipt_in_a_forged_list_is_not_reported_as_counted(
+    tmp_path: Path, honest: dict[str, object]
+) -> None:
+    """The leaf is there, but the root does not back the list: not proven, not counted."""
+    honest["root"] = "00" * 32
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    done = _run_with(path, "--number", "1003", "--salt", "03" * 16)
+    assert done.returncode == 1
+    assert "FAIL the receipt's leaf" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ("--salt", "03" * 16),  # without --number
+        ("--number", "1003", "--salt", "kein-salz"),
+    ],
+)
+def test_a_malformed_receipt_is_a_clear_message(
+    tmp_path: Path, honest: dict[str, object], extra: tuple[str, ...]
+) -> None:
+    path = tmp_path / "signatures.json"
+    path.write_text(json.dumps(honest))
+    done = _run_with(path, *extra)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip()
