@@ -40,6 +40,7 @@ from motions import rules as rules_service
 from motions.models import Initiative, InitiativeRules, InitiativeStatus, Initiator, Signature
 from referendums.models import Referendum
 from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
+from tests.bdd.initiative_dashboard_steps import *  # noqa: F403 - the overview's steps
 from tests.conftest import TEST_PASSWORD
 from tests.factories import grant, make_account
 from tests.helpers import submit
@@ -55,6 +56,7 @@ scenarios(
     "motions/initiative_paper_withdrawal.feature",
     "motions/initiative_discussion.feature",
     "motions/initiative_entscheid_form.feature",
+    "motions/initiative_dashboard.feature",
 )
 
 ROOT = Path(__file__).resolve().parents[2]
