@@ -127,7 +127,10 @@ def _recipients(session: Session, initiative: Initiative, unit: Unit, kind: str)
         signer = exists().where(
             Signature.initiative_id == initiative.id,
             Signature.member_id == Member.id,
-            or_(Signature.paper_at.is_not(None), and_(Signature.withdrawn_at.is_(None))),
+            or_(  # counted: on paper, or online and not withdrawn
+                Signature.paper_at.is_not(None),
+                and_(Signature.online_at.is_not(None), Signature.withdrawn_at.is_(None)),
+            ),
         )
         query = query.where(or_(initiator, signer))
     return list(session.scalars(query))

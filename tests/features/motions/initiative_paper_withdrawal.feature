@@ -26,7 +26,7 @@ Feature: Staff record a paper signature withdrawn in writing, with the rules of 
     When Sven withdraws the paper signature of Ben from "Mehr Mitbestimmung"
     Then "Mehr Mitbestimmung" counts 1 signature
 
-  Scenario: A withdrawn paper signature's receipt is not counted
+  Scenario: A withdrawn paper signature's receipt is not counted, and its signer is not mailed as a signer
     Given Sven enters the paper list "Anna, Ben" for "Mehr Mitbestimmung"
     And Ben is logged in
     And Ben notes his receipt
@@ -34,6 +34,8 @@ Feature: Staff record a paper signature withdrawn in writing, with the rules of 
     And the signing deadline of "Mehr Mitbestimmung" passes and the schedule runs
     And Ben checks his noted receipt on the page of "Mehr Mitbestimmung"
     Then the page says "Nicht in der veröffentlichten Liste"
+    And Anna receives an e-mail with the subject "Mitgliederbegehren hat das Quorum erreicht: Mehr Mitbestimmung"
+    And Ben receives no e-mail
 
   Scenario: A membership number without a paper signature is refused, nothing changes
     Given Sven enters the paper list "Anna" for "Mehr Mitbestimmung"
