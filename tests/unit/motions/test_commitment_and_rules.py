@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from datetime import date
+
+import pytest
 
 from motions import commitment
 from motions.entscheid import add_months
@@ -61,3 +64,22 @@ def test_the_defaults_are_the_statute_s_and_out_of_range_values_are_refused() ->
 def test_binding_months_end_on_the_same_day_or_the_month_s_last() -> None:
     assert add_months(date(2026, 12, 4), 24) == date(2028, 12, 4)
     assert add_months(date(2026, 8, 31), 6) == date(2027, 2, 28)
+
+
+def test_a_receipt_is_recomputed_by_its_recipe_and_malformed_ones_are_refused() -> None:
+    salt = "ab" * 16
+    data = b"stimmwerk/initiative-signature/v1\x00" + INITIATIVE.bytes + b"500001\x00"
+    by_recipe = hashlib.sha256(data + bytes.fromhex(salt)).digest()
+    assert commitment.receipt_leaf(INITIATIVE, " 500001 ", salt.upper()) == by_recipe
+    assert commitment.parse_leaf(" " + by_recipe.hex().upper()) == by_recipe
+    document = commitment.published(INITIATIVE, [by_recipe, *_leaves(3)], 4)
+    assert commitment.initiative_of(document) == INITIATIVE
+    for number, bad_salt in (("500001", "ab" * 15), ("500001", "zz" * 16), ("", salt)):
+        with pytest.raises(ValueError, match=r"."):
+            commitment.receipt_leaf(INITIATIVE, number, bad_salt)
+    for bad_leaf in ("ab" * 31, "zz" * 32):
+        with pytest.raises(ValueError, match=r"."):
+            commitment.parse_leaf(bad_leaf)
+    with pytest.raises(ValueError, match="initiative"):
+        commitment.initiative_of({"leaves": []})
+    assert not commitment.includes({"root": "00"}, by_recipe)  # not a list: not found
