@@ -167,14 +167,8 @@ class CommissionController(Controller):
         data: Annotated[dict[str, str], Form],
     ) -> Response[Any]:
         access = _access(db_session, request, election_id)
-        return self._act(
-            db_session,
-            access,
-            data,
-            lambda line: services.enter_postal_result(
-                db_session, access.election.id, access.account, line, signature=_signature(data)
-            ),
-            "postal_entered",
+        return self._postal(
+            db_session, access, data, services.enter_postal_result, "postal_entered"
         )
 
     @post("/postal/confirm", sync_to_thread=True)
@@ -186,14 +180,8 @@ class CommissionController(Controller):
         data: Annotated[dict[str, str], Form],
     ) -> Response[Any]:
         access = _access(db_session, request, election_id)
-        return self._act(
-            db_session,
-            access,
-            data,
-            lambda line: services.confirm_postal_result(
-                db_session, access.election.id, access.account, line, signature=_signature(data)
-            ),
-            "postal_confirmed",
+        return self._postal(
+            db_session, access, data, services.confirm_postal_result, "postal_confirmed"
         )
 
     @post("/tally", sync_to_thread=True)
@@ -295,16 +283,17 @@ class CommissionController(Controller):
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _act(
+    def _postal(
         self,
         db_session: Session,
         access: Access,
         data: dict[str, str],
-        action: Any,
+        step: Callable[..., PostalResult],
         done: str,
     ) -> Response[Any]:
-        """A postal form: its figures read, then ``action``; a refusal that matters for
-        the record (``_POSTAL_REFUSALS``) is audited before the page shows it."""
+        """A postal form: its figures and the trustee's signature read, then ``step``
+        (entering or confirming); a refusal that matters for the record
+        (``_POSTAL_REFUSALS``) is audited before the page shows it."""
 
         def refused(error: DomainError) -> Template:
             refusal = _POSTAL_REFUSALS.get(type(error))
@@ -317,7 +306,13 @@ class CommissionController(Controller):
 
         return submit(
             db_session,
-            lambda: action(postal_line_from(access.election.manifest, data)),
+            lambda: step(
+                db_session,
+                access.election.id,
+                access.account,
+                postal_line_from(access.election.manifest, data),
+                signature=_signature(data),
+            ),
             refused=refused,
             done=lambda _: self._done(access, done),
             refusals=(DomainError,),
