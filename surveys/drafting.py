@@ -13,6 +13,12 @@ reused within the form), so a condition naming it stays right when blocks above 
 removed. Options and statements are lines of a text box; their ids are ``o1``, ``o2`` …
 (``s1`` … for statements) in line order, so a condition names "the second line".
 Errors come back under the form's own field names, so each is shown at its field.
+
+A condition is a group of ticked boxes ``s{i}_q{j}_condition`` (one per option of the
+earlier choice and yes/no questions, value ``"<question id>=<option id>"``): nothing
+ticked means "always", several ticked options of one question mean "shown if the answer
+is one of them". The server accepts only options offered to that block, all of one
+question.
 """
 
 from __future__ import annotations
@@ -72,6 +78,9 @@ RANK_LIMIT = N_("Rank between 1 and all options.")
 NUMBER_RANGE = N_("The smallest allowed number must not exceed the largest.")
 TEXT_LIMIT = N_("The length limit must be 1 to {limit} characters.")
 CONDITION_UNKNOWN = N_("The condition must name an option of an earlier choice question.")
+CONDITION_ONE_QUESTION = N_(
+    "A condition can name options of one earlier question only: tick options of the same question."
+)
 WHEN_FORMAT = N_("Please give a date and time.")
 WINDOW = N_("The survey must close after it opens.")
 NO_QUESTIONS = N_("A survey needs at least one question.")
@@ -99,8 +108,9 @@ class QuestionForm:
     high_label: str = ""
     statements: str = ""
     max_length: str = ""
-    condition: str = ""
-    """``"<question id>=<option id>"``, or empty: always shown."""
+    condition: list[str] = field(default_factory=list)
+    """The ticked ``"<question id>=<option id>"`` values, all of one earlier question;
+    empty: always shown."""
 
 
 @dataclass
@@ -156,6 +166,12 @@ def _one(value: object) -> str:
     if isinstance(value, list):
         value = value[-1] if value else ""
     return value if isinstance(value, str) else ""
+
+
+def _all(value: object) -> list[str]:
+    """Every value a field was sent with (ticked boxes of one name), in order, once each."""
+    values = value if isinstance(value, list) else [value]
+    return list(dict.fromkeys(v.strip() for v in values if isinstance(v, str) and v.strip()))
 
 
 def _flag(fields: Mapping[str, Any], name: str) -> bool:
@@ -223,7 +239,7 @@ def _question(values: Mapping[str, Any]) -> QuestionForm:
         high_label=_one(values.get("high_label")),
         statements=_one(values.get("statements")),
         max_length=_one(values.get("max_length")),
-        condition=_one(values.get("condition")),
+        condition=_all(values.get("condition")),
     )
 
 
@@ -446,13 +462,26 @@ def _question_spec(
         "required": q.required,
     }
     _SETTINGS[q.type](spec, q, errors, base)
-    if q.condition:
-        if q.condition not in {choice.value for choice in allowed}:
-            errors[f"{base}_condition"] = gettext(CONDITION_UNKNOWN)
-        else:
-            target, option = q.condition.split("=", 1)
-            spec["condition"] = {"question": target, "in": [option]}
+    condition = _condition(q, allowed)
+    if isinstance(condition, dict):
+        spec["condition"] = condition
+    elif condition:
+        errors[f"{base}_condition"] = gettext(condition)
     return spec
+
+
+def _condition(q: QuestionForm, allowed: list[ConditionChoice]) -> dict[str, Any] | str | None:
+    """The block's condition (None: always shown), or the message why it cannot be."""
+    if not q.condition:
+        return None
+    offered = [choice.value for choice in allowed]
+    if any(value not in offered for value in q.condition):
+        return CONDITION_UNKNOWN
+    targets = {value.split("=", 1)[0] for value in q.condition}
+    if len(targets) != 1:
+        return CONDITION_ONE_QUESTION
+    ticked = [value for value in offered if value in q.condition]  # the options' order
+    return {"question": targets.pop(), "in": [value.split("=", 1)[1] for value in ticked]}
 
 
 def _window(form: SurveyForm, errors: dict[str, str]) -> tuple[datetime | None, datetime | None]:
@@ -541,7 +570,7 @@ def _question_form(spec: Mapping[str, Any]) -> QuestionForm:
         q.max_length = str(spec["max_length"])
     condition = spec.get("condition")
     if condition:
-        q.condition = f"{condition['question']}={condition['in'][0]}"
+        q.condition = [f"{condition['question']}={value}" for value in condition["in"]]
     return q
 
 
@@ -568,7 +597,7 @@ def form_of(survey: Survey, unit_code: str) -> SurveyForm:
 
 def fits_form(survey: Survey) -> bool:
     """Whether the form can show the survey as it is (a survey made through the JSON API
-    may use option ids or more conditions than the form has)."""
+    may use option ids or more questions than the form has)."""
     manifest = json.loads(survey.definition)
     questions = [q for s in manifest["sections"] for q in s["questions"]]
     if len(questions) > MAX_FORM_QUESTIONS:
@@ -582,8 +611,6 @@ def fits_form(survey: Survey) -> bool:
                 wanted = [f"{prefix}{n}" for n in range(1, len(q[key]) + 1)]
                 if [o["id"] for o in q[key]] != wanted:
                     return False
-        if q.get("condition") and len(q["condition"]["in"]) != 1:
-            return False
     return True
 
 

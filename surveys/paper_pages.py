@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -23,33 +24,27 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.orm import Session
 
+from app.accounts.current import required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
 from app.core.downloads import PDF, attachment
-from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.errors import DomainError, NotFound
+from app.core.form_pages import submit
 from app.core.i18n import current_locale
 from app.core.pdf import render_pdf
 from surveys import services
 from surveys.definition import MATRIX, PAPER_COUNTED, SCALE, YES_NO, YES_NO_VALUES
 from surveys.models import Survey, SurveyStatus
+from surveys.pages.controllers import published_survey
 
 FormFields = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 MAX_FIGURE_DIGITS = 9
 
 
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    user = request.user
-    account = db_session.get(Account, user.id) if isinstance(user, Account) else None
-    if account is None:
-        raise NotFound
-    return account
-
-
 def _managed(db_session: Session, account: Account, survey_id: uuid.UUID) -> Survey:
-    survey = services.get_survey(db_session, survey_id)
-    if survey.status == SurveyStatus.DRAFT:
-        raise NotFound
+    """An opened survey of a unit ``account`` is staff or board of (404 / 403 otherwise)."""
+    survey = published_survey(db_session, survey_id)
     if not services.is_staff(db_session, account, services.unit_of(db_session, survey)):
         raise services.NotStaff
     return survey
@@ -129,7 +124,7 @@ class SurveyPaperController(Controller):
         db_session: NamedDependency[Session],
         survey_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         return self._page(db_session, account, survey_id, None, {})
 
     @get("/questionnaire.pdf", sync_to_thread=True)
@@ -140,7 +135,7 @@ class SurveyPaperController(Controller):
         survey_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """The printable questionnaire: every question with boxes to tick, for staff."""
-        survey = _managed(db_session, _account(db_session, request), survey_id)
+        survey = _managed(db_session, required_account(db_session, request), survey_id)
         manifest = json.loads(survey.definition)
         document = render_pdf(
             "surveys/paper_pdf.html",
@@ -180,15 +175,15 @@ class SurveyPaperController(Controller):
         db_session: NamedDependency[Session],
         survey_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         _managed(db_session, account, survey_id)
-        try:
-            services.discard_paper_line(db_session, account, survey_id)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            return self._page(db_session, account, survey_id, error, {})
-        return Redirect(path=f"/surveys/{survey_id}/paper")
+        return self._attempt(
+            db_session,
+            account,
+            survey_id,
+            lambda: services.discard_paper_line(db_session, account, survey_id),
+            {},
+        )
 
     def _submit(
         self,
@@ -198,18 +193,35 @@ class SurveyPaperController(Controller):
         data: dict[str, Any],
         action: Any,
     ) -> Response[Any]:
-        account = _account(db_session, request)
+        account = required_account(db_session, request)
         survey = _managed(db_session, account, survey_id)
         line = line_from_form(json.loads(survey.definition), data)
-        try:
-            action(db_session, account, survey_id, line)
-        except (Forbidden, NotFound) as refused:
-            if isinstance(refused, services.PaperSamePerson):
-                return self._page(db_session, account, survey_id, refused, data)
-            raise
-        except DomainError as error:
-            return self._page(db_session, account, survey_id, error, data)
-        return Redirect(path=f"/surveys/{survey_id}/paper")
+        return self._attempt(
+            db_session,
+            account,
+            survey_id,
+            lambda: action(db_session, account, survey_id, line),
+            data,
+        )
+
+    def _attempt(
+        self,
+        db_session: Session,
+        account: Account,
+        survey_id: uuid.UUID,
+        step: Callable[[], object],
+        data: dict[str, Any],
+    ) -> Response[Any]:
+        """A refusal of the rules (the same person confirming included) comes back on the
+        paper page with what was typed; a lost permission or survey stays 403 / 404."""
+        return submit(
+            db_session,
+            step,
+            refused=lambda error: self._page(db_session, account, survey_id, error, data),
+            done=lambda _: Redirect(path=f"/surveys/{survey_id}/paper"),
+            refusals=(DomainError,),
+            passes=(services.NotStaff, NotFound),
+        )
 
     def _page(
         self,

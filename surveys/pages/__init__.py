@@ -2,6 +2,6 @@
 
 from litestar.types import ControllerRouterHandler
 
-from surveys.pages.controllers import SurveyPagesController
+from surveys.pages.controllers import SurveyPagesController, SurveyResultsController
 
-ROUTES: list[ControllerRouterHandler] = [SurveyPagesController]
+ROUTES: list[ControllerRouterHandler] = [SurveyPagesController, SurveyResultsController]

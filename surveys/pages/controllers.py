@@ -1,6 +1,11 @@
 """Pages of the Mitgliederbefragung: staff build, preview, copy, open and close a survey;
 members and guests answer; everyone reads the results after the close.
 
+The results page is public like the survey record it summarises (and like a
+referendum's published result): after the close, or while the survey runs if staff
+chose live results; free-text answers only after the close. Every other page needs the
+login, and the staff pages check the survey's unit per request.
+
 Thin handlers: the editor's form is `surveys.drafting`, the rules are `surveys.services`,
 the lists `surveys.pages.queries`. Answering itself never goes through these pages: the
 answer page only renders the questions (inputs without names, nothing to submit) and
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
@@ -21,11 +27,14 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.orm import Session
 
+from app.accounts.current import current_account, required_account
 from app.accounts.guards import requires_login
 from app.accounts.models import Account
 from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden, NotFound
+from app.core.form_pages import submit
 from app.core.i18n import N_, gettext
+from app.core.lookup import get_or_404
 from app.core.settings import Settings
 from app.organisations.models import Unit
 from app.organisations.units import get_unit
@@ -90,23 +99,19 @@ SURVEY_MESSAGES = {
 }
 
 
-def _account(db_session: Session, request: Request[Any, Any, Any]) -> Account | None:
-    user = request.user
-    if not isinstance(user, Account):
-        return None
-    return db_session.get(Account, user.id)
+def _messages() -> dict[str, str]:
+    """The texts survey.js shows, in the request's language."""
+    return {key: gettext(text) for key, text in SURVEY_MESSAGES.items()}
 
 
-def _required(db_session: Session, request: Request[Any, Any, Any]) -> Account:
-    account = _account(db_session, request)
-    if account is None:
-        raise NotFound
-    return account
+def published_survey(db_session: Session, survey_id: uuid.UUID) -> Survey:
+    """A survey that has been opened (a draft is nobody's business but its staff's: 404)."""
+    return get_or_404(db_session, Survey, survey_id, may=lambda s: s.status != SurveyStatus.DRAFT)
 
 
 def _managed(db_session: Session, account: Account, survey_id: uuid.UUID) -> tuple[Survey, Unit]:
     """The survey and its unit, if ``account`` is staff or board of the unit (or above)."""
-    survey = services.get_survey(db_session, survey_id)
+    survey = get_or_404(db_session, Survey, survey_id)
     unit = services.unit_of(db_session, survey)
     if not services.is_staff(db_session, account, unit):
         raise services.NotStaff
@@ -158,7 +163,7 @@ class SurveyPagesController(Controller):
     def index(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         return Template(
             "surveys/list.html",
             context={
@@ -174,7 +179,7 @@ class SurveyPagesController(Controller):
         self, request: Request[Any, Any, Any], db_session: NamedDependency[Session]
     ) -> Template:
         """The dashboard's section (htmx): surveys open for this person."""
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         items = [
             item
             for item in queries.surveys_for(db_session, account, open_only=True)
@@ -196,7 +201,7 @@ class SurveyPagesController(Controller):
         code: FromPath[str],
     ) -> Template:
         """The unit page's section (htmx): the unit's surveys, and a new one for its staff."""
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         unit = get_unit(db_session, code)
         staff = services.is_staff(db_session, account, unit)
         return Template(
@@ -217,7 +222,7 @@ class SurveyPagesController(Controller):
         db_session: NamedDependency[Session],
         unit: FromQuery[str] = "",
     ) -> Template:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         if not queries.staff_units(db_session, account):
             raise services.NotStaff
         return _editor(db_session, account, drafting.new_form(unit, utcnow()), {})
@@ -229,7 +234,7 @@ class SurveyPagesController(Controller):
         db_session: NamedDependency[Session],
         data: FormFields,
     ) -> Response[Any]:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         units = {unit.code: unit for unit in queries.staff_units(db_session, account)}
         if not units:
             raise services.NotStaff
@@ -263,7 +268,7 @@ class SurveyPagesController(Controller):
         db_session: NamedDependency[Session],
         survey_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         survey, unit = _managed(db_session, account, survey_id)
         refusal = self._edit_refusal(survey)
         if refusal is not None:
@@ -278,7 +283,7 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
         data: FormFields,
     ) -> Response[Any]:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         survey, unit = _managed(db_session, account, survey_id)
         refusal = self._edit_refusal(survey)
         if refusal is not None:
@@ -292,20 +297,23 @@ class SurveyPagesController(Controller):
             return _editor(
                 db_session, account, form, checked.errors, editing=survey, status_code=400
             )
-        try:
-            services.update_survey(
+        definition = checked.definition
+        return submit(
+            db_session,
+            lambda: services.update_survey(
                 db_session,
                 account,
                 survey_id,
-                checked.definition,
+                definition,
                 opens_at=checked.opens_at,
                 closes_at=checked.closes_at,
                 guests_allowed=form.guests_allowed,
                 results_live=form.results_live,
-            )
-        except services.SurveyFrozen as error:
-            return self._manage(db_session, account, survey_id, error)
-        return Redirect(path=f"/surveys/{survey_id}/manage?saved=1")
+            ),
+            refused=lambda error: self._manage(db_session, account, survey_id, error),
+            done=lambda _: Redirect(path=f"/surveys/{survey_id}/manage?saved=1"),
+            refusals=(services.SurveyFrozen,),
+        )
 
     @staticmethod
     def _edit_refusal(survey: Survey) -> DomainError | None:
@@ -325,7 +333,7 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
         saved: FromQuery[str] = "",
     ) -> Template:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         template = self._manage(db_session, account, survey_id, None)
         template.context["saved"] = saved == "1"
         return template
@@ -338,7 +346,7 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
     ) -> Template:
         """The survey exactly as members get it, every input disabled."""
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         survey, unit = _managed(db_session, account, survey_id)
         return Template(
             "surveys/preview.html",
@@ -346,7 +354,7 @@ class SurveyPagesController(Controller):
                 "survey": survey,
                 "unit": unit,
                 "manifest": json.loads(survey.definition),
-                "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
+                "messages": _messages(),
             },
         )
 
@@ -357,7 +365,7 @@ class SurveyPagesController(Controller):
         db_session: NamedDependency[Session],
         survey_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         _managed(db_session, account, survey_id)
         copy = drafting.copy_as_draft(db_session, account, survey_id, now=utcnow())
         return Redirect(path=f"/surveys/{copy.id}/edit")
@@ -371,19 +379,19 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
         data: FormFields,
     ) -> Response[Any]:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         survey, _ = _managed(db_session, account, survey_id)
         if data.get("confirm") != "yes":
             return self._manage(db_session, account, survey_id, DomainError(CONFIRM_OPEN))
         if survey.status == SurveyStatus.DRAFT and survey.closes_at <= utcnow():
             return self._manage(db_session, account, survey_id, DomainError(ENDS_IN_THE_PAST))
-        try:
-            services.open_survey(db_session, settings, account, survey_id)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            return self._manage(db_session, account, survey_id, error)
-        return Redirect(path=f"/surveys/{survey_id}/manage")
+        return self._step(
+            db_session,
+            account,
+            survey_id,
+            lambda: services.open_survey(db_session, settings, account, survey_id),
+            f"/surveys/{survey_id}/manage",
+        )
 
     @post("/{survey_id:uuid}/close", sync_to_thread=True)
     def close(
@@ -394,17 +402,36 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
         data: FormFields,
     ) -> Response[Any]:
-        account = _required(db_session, request)
+        account = required_account(db_session, request)
         _managed(db_session, account, survey_id)
         if data.get("confirm") != "yes":
             return self._manage(db_session, account, survey_id, DomainError(CONFIRM_CLOSE))
-        try:
-            services.close_survey(db_session, settings, account, survey_id)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            return self._manage(db_session, account, survey_id, error)
-        return Redirect(path=f"/surveys/{survey_id}/results")
+        return self._step(
+            db_session,
+            account,
+            survey_id,
+            lambda: services.close_survey(db_session, settings, account, survey_id),
+            f"/surveys/{survey_id}/results",
+        )
+
+    def _step(
+        self,
+        db_session: Session,
+        account: Account,
+        survey_id: uuid.UUID,
+        action: Callable[[], object],
+        after: str,
+    ) -> Response[Any]:
+        """Open or close: a refusal of the rules is shown on the manage page (its
+        status), a missing survey or permission stays a 404 / 403."""
+        return submit(
+            db_session,
+            action,
+            refused=lambda error: self._manage(db_session, account, survey_id, error),
+            done=lambda _: Redirect(path=after),
+            refusals=(DomainError,),
+            passes=(Forbidden, NotFound),
+        )
 
     def _manage(
         self,
@@ -445,10 +472,8 @@ class SurveyPagesController(Controller):
         survey_id: FromPath[uuid.UUID],
     ) -> Template:
         """The answer page: the questions, locked until survey.js holds a credential."""
-        account = _required(db_session, request)
-        survey = services.get_survey(db_session, survey_id)
-        if survey.status == SurveyStatus.DRAFT:
-            raise NotFound
+        account = required_account(db_session, request)
+        survey = published_survey(db_session, survey_id)
         unit = services.unit_of(db_session, survey)
         situation = queries.situation(db_session, survey, account)
         allowed = services.eligibility(db_session, survey, account)
@@ -467,12 +492,18 @@ class SurveyPagesController(Controller):
                     "answers": f"{api}/answers",
                     "results": f"/surveys/{survey.id}/results",
                 },
-                "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
+                "messages": _messages(),
                 "may_manage": services.is_staff(db_session, account, unit),
             },
         )
 
-    # --- results -----------------------------------------------------------------------
+
+class SurveyResultsController(Controller):
+    """The results page, public like the record: ``services.results`` shows nothing
+    before the close unless staff chose live results (staff of the unit, logged in, see
+    the live count); free-text answers are listed only after the close."""
+
+    path = "/surveys"
 
     @get("/{survey_id:uuid}/results", sync_to_thread=True)
     def results(
@@ -483,12 +514,10 @@ class SurveyPagesController(Controller):
         question: FromQuery[str] = "",
         q: FromQuery[str] = "",
     ) -> Template:
-        account = _required(db_session, request)
-        survey = services.get_survey(db_session, survey_id)
-        if survey.status == SurveyStatus.DRAFT:
-            raise NotFound
+        account = current_account(db_session, request)
+        survey = published_survey(db_session, survey_id)
         unit = services.unit_of(db_session, survey)
-        staff = services.is_staff(db_session, account, unit)
+        staff = account is not None and services.is_staff(db_session, account, unit)
         shown = services.results(db_session, survey, staff=staff)
         manifest = json.loads(survey.definition)
         closed = survey.status == SurveyStatus.CLOSED
@@ -510,6 +539,6 @@ class SurveyPagesController(Controller):
                 "text_question": question,
                 "search": q[:200],
                 "api": f"/api/surveys/{survey.id}",
-                "messages": {key: gettext(text) for key, text in SURVEY_MESSAGES.items()},
+                "messages": _messages(),
             },
         )

@@ -35,7 +35,11 @@ from surveys.models import Survey, SurveyAnswer, SurveyStatus
 from tests.bdd.conftest import BASE_URL, Browsers, Organisation, People, fresh_session, visible_text
 from tests.helpers import csrf_token
 
-scenarios("surveys/survey_pages_staff.feature", "surveys/survey_pages_members.feature")
+scenarios(
+    "surveys/survey_pages_staff.feature",
+    "surveys/survey_pages_members.feature",
+    "surveys/public_results.feature",
+)
 
 TITLE = "Digitale Parteiarbeit"
 GOOD = {
@@ -82,7 +86,7 @@ def _form(org: Organisation, **changes: str) -> dict[str, str]:
 
 
 def _post(
-    browser: TestClient[Litestar], page: str, action: str, fields: dict[str, str]
+    browser: TestClient[Litestar], page: str, action: str, fields: dict[str, Any]
 ) -> Response:
     token = csrf_token(browser, page)
     return browser.post(action, data={**fields, "_csrf_token": token}, follow_redirects=False)
@@ -156,6 +160,34 @@ def makes_conditional(fields: dict[str, str], text: str) -> None:
     )
 
 
+@when(
+    parsers.parse(
+        'Sonja makes question 2 a long text "{text}" shown only if question 1 is "Ja" or '
+        '"Enthaltung"'
+    )
+)
+def makes_conditional_on_two(fields: dict[str, Any], text: str) -> None:
+    """Two boxes ticked: the field is posted once per value, as a browser sends it."""
+    fields.update(
+        {
+            "s0_q1_id": "q2",
+            "s0_q1_type": "long_text",
+            "s0_q1_text": text,
+            "s0_q1_condition": ["q1=yes", "q1=abstain"],
+        }
+    )
+
+
+@when(
+    "Sonja ticks options of two different questions in the condition of question 4",
+    target_fixture="fields",
+)
+def ticks_two_questions(org: Organisation) -> dict[str, Any]:
+    fields: dict[str, Any] = _form(org)
+    fields["s0_q3_condition"] = ["q1=yes", "q3=o1"]
+    return fields
+
+
 @when("Sonja saves the draft", target_fixture="response")
 def saves(browsers: Browsers, fields: dict[str, str]) -> Response:
     return _post(browsers.of("Sonja"), "/surveys/new", "/surveys/new", {**fields, "action": "save"})
@@ -174,6 +206,75 @@ def stored_draft(database: Database, response: Response, qid: str, other: str, v
     question = read_definition(json.loads(survey.definition)).question(qid)
     assert (question.condition_question, question.condition_values) == (other, {value})
     return str(survey.id)
+
+
+@then(
+    parsers.parse(
+        'the survey is stored as a draft with question "{qid}" asked only if "{other}" is one '
+        'of "{first}" and "{second}"'
+    ),
+    target_fixture="survey_id",
+)
+def stored_draft_two(  # noqa: PLR0917 - pytest-bdd passes steps' arguments by name
+    database: Database, response: Response, qid: str, other: str, first: str, second: str
+) -> str:
+    assert response.status_code in {302, 303}, visible_text(response)[:2000]
+    [survey] = _surveys(database)
+    question = read_definition(json.loads(survey.definition)).question(qid)
+    assert (question.condition_question, question.condition_values) == (other, {first, second})
+    return str(survey.id)
+
+
+@when("Sonja opens the edit form of the survey", target_fixture="response")
+def opens_edit(browsers: Browsers, survey_id: str) -> Response:
+    return browsers.of("Sonja").get(f"/surveys/{survey_id}/edit")
+
+
+@then(parsers.parse('"{first}" and "{second}" are ticked in the condition of question 2'))
+def ticked(response: Response, first: str, second: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    block = response.text.split('id="s0_q1_condition"', 1)[1].split("</fieldset>", 1)[0]
+    checked = re.findall(r'<input type="checkbox"[^>]*checked> ([^<]+)</label>', block)
+    assert sorted(label.strip() for label in checked) == sorted([first, second]), block
+
+
+@given(
+    parsers.parse(
+        'Sonja has built and opened a survey asking question 2 only if question 1 is "Ja" or '
+        '"Enthaltung"'
+    ),
+    target_fixture="survey_id",
+)
+def has_built_two_values(browsers: Browsers, org: Organisation, people: People) -> str:
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of("Sonja"), people["Sonja"])
+    fields: dict[str, Any] = _form(org)
+    fields["s0_q1_condition"] = ["q1=yes", "q1=abstain"]
+    saved = _post(browsers.of("Sonja"), "/surveys/new", "/surveys/new", fields)
+    assert saved.status_code in {302, 303}, visible_text(saved)[:2000]
+    found = re.search(r"/surveys/([0-9a-f-]{36})/manage", saved.headers["location"])
+    assert found, saved.headers["location"]
+    opened = _open(browsers, found.group(1))
+    assert opened.status_code in {302, 303}, visible_text(opened)[:2000]
+    return found.group(1)
+
+
+@when(
+    parsers.parse('{name:w} answers question 1 with "{value}" and gives a reason'),
+    target_fixture="response",
+)
+def answers_with_reason(  # noqa: PLR0917 - pytest-bdd passes steps' arguments by name
+    app: Litestar, browsers: Browsers, people: People, survey_id: str, name: str, value: str
+) -> Response:
+    credential = _credential(browsers, people, survey_id, name)
+    answers = {**GOOD, "q1": value, "q2": "Weil es so ist."}
+    return _send(app, browsers, survey_id, credential, answers, check=False)
+
+
+@then("the answer is accepted")
+def accepted(response: Response) -> None:
+    assert response.status_code == 201, response.text
 
 
 @when("Sonja opens the preview", target_fixture="response")
@@ -271,6 +372,20 @@ def has_built_for_guests(browsers: Browsers, org: Organisation) -> str:
 
 
 @given(
+    "Sonja has built and opened a survey with a condition and live results",
+    target_fixture="survey_id",
+)
+def has_built_live(browsers: Browsers, org: Organisation, people: People) -> str:
+    from tests.bdd.conftest import log_in_fully
+
+    log_in_fully(browsers.of("Sonja"), people["Sonja"])
+    survey_id = _built(browsers, org, results_live="1")
+    opened = _open(browsers, survey_id)
+    assert opened.status_code in {302, 303}, visible_text(opened)[:2000]
+    return survey_id
+
+
+@given(
     "Sonja has built a survey with a condition that closed yesterday", target_fixture="survey_id"
 )
 def has_built_past(browsers: Browsers, org: Organisation, people: People) -> str:
@@ -308,7 +423,7 @@ def copy_edit_opens(browsers: Browsers, database: Database, response: Response) 
     page = browsers.of("Sonja").get(response.headers["location"])
     assert page.status_code == 200
     assert 'value="Online-Parteitage?"' in page.text
-    assert '<option value="q1=yes" selected>' in page.text
+    assert re.search(r'name="s0_q1_condition" value="q1=yes" checked', page.text)
 
 
 @when(
@@ -638,3 +753,40 @@ def counted_apart(response: Response, members: int, guests: int, heading: str) -
     assert re.search(rf'class="respondents">\s*{members} Person\b', member_part)
     assert re.search(rf'class="respondents">\s*{guests} Person\b', guest_part)
     assert heading in visible_text(Response(200, text=guest_part))
+
+
+# --- the public results page ----------------------------------------------------------------
+
+
+@when("a visitor without a login opens the results", target_fixture="response")
+def visitor_opens_results(app: Litestar, survey_id: str) -> Response:
+    with TestClient(app, base_url=BASE_URL) as anonymous:
+        return anonymous.get(f"/surveys/{survey_id}/results", headers={"accept": "text/html"})
+
+
+@when(
+    parsers.parse(
+        'a visitor without a login searches the free-text answers of question {number:d} for "{text}"'
+    ),
+    target_fixture="response",
+)
+def visitor_searches(app: Litestar, survey_id: str, number: int, text: str) -> Response:
+    with TestClient(app, base_url=BASE_URL) as anonymous:
+        return anonymous.get(
+            f"/surveys/{survey_id}/results?question=q{number}&q={text}",
+            headers={"accept": "text/html"},
+        )
+
+
+@then("the results show no figures")
+def no_figures(response: Response) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert 'id="audience-members"' not in response.text
+    assert "/export/" not in response.text
+
+
+@then("no free-text answers are listed")
+def no_texts(response: Response) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert 'id="texts"' not in response.text
+    assert "Weil es schneller geht." not in response.text

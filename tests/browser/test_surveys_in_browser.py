@@ -165,6 +165,24 @@ def _no_sideways_scroll(page: Page) -> None:
 # --- staff ------------------------------------------------------------------------------
 
 
+def _preview(staff: Page, survey_id: str) -> None:
+    """The preview is live: question 2 shows for "Ja" and for "Enthaltung", not for "Nein"."""
+    staff.goto(f"/surveys/{survey_id}/preview")
+    expect(staff.locator("body")).to_have_attribute("data-survey-state", "preview")
+    expect(staff.locator("#cond-q2")).to_contain_text(
+        "Nur gefragt, wenn Frage 1 mit einer dieser Antworten beantwortet wurde: „Ja“, „Enthaltung“."
+    )
+    expect(staff.locator("#question-q2")).to_be_hidden()
+    for value, shown in (("yes", True), ("no", False), ("abstain", True)):
+        staff.locator(f'label[for="q-q1-{value}"]').click()
+        if shown:
+            expect(staff.locator("#question-q2")).to_be_visible()
+        else:
+            expect(staff.locator("#question-q2")).to_be_hidden()
+    expect(staff.locator("#send-answers")).to_be_disabled()
+    _no_violations(staff)
+
+
 def _build(staff: Page) -> str:
     staff.goto("/surveys/new")
     _no_violations(staff)
@@ -179,7 +197,9 @@ def _build(staff: Page) -> str:
     staff.locator("#s0_q1_type").select_option("long_text")
     staff.locator("#s0_q1_text").fill("Warum?")
     staff.locator('input[name="s0_q1_required"]').uncheck()
-    staff.locator("#s0_q1_condition").select_option("q1=yes")
+    condition = staff.locator("#s0_q1_condition")  # asked if question 1 is "Ja" or "Enthaltung"
+    condition.get_by_label("Ja", exact=True).check()
+    condition.get_by_label("Enthaltung", exact=True).check()
     staff.locator("#add-question-0").click()
     staff.locator("#s0_q2_type").select_option("multiple_choice")
     staff.locator("#s0_q2_text").fill("Welche Themen sollen wir zuerst angehen?")
@@ -218,14 +238,7 @@ def _build(staff: Page) -> str:
     survey_id = staff.url.split("/surveys/")[1].split("/")[0]
     _no_violations(staff)
 
-    staff.goto(f"/surveys/{survey_id}/preview")
-    expect(staff.locator("body")).to_have_attribute("data-survey-state", "preview")
-    expect(staff.locator("#cond-q2")).to_contain_text("Nur gefragt, wenn Frage 1 mit „Ja“")
-    expect(staff.locator("#question-q2")).to_be_hidden()
-    staff.locator('label[for="q-q1-yes"]').click()  # the preview is live: the condition holds
-    expect(staff.locator("#question-q2")).to_be_visible()
-    expect(staff.locator("#send-answers")).to_be_disabled()
-    _no_violations(staff)
+    _preview(staff, survey_id)
 
     staff.goto(f"/surveys/{survey_id}/manage")
     staff.get_by_label("Ja, die Befragung jetzt öffnen; die Fragen sind endgültig.").check()

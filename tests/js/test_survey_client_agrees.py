@@ -159,6 +159,55 @@ def test_the_browser_checks_answers_as_python(
     assert got == expected, case
 
 
+def _several_values_cases() -> list[tuple[str, str, list[str], dict[str, Any]]]:
+    """Conditions on several values (the staff's form ticks several options): q4 asked if
+    q2 is yes or abstain, q8 asked if any of "klima" and "rente" is chosen in q3."""
+    good = good_answers()
+    return [
+        ("second value holds", "q4", ["abstain", "yes"], {**good, "q2": "abstain"}),
+        ("first value holds", "q4", ["abstain", "yes"], good),
+        ("no value holds, answered", "q4", ["abstain", "yes"], {**good, "q2": "no"}),
+        ("one chosen option holds", "q8", ["klima", "rente"], {**good, "q3": ["bildung", "rente"]}),
+        ("no chosen option holds", "q8", ["klima", "rente"], {**good, "q3": ["bildung"]}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("case", "question", "values", "answers"),
+    _several_values_cases(),
+    ids=[c[0] for c in _several_values_cases()],
+)
+def test_a_condition_on_several_values_is_applied_as_in_python(
+    *,
+    js: Harness,
+    manifest: dict[str, Any],
+    case: str,
+    question: str,
+    values: list[str],
+    answers: dict[str, Any],
+) -> None:
+    changed = json.loads(json.dumps(manifest))
+    target = "q2" if question == "q4" else "q3"
+    for section in changed["sections"]:
+        for spec in section["questions"]:
+            if spec["id"] == question:
+                spec["condition"] = {"question": target, "in": values}
+                spec["required"] = False
+    changed = dict(read_definition(changed).document)
+    try:
+        expected: Any = ("ok", check_answers(read_definition(changed), answers))
+    except AnswerRefused as refused:
+        expected = ("refused", refused.question, refused.code)
+    browser = js.ask("check", manifest=changed, answers=answers)
+    got = (
+        ("ok", browser["result"])
+        if browser["ok"]
+        else ("refused", browser["question"], browser["code"])
+    )
+    assert got == expected, case
+    assert expected[0] == ("refused" if case.startswith("no ") else "ok"), expected
+
+
 def test_shuffling_is_a_permutation_fixed_by_the_credential(js: Harness) -> None:
     first = js.call("shuffle", public_key="11" * 32, question="q3", n=12)
     assert sorted(first) == list(range(12))

@@ -46,6 +46,14 @@ Feature: Members answer a survey on its page, and everyone reads the results
       | three topics where at most two are allowed | q3: choose at most 2                                         |
       | a text of 301 characters                  | q4: text longer than 300 characters                           |
 
+  Scenario: A question asked on one of several answers is answered only after one of them
+    Given Sonja has built and opened a survey asking question 2 only if question 1 is "Ja" or "Enthaltung"
+    When Bernd answers question 1 with "abstain" and gives a reason
+    Then the answer is accepted
+    When Anna answers question 1 with "no" and gives a reason
+    Then the answer is refused, saying "q2: this question is not asked (its condition is false)"
+    And 1 answer is stored
+
   Scenario: A second answer is refused and only the first one counts
     When Anna answers the survey on its page
     And Anna sends a second answer with the same credential

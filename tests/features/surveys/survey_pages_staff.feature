@@ -22,6 +22,26 @@ Feature: Staff build a survey in the browser, preview it, copy it, open and clos
     Then the page says "Nur gefragt, wenn Frage 1 mit „Ja“ beantwortet wurde."
     And no input of the preview has a name
 
+  Scenario: A question is asked only if an earlier one has one of several answers
+    Given Sonja is logged in
+    When Sonja fills in the new survey form with a yes/no question "Online-Parteitage?"
+    And Sonja adds a question
+    And Sonja makes question 2 a long text "Warum?" shown only if question 1 is "Ja" or "Enthaltung"
+    And Sonja saves the draft
+    Then the survey is stored as a draft with question "q2" asked only if "q1" is one of "yes" and "abstain"
+    When Sonja opens the preview
+    Then the page says "Nur gefragt, wenn Frage 1 mit einer dieser Antworten beantwortet wurde: „Ja“, „Enthaltung“."
+    When Sonja opens the edit form of the survey
+    Then "Ja" and "Enthaltung" are ticked in the condition of question 2
+
+  Scenario: A condition naming options of two different questions is refused and nothing is stored
+    Given Sonja is logged in
+    When Sonja ticks options of two different questions in the condition of question 4
+    And Sonja saves the draft
+    Then the form comes back with status 400
+    And the page says "Eine Bedingung kann nur Antworten einer früheren Frage nennen"
+    And no survey is stored
+
   Scenario: Staff start a survey from the unit page
     Given Sonja is logged in
     When Sonja opens the surveys section of the page of "Unterbezirk Eins"

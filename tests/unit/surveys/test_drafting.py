@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from app.core.i18n import gettext
 from surveys import drafting
 from surveys.definition import QUESTION_TYPES, read_definition
 from surveys.models import Survey
@@ -76,7 +77,7 @@ def test_every_type_becomes_a_definition_and_comes_back() -> None:
     # The form comes back with the defaults written out; it makes the same definition.
     assert drafting.to_definition(again).definition == checked.definition
     assert (again.title, again.guests_allowed, again.opens_at) == (form.title, True, form.opens_at)
-    assert again.sections[1].questions[0].condition == "q3=yes"
+    assert again.sections[1].questions[0].condition == ["q3=yes"]
 
 
 def test_adding_and_removing_blocks_keeps_what_was_typed() -> None:
@@ -111,6 +112,44 @@ def test_a_mistake_is_named_at_its_field(field: str, value: str, error_at: str) 
     checked = drafting.to_definition(drafting.read_form({**_fields(), field: value}))
     assert checked.definition is None
     assert error_at in checked.errors, checked.errors
+
+
+def test_a_condition_on_several_options_of_one_question() -> None:
+    """Ticked boxes post the field once per value; the definition lists every value and
+    the form shows them ticked again."""
+    checked = drafting.to_definition(
+        drafting.read_form({**_fields(), "s1_q0_condition": ["q1=o2", "q1=o1"]})
+    )
+    assert checked.errors == {}
+    assert checked.definition is not None
+    question = read_definition(checked.definition).question("q6")
+    assert (question.condition_question, question.condition_values) == ("q1", {"o1", "o2"})
+    survey = cast(
+        "Survey",
+        SimpleNamespace(
+            definition=read_definition(checked.definition).canonical.decode(),
+            opens_at=checked.opens_at,
+            closes_at=checked.closes_at,
+            guests_allowed=False,
+            results_live=False,
+        ),
+    )
+    assert drafting.fits_form(survey)
+    assert drafting.form_of(survey, "UB1").sections[1].questions[0].condition == ["q1=o1", "q1=o2"]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        (["q1=o1", "q3=yes"], drafting.CONDITION_ONE_QUESTION),
+        (["q1=o1", "q1=o7"], drafting.CONDITION_UNKNOWN),
+        (["q7=o1"], drafting.CONDITION_UNKNOWN),  # a number question is no choice
+    ],
+)
+def test_a_condition_the_form_did_not_offer_is_refused(values: list[str], message: str) -> None:
+    checked = drafting.to_definition(drafting.read_form({**_fields(), "s1_q0_condition": values}))
+    assert checked.definition is None
+    assert checked.errors["s1_q0_condition"] == gettext(message)
 
 
 def test_a_condition_on_a_later_question_is_not_offered() -> None:
