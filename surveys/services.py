@@ -46,6 +46,7 @@ from crypto.signing import Ed25519PublicKey, SigningError, verify
 from surveys import answer_format as fmt
 from surveys import breakdown as bd
 from surveys import roll
+from surveys.canonical_fast import is_canonical
 from surveys.definition import (
     AnswerRefused,
     DefinitionError,
@@ -764,31 +765,43 @@ def submit_answer(
     signature is checked (replays cost what junk costs). Nothing else is stored with
     the answer: no account, no address, no time.
 
+    What the answer is checked against (questions, issuer keys) is frozen with the
+    fingerprint, so it is read once per process (`_frozen`); each answer reads only the
+    survey's state and window, not the whole row (the running tallies and the classes
+    are tens of kilobytes).
+
     Raises:
         SurveyNotOpen, SurveyClosedAlready, AnswerInvalid (with the question named),
         AlreadyAnswered.
     """
     moment = _now(now)
-    survey = get_survey(session, survey_id)
-    if survey.status == SurveyStatus.CLOSED or moment >= survey.closes_at:
+    state = session.execute(
+        select(Survey.status, Survey.opens_at, Survey.closes_at, Survey.fingerprint).where(
+            Survey.id == survey_id
+        )
+    ).one_or_none()
+    if state is None:
+        raise NotFound
+    if state.status == SurveyStatus.CLOSED or moment >= state.closes_at:
         raise SurveyClosedAlready
-    if survey.status != SurveyStatus.OPEN or moment < survey.opens_at:
+    if state.status != SurveyStatus.OPEN or moment < state.opens_at:
         raise SurveyNotOpen
     line = _parse(raw)
     key_hex = _credential_key_hex(line)
     if session.scalar(
         select(SurveyAnswer.id).where(
-            SurveyAnswer.survey_id == survey.id, SurveyAnswer.credential_key == key_hex
+            SurveyAnswer.survey_id == survey_id, SurveyAnswer.credential_key == key_hex
         )
     ):
         raise AlreadyAnswered
-    _check_line(survey, line)  # every rule; raises naming the question
-    if canonical_json(line) != raw:
+    frozen = _frozen(session, survey_id, str(state.fingerprint))
+    _check_line(frozen, line)  # every rule; raises naming the question
+    if not is_canonical(line, raw):
         raise AnswerInvalid("the answer is not in canonical form")
     leaf = fmt.answer_leaf(raw).hex()
     session.add(
         SurveyAnswer(
-            survey_id=survey.id,
+            survey_id=survey_id,
             credential_key=key_hex,
             audience=line["audience"],
             leaf_hash=leaf,
@@ -797,12 +810,57 @@ def submit_answer(
         )
     )
     try:
+        session.flush()
+        waiting = _waiting(session, survey_id)  # in the same transaction: one round trip less
         session.commit()
     except IntegrityError as error:
         session.rollback()
         raise AlreadyAnswered from error
-    flush_board(session, settings, survey.id, minimum=BATCH_SIZE)
-    return {"survey": str(survey.id), "answer_hash": leaf, "fingerprint": survey.fingerprint}
+    if waiting >= BATCH_SIZE:
+        flush_board(session, settings, survey_id)
+    return {"survey": str(survey_id), "answer_hash": leaf, "fingerprint": frozen.fingerprint}
+
+
+@dataclass(frozen=True, slots=True)
+class _Frozen:
+    """What an answer to an open survey is checked against; all of it is bound by the
+    fingerprint, so it cannot change while the fingerprint stays the same."""
+
+    survey_id: str
+    fingerprint: str
+    manifest: SurveyManifest
+    issuers: dict[str, str]
+    """Issuer SPKI (hex) by credential name (`_issuers`)."""
+
+
+_FROZEN: dict[tuple[uuid.UUID, str], _Frozen] = {}
+_FROZEN_LIMIT: Final = 64
+
+
+def _frozen(session: Session, survey_id: uuid.UUID, fingerprint: str) -> _Frozen:
+    """The survey's frozen parts, read once per process and fingerprint."""
+    found = _FROZEN.get((survey_id, fingerprint))
+    if found is None:
+        survey = get_survey(session, survey_id)
+        if survey.fingerprint != fingerprint:  # changed between the two reads: not open yet
+            raise SurveyNotOpen
+        found = _Frozen(str(survey.id), fingerprint, manifest_of(survey), _issuers(survey))
+        if len(_FROZEN) >= _FROZEN_LIMIT:
+            _FROZEN.clear()
+        _FROZEN[(survey_id, fingerprint)] = found
+    return found
+
+
+def _waiting(session: Session, survey_id: uuid.UUID) -> int:
+    """Answers not yet on the board (the index on (survey, leaf index) finds them)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(SurveyAnswer)
+            .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
+        )
+        or 0
+    )
 
 
 def _parse(raw: bytes) -> dict[str, Any]:
@@ -828,13 +886,14 @@ def _credential_key_hex(line: Mapping[str, Any]) -> str:
     return key
 
 
-def _check_line(survey: Survey, line: Mapping[str, Any]) -> dict[str, Any]:
-    if line["survey"] != str(survey.id) or line["fingerprint"] != survey.fingerprint:
+def _check_line(frozen: _Frozen, line: Mapping[str, Any]) -> dict[str, Any]:
+    if line["survey"] != frozen.survey_id or line["fingerprint"] != frozen.fingerprint:
         raise AnswerInvalid("the answer belongs to another survey")
     if not isinstance(line["audience"], str) or not isinstance(line.get(fmt.CLASS, ""), str):
         raise AnswerInvalid("audience malformed")
     name = fmt.line_name(line)
-    if name not in _issuers(survey):
+    spki = frozen.issuers.get(name)
+    if spki is None:
         if line["audience"] == fmt.GUESTS:
             raise MembersOnly
         raise AnswerInvalid("the credential was not issued for this survey")
@@ -846,13 +905,13 @@ def _check_line(survey: Survey, line: Mapping[str, Any]) -> dict[str, Any]:
         signature = bytes.fromhex(line["signature"])
     except (TypeError, ValueError, SigningError) as error:
         raise AnswerInvalid("credential or signature malformed") from error
-    message = fmt.credential_message(str(survey.id), name, key.hex())
-    if not verify_blind(issuer_public(survey, name), prefix + message, issuer_sig):
+    message = fmt.credential_message(frozen.survey_id, name, key.hex())
+    if not verify_blind(_public_key(spki), prefix + message, issuer_sig):
         raise AnswerInvalid("the credential was not issued for this survey")
     if not verify(key, fmt.ANSWER_LABEL, fmt.signed_payload(line), signature):
         raise AnswerInvalid("the answer signature is invalid")
     try:
-        canonical = check_answers(manifest_of(survey), line["answers"])
+        canonical = check_answers(frozen.manifest, line["answers"])
     except AnswerRefused as refused:
         raise AnswerInvalid(str(refused), refused.question) from refused
     if canonical != line["answers"]:
@@ -865,26 +924,23 @@ def flush_board(
 ) -> int:
     """Shuffle the waiting answers onto the board once at least ``minimum`` wait.
 
-    Under the survey's row lock (``FOR UPDATE``; SQLite serialises writers anyway), so
+    Under the survey's row lock (``FOR NO KEY UPDATE``; SQLite serialises writers), so
     concurrent flushes cannot interleave; the row is read again under the lock
     (``populate_existing``: sessions keep objects across commits, and a stale board size
     would overwrite another flush). The waiting answers are counted first without the
     lock, so an answer that does not fill a batch never waits for the lock. Returns how
     many were appended.
     """
-    if minimum > 1:
-        waiting_now = session.scalar(
-            select(func.count())
-            .select_from(SurveyAnswer)
-            .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
-        )
-        if int(waiting_now or 0) < minimum:
-            session.rollback()
-            return 0
+    if minimum > 1 and _waiting(session, survey_id) < minimum:
+        session.rollback()
+        return 0
+    # FOR NO KEY UPDATE (key_share): concurrent flushes wait for each other, but an
+    # answer being stored does not wait for a flush (its foreign key takes FOR KEY
+    # SHARE on the survey row, which FOR UPDATE would block).
     survey = session.scalars(
         select(Survey)
         .where(Survey.id == survey_id)
-        .with_for_update()
+        .with_for_update(key_share=True)
         .execution_options(populate_existing=True)
     ).one()
     waiting = list(
