@@ -36,6 +36,8 @@ import asyncio
 import json
 import os
 import random
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -51,14 +53,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from a ch
 
 from bench.cast_load import (
     DEFAULT_PG,
+    HTTP_CREATED,
     SECRET_KEY,
     RawHttp,
-    _cast_step,
     bench_settings,
     machine,
     scratch_postgres,
 )
-from bench.discussions import PASSWORD, _percentiles, log_in, start_server, stop_server
+from bench.discussions import PASSWORD, _percentiles, _serve_command, log_in, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBDISTRICTS, LOCALS = 10, 5
@@ -199,7 +201,7 @@ def seed(url: str, members: int, rng: random.Random) -> dict[str, Any]:
     return out
 
 
-def open_survey(url: str, world: dict[str, Any]) -> uuid.UUID:
+def open_survey(url: str, world: dict[str, Any], key_bits: int) -> uuid.UUID:
     from app.accounts.models import Account
     from app.core.db import Database
     from app.organisations.models import Unit
@@ -219,11 +221,11 @@ def open_survey(url: str, world: dict[str, Any]) -> uuid.UUID:
             breakdown=breakdown.Spec(("unit", "age"), 10),
         )  # fmt: skip
         started = time.perf_counter()
-        opened = services.open_survey(session, settings, staff, survey.id)
+        opened = services.open_survey(session, settings, staff, survey.id, key_bits=key_bits)
         took = time.perf_counter() - started
         print(
             f"opened: {opened.eligible_members} eligible, "
-            f"{len(services.classes_of(opened))} classes (one RSA-3072 issuer key each), "
+            f"{len(services.classes_of(opened))} classes (one RSA-{key_bits} issuer key each), "
             f"frozen list committed, in {took:.1f} s"
         )
         survey_id = opened.id
@@ -371,6 +373,94 @@ def make_answers(url: str, survey_id: uuid.UUID, member_ids: list[int]) -> list[
     return lines
 
 
+def load() -> str:
+    """The load average now (the machine may be shared)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def start_server(
+    url: str, scratch: Path, port: int, workers: int, log: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """``stimmwerk serve`` in its own process group (as ``bench.discussions``), its
+    output in ``log`` (default ``scratch/server.log``) so a failed request can be
+    explained."""
+    log = log or scratch / "server.log"
+    with socket.socket() as probe:  # a server left on the port would answer /healthz
+        probe.bind(("127.0.0.1", port))
+    env = {
+        **os.environ,
+        "STIMMWERK_DATABASE_URL": url,
+        "STIMMWERK_VAR_DIR": str(scratch),
+        "STIMMWERK_COOKIE_SECURE": "0",  # plain http on loopback: the reader's cookie
+        "STIMMWERK_BASE_URL": f"http://127.0.0.1:{port}",
+    }
+    command = [*_serve_command(), "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers), "--no-schedule"]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    base = f"http://127.0.0.1:{port}"
+    import httpx
+
+    for _ in range(300):
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped at once: {log.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return process, base, log
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    stop_server(process)
+    raise RuntimeError("server did not start")
+
+
+async def _answer_step(
+    http: RawHttp, path: str, lines: Sequence[bytes], rate: int
+) -> tuple[int, float, list[float], dict[str, int], list[str]]:
+    """Open loop as ``cast_load._cast_step`` (answer i is due at i/rate; the wait for a
+    free connection counts), but any error body is kept, not parsed.
+
+    Returns accepted, seconds, latencies, errors by kind, and a few error bodies."""
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    bodies: list[str] = []
+    accepted = 0
+    gate = asyncio.Semaphore(IN_FLIGHT)
+    start = time.perf_counter()
+
+    def failed(kind: str, body: str) -> None:
+        errors[kind] = errors.get(kind, 0) + 1
+        if len(bodies) < 3:
+            bodies.append(f"{kind}: {body[:300]}")
+
+    async def one(i: int, body: bytes) -> None:
+        nonlocal accepted
+        due = start + i / rate
+        delay = due - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        async with gate:
+            try:
+                status, answer = await http.post(path, body)
+            except (OSError, asyncio.IncompleteReadError, ValueError) as error:
+                failed(type(error).__name__, str(error))
+                return
+        latencies.append(time.perf_counter() - due)
+        if status == HTTP_CREATED:
+            accepted += 1
+            return
+        try:
+            kind = f"{status} {json.loads(answer).get('error', '?')}"
+        except ValueError:
+            kind = f"{status} (not JSON)"
+        failed(kind, answer.decode(errors="replace"))
+
+    await asyncio.gather(*(one(i, body) for i, body in enumerate(lines)))
+    return accepted, time.perf_counter() - start, latencies, errors, bodies
+
+
 async def answer_load(
     base: str, survey_id: uuid.UUID, lines: list[bytes], rates: Sequence[int], seconds: float
 ) -> int:
@@ -378,24 +468,31 @@ async def answer_load(
     host, port = base.removeprefix("http://").split(":")
     path = f"/api/surveys/{survey_id}/answers"
     http = RawHttp(host, int(port), IN_FLIGHT)
-    position = accepted = 0
+    position = total = 0
     try:
         for rate in rates:
             count = min(int(rate * seconds), len(lines) - position)
-            step, receipts = await _cast_step(http, path, lines[position : position + count], rate)
+            cpu = time.process_time()
+            accepted, took, latencies, errors, bodies = await _answer_step(
+                http, path, lines[position : position + count], rate
+            )
+            used = time.process_time() - cpu
             position += count
-            accepted += len(receipts)
-            p50, p95, p99 = _percentiles([x * 1000 for x in step.latencies] or [0.0])
-            errors = ", ".join(f"{k} {v}" for k, v in sorted(step.errors.items())) or "none"
+            total += accepted
+            p50, p95, p99 = _percentiles([x * 1000 for x in latencies] or [0.0])
+            listed = ", ".join(f"{k} {v}" for k, v in sorted(errors.items())) or "none"
             print(
-                f"answers at {rate}/s: sent {step.sent} in {step.seconds:.1f} s, achieved "
-                f"{step.ok / step.seconds:.1f}/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
-                f"p99 {p99:.1f} ms, errors: {errors}",
+                f"answers at {rate}/s: sent {count} in {took:.1f} s, achieved "
+                f"{accepted / took:.1f}/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms, "
+                f"p99 {p99:.1f} ms, errors: {listed}; load generator CPU {used / took:.0%}; "
+                f"load {load()}",
                 flush=True,
             )
+            for body in bodies:
+                print(f"  {body}")
     finally:
         await http.close()
-    return accepted
+    return total
 
 
 def direct_answers(url: str, survey_id: uuid.UUID, lines: list[bytes]) -> None:
@@ -473,7 +570,9 @@ def read_results(base: str, survey_id: uuid.UUID, reader: str, requests: int, la
     member.close()
 
 
-def close_and_verify(url: str, survey_id: uuid.UUID, scratch: Path) -> int:
+def close_and_verify(
+    url: str, survey_id: uuid.UUID, scratch: Path, keep: Path | None = None
+) -> int:
     from app.core.db import Database
     from surveys import services
 
@@ -484,6 +583,8 @@ def close_and_verify(url: str, survey_id: uuid.UUID, scratch: Path) -> int:
         closed = services.close_survey(session, settings, None, survey_id)
         record = scratch / "survey-record.zip"
         record.write_bytes(bytes(closed.record_zip or b""))
+        if keep is not None:
+            keep.write_bytes(record.read_bytes())
     database.dispose()
     print(
         f"closed, results and record ({record.stat().st_size / 1e6:.1f} MB zip) built "
@@ -516,12 +617,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8300)
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=5)
+    parser.add_argument("--no-invitations", action="store_true", help="skip step 3")
+    parser.add_argument("--keep-record", type=Path, help="copy the survey record zip here")
+    parser.add_argument("--server-log", type=Path, help="keep the server's output here")
+    parser.add_argument(
+        "--key-bits", type=int, default=3072, help="issuer keys (smaller only for smoke runs)"
+    )
     args = parser.parse_args(argv)
+    # Stopped (timeout, Ctrl-C): still stop the server and drop the scratch database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     os.environ["STIMMWERK_SECRET_KEY"] = SECRET_KEY  # the server decrypts the issuer keys
     os.environ["STIMMWERK_CAST_PER_MINUTE"] = "0"  # the load comes from one address
     admin_url = os.environ.get("STIMMWERK_BENCH_POSTGRES_URL", DEFAULT_PG)
     print(f"machine: {machine()}")
-    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average before: {load()}")
     rng = random.Random(12)
     with (
         tempfile.TemporaryDirectory(prefix="stimmwerk-survey-") as tmp,
@@ -529,25 +638,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     ):
         scratch = Path(tmp)
         world = seed(url, args.members, rng)
-        survey_id = open_survey(url, world)
-        invitations(url, survey_id, args.redis_db)
+        survey_id = open_survey(url, world, args.key_bits)
+        if not args.no_invitations:
+            invitations(url, survey_id, args.redis_db)
         answering = world["ids"][: min(args.answers, len(world["ids"]) - 1)]
         lines = make_answers(url, survey_id, answering)
         online = min(len(lines), int(sum(args.rates) * args.seconds))
-        process, base = start_server(url, scratch, args.port, args.server_workers)
+        process, base, log = start_server(
+            url, scratch, args.port, args.server_workers, args.server_log
+        )
         try:
             accepted = asyncio.run(
                 answer_load(base, survey_id, lines[:online], args.rates, args.seconds)
             )
             print(f"accepted over HTTP: {accepted} of {online}")
+            if accepted < online:
+                print("server log (end):", log.read_text(errors="replace")[-4000:])
             direct_answers(url, survey_id, lines[online:])
             size = set_live(url, survey_id)
             read_results(base, survey_id, world["reader"], args.requests, f"live, {size} answers")
-            close_and_verify(url, survey_id, scratch)
+            close_and_verify(url, survey_id, scratch, args.keep_record)
             read_results(base, survey_id, world["reader"], args.requests, "after the close")
         finally:
             stop_server(process)
-    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"load average after: {load()}")
     return 0
 
 
