@@ -155,6 +155,22 @@ def fresh_session(database: Database) -> Session:
     return database.sessions()
 
 
+def account_of(db: Session, people: People, name: str) -> Account:
+    """The stored account of the person called ``name``."""
+    account = db.get(Account, people[name].account_id)
+    assert account is not None, name
+    return account
+
+
+def stored_rows(database: Database, model: Any) -> list[dict[str, Any]]:
+    """Every stored row of ``model``'s table as plain values, in id order: to compare
+    the table before and after something that must leave it exactly as it was."""
+    table = model.__table__
+    with fresh_session(database) as session:
+        rows = session.execute(select(table).order_by(table.c.id))
+        return [dict(row._mapping) for row in rows]
+
+
 def visible_text(response: Response) -> str:
     """The page's text as a reader sees it: no tags, entities decoded, spaces collapsed."""
     text = re.sub(r"<(script|style)\b.*?</\1>", " ", response.text, flags=re.DOTALL)
@@ -309,8 +325,7 @@ def these_members(
 def holds_role(
     db: Session, org: Organisation, people: People, name: str, role_word: str, unit_name: str
 ) -> None:
-    account = db.get(Account, people[name].account_id)
-    assert account is not None
+    account = account_of(db, people, name)
     grant(db, account, ROLE_BY_WORD[role_word], org.unit(unit_name))
     db.commit()
 
@@ -333,8 +348,7 @@ def an_admin(
 def an_admin_without_second_factor(
     db: Session, org: Organisation, people: People, name: str, unit_name: str
 ) -> None:
-    account = db.get(Account, people[name].account_id)
-    assert account is not None
+    account = account_of(db, people, name)
     grant(db, account, Role.ADMIN, org.unit(unit_name))
     db.commit()
 

@@ -23,7 +23,6 @@ from pytest_bdd import given, parsers, scenarios, then, when
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account
 from app.core.db import Database, utcnow
 from app.discussions import services
 from app.discussions.models import Ban, Discussion, Post, PostScope, ReadScope
@@ -33,6 +32,7 @@ from tests.bdd.conftest import (
     Browsers,
     Organisation,
     People,
+    account_of,
     body_of,
     fresh_session,
     subject_of,
@@ -55,12 +55,6 @@ SCOPES = {
 @pytest.fixture
 def debates() -> dict[str, uuid.UUID]:
     return {}
-
-
-def _account(db: Session, people: People, name: str) -> Account:
-    account = db.get(Account, people[name].account_id)
-    assert account is not None, name
-    return account
 
 
 def _page(debates: dict[str, uuid.UUID], title: str) -> str:
@@ -86,7 +80,7 @@ def _open(
     hold: bool = False,
 ) -> Discussion:
     read_scope, post_scope = SCOPES[who]
-    staff = _account(db, people, "Sabine")
+    staff = account_of(db, people, "Sabine")
     draft = services.DebateDraft(
         title=title,
         opening="Worüber wir reden wollen.",
@@ -171,7 +165,7 @@ def posted_long_ago(
 def many_posts(
     db: Session, people: People, debates: dict[str, uuid.UUID], count: int, prefix: str, title: str
 ) -> None:
-    author = _account(db, people, "Sabine")
+    author = account_of(db, people, "Sabine")
     start = utcnow() - timedelta(hours=1)
     for number in range(1, count + 1):
         db.add(
@@ -191,7 +185,7 @@ def named_moderator(
 ) -> None:
     debate = db.get(Discussion, debates[title])
     assert debate is not None
-    services.add_moderator(db, debate, _account(db, people, "Sabine"), people[name].account_id)  # type: ignore[arg-type]
+    services.add_moderator(db, debate, account_of(db, people, "Sabine"), people[name].account_id)  # type: ignore[arg-type]
 
 
 @given(parsers.parse("{name:w} was last mailed the digest {hours:d} hours ago"))

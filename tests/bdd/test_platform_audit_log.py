@@ -11,13 +11,20 @@ from typing import Any
 
 from httpx import Response
 from pytest_bdd import given, parsers, scenarios, then, when
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from app.core.audit import AuditEvent
 from app.core.db import Database
 from app.organisations.imports import import_members
-from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
+from tests.bdd.conftest import (
+    Browsers,
+    Organisation,
+    People,
+    fresh_session,
+    stored_rows,
+    visible_text,
+)
 from tests.helpers import submit
 
 scenarios("platform/audit_log.feature")
@@ -119,15 +126,9 @@ def log_without_addresses(response: Response) -> None:
     assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", main)
 
 
-def _rows(database: Database) -> list[dict[str, Any]]:
-    with fresh_session(database) as session:
-        rows = session.execute(select(AuditEvent.__table__).order_by(AuditEvent.__table__.c.id))
-        return [dict(row._mapping) for row in rows]
-
-
 @given("the audit log as it is now has been noted", target_fixture="noted_log")
 def note_log(database: Database) -> list[dict[str, Any]]:
-    rows = _rows(database)
+    rows = stored_rows(database, AuditEvent)
     assert rows, "the audit log should not be empty"
     return rows
 
@@ -152,4 +153,4 @@ def refused(refusal: DBAPIError | None) -> None:
 
 @then("the audit log is exactly as noted before")
 def log_unchanged(database: Database, noted_log: list[dict[str, Any]]) -> None:
-    assert _rows(database) == noted_log
+    assert stored_rows(database, AuditEvent) == noted_log

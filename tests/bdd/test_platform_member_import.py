@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.core.db import Database
 from app.organisations.imports import ImportRejected, ImportReport, import_members
 from app.organisations.models import Member, MemberStatus, Unit
-from tests.bdd.conftest import fresh_session
+from tests.bdd.conftest import fresh_session, stored_rows
 
 scenarios("platform/member_import.feature")
 
@@ -120,15 +120,9 @@ def lies_below(database: Database, unit: str, parent: str, grandparent: str, roo
     assert [u.parent_id for u in chain] == [None, *(u.id for u in chain[:-1])]
 
 
-def _snapshot(database: Database) -> list[dict[str, Any]]:
-    with fresh_session(database) as session:
-        rows = session.execute(select(Member.__table__).order_by(Member.__table__.c.id))
-        return [dict(row._mapping) for row in rows]
-
-
 @given("the register as it is now has been noted", target_fixture="noted_register")
 def note_register(database: Database) -> list[dict[str, Any]]:
-    return _snapshot(database)
+    return stored_rows(database, Member)
 
 
 @then("the file is rejected with these problems:")
@@ -141,6 +135,6 @@ def rejected_with(outcome: ImportReport | ImportRejected, datatable: list[list[s
 
 @then("the register is exactly as noted before")
 def register_unchanged(database: Database, noted_register: list[dict[str, Any]]) -> None:
-    after = _snapshot(database)
+    after = stored_rows(database, Member)
     assert len(after) == len(noted_register)
     assert after == noted_register

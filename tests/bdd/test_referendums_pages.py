@@ -50,6 +50,7 @@ from tests.bdd.conftest import (
     CommandResult,
     Organisation,
     People,
+    account_of,
     body_of,
     fresh_session,
     subject_of,
@@ -101,14 +102,8 @@ def changes() -> dict[str, str]:
     return {}
 
 
-def _account(db: Session, people: People, name: str) -> Account:
-    account = db.get(Account, people[name].account_id)
-    assert account is not None, name
-    return account
-
-
 def _staff(db: Session, people: People) -> Account:
-    return _account(db, people, "Sabine")
+    return account_of(db, people, "Sabine")
 
 
 # -- Given -----------------------------------------------------------------------------------
@@ -123,7 +118,7 @@ def on_commission(
     name: str,
     unit_name: str,
 ) -> None:
-    grant(db, _account(db, people, name), Role.COMMISSION, org.unit(unit_name))
+    grant(db, account_of(db, people, name), Role.COMMISSION, org.unit(unit_name))
     db.commit()
     commission.append(name)
 
@@ -146,7 +141,7 @@ def build(
             settings,
             tmp_path,
             staff=_staff(db, people),
-            trustees=[_account(db, people, name) for name in commission],
+            trustees=[account_of(db, people, name) for name in commission],
             unit_code=org.unit(unit_name).code,
             title=title,
             stage=stage,
@@ -193,7 +188,7 @@ def registered_key(
 ) -> None:
     key = PrivateKey.generate().public_key.encode()
     signing = Ed25519SecretKey.generate().public_key.raw
-    account = _account(db, people, name)
+    account = account_of(db, people, name)
     ballot_services.register_sealing_key(db, referendums[title].id, account, key, signing)
 
 
@@ -212,7 +207,7 @@ def saved_backup(
     tested: str | None,
 ) -> None:
     world = referendums[title]
-    account = _account(db, people, name)
+    account = account_of(db, people, name)
     digest = hashlib.sha256(f"backup of {name}".encode()).hexdigest()
     backups.confirm_backup(db, world.id, account, digest)
     if tested:
@@ -898,7 +893,7 @@ def form_question_reads(response: Response, n: int, text: str) -> None:
 @then(parsers.parse('the backup of {name:w} reads "{text}"'))
 def backup_reads(db: Session, people: People, response: Response, name: str, text: str) -> None:
     assert response.status_code == 200, visible_text(response)[:2000]
-    display = html.escape(_account(db, people, name).display_name)
+    display = html.escape(account_of(db, people, name).display_name)
     row = re.search(
         rf"<tr><td>\d+\. {display}</td>.*?<td class=\"backup-state\"[^>]*>(.*?)</td>",
         response.text,
