@@ -92,7 +92,9 @@ class Survey(UUIDPrimaryKey, Base):
     with each batch, so live results never scan the answers."""
     # Built once when the survey closes, served as a stored file:
     results: Mapped[str | None] = mapped_column(Text)
-    record_zip: Mapped[bytes | None] = mapped_column(LargeBinary)
+    record_zip: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    """Loaded only when used (the record download, the close): with 100,000 answers it
+    is tens of megabytes, and every results request reads the survey row."""
     record_etag: Mapped[str | None] = mapped_column(String(64))
 
 

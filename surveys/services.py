@@ -1178,8 +1178,43 @@ def results(session: Session, survey: Survey, *, staff: bool = False) -> dict[st
     rows that may be shown are under ``"breakdown"`` (`surveys.breakdown`).
     """
     if survey.status == SurveyStatus.CLOSED and survey.results is not None:
-        return json.loads(survey.results)  # type: ignore[no-any-return]
+        return dict(_stored_results(survey.id, str(survey.record_etag), survey.results))
     if survey.status == SurveyStatus.OPEN and (survey.results_live or staff):
+        shown = dict(_live_results(survey))
+        paper = confirmed_paper(session, survey.id)
+        if paper is not None:
+            shown[fmt.PAPER] = paper_tally(manifest_of(survey), paper)
+        return shown
+    return None
+
+
+# Results are read on every results page and JSON request (the page asks twice: figures
+# and breakdown). They change only with the board (the running tallies are written with
+# its size, in one transaction) or at the close (the record's hash), so each process
+# computes them once per board size or record; callers must not change what they get
+# (they get a copy of the top level; the paper line is added per request).
+_RESULTS_CACHE: dict[tuple[uuid.UUID, str], dict[str, Any]] = {}
+_RESULTS_LIMIT: Final = 32
+
+
+def _remembered(key: tuple[uuid.UUID, str], make: Any) -> dict[str, Any]:
+    found = _RESULTS_CACHE.get(key)
+    if found is None:
+        found = make()
+        if len(_RESULTS_CACHE) >= _RESULTS_LIMIT:
+            _RESULTS_CACHE.clear()
+        _RESULTS_CACHE[key] = found
+    return found
+
+
+def _stored_results(survey_id: uuid.UUID, etag: str, text: str) -> dict[str, Any]:
+    return _remembered((survey_id, f"closed:{etag}"), lambda: json.loads(text))
+
+
+def _live_results(survey: Survey) -> dict[str, Any]:
+    """The audiences' running tallies and the breakdown rows that may be shown."""
+
+    def make() -> dict[str, Any]:
         manifest = manifest_of(survey)
         live = (
             json.loads(survey.live_tallies)
@@ -1190,11 +1225,10 @@ def results(session: Session, survey: Survey, *, staff: bool = False) -> dict[st
         infos = class_infos(survey)
         if infos:
             shown["breakdown"] = bd.breakdown(manifest, spec_of(survey), infos, live["classes"])
-        paper = confirmed_paper(session, survey.id)
-        if paper is not None:
-            shown[fmt.PAPER] = paper_tally(manifest, paper)
         return shown
-    return None
+
+    key = f"live:{survey.board_size}:{survey.guests_allowed}:{survey.fingerprint}"
+    return _remembered((survey.id, key), make)
 
 
 # --- the paper line (record §6): entered by one staff member, confirmed by another ------
