@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 from litestar import Request
@@ -101,10 +101,26 @@ def make_security_headers_middleware(settings: Settings) -> Any:
     return factory
 
 
-def provide_db_session(request: Request[Any, Any, Any]) -> Iterator[Session]:
+async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
+    """The request's session, closed on the event loop, not in the handlers' thread pool.
+
+    Litestar runs the cleanup of a *sync* generator dependency in the same thread pool as
+    the ``sync_to_thread`` handlers. A handler that returned with its transaction open
+    (any read after its last commit) keeps its pooled connection until that cleanup
+    runs; under load (seen with 64 concurrent survey answers on two workers) every
+    thread was a handler waiting for a connection, the cleanups got no thread, and
+    requests hung until the pool's 30 s timeout. Closing here needs no thread: it is a
+    rollback round trip on an idle connection and its return to the pool.
+    """
     database: Database = request.app.state.database
-    with database.session() as session:
+    session = database.sessions()
+    try:
         yield session
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
 
 
 def provide_settings(request: Request[Any, Any, Any]) -> Settings:
