@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Account, Role, RoleAssignment
 from app.core.audit import record_event
@@ -529,9 +529,11 @@ def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, del
     """Lock the initiative's row while it is open for signing, changing the counter by
     ``delta``; False (nothing changed) once the deadline or the decision has come.
 
-    Every change of the signatures takes this lock first, and the deadline's decision
-    takes it too (`_decide`): so no signature lands after the count was fixed, and two
-    submissions of the same member are handled one after the other.
+    Every change of the signatures takes this lock, and the deadline's decision takes it
+    too (`_decide`): so no signature lands after the count was fixed. Signing and
+    withdrawing online take it as their last statement before the commit
+    (`_commit_open`): every signature shares this one row, so it is held for one UPDATE
+    and the commit, not for the signature's own writes.
     """
     taken = session.execute(
         update(Initiative)
@@ -546,10 +548,37 @@ def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, del
     return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
+def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> None:
+    """The last step of an online signature or withdrawal: the row lock with the counter
+    change, then the commit; everything rolled back if signing has closed meanwhile.
+
+    The signature row and the audit event are already written (flushed) when this
+    takes the lock, so the lock is held only for this UPDATE and the commit. The order
+    keeps the guarantees: the deadline's decision takes the same lock and reads the
+    signatures after it, so a signature either commits before the count (and is in it)
+    or finds the row decided and is rolled back.
+    """
+    session.flush()  # the signature's writes before the lock, not under it
+    if not _take_open(session, initiative_id, moment, delta):
+        session.rollback()
+        raise Refused(NOT_SIGNING)
+    session.commit()
+
+
 def _signed_event(session: Session, initiative_id: uuid.UUID, action: str) -> None:
     """On record that someone signed or withdrew, not who: who signed is for the
     election commission only, and the audit log is read by admins and staff."""
     record_event(session, action, object_type=_OBJECT, object_id=initiative_id)
+
+
+def _deadlocked(error: DBAPIError) -> bool:
+    """PostgreSQL broke a deadlock by failing this transaction (SQLSTATE 40P01).
+
+    Signing takes its member's signature row before the initiative's row; a paper list
+    (`enter_paper`) takes them the other way round. Both at once for the same member
+    deadlock; PostgreSQL fails one after a second, normally the signature, which is
+    then tried again once (the paper list has committed by then)."""
+    return getattr(error.orig, "sqlstate", None) == "40P01"
 
 
 def sign(
@@ -568,62 +597,117 @@ def sign(
         Forbidden: a guest, a member elsewhere, a member who left.
         Refused: signing is not open, or the member has already signed.
     """
-    moment = now or utcnow()
-    view = get_view(session, initiative_id)
-    member = member_of_unit(session, actor, view.unit)
-    if member is None or actor is None:
+    try:
+        return _sign(session, actor, initiative_id, now or utcnow())
+    except DBAPIError as error:
+        if not _deadlocked(error):
+            raise
+        session.rollback()
+        return _sign(session, actor, initiative_id, now or utcnow())
+
+
+@dataclass(frozen=True, slots=True)
+class _SigningState:
+    status: InitiativeStatus
+    closes_at: datetime | None
+    member_id: int | None
+    """The actor's member, if active and in the initiative's unit or below it."""
+
+    def open_at(self, moment: datetime) -> bool:
+        return (
+            self.status == InitiativeStatus.SIGNING
+            and self.closes_at is not None
+            and _aware(self.closes_at) > moment
+        )
+
+
+def _signing_state(
+    session: Session, actor: Account | None, initiative_id: uuid.UUID
+) -> _SigningState:
+    """What signing and withdrawing need, in one query without loading entities: the
+    initiative's state and whether the actor is a member here (`member_of_unit`'s rule).
+
+    Raises:
+        NotFound: no such initiative.
+    """
+    member_id = None
+    if actor is not None and not actor.is_disabled:
+        member_id = actor.member_id
+    own = aliased(Unit)
+    row = session.execute(
+        select(Initiative.status, Initiative.closes_at, Member.id, own.id)
+        .join(Unit, Unit.id == Initiative.unit_id)
+        .outerjoin(Member, and_(Member.id == member_id, Member.status == MemberStatus.ACTIVE))
+        .outerjoin(own, and_(own.id == Member.unit_id, own.path.startswith(Unit.path)))
+        .where(Initiative.id == initiative_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound
+    status, closes_at, found, own_unit = row
+    return _SigningState(status, closes_at, found if own_unit is not None else None)
+
+
+def _sign(
+    session: Session, actor: Account | None, initiative_id: uuid.UUID, moment: datetime
+) -> Signature:
+    state = _signing_state(session, actor, initiative_id)
+    if state.member_id is None:
         raise Forbidden(NOT_A_MEMBER_HERE)
-    if not _open_for_signing(view, moment) or not _take_open(session, initiative_id, moment, 1):
+    if not state.open_at(moment):
         session.rollback()
         raise Refused(NOT_SIGNING)
+    values = {
+        "initiative_id": initiative_id,
+        "member_id": state.member_id,
+        "salt": secrets.token_hex(16),
+        "online_at": moment,
+    }
     try:
-        with session.begin_nested():
-            row = Signature(
-                initiative_id=initiative_id,
-                member_id=member.id,
-                salt=secrets.token_hex(16),
-                online_at=moment,
-            )
-            session.add(row)
-            session.flush()
+        # The first write of the transaction: a duplicate (also one committed by a
+        # concurrent double click, which this waits for) fails here, and the rollback
+        # loses nothing else.
+        row_id = session.execute(
+            insert(Signature).values(values).returning(Signature.id)
+        ).scalar_one()
     except IntegrityError:
-        return _sign_again(session, initiative_id, member, moment)
+        session.rollback()
+        return _sign_again(session, initiative_id, state.member_id, moment)
     _signed_event(session, initiative_id, "initiative:signed")
-    session.commit()
-    return row
+    _commit_open(session, initiative_id, moment, 1)
+    # The row as written (not loaded again: the page only redirects).
+    return Signature(id=row_id, **values)
 
 
 def _sign_again(
-    session: Session, initiative_id: uuid.UUID, member: Member, moment: datetime
+    session: Session, initiative_id: uuid.UUID, member_id: int, moment: datetime
 ) -> Signature:
-    """The row exists (the counter was already raised by one): sign again after a
-    withdrawal, or add online to a paper signature (counted once: the one is given
-    back), else refuse and roll everything back. Conditional updates under the lock."""
-    mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member.id)
-    paper = session.scalar(select(Signature.paper_at).where(mine)) is not None
-    again = session.execute(
+    """The row exists: sign again after a withdrawal, or add online to a paper
+    signature (counted once), else refuse and change nothing. Conditional updates,
+    each locking the member's row, so two submissions of one member take turns; the
+    paper date is read from the locked row."""
+    mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member_id)
+    changed = session.execute(
         update(Signature)
         .where(mine, Signature.withdrawn_at.is_not(None))
         .values(withdrawn_at=None, online_at=moment)
+        .returning(Signature.paper_at)
         .execution_options(synchronize_session=False)
-    )
-    changed = again.rowcount == 1  # type: ignore[attr-defined]
-    if not changed:
-        first_online = session.execute(
+    ).first()
+    if changed is None:
+        changed = session.execute(
             update(Signature)
             .where(mine, Signature.online_at.is_(None))
             .values(online_at=moment)
+            .returning(Signature.paper_at)
             .execution_options(synchronize_session=False)
-        )
-        changed = first_online.rowcount == 1  # type: ignore[attr-defined]
-    if not changed:
+        ).first()
+    if changed is None:
         session.rollback()
         raise Refused(ALREADY_SIGNED)
-    if paper:  # on paper already: counted once, the commission sees both
-        _bump(session, initiative_id, -1)
     _signed_event(session, initiative_id, "initiative:signed")
-    session.commit()
-    return _reload(session, initiative_id, member.id)
+    # On paper already: it counted, and counts once (the commission sees both).
+    _commit_open(session, initiative_id, moment, 0 if changed.paper_at is not None else 1)
+    return _reload(session, initiative_id, member_id)
 
 
 def _reload(session: Session, initiative_id: uuid.UUID, member_id: int) -> Signature:
@@ -646,27 +730,26 @@ def withdraw(
     """Withdraw an online signature until the deadline (a paper signature stays:
     it is withdrawn in writing with the office that entered it)."""
     moment = now or utcnow()
-    view = get_view(session, initiative_id)
-    member = member_of_unit(session, actor, view.unit)
-    if member is None or actor is None:
+    state = _signing_state(session, actor, initiative_id)
+    if state.member_id is None:
         raise Forbidden(NOT_A_MEMBER_HERE)
-    if not _open_for_signing(view, moment) or not _take_open(session, initiative_id, moment, 0):
+    if not state.open_at(moment):
         session.rollback()
         raise Refused(NOT_SIGNING)
-    mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member.id)
+    mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == state.member_id)
     done = session.execute(
         update(Signature)
         .where(mine, Signature.online_at.is_not(None), Signature.withdrawn_at.is_(None))
         .values(withdrawn_at=moment)
+        .returning(Signature.paper_at)
         .execution_options(synchronize_session=False)
-    )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
+    ).first()
+    if done is None:
         session.rollback()
         raise Refused(NOT_SIGNED)
-    if session.scalar(select(Signature.paper_at).where(mine)) is None:
-        _bump(session, initiative_id, -1)
     _signed_event(session, initiative_id, "initiative:withdrawn")
-    session.commit()
+    # A paper signature stays counted; an online one no longer counts.
+    _commit_open(session, initiative_id, moment, 0 if done.paper_at is not None else -1)
 
 
 @dataclass(frozen=True, slots=True)
