@@ -19,9 +19,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from crypto.canonical import JsonValue, canonical_json, domain_hash_hex
+from crypto.canonical import JsonValue, domain_hash_hex
 from crypto.merkle import leaf_hash
 from crypto.signing import Ed25519SecretKey, labelled_message, sign
+from surveys.canonical_fast import canonical
 
 CREDENTIAL_LABEL: Final = "stimmwerk/survey-credential/v1"
 FINGERPRINT_LABEL: Final = "stimmwerk/survey-fingerprint/v1"
@@ -114,7 +115,7 @@ def credential_message(survey_id: str, name: str, public_key_hex: str) -> bytes:
     }
     if class_id is not None:
         value[CLASS] = class_id
-    return labelled_message(CREDENTIAL_LABEL, canonical_json(value))
+    return labelled_message(CREDENTIAL_LABEL, canonical(value))
 
 
 def answer_body(
@@ -142,13 +143,13 @@ def answer_body(
 def signed_payload(line: Mapping[str, Any]) -> bytes:
     """What the credential key signs: the canonical body (the line without ``signature``)."""
     keys = (*BODY_KEYS, CLASS) if CLASS in line else BODY_KEYS
-    return canonical_json({key: line[key] for key in keys})
+    return canonical({key: line[key] for key in keys})
 
 
 def sign_answer(secret_key: Ed25519SecretKey, body: Mapping[str, JsonValue]) -> bytes:
     """The answer line, canonical JSON, signed with the credential key."""
     signature = sign(secret_key, ANSWER_LABEL, signed_payload(body))
-    return canonical_json({**body, "signature": signature.hex()})
+    return canonical({**body, "signature": signature.hex()})
 
 
 def answer_leaf(line: bytes) -> bytes:
