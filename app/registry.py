@@ -41,15 +41,16 @@ def _register_audit_scopes() -> None:
     """Which unit an audit event is about, per object type (``app.core.audit``)."""
     import uuid
 
+    from sqlalchemy import select
     from sqlalchemy.orm import Session
 
     from app.core.audit import register_unit_resolver
     from app.organisations import audit_view
     from ballots.models import Election
 
+    # Each resolver reads one column: it runs for every audited event (every signature).
     def election_unit(session: Session, object_id: str) -> int | None:
-        election = session.get(Election, uuid.UUID(object_id))
-        return election.unit_id if election else None
+        return session.scalar(select(Election.unit_id).where(Election.id == uuid.UUID(object_id)))
 
     audit_view.register()
     _register_discussion_subjects()
@@ -57,16 +58,16 @@ def _register_audit_scopes() -> None:
     def discussion_unit(session: Session, object_id: str) -> int | None:
         from app.discussions.models import Discussion
 
-        discussion = session.get(Discussion, uuid.UUID(object_id))
-        return discussion.unit_id if discussion else None
+        found = select(Discussion.unit_id).where(Discussion.id == uuid.UUID(object_id))
+        return session.scalar(found)
 
     register_unit_resolver("discussion", discussion_unit)
 
     def survey_unit(session: Session, object_id: str) -> int | None:
         from surveys.models import Survey
 
-        survey = session.get(Survey, uuid.UUID(object_id))
-        return survey.unit_id if survey else None
+        found = select(Survey.unit_id).where(Survey.id == uuid.UUID(object_id))
+        return session.scalar(found)
 
     register_unit_resolver("survey", survey_unit)
     for kind in ("election", "referendum"):
@@ -75,8 +76,8 @@ def _register_audit_scopes() -> None:
     def initiative_unit(session: Session, object_id: str) -> int | None:
         from motions.models import Initiative
 
-        initiative = session.get(Initiative, uuid.UUID(object_id))
-        return initiative.unit_id if initiative else None
+        found = select(Initiative.unit_id).where(Initiative.id == uuid.UUID(object_id))
+        return session.scalar(found)
 
     register_unit_resolver("initiative", initiative_unit)
 
