@@ -811,11 +811,14 @@ def submit_answer(
     )
     try:
         session.flush()
-        waiting = _waiting(session, survey_id)  # in the same transaction: one round trip less
-        session.commit()
+        still_open, waiting = _open_and_waiting(session, survey_id)
     except IntegrityError as error:
         session.rollback()
         raise AlreadyAnswered from error
+    if not still_open:  # the close came first: its final batch cannot have seen this answer
+        session.rollback()
+        raise SurveyClosedAlready
+    session.commit()
     if waiting >= BATCH_SIZE:
         flush_board(session, settings, survey_id)
     return {"survey": str(survey_id), "answer_hash": leaf, "fingerprint": frozen.fingerprint}
@@ -849,6 +852,26 @@ def _frozen(session: Session, survey_id: uuid.UUID, fingerprint: str) -> _Frozen
             _FROZEN.clear()
         _FROZEN[(survey_id, fingerprint)] = found
     return found
+
+
+def _open_and_waiting(session: Session, survey_id: uuid.UUID) -> tuple[bool, int]:
+    """After the answer's insert, in its transaction: is the survey still open, and how
+    many answers wait for the board (one round trip for both).
+
+    With `close_survey`'s ``FOR UPDATE`` this keeps every receipt in the record: the
+    insert's foreign key holds ``FOR KEY SHARE`` on the survey row until the answer
+    commits, so a close that has not yet locked the row waits for this answer and its
+    final batch includes it; an insert that comes after the lock waits for the close to
+    commit, and this read (a new statement, read committed) then sees it closed.
+    """
+    waiting = (
+        select(func.count())
+        .select_from(SurveyAnswer)
+        .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
+        .scalar_subquery()
+    )
+    row = session.execute(select(Survey.status, waiting).where(Survey.id == survey_id)).one()
+    return row[0] == SurveyStatus.OPEN, int(row[1] or 0)
 
 
 def _waiting(session: Session, survey_id: uuid.UUID) -> int:
@@ -1046,6 +1069,10 @@ def close_survey(
     paper = paper_line(session, survey.id)
     if paper is not None and paper.confirmed_by is None:
         raise PaperUnconfirmed
+    # FOR UPDATE, not the flush's key-share lock: it waits for every answer being stored
+    # (their foreign keys hold FOR KEY SHARE until they commit), and answers inserted
+    # after it wait for the close and then refuse themselves (`_open_and_waiting`).
+    session.execute(select(Survey.id).where(Survey.id == survey.id).with_for_update())
     # Claimed with a conditional UPDATE: two closers at once (staff and the schedule,
     # or two ticks) cannot both build the record.
     claimed = session.execute(
