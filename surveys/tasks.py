@@ -1,8 +1,12 @@
 """The surveys' schedule: invite, remind once, close every survey whose time has passed.
 
-Invitations go to the members of the frozen audience who can log in, once the survey is
-open; one reminder goes 48 hours before the close to those who have no credential yet
-(and did not switch reminders off: the account's reminder opt-out, as for referendums).
+Invitations go to the members of the frozen audience, once the survey is open; one
+reminder goes 48 hours before the close to those who have no credential yet (and did not
+switch reminders off: the account's reminder opt-out, as for referendums). A member who
+has no usable login yet (imported from the register, never activated) gets both with an
+activation link that lands on the survey (`app.organisations.activation_invites`, shared
+with the referendums); a member without an e-mail address and without a login is not
+reachable online.
 Mails are queued in chunks of `CHUNK`, each chunk in its own short transaction with its
 markers (``SurveyMailMarker``, UNIQUE per member and kind), so queuing for 400,000
 members never holds one long transaction and overlapping runs send each mail once.
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
@@ -39,6 +43,7 @@ from app.core.mail_batches import queue_in_chunks
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
+from app.organisations.activation_invites import queue_activation_invitation
 from app.organisations.models import Member
 from surveys import services
 from surveys.models import Survey, SurveyMailMarker, SurveyRollEntry, SurveyStatus
@@ -55,6 +60,8 @@ REMINDER_BEFORE: Final = timedelta(hours=48)
 CHUNK: Final = 500
 INVITATION_SUBJECT = N_("Member survey: %(title)s")
 REMINDER_SUBJECT = N_("Reminder: the member survey closes soon: %(title)s")
+Recipient = tuple[int, Account | None, str | None]
+"""Member id, the member's account (None: none yet) and the register's address."""
 
 log = logging.getLogger(__name__)
 
@@ -152,13 +159,17 @@ def send_due_mails(
 
 def _recipients(
     session: Session, survey_id: uuid.UUID, kind: MailKind, after: int = 0
-) -> tuple[list[tuple[int, Account]], int | None]:
+) -> tuple[list[Recipient], int | None]:
     """Who is due among the next `CHUNK` members of the list after member id ``after``,
     and the last member id looked at (None: the list is done).
 
     Three index range scans, each bounded by the chunk: the next members of the list
     (keyset, where the last chunk ended), which of them already have a marker, their
-    accounts. One query with ``NOT EXISTS`` over the markers let the planner sort all
+    register addresses and accounts. Due: a usable login with an address, or (for the
+    activation mail) no usable login but an address in the register; never a disabled
+    account, nor an account that switched reminders off.
+
+    One query with ``NOT EXISTS`` over the markers let the planner sort all
     markers on every chunk (and skip everyone marked before), which made queuing for
     400,000 members quadratic.
     """
@@ -184,19 +195,27 @@ def _recipients(
     )
     todo = [member_id for member_id in candidates if member_id not in marked]
     query = (
-        select(Account)
-        .where(
-            Account.member_id.in_(todo),
-            Account.is_disabled.is_(False),
-            Account.password_hash.is_not(None),
-            and_(Account.email.is_not(None), Account.email != ""),
-        )
-        .order_by(Account.member_id)
+        select(Member.id, Member.email, Account)
+        .outerjoin(Account, Account.member_id == Member.id)
+        .where(Member.id.in_(todo))
+        .order_by(Member.id)
     )
-    if kind == REMINDER:
-        query = query.where(Account.referendum_reminders_opt_out.is_(False))
-    rows = [(int(account.member_id or 0), account) for account in session.scalars(query)]
+    rows: list[Recipient] = [
+        (int(member_id), account, email)
+        for member_id, email, account in session.execute(query)
+        if _due(kind, account, email)
+    ]
     return rows, candidates[-1]
+
+
+def _due(kind: MailKind, account: Account | None, register_email: str | None) -> bool:
+    if account is not None and (
+        account.is_disabled or (kind == REMINDER and account.referendum_reminders_opt_out)
+    ):
+        return False
+    if account is not None and account.can_log_in:
+        return bool(account.email)
+    return bool(register_email)  # the activation link goes to the register's address
 
 
 def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind) -> int:
@@ -210,11 +229,14 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
         current[:] = [survey] if survey is not None else []
         return survey is not None and survey.status == SurveyStatus.OPEN
 
-    def queue_one(row: tuple[int, Account]) -> None:
+    def queue_one(row: Recipient) -> None:
         # no query per mail: the markers go in with the chunk's commit, in one statement
-        member_id, account = row
+        member_id, account, _email = row
         session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
-        _queue(session, settings, current[0], account, kind)
+        if account is not None and account.can_log_in:
+            _queue(session, settings, current[0], account, kind)
+        else:
+            _queue_activation(session, settings, current[0], member_id, kind)
 
     def after_chunk(count: int) -> None:
         record_event(
@@ -227,7 +249,7 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
 
     cursor = [0]  # the last member id fetched
 
-    def fetch() -> list[tuple[int, Account]]:
+    def fetch() -> list[Recipient]:
         while True:  # past chunks of the list where nobody is due (all mailed, no address)
             rows, last = _recipients(session, survey_id, kind, after=cursor[0])
             if last is None:
@@ -246,6 +268,36 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
     )
 
 
+def _marker(survey: Survey, member_id: int | None, kind: MailKind) -> dict[str, object]:
+    """The sent-marker a mail deletes if it finally fails: the next run retries."""
+    return {
+        "table": SurveyMailMarker.__tablename__,
+        "where": {"survey_id": str(survey.id), "member_id": member_id, "kind": kind.value},
+    }
+
+
+def _queue_activation(
+    session: Session, settings: Settings, survey: Survey, member_id: int, kind: MailKind
+) -> None:
+    """The invitation or reminder of a member without a usable login: activate, then
+    answer (the link lands on the survey page)."""
+    member = session.get(Member, member_id)
+    if member is None:
+        return
+    queue_activation_invitation(
+        session,
+        settings,
+        member,
+        title=survey.title,
+        subject=INVITATION_SUBJECT if kind == INVITATION else REMINDER_SUBJECT,
+        template=f"emails/survey_{kind.value}_activate.txt",
+        next_path=f"/surveys/{survey.id}",
+        closes_at=survey.closes_at,
+        marker=_marker(survey, member_id, kind),
+        page=f"{settings.base_url}/surveys/{survey.id}",
+    )
+
+
 def _queue(
     session: Session, settings: Settings, survey: Survey, account: Account, kind: MailKind
 ) -> None:
@@ -261,12 +313,5 @@ def _queue(
     with i18n.using_locale(account.locale):
         translated = i18n.gettext(subject) % {"title": survey.title}
     body = render_text(f"emails/survey_{kind.value}.txt", account.locale, base_url=base, **context)
-    marker = {
-        "table": SurveyMailMarker.__tablename__,
-        "where": {
-            "survey_id": str(survey.id),
-            "member_id": account.member_id,
-            "kind": kind.value,
-        },
-    }
+    marker = _marker(survey, account.member_id, kind)
     queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)

@@ -13,7 +13,7 @@ import io
 import re
 import uuid
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from httpx import Response
 from pytest_bdd import given, parsers, scenarios, then, when
@@ -24,13 +24,23 @@ from app.core.db import Database
 from app.core.runtime import set_runtime
 from app.core.settings import Settings
 from surveys import tasks
+from surveys.drafting import local_input
 from surveys.models import Survey, SurveyPaperLine, SurveyStatus
 from surveys.verifier import verify_record
 from tests import factories
 from tests.bdd import test_surveys_pages as pages
-from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
-from tests.bdd.test_surveys_pages import _post
+from tests.bdd.conftest import (
+    Browsers,
+    Organisation,
+    People,
+    fresh_session,
+    log_in_fully,
+    subject_of,
+    visible_text,
+)
+from tests.bdd.test_surveys_pages import TITLE, _post
 from tests.conftest import MailCatcher
+from tests.helpers import submit
 
 scenarios("surveys/paper_answers.feature")
 
@@ -39,6 +49,19 @@ scenarios("surveys/paper_answers.feature")
 @given("Sonja has built and opened a survey with a condition", target_fixture="survey_id")
 def built_and_opened(browsers: Browsers, org: Organisation, people: People) -> str:
     return pages.has_built_and_opened(browsers, org, people)
+
+
+@given(
+    "Sonja has built and opened a survey with a condition that runs for three days",
+    target_fixture="survey_id",
+)
+def built_for_three_days(browsers: Browsers, org: Organisation, people: People) -> str:
+    log_in_fully(browsers.of("Sonja"), people["Sonja"])
+    closes = datetime.now(UTC) + timedelta(days=3)
+    survey_id = pages._built(browsers, org, closes_at=local_input(closes))
+    opened = pages._open(browsers, survey_id)
+    assert opened.status_code in {302, 303}, visible_text(opened)[:2000]
+    return survey_id
 
 
 @when("Sonja confirms and closes the survey")
@@ -196,6 +219,84 @@ def invited(mailbox: MailCatcher, people: People, name: str, count: int, survey_
     mails = [m for m in mailbox.to(people[name].email) if "Mitgliederbefragung" in m["subject"]]
     assert len(mails) == count
     assert f"/surveys/{survey_id}" in mails[0].get_payload(decode=True).decode()
+
+
+_KINDS = {"invitation": "Mitgliederbefragung:", "reminder": "Erinnerung:"}
+
+
+def _mails(mailbox: MailCatcher, address: str, kind: str, survey_id: str) -> list[str]:
+    """The bodies of the survey's mails of ``kind`` to ``address``."""
+    bodies = [
+        m.get_payload(decode=True).decode()
+        for m in mailbox.to(address)
+        if subject_of(m).startswith(_KINDS[kind]) and TITLE in subject_of(m)
+    ]
+    assert all(f"/surveys/{survey_id}" in body for body in bodies)
+    return bodies
+
+
+@then(
+    parsers.parse(
+        "{name:w} has {count:d} {kind:w} to the survey with an activation link in her mailbox"
+    )
+)
+def with_activation(  # noqa: PLR0917 - pytest-bdd passes steps' arguments by name
+    mailbox: MailCatcher, people: People, name: str, count: int, kind: str, survey_id: str
+) -> None:
+    bodies = _mails(mailbox, people[name].email, kind, survey_id)
+    assert len(bodies) == count, [subject_of(m) for m in mailbox.to(people[name].email)]
+    found = re.search(r"https://testserver\.local(/activate\?token=\S+)", bodies[-1])
+    assert found, bodies[-1]
+    assert "noch kein aktives Konto" in bodies[-1]
+    people[name].link = found.group(1)
+
+
+@then(parsers.parse("{name:w} has {count:d} reminder to the survey in her mailbox"))
+def reminded(mailbox: MailCatcher, people: People, name: str, count: int, survey_id: str) -> None:
+    bodies = _mails(mailbox, people[name].email, "reminder", survey_id)
+    assert len(bodies) == count
+    assert "/activate" not in bodies[-1]
+
+
+@when(parsers.parse("the schedule runs {hours:d} hours before the close"))
+def schedule_runs_late(database: Database, settings: Settings, survey_id: str, hours: int) -> None:
+    set_runtime(settings, database)
+    with fresh_session(database) as session:
+        survey = session.get(Survey, uuid.UUID(survey_id))
+        assert survey is not None
+        moment = survey.closes_at - timedelta(hours=hours)
+        tasks.send_due_mails(session, settings, now=moment)
+
+
+@when(
+    parsers.parse("{name:w} opens the activation link of the invitation and chooses her password"),
+    target_fixture="response",
+)
+def activates(browsers: Browsers, people: People, name: str) -> Response:
+    person = people[name]
+    assert person.link
+    person.password = "ein langes neues Passwort 7"
+    data = {"password": person.password, "password_repeat": person.password}
+    token = person.link.split("token=", 1)[1]
+    return submit(browsers.of(name), person.link, "/activate", {**data, "token": token})
+
+
+@then("she is sent to log in and on to the survey")
+def to_login_then_survey(response: Response, survey_id: str) -> None:
+    assert response.status_code in {302, 303}, visible_text(response)[:2000]
+    assert response.headers["location"] == f"/login?next=/surveys/{survey_id}"
+
+
+@when(parsers.parse("{name:w} logs in and opens the survey"), target_fixture="response")
+def logs_in_and_opens(browsers: Browsers, people: People, name: str, survey_id: str) -> Response:
+    log_in_fully(browsers.of(name), people[name])
+    return browsers.of(name).get(f"/surveys/{survey_id}")
+
+
+@then(parsers.parse("the page lets {name:w} answer"))
+def may_answer(response: Response, name: str) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    assert 'data-situation="ready"' in response.text, visible_text(response)[:2000]
 
 
 @when("Sonja opens the page of the survey for staff", target_fixture="response")

@@ -92,3 +92,44 @@ def test_invitations_once_then_one_reminder_to_those_without_a_credential(
     reach = tasks.reachability(db, survey.id)
     assert reach == {"eligible": eligible, "not_reachable": 1}
     assert eligible == first.invitations + 1  # everyone but the member without an address
+
+
+def test_who_without_a_login_gets_an_activation_link_and_who_gets_nothing(
+    db: Session,
+    database: Database,
+    settings: Settings,
+    world: World,
+    mailbox: MailCatcher,
+) -> None:
+    """Register address but no login: the invitation and the reminder with an activation
+    link. Not activated and reminders switched off: the invitation only. A disabled login,
+    or no address at all: nothing (not reachable online)."""
+    set_runtime(settings, database)
+    unit = world.tree["OV-A"]
+    fresh = factories.make_member(db, unit, "Neu", "Importiert", email="neu@test.de")
+    quiet = factories.make_member(db, unit, "Still", "Leise", email="still@test.de")
+    quiet_account = factories.make_account(
+        db, settings, "still@test.de", "pw-123456789", member=quiet, verified=False
+    )
+    quiet_account.referendum_reminders_opt_out = True
+    off = factories.make_member(db, unit, "Ab", "Geschaltet", email="ab@test.de")
+    factories.make_account(
+        db, settings, "ab@test.de", "pw-123456789", member=off
+    ).is_disabled = True
+    factories.make_member(db, unit, "Ohne", "Adresse", email=None)
+    db.commit()
+    survey = _open(db, settings, world)
+    tasks.send_due_mails(db, settings, now=DURING)
+    tasks.send_due_mails(db, settings, now=END - timedelta(hours=47))
+
+    def bodies(address: str) -> list[str]:
+        return [str(m.get_payload(decode=True).decode()) for m in mailbox.to(address)]
+
+    invited, reminded = bodies(str(fresh.email))
+    for body in (invited, reminded):
+        assert "/activate?token=" in body
+        assert f"/surveys/{survey.id}" in body
+    [only_invited] = bodies("still@test.de")
+    assert "/activate?token=" in only_invited
+    assert bodies("ab@test.de") == []
+    assert tasks.reachability(db, survey.id)["not_reachable"] == 1
