@@ -58,8 +58,12 @@ def test_twenty_members_at_different_moments_leave_no_link(  # noqa: PLR0915 - o
     audit_before = db.scalar(select(AuditEvent.id).order_by(AuditEvent.id.desc()).limit(1))
     moments: list[datetime] = []
     credentials = []
+    # The members' hours all on the voting day (from 08:00 UTC, about five and a half
+    # hours in all): started at the current time of day, a run after 18:30 UTC crossed
+    # midnight and the issuance days below were two.
+    morning = world.voting.replace(hour=8, minute=0, second=0)
     for i, name in enumerate(VOTERS):  # issuance in the order m00 … m19, 17 min apart
-        moment = world.voting + timedelta(minutes=17 * i, seconds=i)
+        moment = morning + timedelta(minutes=17 * i, seconds=i)
         moments.append(moment)
         request = client.request_credential(keys.issuer, str(world.id))
         answer = services.issue_credential(
@@ -102,7 +106,7 @@ def test_twenty_members_at_different_moments_leave_no_link(  # noqa: PLR0915 - o
     # time within the hours in which the members were active.
     db.expire_all()
     days = set(db.scalars(select(RollEntry.credential_issued_on))) - {None}
-    assert days == {world.voting.date()}
+    assert days == {morning.date()}
     assert all(type(day) is date for day in days)
     first, last = min(moments), max(moments)
     for table in inspect(database.engine).get_table_names():
