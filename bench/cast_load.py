@@ -419,17 +419,22 @@ class RawHttp:
         return await self._idle.get()
 
     async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        return await self.send(path, body, "Content-Type: application/json\r\n")
+
+    async def send(self, path: str, body: bytes, headers: str) -> tuple[int, bytes]:
+        """POST ``body`` with ``headers`` (whole lines, each ending in CRLF) on a kept-alive
+        connection; the status and the response body."""
         reader, writer = await self._connection()
         try:
             head = (
                 f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                f"{headers}Content-Length: {len(body)}\r\n\r\n"
             )
             writer.write(head.encode("ascii") + body)
             status_line = await reader.readuntil(b"\r\n")
-            headers = await reader.readuntil(b"\r\n\r\n")
+            response_head = await reader.readuntil(b"\r\n\r\n")
             length = 0
-            for line in headers.split(b"\r\n"):
+            for line in response_head.split(b"\r\n"):
                 name, _, value = line.partition(b":")
                 if name.strip().lower() == b"content-length":
                     length = int(value)

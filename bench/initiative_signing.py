@@ -103,29 +103,19 @@ def seed(url: str, members: int, signers: int, logins: int) -> World:
     from app.core import migrate
     from app.core.db import Database, utcnow
     from app.core.settings import get_settings
-    from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
+    from app.organisations.models import Member, MemberStatus, UnitLevel, add_unit
     from app.registry import load_models
 
     load_models()
     migrate.upgrade(url)
     database = Database(url)
     with database.session() as session:
-
-        def unit(code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
-            made = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
-            made.path, made.depth = "", 0
-            session.add(made)
-            session.flush()
-            made.path = f"{parent.path if parent else '/'}{made.id}/"
-            made.depth = 0 if parent is None else parent.depth + 1
-            return made
-
-        federal = unit("IB-BV", "Bundesverband", UnitLevel.FEDERAL, None)
+        federal = add_unit(session, "IB-BV", "Bundesverband", UnitLevel.FEDERAL, None)
         places = []
         for s in range(STATES):
-            state = unit(f"IB-LV{s}", f"Landesverband {s}", UnitLevel.STATE, federal)
+            state = add_unit(session, f"IB-LV{s}", f"Landesverband {s}", UnitLevel.STATE, federal)
             places += [
-                unit(f"IB-OV{s}{o}", f"Ortsverein {s}-{o}", UnitLevel.LOCAL, state)
+                add_unit(session, f"IB-OV{s}{o}", f"Ortsverein {s}-{o}", UnitLevel.LOCAL, state)
                 for o in range(LOCALS)
             ]
         session.flush()
@@ -305,28 +295,8 @@ class FormHttp(RawHttp):
     """`cast_load.RawHttp`'s keep-alive connections, sending a form with cookies."""
 
     async def form(self, path: str, body: bytes, cookies: str) -> tuple[int, bytes]:
-        reader, writer = await self._connection()
-        try:
-            head = (
-                f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
-                f"Content-Type: application/x-www-form-urlencoded\r\n"
-                f"Cookie: {cookies}\r\nContent-Length: {len(body)}\r\n\r\n"
-            )
-            writer.write(head.encode("ascii") + body)
-            status_line = await reader.readuntil(b"\r\n")
-            headers = await reader.readuntil(b"\r\n\r\n")
-            length = 0
-            for line in headers.split(b"\r\n"):
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value)
-            answer = await reader.readexactly(length)
-        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
-            writer.close()
-            self._missing += 1
-            raise
-        self._idle.put_nowait((reader, writer))
-        return int(status_line.split()[1]), answer
+        headers = f"Content-Type: application/x-www-form-urlencoded\r\nCookie: {cookies}\r\n"
+        return await self.send(path, body, headers)
 
 
 @dataclass(frozen=True)

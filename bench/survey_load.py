@@ -125,28 +125,22 @@ def seed(url: str, members: int, rng: random.Random) -> dict[str, Any]:
     from app.accounts.models import Account, Role, RoleAssignment
     from app.core import migrate
     from app.core.db import Database, utcnow
-    from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
+    from app.organisations.models import Member, MemberStatus, UnitLevel, add_unit
 
     migrate.upgrade(url)
     database = Database(url)
     settings = bench_settings(url, Path(tempfile.gettempdir()))
     with database.session() as session:
-
-        def unit(code: str, name: str, level: UnitLevel, parent: Unit | None) -> Unit:
-            made = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
-            made.path, made.depth = "", 0
-            session.add(made)
-            session.flush()
-            made.path = f"{parent.path if parent else '/'}{made.id}/"
-            made.depth = 0 if parent is None else parent.depth + 1
-            return made
-
-        state = unit("SV-LV", "Landesverband Befragung", UnitLevel.STATE, None)
+        state = add_unit(session, "SV-LV", "Landesverband Befragung", UnitLevel.STATE, None)
         places = []
         for s in range(SUBDISTRICTS):
-            sub = unit(f"SV-UB{s:02d}", f"Unterbezirk {s:02d}", UnitLevel.SUBDISTRICT, state)
+            sub = add_unit(
+                session, f"SV-UB{s:02d}", f"Unterbezirk {s:02d}", UnitLevel.SUBDISTRICT, state
+            )
             places += [
-                unit(f"SV-OV{s:02d}{o}", f"Ortsverein {s:02d}-{o}", UnitLevel.LOCAL, sub)
+                add_unit(
+                    session, f"SV-OV{s:02d}{o}", f"Ortsverein {s:02d}-{o}", UnitLevel.LOCAL, sub
+                )
                 for o in range(LOCALS)
             ]
         session.flush()

@@ -11,7 +11,7 @@ from app.accounts.models import Account, Role, RoleAssignment
 from app.accounts.passwords import hash_password, make_hasher
 from app.core.db import utcnow
 from app.core.settings import Settings
-from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
+from app.organisations.models import Member, MemberStatus, Unit, UnitLevel, add_unit
 
 _numbers = itertools.count(500000)
 
@@ -19,13 +19,7 @@ _numbers = itertools.count(500000)
 def make_unit(
     session: Session, code: str, name: str, level: UnitLevel, parent: Unit | None = None
 ) -> Unit:
-    unit = Unit(
-        code=code, name=name, level=level, parent_id=parent.id if parent else None, path="", depth=0
-    )
-    session.add(unit)
-    session.flush()
-    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-    unit.depth = parent.depth + 1 if parent else 0
+    unit = add_unit(session, code, name, level, parent)
     session.flush()
     return unit
 

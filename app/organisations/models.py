@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Enum, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.core.db import Base, utcnow
 
@@ -60,6 +60,25 @@ class Unit(Base):
 
     def contains(self, other: Unit) -> bool:
         return other.path.startswith(self.path)
+
+
+def add_unit(
+    session: Session, code: str, name: str, level: UnitLevel, parent: Unit | None = None
+) -> Unit:
+    """A new unit under ``parent`` (None: a root), its ``path`` and ``depth`` set.
+
+    The path holds the unit's own id, which exists only once the row is flushed.
+    The member import writes its units in bulk (``imports._units``); this is the
+    one-at-a-time way used by fixtures, the simulation and the benchmarks.
+    """
+    unit = Unit(
+        code=code, name=name, level=level, parent_id=parent.id if parent else None, path="", depth=0
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    unit.depth = parent.depth + 1 if parent else 0
+    return unit
 
 
 class Member(Base):

@@ -14,7 +14,7 @@ from app.accounts.models import Account, Role, RoleAssignment
 from app.core import migrate
 from app.core.db import Database, utcnow
 from app.core.settings import DatabaseSettings, MailSettings, SecuritySettings, Settings
-from app.organisations.models import Member, MemberStatus, Unit, UnitLevel
+from app.organisations.models import Member, MemberStatus, Unit, UnitLevel, add_unit
 from ballots.simulate._config import SimulationConfig
 
 UNIT_CODE = "SIM-LV"
@@ -70,13 +70,7 @@ def _units(session: Session) -> list[Unit]:
     made: list[Unit] = []
     for code, name, level, parent_at in _UNITS:
         parent = None if parent_at is None else made[parent_at]
-        unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
-        unit.path, unit.depth = "", 0
-        session.add(unit)
-        session.flush()
-        unit.path = f"{parent.path if parent else '/'}{unit.id}/"
-        unit.depth = 0 if parent is None else parent.depth + 1
-        made.append(unit)
+        made.append(add_unit(session, code, name, level, parent))
     session.flush()
     return made
 
