@@ -56,6 +56,32 @@ def _int(data: dict[str, Any], key: str) -> int:
         return -1
 
 
+def _for_staff(
+    db_session: Session, request: Request[Any, Any, Any], initiative_id: uuid.UUID
+) -> tuple[Account, services.InitiativeView]:
+    """The logged-in account and the initiative, for staff of its unit or above; anyone
+    else gets 404 (as if it did not exist: it may not be public yet)."""
+    account = required_account(db_session, request)
+    view = services.get_view(db_session, initiative_id)
+    if not services.may_check(db_session, account, view.unit):
+        raise NotFound
+    return account, view
+
+
+def _paper_context(view: services.InitiativeView, **fields: Any) -> dict[str, Any]:
+    """The paper page: entering lists and recording a withdrawal in writing."""
+    context: dict[str, Any] = {
+        "view": view,
+        "i": view.initiative,
+        "errors": {},
+        "result": None,
+        "numbers": "",
+        "withdraw_errors": {},
+        "withdraw_number": "",
+    }
+    return context | fields
+
+
 def _show_context(
     db_session: Session, account: Account | None, view: services.InitiativeView
 ) -> dict[str, Any]:
@@ -282,20 +308,8 @@ class InitiativeController(Controller):
         db_session: NamedDependency[Session],
         initiative_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = required_account(db_session, request)
-        view = services.get_view(db_session, initiative_id)
-        if not services.may_check(db_session, account, view.unit):
-            raise NotFound
-        return Template(
-            "motions/paper.html",
-            context={
-                "view": view,
-                "i": view.initiative,
-                "errors": {},
-                "result": None,
-                "numbers": "",
-            },
-        )
+        _, view = _for_staff(db_session, request, initiative_id)
+        return Template("motions/paper.html", context=_paper_context(view))
 
     @post("/{initiative_id:uuid}/paper", guards=[requires_login], sync_to_thread=True)
     def paper(
@@ -305,12 +319,9 @@ class InitiativeController(Controller):
         initiative_id: FromPath[uuid.UUID],
         data: _Data,
     ) -> Template:
-        account = required_account(db_session, request)
-        view = services.get_view(db_session, initiative_id)
-        if not services.may_check(db_session, account, view.unit):
-            raise NotFound
+        account, view = _for_staff(db_session, request, initiative_id)
         numbers = _text(data, "numbers")
-        context: dict[str, Any] = {"view": view, "i": view.initiative, "errors": {}, "result": None}
+        context = _paper_context(view)
         try:
             context["result"] = services.enter_paper(db_session, account, initiative_id, numbers)
             context["numbers"] = ""
@@ -332,20 +343,9 @@ class InitiativeController(Controller):
         data: _Data,
     ) -> Template:
         """Staff record a paper signature withdrawn in writing (same rules as online)."""
-        account = required_account(db_session, request)
-        view = services.get_view(db_session, initiative_id)
-        if not services.may_check(db_session, account, view.unit):
-            raise NotFound
+        account, view = _for_staff(db_session, request, initiative_id)
         number = _text(data, "number")
-        context: dict[str, Any] = {
-            "view": view,
-            "i": view.initiative,
-            "errors": {},
-            "result": None,
-            "numbers": "",
-            "withdraw_errors": {},
-            "withdraw_number": number,
-        }
+        context = _paper_context(view, withdraw_number=number)
         try:
             context["withdrawn"] = paper.withdraw_paper(db_session, account, initiative_id, number)
         except (ValidationFailed, services.Refused) as error:
@@ -472,10 +472,7 @@ class InitiativeController(Controller):
         db_session: NamedDependency[Session],
         initiative_id: FromPath[uuid.UUID],
     ) -> Template:
-        account = required_account(db_session, request)
-        view = services.get_view(db_session, initiative_id)
-        if not services.may_check(db_session, account, view.unit):
-            raise NotFound
+        account, view = _for_staff(db_session, request, initiative_id)
         return Template(
             "motions/entscheid.html", context=self._entscheid_context(db_session, account, view)
         )
@@ -489,10 +486,7 @@ class InitiativeController(Controller):
         initiative_id: FromPath[uuid.UUID],
         data: _Data,
     ) -> Response[Any]:
-        account = required_account(db_session, request)
-        view = services.get_view(db_session, initiative_id)
-        if not services.may_check(db_session, account, view.unit):
-            raise NotFound
+        account, view = _for_staff(db_session, request, initiative_id)
         context = self._entscheid_context(db_session, account, view)
         context["form"] = data
         raw = data.get("trustees", [])
