@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
+import anyio
 from litestar import Litestar, get
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
@@ -67,6 +69,12 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     )
 
 
+def limit_handler_threads(threads: int) -> None:
+    """The thread pool the sync handlers and the session loader run in (anyio's
+    default limiter, 40 threads, is for I/O waits, not for CPU work behind one lock)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+
+
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Litestar:
     load_models()  # all tables mapped before the first request, whatever imported what
     settings = settings or get_settings()
@@ -119,6 +127,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         if settings.security.openapi_enabled
         else None,
         debug=settings.debug,
+        on_startup=[partial(limit_handler_threads, settings.web_threads)],
         on_shutdown=[database.dispose],
     )
     app.state.settings = settings

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -536,16 +536,21 @@ def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, del
     and the commit, not for the signature's own writes.
     """
     taken = session.execute(
-        update(Initiative)
-        .where(
-            Initiative.id == initiative_id,
-            Initiative.status == InitiativeStatus.SIGNING,
-            Initiative.closes_at > moment,
-        )
-        .values(signature_count=Initiative.signature_count + delta)
-        .execution_options(synchronize_session=False)
+        _TAKE_OPEN, {"initiative_id": initiative_id, "moment": moment, "delta": delta}
     )
     return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+
+
+_TAKE_OPEN = (  # built once, as `_SIGNING_STATE`
+    update(Initiative)
+    .where(
+        Initiative.id == bindparam("initiative_id"),
+        Initiative.status == InitiativeStatus.SIGNING,
+        Initiative.closes_at > bindparam("moment"),
+    )
+    .values(signature_count=Initiative.signature_count + bindparam("delta"))
+    .execution_options(synchronize_session=False)
+)
 
 
 def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> None:
@@ -565,10 +570,12 @@ def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, d
     session.commit()
 
 
-def _signed_event(session: Session, initiative_id: uuid.UUID, action: str) -> None:
+def _signed_event(session: Session, initiative_id: uuid.UUID, unit_id: int, action: str) -> None:
     """On record that someone signed or withdrew, not who: who signed is for the
     election commission only, and the audit log is read by admins and staff."""
-    record_event(session, action, object_type=_OBJECT, object_id=initiative_id)
+    record_event(
+        session, action, object_type=_OBJECT, object_id=initiative_id, scope_unit_id=unit_id
+    )
 
 
 def _deadlocked(error: DBAPIError) -> bool:
@@ -610,6 +617,7 @@ def sign(
 class _SigningState:
     status: InitiativeStatus
     closes_at: datetime | None
+    unit_id: int
     member_id: int | None
     """The actor's member, if active and in the initiative's unit or below it."""
 
@@ -619,6 +627,23 @@ class _SigningState:
             and self.closes_at is not None
             and _aware(self.closes_at) > moment
         )
+
+
+_OWN_UNIT = aliased(Unit)
+# Built once: every signature runs it, and constructing a select with an aliased join
+# took longer than running it.
+_SIGNING_STATE = (
+    select(Initiative.status, Initiative.closes_at, Initiative.unit_id, Member.id, _OWN_UNIT.id)
+    .join(Unit, Unit.id == Initiative.unit_id)
+    .outerjoin(
+        Member,
+        and_(Member.id == bindparam("member_id"), Member.status == MemberStatus.ACTIVE),
+    )
+    .outerjoin(
+        _OWN_UNIT, and_(_OWN_UNIT.id == Member.unit_id, _OWN_UNIT.path.startswith(Unit.path))
+    )
+    .where(Initiative.id == bindparam("initiative_id"))
+)
 
 
 def _signing_state(
@@ -633,18 +658,13 @@ def _signing_state(
     member_id = None
     if actor is not None and not actor.is_disabled:
         member_id = actor.member_id
-    own = aliased(Unit)
     row = session.execute(
-        select(Initiative.status, Initiative.closes_at, Member.id, own.id)
-        .join(Unit, Unit.id == Initiative.unit_id)
-        .outerjoin(Member, and_(Member.id == member_id, Member.status == MemberStatus.ACTIVE))
-        .outerjoin(own, and_(own.id == Member.unit_id, own.path.startswith(Unit.path)))
-        .where(Initiative.id == initiative_id)
+        _SIGNING_STATE, {"member_id": member_id, "initiative_id": initiative_id}
     ).one_or_none()
     if row is None:
         raise NotFound
-    status, closes_at, found, own_unit = row
-    return _SigningState(status, closes_at, found if own_unit is not None else None)
+    status, closes_at, unit_id, found, own_unit = row
+    return _SigningState(status, closes_at, unit_id, found if own_unit is not None else None)
 
 
 def _sign(
@@ -666,25 +686,28 @@ def _sign(
         # The first write of the transaction: a duplicate (also one committed by a
         # concurrent double click, which this waits for) fails here, and the rollback
         # loses nothing else.
-        row_id = session.execute(
-            insert(Signature).values(values).returning(Signature.id)
-        ).scalar_one()
+        row_id = session.execute(_INSERT_SIGNATURE, values).scalar_one()
     except IntegrityError:
         session.rollback()
-        return _sign_again(session, initiative_id, state.member_id, moment)
-    _signed_event(session, initiative_id, "initiative:signed")
+        return _sign_again(session, initiative_id, state, moment)
+    _signed_event(session, initiative_id, state.unit_id, "initiative:signed")
     _commit_open(session, initiative_id, moment, 1)
     # The row as written (not loaded again: the page only redirects).
     return Signature(id=row_id, **values)
 
 
+_INSERT_SIGNATURE = insert(Signature).returning(Signature.id)
+
+
 def _sign_again(
-    session: Session, initiative_id: uuid.UUID, member_id: int, moment: datetime
+    session: Session, initiative_id: uuid.UUID, state: _SigningState, moment: datetime
 ) -> Signature:
     """The row exists: sign again after a withdrawal, or add online to a paper
     signature (counted once), else refuse and change nothing. Conditional updates,
     each locking the member's row, so two submissions of one member take turns; the
     paper date is read from the locked row."""
+    member_id = state.member_id
+    assert member_id is not None  # checked by the caller
     mine = and_(Signature.initiative_id == initiative_id, Signature.member_id == member_id)
     changed = session.execute(
         update(Signature)
@@ -704,7 +727,7 @@ def _sign_again(
     if changed is None:
         session.rollback()
         raise Refused(ALREADY_SIGNED)
-    _signed_event(session, initiative_id, "initiative:signed")
+    _signed_event(session, initiative_id, state.unit_id, "initiative:signed")
     # On paper already: it counted, and counts once (the commission sees both).
     _commit_open(session, initiative_id, moment, 0 if changed.paper_at is not None else 1)
     return _reload(session, initiative_id, member_id)
@@ -747,7 +770,7 @@ def withdraw(
     if done is None:
         session.rollback()
         raise Refused(NOT_SIGNED)
-    _signed_event(session, initiative_id, "initiative:withdrawn")
+    _signed_event(session, initiative_id, state.unit_id, "initiative:withdrawn")
     # A paper signature stays counted; an online one no longer counts.
     _commit_open(session, initiative_id, moment, 0 if done.paper_at is not None else -1)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -775,11 +775,7 @@ def submit_answer(
         AlreadyAnswered.
     """
     moment = _now(now)
-    state = session.execute(
-        select(Survey.status, Survey.opens_at, Survey.closes_at, Survey.fingerprint).where(
-            Survey.id == survey_id
-        )
-    ).one_or_none()
+    state = session.execute(_ANSWER_STATE, {"survey_id": survey_id}).one_or_none()
     if state is None:
         raise NotFound
     if state.status == SurveyStatus.CLOSED or moment >= state.closes_at:
@@ -788,29 +784,23 @@ def submit_answer(
         raise SurveyNotOpen
     line = _parse(raw)
     key_hex = _credential_key_hex(line)
-    if session.scalar(
-        select(SurveyAnswer.id).where(
-            SurveyAnswer.survey_id == survey_id, SurveyAnswer.credential_key == key_hex
-        )
-    ):
+    if session.scalar(_ANSWERED, {"survey_id": survey_id, "credential_key": key_hex}):
         raise AlreadyAnswered
     frozen = _frozen(session, survey_id, str(state.fingerprint))
     _check_line(frozen, line)  # every rule; raises naming the question
     if not is_canonical(line, raw):
         raise AnswerInvalid("the answer is not in canonical form")
     leaf = fmt.answer_leaf(raw).hex()
-    session.add(
-        SurveyAnswer(
-            survey_id=survey_id,
-            credential_key=key_hex,
-            audience=line["audience"],
-            leaf_hash=leaf,
-            line=raw.decode(),
-            leaf_index=None,
-        )
-    )
+    stored = {
+        "survey_id": survey_id,
+        "credential_key": key_hex,
+        "audience": line["audience"],
+        "leaf_hash": leaf,
+        "line": raw.decode(),
+        "leaf_index": None,
+    }
     try:
-        session.flush()
+        session.execute(_STORE_ANSWER, stored)
         still_open, waiting = _open_and_waiting(session, survey_id)
     except IntegrityError as error:
         session.rollback()
@@ -864,14 +854,27 @@ def _open_and_waiting(session: Session, survey_id: uuid.UUID) -> tuple[bool, int
     final batch includes it; an insert that comes after the lock waits for the close to
     commit, and this read (a new statement, read committed) then sees it closed.
     """
-    waiting = (
-        select(func.count())
-        .select_from(SurveyAnswer)
-        .where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
-        .scalar_subquery()
-    )
-    row = session.execute(select(Survey.status, waiting).where(Survey.id == survey_id)).one()
+    row = session.execute(_OPEN_AND_WAITING, {"survey_id": survey_id}).one()
     return row[0] == SurveyStatus.OPEN, int(row[1] or 0)
+
+
+# The statements of every answer, built once: constructing them cost more than running
+# them (a fifth of an answer's time in the web process).
+_ANSWER_STATE = select(Survey.status, Survey.opens_at, Survey.closes_at, Survey.fingerprint).where(
+    Survey.id == bindparam("survey_id")
+)
+_ANSWERED = select(SurveyAnswer.id).where(
+    SurveyAnswer.survey_id == bindparam("survey_id"),
+    SurveyAnswer.credential_key == bindparam("credential_key"),
+)
+_STORE_ANSWER = insert(SurveyAnswer)
+_OPEN_AND_WAITING = select(
+    Survey.status,
+    select(func.count())
+    .select_from(SurveyAnswer)
+    .where(SurveyAnswer.survey_id == bindparam("survey_id"), SurveyAnswer.leaf_index.is_(None))
+    .scalar_subquery(),
+).where(Survey.id == bindparam("survey_id"))
 
 
 def _waiting(session: Session, survey_id: uuid.UUID) -> int:

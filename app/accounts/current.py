@@ -16,11 +16,17 @@ from app.core.errors import NotFound
 
 
 def current_account(db_session: Session, request: Request[Any, Any, Any]) -> Account | None:
-    """The logged-in account, or None for a visitor (or an account gone since login)."""
+    """The logged-in account, or None for a visitor.
+
+    The middleware read it in this request, in this same database session
+    (``provide_db_session``), a moment ago, and checked it is not disabled; a copy
+    of it joins the session without reading the row again (``load=False``), so that a
+    handler may change it and commit as with any loaded row.
+    """
     user = request.user
     if not isinstance(user, Account):
         return None
-    return db_session.get(Account, user.id)
+    return db_session.merge(user, load=False)
 
 
 def required_account(

@@ -6,8 +6,10 @@ without importing the whole account service (and without an import cycle).
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+import uuid
+
+from sqlalchemy import ColumnElement, delete, exists, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from app.accounts.models import (
     ROLES_REQUIRING_TOTP,
@@ -43,7 +45,22 @@ def requires_second_factor_by_role(session: Session, account: Account) -> bool:
 def requires_second_factor(session: Session, account: Account) -> bool:
     """A second factor is asked of everyone who enrolled one, and of every admin and
     election commission member whether they enrolled one or not (they must enrol)."""
-    return has_second_factor(session, account) or requires_second_factor_by_role(session, account)
+    return account.has_totp or bool(session.scalar(select(passkey_or_role_sql(account.id))))
+
+
+def passkey_or_role_sql(
+    account_id: uuid.UUID | QueryableAttribute[uuid.UUID],
+) -> ColumnElement[bool]:
+    """SQL for the part of `requires_second_factor` that needs the database: a passkey
+    is enrolled, or a role asks for a second factor. An expression, so that the session
+    loader asks it in the same query as the session (it runs on every request)."""
+    return or_(
+        exists().where(Passkey.account_id == account_id),
+        exists().where(
+            RoleAssignment.account_id == account_id,
+            RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
+        ),
+    )
 
 
 def discard_all_factors(session: Session, account: Account) -> None:

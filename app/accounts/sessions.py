@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.accounts import factors
@@ -93,15 +93,25 @@ def end_other_sessions(session: Session, account_id: uuid.UUID, *, keep: str | N
     session.execute(query)
 
 
+# One query per request for the session, its account and the second-factor rule
+# (`factors.requires_second_factor`); built once, since constructing it costs more
+# than running it. The outer join keeps a session whose account is gone, to delete it.
+_LOAD = (
+    select(WebSession, Account, factors.passkey_or_role_sql(WebSession.account_id))
+    .outerjoin(Account, Account.id == WebSession.account_id)
+    .where(WebSession.token_hash == bindparam("token_hash"))
+)
+
+
 def load_session(session: Session, token: str, settings: SecuritySettings) -> LoadedSession | None:
     """Return the live session for ``token``; expired sessions are deleted."""
-    row = session.get(WebSession, _hash(token))
-    if row is None:
+    found = session.execute(_LOAD, {"token_hash": _hash(token)}).one_or_none()
+    if found is None:
         return None
+    row, account, passkey_or_role = found
     now = utcnow()
     idle_limit = row.last_seen_at + timedelta(minutes=settings.session_idle_minutes)
     absolute_limit = row.created_at + timedelta(hours=settings.session_absolute_hours)
-    account = session.get(Account, row.account_id)
     if now >= idle_limit or now >= absolute_limit or account is None or account.is_disabled:
         session.delete(row)
         session.commit()
@@ -110,11 +120,13 @@ def load_session(session: Session, token: str, settings: SecuritySettings) -> Lo
         row.last_seen_at = now
         session.commit()
     return LoadedSession(
-        token_hash=row.token_hash, account=account, second_factor_done=_complete(session, row)
+        token_hash=row.token_hash,
+        account=account,
+        second_factor_done=_complete(row, account, passkey_or_role=bool(passkey_or_role)),
     )
 
 
-def _complete(session: Session, row: WebSession) -> bool:
+def _complete(row: WebSession, account: Account, *, passkey_or_role: bool) -> bool:
     """Whether the session counts as fully logged in on this request.
 
     Checked on every request, not only at login: a session that began without a second
@@ -126,8 +138,7 @@ def _complete(session: Session, row: WebSession) -> bool:
         return False
     if row.second_factor_verified:
         return True
-    account = session.get(Account, row.account_id)
-    return account is not None and not factors.requires_second_factor(session, account)
+    return not (account.has_totp or passkey_or_role)
 
 
 def count_second_factor_failure(session: Session, token_hash: str, limit: int) -> bool:

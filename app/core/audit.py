@@ -82,12 +82,19 @@ def record_event(
     actor_id: uuid.UUID | None = None,
     object_type: str | None = None,
     object_id: object | None = None,
+    scope_unit_id: int | None = None,
     **details: Any,
 ) -> AuditEvent:
-    """Add an audit event to the caller's transaction (it commits with the change)."""
+    """Add an audit event to the caller's transaction (it commits with the change).
+
+    ``scope_unit_id`` is the object's unit where the caller has it at hand (a hot path
+    such as signing): the registered resolver would read the same value again.
+    """
     shown_id = None if object_id is None else str(object_id)
-    with session.no_autoflush:  # resolving reads; the caller's pending rows stay pending
-        unit_id = _unit_of(session, object_type, shown_id, actor_id)
+    unit_id = scope_unit_id
+    if unit_id is None:
+        with session.no_autoflush:  # resolving reads; the caller's pending rows stay pending
+            unit_id = _unit_of(session, object_type, shown_id, actor_id)
     event = AuditEvent(
         action=action,
         actor_id=actor_id,

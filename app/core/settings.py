@@ -152,6 +152,10 @@ class Settings:
     default_locale: str = "de"
     var_dir: Path = DEFAULT_VAR_DIR
     debug: bool = False
+    web_threads: int = 16
+    """Handler threads per web process. Each process has one interpreter lock, so more
+    threads than database connections only queue inside the process and thrash the
+    lock; 16 keeps every pooled connection busy (measured in docs/benchmarks.md)."""
 
     @property
     def tasks_in_process(self) -> bool:
@@ -227,6 +231,7 @@ def load_settings() -> Settings:
         legal=_legal_settings(),
         var_dir=var_dir,
         debug=_env_bool("DEBUG", default=False),
+        web_threads=max(1, _env_int("WEB_THREADS", 16)),
     )
 
 

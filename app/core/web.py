@@ -101,6 +101,11 @@ def make_security_headers_middleware(settings: Settings) -> Any:
     return factory
 
 
+REQUEST_DB_SESSION = "stimmwerk.db_session"
+"""Scope state key of a database session opened before the handler (by the login
+session middleware): the handler continues in it instead of opening a second one."""
+
+
 async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
     """The request's session, closed on the event loop, not in the handlers' thread pool.
 
@@ -111,9 +116,14 @@ async def provide_db_session(request: Request[Any, Any, Any]) -> AsyncIterator[S
     thread was a handler waiting for a connection, the cleanups got no thread, and
     requests hung until the pool's 30 s timeout. Closing here needs no thread: it is a
     rollback round trip on an idle connection and its return to the pool.
+
+    A request with a login cookie gets the session its login was read in (see
+    ``REQUEST_DB_SESSION``): one pooled connection per request, not two.
     """
-    database: Database = request.app.state.database
-    session = database.sessions()
+    session = request.scope.get("state", {}).get(REQUEST_DB_SESSION)
+    if session is None:
+        database: Database = request.app.state.database
+        session = database.sessions()
     try:
         yield session
     except BaseException:
