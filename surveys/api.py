@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.core.errors import CSRF_MESSAGE, DomainError, NotFound
 from app.core.i18n import N_
+from app.core.inputs import check_json_body
 from app.core.json_errors import api_error
 from app.core.rate_limit import RateLimiter
 from app.core.settings import Settings
@@ -117,6 +118,12 @@ def _too_many() -> Response[Any]:
     response = api_error("rate_limited", RATE_LIMITED, HTTP_429_TOO_MANY_REQUESTS)
     response.headers["Retry-After"] = "60"
     return response
+
+
+def _json_declared(request: Request[Any, Any, Any]) -> bool:
+    """Whether the body came as JSON, and so passed the edge's checks already."""
+    media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
 
 
 def _survey_id(raw: str) -> uuid.UUID:
@@ -375,6 +382,11 @@ class SurveyApiController(Controller):
     ) -> Response[Any]:
         if _rate_limited(request, "survey-answer", settings.voting.cast_per_minute):
             return _too_many()
+        if not _json_declared(request):
+            # The edge checks JSON bodies only (`app.core.inputs`); an answer sent as
+            # text/plain or without a type must meet them too: no nesting that makes
+            # the parser recurse into a 500, no control or bidi characters in a text.
+            check_json_body(bytes(body))
         receipt = services.submit_answer(db_session, settings, _survey_id(survey_id), bytes(body))
         return _json({"receipt": receipt}, HTTP_201_CREATED)
 
