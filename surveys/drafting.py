@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core.i18n import N_, gettext
-from app.core.inputs import parse_whole
+from app.core.inputs import SINGLE_LINE_MESSAGE, parse_whole, shows_nothing, single_line_problem
 from surveys import definition as d
 from surveys import services
 from surveys.models import Survey
@@ -286,7 +286,7 @@ def apply_action(form: SurveyForm, action: str) -> bool:
 
 
 def _lines(text: str) -> list[str]:
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    return [line.strip() for line in text.splitlines() if not shows_nothing(line)]
 
 
 def option_labels(question: QuestionForm) -> list[tuple[str, str]]:
@@ -339,7 +339,7 @@ class Checked:
 
 
 def _text(errors: dict[str, str], name: str, value: str, limit: int, *, needed: bool) -> str:
-    value = value.strip()
+    value = "" if shows_nothing(value) else value.strip()
     if needed and not value:
         errors[name] = gettext(NEEDED)
     elif len(value) > limit:
@@ -500,6 +500,8 @@ def to_definition(form: SurveyForm) -> Checked:
     ensure_ids(form)
     errors: dict[str, str] = {}
     title = _text(errors, "title", form.title, 200, needed=True)
+    if "title" not in errors and single_line_problem(title):  # the invitations' subject
+        errors["title"] = gettext(SINGLE_LINE_MESSAGE)
     intro = _text(errors, "intro", form.intro, 5000, needed=False)
     opens, closes = _window(form, errors)
     if not form.questions:

@@ -34,6 +34,7 @@ from app.accounts.models import Account, Role
 from app.core.audit import record_event
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
 from app.core.i18n import N_
+from app.core.inputs import shows_nothing, single_line_problem
 from app.core.secrets_box import decrypt_field, encrypt_field
 from app.core.settings import Settings
 from app.organisations import policies
@@ -220,9 +221,24 @@ def _require_staff(session: Session, actor: Account, unit: Unit) -> None:
 
 def _checked(definition: object) -> SurveyManifest:
     try:
-        return read_definition(definition)
+        manifest = read_definition(definition)
     except DefinitionError as error:
         raise SurveyInvalid(str(error), error.question) from error
+    title = str(manifest.document["title"])
+    if shows_nothing(title) or single_line_problem(title):  # the invitations' subject
+        raise SurveyInvalid("the title must be visible text on one line")
+    sections: Any = manifest.document["sections"]
+    for spec in (spec for section in sections for spec in section["questions"]):
+        if any(shows_nothing(text) for text in _texts_of(spec)):
+            raise SurveyInvalid("a question, option or statement shows no text", str(spec["id"]))
+    return manifest
+
+
+def _texts_of(spec: Mapping[str, Any]) -> list[str]:
+    """The texts of a question members read (its text, its options' and statements'
+    labels), each of which must show something."""
+    labelled = [*spec.get("options", ()), *spec.get("statements", ())]
+    return [str(spec["text"]), *(str(item["label"]) for item in labelled)]
 
 
 def _window(opens_at: datetime, closes_at: datetime) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -75,6 +76,13 @@ def single_line_problem(text: str) -> str | None:
     if has_controls(text) or _LINE_BREAKS.search(text):
         return SINGLE_LINE_MESSAGE
     return None
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` would look empty on a page: only white space and invisible
+    format characters (zero-width space and joiners, byte order mark, ...), which
+    ``str.strip`` keeps. A title of those alone is no title."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
 def parse_whole(text: str, *, low: int = 0, high: int = 10**9) -> int | None:
