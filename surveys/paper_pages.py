@@ -32,6 +32,7 @@ from app.core.downloads import PDF, attachment
 from app.core.errors import DomainError, NotFound
 from app.core.form_pages import submit
 from app.core.i18n import current_locale
+from app.core.inputs import parse_whole
 from app.core.pdf import render_pdf
 from surveys import services
 from surveys.definition import MATRIX, PAPER_COUNTED, SCALE, YES_NO, YES_NO_VALUES
@@ -91,9 +92,10 @@ def _figure(fields: dict[str, Any], name: str) -> object:
     text = str(value).strip()
     if text == "":
         return 0
-    if text.isdigit() and len(text) <= MAX_FIGURE_DIGITS:
-        return int(text)
-    return text
+    # ASCII digits only: "²" is a digit to str.isdigit (and int() then raised), "٣" and
+    # "３" were taken as 3.
+    number = parse_whole(text, high=10**MAX_FIGURE_DIGITS - 1)
+    return text if number is None else number
 
 
 def line_from_form(manifest: dict[str, Any], fields: dict[str, Any]) -> dict[str, Any]:
