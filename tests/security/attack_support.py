@@ -1,0 +1,279 @@
+"""Worlds and hostile inputs for the attacks on surveys and initiatives.
+
+The people are those of ``tests.security.support.make_cast`` (own unit UB1 with OV-A
+and OV-B, other unit UB2 with OV-C), plus ``member_other``: a member of OV-C with a
+login, who belongs to the organisation but not to the unit that asks. Surveys and
+initiatives belong to UB1; everything is built with the real services (a survey opened
+by its staff with real keys, an initiative admitted as staff admit it), so the routes
+under attack see exactly what they see in production.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.accounts.models import Role
+from app.core.db import utcnow
+from motions import rules as rules_service
+from motions import services as initiative_services
+from motions.models import Initiative, InitiativeStatus, Initiator
+from surveys import client, services
+from surveys.definition import read_definition
+from surveys.models import Survey
+from tests.conftest import TEST_PASSWORD
+from tests.factories import grant, make_account, make_member
+from tests.helpers import csrf_token
+from tests.security.support import Cast
+from tests.surveys_support import example_definition
+
+MEGABYTE = 1_000_000
+"""A field of one megabyte: below the edge's body limit (1 MiB), so it reaches the handler."""
+
+HOSTILE_TEXT: dict[str, str] = {
+    "nul": "Titel\x00mit NUL",
+    "escape": "Titel \x1b[31mrot",
+    "rtl-override": "\u202eGNUZTAS",
+    "line-separator": "Zeile\u2028zwei",
+    "c1-control": "Titel\x85",
+    "delete": "Titel\x7f",
+}
+"""Text the edge refuses wherever it appears (``app.core.inputs``)."""
+
+INVISIBLE_ONLY = "\u200b\u200c\u200d\ufeff"
+"""Zero-width characters only: looks empty on every page."""
+
+FRIENDLY_UNICODE = "Zukunft 🌍 für Ärztinnen, Ｃａｆé, e\u0301\u0301 und 日本"
+"""Emoji, full-width letters, stacked combining accents, CJK: legitimate text."""
+
+GERMAN = re.compile(
+    r"\b(der|die|das|den|dem|des|ist|sind|nicht|werden|wird|bitte|und|ein|eine|kein|keine|"
+    r"zu|mit|nach|für|über|oder|du|dich|deine?|hier|schon|noch|Anfrage|Eingabe)\b",
+    re.IGNORECASE,
+)
+"""Words of German sentences that English ones do not use."""
+
+
+def looks_german(text: str) -> bool:
+    """Whether a message holds German words (the default locale)."""
+    return GERMAN.search(text) is not None
+
+
+_ALERT = re.compile(r'<(\w+)[^>]*role="alert"[^>]*>(.*?)</\1>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def alert_text(page: str) -> str:
+    """What the page says went wrong: the text of its ``role="alert"`` elements (error
+    pages, error summaries and refusals all use one)."""
+    return " ".join(_TAG.sub(" ", found) for _, found in _ALERT.findall(page)).strip()
+
+
+def refused_in_german(response: Any, *statuses: int) -> str:
+    """A refusal page: one of ``statuses`` (any 4xx without), its alert in German."""
+    assert response.status_code < 500, response.status_code
+    if statuses:
+        assert response.status_code in statuses, response.status_code
+    else:
+        assert 400 <= response.status_code < 500, response.status_code
+    message = alert_text(response.text)
+    assert message, "no alert on the refusal page"
+    assert looks_german(message), message
+    return message
+
+
+def add_member_other(cast: Cast) -> None:
+    """A logged-in member of OV-C (the other unit): eligible nowhere in UB1."""
+    member = make_member(
+        cast.session, cast.units["OV-C"], "Mara", "Fremd", email="mara@example.org"
+    )
+    cast.members["member_other"] = member
+    cast.accounts["member_other"] = make_account(
+        cast.session,
+        cast.settings,
+        "mara@example.org",
+        TEST_PASSWORD,
+        name="Mara Fremd",
+        member=member,
+    )
+    cast.session.commit()
+
+
+def add_board(cast: Cast) -> None:
+    """The board of UB1 (adopts a successful initiative), a member of UB1."""
+    member = make_member(cast.session, cast.units["UB1"], "Bert", "Vorstand")
+    account = make_account(
+        cast.session, cast.settings, "board_own@example.org", TEST_PASSWORD, member=member
+    )
+    grant(cast.session, account, Role.BOARD, cast.units["UB1"])
+    cast.accounts["board_own"] = account
+    cast.session.commit()
+
+
+PAGE = {"accept": "text/html,application/xhtml+xml"}
+"""What a browser asks for: refusals come as pages, not as JSON."""
+
+
+def post_form(browser: TestClient[Litestar], page: str, action: str, data: dict[str, str]) -> Any:
+    """Open ``page`` for its CSRF token and post the form to ``action``, as a browser."""
+    token = csrf_token(browser, page)
+    return browser.post(
+        action, data={**data, "_csrf_token": token}, headers=PAGE, follow_redirects=False
+    )
+
+
+def csrf(client_: TestClient[Litestar]) -> str:
+    """The CSRF token of the client's session (as a page carries it)."""
+    return csrf_token(client_, "/password/forgot")
+
+
+def count_rows(session: Session, model: Any) -> int:
+    session.expire_all()
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+# -- surveys ---------------------------------------------------------------------------------
+
+
+def make_survey(
+    cast: Cast,
+    *,
+    live: bool = False,
+    guests: bool = False,
+    opened: bool = True,
+    definition: dict[str, Any] | None = None,
+) -> Survey:
+    """A survey of UB1 made by its staff, open now (real 2048-bit keys) unless ``opened``
+    is False (then a draft)."""
+    now = datetime.now(UTC)
+    staff = cast.accounts["staff_own"]
+    survey = services.create_survey(
+        cast.session,
+        staff,
+        cast.units["UB1"],
+        definition or example_definition(),
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=7),
+        guests_allowed=guests,
+        results_live=live,
+    )
+    if opened:
+        survey = services.open_survey(cast.session, cast.settings, staff, survey.id, key_bits=2048)
+    return survey
+
+
+@dataclass
+class Taking:
+    """One person's way through a survey in the browser: the credential with the login,
+    then the signed answer line (sent without any cookie)."""
+
+    credential: client.SurveyCredential
+    line: bytes
+
+
+def take_credential(cast: Cast, role: str, survey: Survey) -> client.SurveyCredential:
+    """The credential of ``role`` over HTTP, as survey.js fetches it."""
+    survey_id = str(survey.id)
+    with cast.browser(role) as browser:
+        own = browser.get(f"/api/surveys/{survey_id}/me").json()
+        audience = own["audience"]
+        issuer = services.issuer_public(survey, audience)
+        request = client.request_credential(issuer, survey_id, audience)
+        issued = browser.post(
+            f"/api/surveys/{survey_id}/credential",
+            json={"blinded_msg": request.blinded_msg.hex()},
+            headers={"x-csrftoken": csrf(browser), "accept": "application/json"},
+        )
+    assert issued.status_code == 200, issued.text
+    return client.finish_credential(
+        issuer, request, bytes.fromhex(issued.json()["blind_signature"])
+    )
+
+
+def signed_line(
+    survey: Survey,
+    credential: client.SurveyCredential,
+    answers: dict[str, Any],
+    *,
+    check: bool = True,
+) -> bytes:
+    manifest = read_definition(json.loads(survey.definition))
+    return client.answer_line(manifest, str(survey.fingerprint), credential, answers, check=check)
+
+
+def post_answer(
+    app: Litestar, survey: Survey, body: bytes, content_type: str | None = "application/json"
+) -> Any:
+    """POST an answer line as an anonymous client (no cookie at all)."""
+    headers = {"accept": "application/json"}
+    if content_type is not None:
+        headers["content-type"] = content_type
+    with TestClient(app, base_url="https://testserver.local") as anonymous:
+        return anonymous.post(f"/api/surveys/{survey.id}/answers", content=body, headers=headers)
+
+
+# -- initiatives -----------------------------------------------------------------------------
+
+
+def make_initiative(
+    cast: Cast,
+    status: InitiativeStatus = InitiativeStatus.SIGNING,
+    *,
+    title: str = "Mitglieder wählen den Vorstand direkt",
+) -> Initiative:
+    """An initiative of UB1 started by the member Olga (OV-A), in ``status``; in SIGNING
+    it was admitted an hour ago with the rules in force."""
+    session = cast.session
+    unit = cast.units["UB1"]
+    moment = utcnow() - timedelta(hours=1)
+    rules = rules_service.effective(session, unit, moment.date())
+    initiative = Initiative(
+        unit_id=unit.id,
+        rules_id=rules.id,
+        title=title,
+        proposal="Die Mitglieder wählen den Vorstand direkt.",
+        reasons="Mehr Mitbestimmung.",
+        started_by_id=cast.accounts["member"].id,
+        status=status,
+        created_at=moment,
+    )
+    if status != InitiativeStatus.DRAFT:
+        initiative.submitted_at = moment
+    if status not in {InitiativeStatus.DRAFT, InitiativeStatus.SUBMITTED}:
+        initiative.checked_at = moment
+        initiative.opens_at = moment
+        initiative.closes_at = moment + timedelta(days=rules.signing_days)
+        initiative.reference_date = moment.date()
+        initiative.member_count = initiative_services.members_at(session, unit, moment.date())
+        initiative.threshold = initiative_services.threshold_for(
+            initiative.member_count, rules.threshold_percent
+        )
+    session.add(initiative)
+    session.flush()
+    session.add(
+        Initiator(
+            initiative_id=initiative.id, member_id=cast.members["own"].id, confirmed_at=moment
+        )
+    )
+    session.commit()
+    return initiative
+
+
+def decide(cast: Cast, initiative_id: uuid.UUID) -> None:
+    """The signing deadline passes and the schedule decides (as beat runs it)."""
+    session = cast.session
+    found = session.get(Initiative, initiative_id)
+    assert found is not None
+    found.closes_at = utcnow() - timedelta(minutes=1)
+    session.commit()
+    initiative_services.run_deadlines(session)
+    session.expire_all()
