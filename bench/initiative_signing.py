@@ -427,7 +427,11 @@ def check_counts(url: str, initiative_id: uuid.UUID, expected: int, signed: int)
     engine = create_engine(url)
     with engine.connect() as conn:
         counter = conn.execute(
-            text("SELECT signature_count FROM initiatives WHERE id = :i"), {"i": initiative_id}
+            text(
+                "SELECT signature_count + COALESCE((SELECT SUM(signatures) FROM initiative_counts"
+                " WHERE initiative_id = :i), 0) FROM initiatives WHERE id = :i"
+            ),
+            {"i": initiative_id},
         ).scalar_one()
         counted, distinct, rows = conn.execute(
             text(

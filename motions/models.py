@@ -5,10 +5,14 @@ date; a unit without its own rows inherits the nearest ancestor's (``motions.rul
 An initiative points at the version it started under, so a later change of the rules
 never moves a running initiative's goalposts.
 
-The live count is a counter on the initiative (``signature_count``), changed in the
-same transaction as the signature row, so the public count page reads one row instead
-of counting 46,000. A signature row is unique per (initiative, member): a double
-submission can never count twice, whatever the timing.
+The live count is kept in counters, changed in the same transaction as the signature
+row, so the public count page reads a few rows instead of counting 46,000: the
+initiative's ``signature_count`` plus its `InitiativeCount` shards. Online signatures
+change a shard picked at random, not the initiative's row: every signature changing
+one row made that row the bottleneck (each update waits for the previous one, and
+PostgreSQL walks the row's growing chain of versions; 3.4 ms of database CPU per
+signature at 180 signatures a second). A signature row is unique per (initiative,
+member): a double submission can never count twice, whatever the timing.
 """
 
 from __future__ import annotations
@@ -17,8 +21,18 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import (
+    Enum,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from app.core.db import Base, utcnow
 
@@ -70,6 +84,25 @@ class InitiativeRules(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+COUNT_SHARDS = 16
+"""Counter rows per initiative: 200 signatures a second spread over 16 rows meet
+rarely (each row's lock is held for one UPDATE and the commit)."""
+
+
+class InitiativeCount(Base):
+    """One shard of an initiative's live count: signatures added (or, negative,
+    withdrawn) since signing opened. Made when signing opens; folded into the
+    initiative's ``signature_count`` and deleted at the deadline's decision."""
+
+    __tablename__ = "initiative_counts"
+
+    initiative_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("initiatives.id", ondelete="CASCADE"), primary_key=True
+    )
+    shard: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    signatures: Mapped[int] = mapped_column(default=0)
+
+
 class Initiative(Base):
     __tablename__ = "initiatives"
 
@@ -96,7 +129,17 @@ class Initiative(Base):
     member_count: Mapped[int | None]
     threshold: Mapped[int | None]
     signature_count: Mapped[int] = mapped_column(default=0)
-    """Counted signatures now (online not withdrawn, or on paper): the live counter."""
+    """The part of the count not in the shards: the final count after the decision
+    (read `live_count` for the count now)."""
+    live_count: Mapped[int] = column_property(
+        signature_count
+        + select(func.coalesce(func.sum(InitiativeCount.signatures), 0))
+        .where(InitiativeCount.initiative_id == id)  # noqa: A003 - the column above
+        .correlate_except(InitiativeCount)
+        .scalar_subquery()
+    )
+    """Counted signatures now (online not withdrawn, or on paper): the counter and its
+    shards, read with the initiative."""
     decided_at: Mapped[datetime | None]
     final_count: Mapped[int | None]
     commitment_root: Mapped[str | None] = mapped_column(String(64))

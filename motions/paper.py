@@ -2,9 +2,9 @@
 
 A member who signed on a paper list may withdraw that signature in writing with the
 office; staff of the unit record it here. The rules are those of an online withdrawal
-(`motions.services.withdraw`): only until the deadline, under the initiative's row lock
-that the deadline's decision takes too (`services._take_open`), the live counter changed
-in the same transaction, and the audit log records *that* a signature was withdrawn and
+(`motions.services.withdraw`): only until the deadline, holding the initiative open
+against the deadline's decision (`services._take_open`), the live count changed in the
+same transaction, and the audit log records *that* a signature was withdrawn and
 by which staff member, never whose signature it was.
 
 A member who also signed online (and has not withdrawn that) still counts once: only
@@ -78,7 +78,7 @@ def withdraw_paper(
         raise ValidationFailed({"number": NOT_ON_PAPER})
     online = session.execute(select(Signature.online_at, Signature.withdrawn_at).where(mine)).one()
     if online.online_at is None or online.withdrawn_at is not None:
-        services._bump(session, initiative_id, -1)  # noqa: SLF001 - the one counter
+        services._count(session, initiative_id, -1)  # noqa: SLF001 - the one counter
     record_event(  # that a paper signature went, and who entered that; not whose it was
         session,
         "initiative:withdrawn",
@@ -88,4 +88,4 @@ def withdraw_paper(
         on_paper=True,
     )
     session.commit()
-    return services.get_view(session, initiative_id).initiative.signature_count
+    return services.get_view(session, initiative_id).initiative.live_count

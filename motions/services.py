@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import and_, bindparam, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -31,11 +31,20 @@ from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
+from app.core.inputs import SINGLE_LINE_MESSAGE, shows_nothing, single_line_problem
 from app.organisations import policies
 from app.organisations.models import Member, MemberStatus, Unit
 from motions import commitment
 from motions import rules as rules_service
-from motions.models import Initiative, InitiativeRules, InitiativeStatus, Initiator, Signature
+from motions.models import (
+    COUNT_SHARDS,
+    Initiative,
+    InitiativeCount,
+    InitiativeRules,
+    InitiativeStatus,
+    Initiator,
+    Signature,
+)
 
 _OBJECT: Final = "initiative"
 TITLE_MAX: Final = 200
@@ -79,7 +88,7 @@ class InitiativeView:
         threshold = self.initiative.threshold or 0
         if not threshold:
             return 0.0
-        return min(100.0, 100.0 * self.initiative.signature_count / threshold)
+        return min(100.0, 100.0 * self.initiative.live_count / threshold)
 
 
 # -- who may do what ----------------------------------------------------------------------------
@@ -256,11 +265,13 @@ class InitiativeDraft:
 
 def _text_errors(draft: InitiativeDraft) -> dict[str, str]:
     errors: dict[str, str] = {}
-    if not draft.title.strip() or len(draft.title) > TITLE_MAX:
+    if shows_nothing(draft.title) or len(draft.title) > TITLE_MAX:
         errors["title"] = N_("Give a title of at most 200 characters.")
-    if not draft.proposal.strip() or len(draft.proposal) > TEXT_MAX:
+    elif single_line_problem(draft.title):  # the title is the subject of the members' mails
+        errors["title"] = SINGLE_LINE_MESSAGE
+    if shows_nothing(draft.proposal) or len(draft.proposal) > TEXT_MAX:
         errors["proposal"] = N_("State the proposed decision (at most 10,000 characters).")
-    if not draft.reasons.strip() or len(draft.reasons) > TEXT_MAX:
+    if shows_nothing(draft.reasons) or len(draft.reasons) > TEXT_MAX:
         errors["reasons"] = N_("Give the reasons (at most 10,000 characters).")
     if len(draft.arguments_for) > TEXT_MAX:
         errors["arguments_for"] = N_("The arguments may have at most 10,000 characters.")
@@ -453,6 +464,10 @@ def admit(
     initiative.reference_date = moment.date()
     initiative.member_count = members_at(session, view.unit, moment.date())
     initiative.threshold = threshold_for(initiative.member_count, view.rules.threshold_percent)
+    session.add_all(
+        InitiativeCount(initiative_id=initiative.id, shard=shard, signatures=0)
+        for shard in range(COUNT_SHARDS)
+    )
     record_event(
         session,
         "initiative:admitted",
@@ -478,7 +493,7 @@ def refuse(
     now: datetime | None = None,
 ) -> Initiative:
     """Staff find it inadmissible; the reason is recorded and shown on its page."""
-    if not reason.strip() or len(reason) > TEXT_MAX:
+    if shows_nothing(reason) or len(reason) > TEXT_MAX:
         raise ValidationFailed({"reason": N_("Give the reason why it is not admissible.")})
     view = _checked_submission(session, actor, initiative_id)
     initiative = view.initiative
@@ -516,7 +531,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _bump(session: Session, initiative_id: uuid.UUID, delta: int) -> None:
-    """Change the live counter in the caller's transaction."""
+    """Change the initiative's own counter in the caller's transaction."""
     session.execute(
         update(Initiative)
         .where(Initiative.id == initiative_id)
@@ -525,43 +540,68 @@ def _bump(session: Session, initiative_id: uuid.UUID, delta: int) -> None:
     )
 
 
-def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> bool:
-    """Lock the initiative's row while it is open for signing, changing the counter by
-    ``delta``; False (nothing changed) once the deadline or the decision has come.
-
-    Every change of the signatures takes this lock, and the deadline's decision takes it
-    too (`_decide`): so no signature lands after the count was fixed. Signing and
-    withdrawing online take it as their last statement before the commit
-    (`_commit_open`): every signature shares this one row, so it is held for one UPDATE
-    and the commit, not for the signature's own writes.
-    """
-    taken = session.execute(
-        _TAKE_OPEN, {"initiative_id": initiative_id, "moment": moment, "delta": delta}
+def _count(session: Session, initiative_id: uuid.UUID, delta: int) -> None:
+    """Change the live count by ``delta`` in the caller's transaction: one of the
+    initiative's shards, picked at random, so that signatures at the same moment
+    rarely wait for each other (`InitiativeCount`). An initiative without shards
+    (signing opened before they existed) keeps counting on its own row."""
+    if delta == 0:
+        return
+    shard = secrets.randbelow(COUNT_SHARDS)
+    changed = session.execute(
+        _ADD_TO_SHARD,
+        {"counted_initiative": initiative_id, "counted_shard": shard, "delta": delta},
     )
-    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+    if changed.rowcount != 1:  # type: ignore[attr-defined]
+        _bump(session, initiative_id, delta)
 
 
-_TAKE_OPEN = (  # built once, as `_SIGNING_STATE`
-    update(Initiative)
+def _take_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> bool:
+    """Hold the initiative open for signing and change the live count by ``delta``;
+    False (nothing changed) once the deadline or the decision has come.
+
+    Every change of the signatures holds the initiative's row with ``FOR KEY SHARE``
+    (a new signature's foreign key holds it anyway). Holders do not wait for each
+    other; the deadline's decision takes the row ``FOR UPDATE`` (`_decide`), which
+    waits for every holder to commit and makes later ones wait for the decision: a
+    change either commits before the count (and is in it) or finds the initiative
+    decided (the condition is checked again on the row the decision wrote) and is
+    rolled back. Online signing takes it as its last statement before the commit
+    (`_commit_open`).
+    """
+    held = session.execute(_HOLD_OPEN, {"initiative_id": initiative_id, "moment": moment})
+    if held.first() is None:
+        return False
+    _count(session, initiative_id, delta)
+    return True
+
+
+# Built once (as `_SIGNING_STATE`): every signature runs them.
+_HOLD_OPEN = (
+    select(Initiative.id)
     .where(
         Initiative.id == bindparam("initiative_id"),
         Initiative.status == InitiativeStatus.SIGNING,
         Initiative.closes_at > bindparam("moment"),
     )
-    .values(signature_count=Initiative.signature_count + bindparam("delta"))
+    .with_for_update(read=True, key_share=True)
+)
+_ADD_TO_SHARD = (
+    update(InitiativeCount)
+    .where(
+        InitiativeCount.initiative_id == bindparam("counted_initiative"),
+        InitiativeCount.shard == bindparam("counted_shard"),
+    )
+    .values(signatures=InitiativeCount.signatures + bindparam("delta"))
     .execution_options(synchronize_session=False)
 )
 
 
 def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, delta: int) -> None:
-    """The last step of an online signature or withdrawal: the row lock with the counter
-    change, then the commit; everything rolled back if signing has closed meanwhile.
-
-    The signature row and the audit event are already written (flushed) when this
-    takes the lock, so the lock is held only for this UPDATE and the commit. The order
-    keeps the guarantees: the deadline's decision takes the same lock and reads the
-    signatures after it, so a signature either commits before the count (and is in it)
-    or finds the row decided and is rolled back.
+    """The last step of an online signature or withdrawal: hold the initiative open
+    (`_take_open`) with the count's change, then commit; everything rolled back if
+    signing has closed meanwhile. The signature row and the audit event are written
+    (flushed) first, so the shard's row lock is held for one UPDATE and the commit.
     """
     session.flush()  # the signature's writes before the lock, not under it
     if not _take_open(session, initiative_id, moment, delta):
@@ -863,7 +903,7 @@ def enter_paper(
         else:
             duplicates += 1
     session.flush()
-    _bump(session, initiative_id, added)
+    _count(session, initiative_id, added)
     record_event(
         session,
         "initiative:paper_entered",
@@ -1020,7 +1060,12 @@ def run_deadlines(session: Session, *, now: datetime | None = None) -> TickRepor
 
 
 def _decide(session: Session, initiative_id: uuid.UUID, moment: datetime) -> bool:
-    # Take the row first (conditional no-op update = row lock): no signature lands after.
+    """Count at the deadline: no signature change lands after the count (`_take_open`).
+
+    The conditional update takes the row first (on SQLite: the database's write lock);
+    ``FOR UPDATE`` then waits for every change holding the row ``FOR KEY SHARE`` and
+    makes later ones wait until this commits. The shards are folded into the count.
+    """
     taken = session.execute(
         update(Initiative)
         .where(Initiative.id == initiative_id, Initiative.status == InitiativeStatus.SIGNING)
@@ -1030,6 +1075,7 @@ def _decide(session: Session, initiative_id: uuid.UUID, moment: datetime) -> boo
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         return False
+    session.execute(select(Initiative.id).where(Initiative.id == initiative_id).with_for_update())
     view = get_view(session, initiative_id)
     initiative = view.initiative
     leaves = _counted_leaves(session, initiative_id)
@@ -1037,6 +1083,7 @@ def _decide(session: Session, initiative_id: uuid.UUID, moment: datetime) -> boo
     threshold = initiative.threshold or 0
     initiative.final_count = count
     initiative.signature_count = count
+    session.execute(delete(InitiativeCount).where(InitiativeCount.initiative_id == initiative_id))
     initiative.commitment_root = commitment.published(initiative_id, leaves, count)["root"]
     if count >= threshold:
         initiative.status = InitiativeStatus.SUCCEEDED

@@ -468,7 +468,7 @@ def no_initiative(database: Database, title: str) -> None:
 @then(parsers.parse('"{title}" counts {count:d} signatures'))
 def counts(database: Database, title: str, count: int) -> None:
     initiative = _initiative(database, title)
-    assert initiative.signature_count == count
+    assert initiative.live_count == count
     with fresh_session(database) as session:  # the counter agrees with the rows
         rows = session.scalars(
             select(Signature).where(Signature.initiative_id == initiative.id)
@@ -486,7 +486,7 @@ def nothing_stored(database: Database, title: str) -> None:
             )
             == 0
         )
-    assert initiative.signature_count == 0
+    assert initiative.live_count == 0
 
 
 @then(parsers.parse('the visitor sees {count:d} signature on the count of "{title}"'))

@@ -1,21 +1,29 @@
 """Signing under concurrency, on the real databases: a double submission counts once,
-nothing is lost, and the counter always equals the counted rows."""
+nothing is lost, the live count always equals the counted rows, and nothing changes
+the signatures after the deadline's count.
+
+Signatures hold the initiative ``FOR KEY SHARE`` (not exclusively: they do not wait
+for each other) and count on random shards; the decision takes the row ``FOR UPDATE``.
+SQLite serialises writers, so the races between the two are PostgreSQL's; those tests
+pause one side at the critical point.
+"""
 
 from __future__ import annotations
 
 import threading
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.accounts.models import Account
 from app.core.db import Database, utcnow
 from app.core.settings import Settings
 from motions import rules as rules_service
 from motions import services
-from motions.models import Initiative, InitiativeStatus, Signature
+from motions.models import COUNT_SHARDS, Initiative, InitiativeCount, InitiativeStatus, Signature
 from tests.factories import make_account, make_member, make_tree
 
 MEMBERS = 6
@@ -50,6 +58,11 @@ def _setting(database: Database, settings: Settings) -> tuple[uuid.UUID, list[uu
             threshold=2,
         )
         session.add(initiative)
+        session.flush()
+        session.add_all(  # as `services.admit` makes them
+            InitiativeCount(initiative_id=initiative.id, shard=shard, signatures=0)
+            for shard in range(COUNT_SHARDS)
+        )
         session.commit()
         return initiative.id, accounts
 
@@ -92,7 +105,7 @@ def test_concurrent_double_submissions_count_once(database: Database, settings: 
         initiative = session.get(Initiative, initiative_id)
         rows = session.scalars(select(Signature).where(Signature.initiative_id == initiative_id))
         assert initiative is not None
-        assert initiative.signature_count == MEMBERS
+        assert initiative.live_count == MEMBERS
         assert sum(1 for row in rows if row.counts) == MEMBERS
 
 
@@ -115,4 +128,152 @@ def test_no_signature_lands_after_the_decision(database: Database, settings: Set
             )
         initiative = session.get(Initiative, initiative_id)
         assert initiative is not None
-        assert initiative.signature_count == initiative.final_count == 1
+        assert initiative.live_count == initiative.final_count == 1
+
+
+postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+WAIT = 20.0
+
+
+def _in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = target()
+        except Exception as error:  # noqa: BLE001 - reported to the test thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _closes(database: Database, initiative_id: uuid.UUID) -> Any:
+    with database.session() as session:
+        initiative = session.get(Initiative, initiative_id)
+        assert initiative is not None
+        return initiative.closes_at
+
+
+@postgres_only
+def test_a_signature_being_stored_when_the_count_starts_is_counted(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    initiative_id, accounts = _setting(database, settings)
+    closes = _closes(database, initiative_id)
+    written, release = threading.Event(), threading.Event()
+    real = services._take_open
+
+    def paused(session: Any, *args: Any) -> bool:
+        written.set()  # the signature's row is written, not yet committed
+        assert release.wait(WAIT)
+        return real(session, *args)
+
+    monkeypatch.setattr(services, "_take_open", paused)
+
+    def sign() -> Any:
+        with database.session() as session:
+            account = session.get(Account, accounts[0])
+            return services.sign(session, account, initiative_id, now=closes - timedelta(seconds=1))
+
+    def decide() -> Any:
+        with database.session() as session:
+            return services.run_deadlines(session, now=closes + timedelta(seconds=1))
+
+    signing, signed = _in_thread(sign)
+    assert written.wait(WAIT)
+    deciding, decided = _in_thread(decide)
+    deciding.join(1.0)
+    assert deciding.is_alive(), "the count must wait for the signature being stored"
+    release.set()
+    signing.join(WAIT)
+    deciding.join(WAIT)
+    assert "error" not in signed, signed
+    assert "error" not in decided, decided
+    with database.session() as session:
+        initiative = session.get(Initiative, initiative_id)
+        assert initiative is not None
+        assert initiative.final_count == initiative.live_count == 1
+        assert initiative.commitment_root is not None
+
+
+@postgres_only
+def test_a_withdrawal_while_the_count_holds_the_initiative_is_refused(
+    database: Database, settings: Settings
+) -> None:
+    initiative_id, accounts = _setting(database, settings)
+    closes = _closes(database, initiative_id)
+    with database.session() as session:
+        services.sign(session, session.get(Account, accounts[0]), initiative_id)
+    with database.session() as counter:
+        # What the decision does first: the row taken, then held FOR UPDATE, decided.
+        counter.execute(
+            update(Initiative).where(Initiative.id == initiative_id).values(decided_at=closes)
+        )
+        counter.execute(
+            select(Initiative.id).where(Initiative.id == initiative_id).with_for_update()
+        )
+        counter.execute(
+            update(Initiative)
+            .where(Initiative.id == initiative_id)
+            .values(status=InitiativeStatus.SUCCEEDED, final_count=1)
+        )
+
+        def withdraw() -> None:
+            with database.session() as session:
+                account = session.get(Account, accounts[0])
+                services.withdraw(
+                    session, account, initiative_id, now=closes - timedelta(seconds=1)
+                )
+
+        withdrawing, withdrew = _in_thread(withdraw)  # checked "open" before the count commits
+        withdrawing.join(1.0)
+        assert withdrawing.is_alive(), "the withdrawal must wait for the count"
+        counter.commit()
+    withdrawing.join(WAIT)
+    assert isinstance(withdrew.get("error"), services.Refused), withdrew
+    with database.session() as session:
+        row = session.scalar(select(Signature).where(Signature.initiative_id == initiative_id))
+        assert row is not None
+        assert row.withdrawn_at is None, "the counted signature stays"
+
+
+@postgres_only
+def test_signatures_do_not_wait_for_each_other(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One signature paused before its commit (holding the initiative) does not hold up
+    another: holding is shared, and they count on shards."""
+    initiative_id, accounts = _setting(database, settings)
+    written, release = threading.Event(), threading.Event()
+    real_take = services._take_open
+    shards = iter(range(COUNT_SHARDS))  # two different shards: they share no row
+    monkeypatch.setattr(services.secrets, "randbelow", lambda _n: next(shards))
+
+    def hold_then_pause(session: Any, *args: Any) -> bool:
+        taken = real_take(session, *args)
+        if threading.current_thread().name == "first":
+            written.set()
+            assert release.wait(WAIT)
+        return taken
+
+    monkeypatch.setattr(services, "_take_open", hold_then_pause)
+
+    def sign(index: int) -> Any:
+        with database.session() as session:
+            return services.sign(session, session.get(Account, accounts[index]), initiative_id)
+
+    first = threading.Thread(target=sign, args=(0,), name="first", daemon=True)
+    first.start()
+    assert written.wait(WAIT)
+    second, signed = _in_thread(lambda: sign(1))
+    second.join(WAIT)
+    assert not second.is_alive(), "the second signature waited for the first"
+    assert "error" not in signed, signed
+    release.set()
+    first.join(WAIT)
+    with database.session() as session:
+        initiative = session.get(Initiative, initiative_id)
+        assert initiative is not None
+        assert initiative.live_count == 2
