@@ -27,6 +27,7 @@ from app.core.db import utcnow
 from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.form_pages import flash_redirect
 from app.core.i18n import N_
+from app.core.inputs import parse_whole
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import jinja_environment
@@ -50,10 +51,9 @@ def _text(data: dict[str, Any], key: str) -> str:
 
 
 def _int(data: dict[str, Any], key: str) -> int:
-    try:
-        return int(_text(data, key).strip())
-    except ValueError:
-        return -1
+    """A whole number typed into the form, ASCII digits only ("٣" is not 3 here), or -1."""
+    number = parse_whole(_text(data, key))
+    return -1 if number is None else number
 
 
 def _for_staff(
