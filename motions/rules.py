@@ -20,6 +20,7 @@ from app.accounts.models import Account
 from app.core.audit import record_event
 from app.core.errors import ValidationFailed
 from app.core.i18n import N_
+from app.core.inputs import shows_nothing
 from app.organisations.models import Unit
 from motions.models import InitiativeRules, QuorumKind
 
@@ -63,7 +64,7 @@ def check(draft: RulesDraft) -> dict[str, str]:
             errors[name] = message
     if draft.overturn_numerator > draft.overturn_denominator:
         errors["overturn_numerator"] = N_("Give the majority as a fraction such as 2/3.")
-    if not draft.overturn_body.strip() or len(draft.overturn_body) > 100:  # noqa: PLR2004
+    if shows_nothing(draft.overturn_body) or len(draft.overturn_body) > 100:  # noqa: PLR2004
         errors["overturn_body"] = N_("Name the body that may overturn the result.")
     return errors
 

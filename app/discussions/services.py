@@ -23,7 +23,7 @@ from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from app.core.i18n import N_
-from app.core.inputs import has_controls, single_line_problem
+from app.core.inputs import has_controls, shows_nothing, single_line_problem
 from app.core.lookup import get_or_404
 from app.discussions import policies
 from app.discussions.markup import has_html
@@ -202,7 +202,7 @@ class DebateDraft:
 def _check_text(text: str, field: str, limit: int, too_long: str) -> dict[str, str]:
     if has_controls(text):
         return {field: CONTROL_MESSAGE}
-    if not text.strip():
+    if shows_nothing(text):  # also zero-width characters only: an empty-looking post
         return {field: EMPTY_MESSAGE}
     if len(text) > limit:
         return {field: too_long}
