@@ -57,7 +57,8 @@ FRIENDLY_UNICODE = "Zukunft 🌍 für Ärztinnen, Ｃａｆé, e\u0301\u0301 und
 
 GERMAN = re.compile(
     r"\b(der|die|das|den|dem|des|ist|sind|nicht|werden|wird|bitte|und|ein|eine|kein|keine|"
-    r"zu|mit|nach|für|über|oder|du|dich|deine?|hier|schon|noch|Anfrage|Eingabe)\b",
+    r"zu|mit|nach|für|über|oder|du|dich|deine?|hier|schon|noch|muss|müssen|kann|gib|gilt|"
+    r"gelten|nur|auf|im|vom|zum|Anfrage|Eingabe)\b",
     re.IGNORECASE,
 )
 """Words of German sentences that English ones do not use."""

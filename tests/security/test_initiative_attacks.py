@@ -1,0 +1,498 @@
+"""An attacker's review of the Mitgliederbegehren: each test performs one attack.
+
+1. Hostile input into every form (start, sign and withdraw, paper lists and written
+   withdrawals, the receipt check, refusal and board answer, rules, the Entscheid form,
+   the initiative's discussion): a clear 4xx in German, nothing stored, never a 500.
+2. Staff, commission and board pages and actions of an existing initiative tried by
+   everyone else (staff of another unit or of a unit below, members elsewhere, guests,
+   anonymous visitors): refused, nothing changed, no signer named.
+3. Signature lists forged so that they look consistent: ``stimmwerk initiative-check``
+   (a subprocess) fails naming the problem.
+4. A database and audit-log reader: the published list is not in signing order, a
+   written withdrawal does not name the signer, logs carry no personal data.
+5. Rate limits on signing and on the public, CPU-costly list and receipt check.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+from litestar import Litestar
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.core.settings import Settings
+from app.discussions.models import Discussion, Post
+from motions.models import Initiative, InitiativeRules, InitiativeStatus, Signature
+from tests.security.attack_support import (
+    FRIENDLY_UNICODE,
+    HOSTILE_TEXT,
+    INVISIBLE_ONLY,
+    MEGABYTE,
+    PAGE,
+    add_board,
+    count_rows,
+    csrf,
+    decide,
+    make_initiative,
+    post_form,
+    refused_in_german,
+)
+from tests.security.support import Cast, make_cast
+
+
+@pytest.fixture
+def cast(db: Session, settings: Settings, app: Litestar, tmp_path: Path) -> Cast:
+    return make_cast(db, settings, app, tmp_path)
+
+
+def _signatures(db: Session, initiative_id: uuid.UUID) -> tuple[int, int]:
+    """(signature rows, the live counter): what a refused request must leave alone."""
+    db.expire_all()
+    rows = len(db.scalars(select(Signature).where(Signature.initiative_id == initiative_id)).all())
+    counter = db.scalar(select(Initiative.signature_count).where(Initiative.id == initiative_id))
+    return rows, int(counter or 0)
+
+
+# -- 1. hostile input: starting an initiative ---------------------------------------------
+
+
+_TEXT_ATTACKS = {
+    "megabyte": "x" * MEGABYTE,
+    "empty": "",
+    "blank": "   \t ",
+    "invisible-only": INVISIBLE_ONLY,
+    **HOSTILE_TEXT,
+}
+
+
+def _start_form(cast: Cast, **changes: str) -> dict[str, str]:
+    form = {
+        "unit_id": str(cast.units["UB1"].id),
+        "title": "Mitglieder wählen den Vorstand direkt",
+        "proposal": "Die Mitglieder wählen den Vorstand direkt.",
+        "reasons": "Mehr Mitbestimmung.",
+        "arguments_for": "",
+        "co_initiators": "",
+    }
+    return {**form, **changes}
+
+
+@pytest.mark.parametrize("attack", sorted(_TEXT_ATTACKS))
+@pytest.mark.parametrize("field", ["title", "proposal", "reasons", "arguments_for"])
+def test_the_start_form_refuses_hostile_text(
+    cast: Cast, db: Session, field: str, attack: str
+) -> None:
+    value = _TEXT_ATTACKS[attack]
+    if field == "arguments_for" and attack in {"empty", "blank", "invisible-only"}:
+        pytest.skip("the arguments are optional")
+    with cast.browser("member") as browser:
+        response = post_form(
+            browser, "/initiatives/new", "/initiatives/new", _start_form(cast, **{field: value})
+        )
+    refused_in_german(response, 400, 413)
+    assert count_rows(db, Initiative) == 0
+
+
+@pytest.mark.parametrize(
+    "title", ["Satzung\r\nBcc: alle@example.org", "Satzung\nneu", "Satzung\rneu"]
+)
+def test_a_title_with_a_line_break_is_refused(cast: Cast, db: Session, title: str) -> None:
+    """Found: the title is the subject of the mails to the unit's members; with a line
+    break the mail layer refused them, so admitting the initiative failed for good."""
+    with cast.browser("member") as browser:
+        response = post_form(
+            browser, "/initiatives/new", "/initiatives/new", _start_form(cast, title=title)
+        )
+    refused_in_german(response, 400)
+    assert count_rows(db, Initiative) == 0
+
+
+@pytest.mark.parametrize(
+    "unit_id",
+    ["9" * 30, "-1", "٣", "３", "1e3", "", "x" * MEGABYTE, "1\x00"],
+    ids=["30-digits", "negative", "arabic", "fullwidth", "exponent", "empty", "megabyte", "nul"],
+)
+def test_the_unit_takes_ascii_digits_of_an_own_unit_only(
+    cast: Cast, db: Session, unit_id: str
+) -> None:
+    """Found: "٣" (Arabic-Indic three) was read as unit 3."""
+    with cast.browser("member") as browser:
+        response = post_form(
+            browser, "/initiatives/new", "/initiatives/new", _start_form(cast, unit_id=unit_id)
+        )
+    refused_in_german(response, 400, 413)
+    assert count_rows(db, Initiative) == 0
+
+
+@pytest.mark.parametrize(
+    "numbers",
+    ["9" * MEGABYTE, "\n".join(str(n) for n in range(5000)), INVISIBLE_ONLY, "٣٣٣", "x\u202ey"],
+    ids=["megabyte", "five-thousand-lines", "invisible", "arabic", "bidi"],
+)
+def test_hostile_co_initiators_are_refused(cast: Cast, db: Session, numbers: str) -> None:
+    with cast.browser("member") as browser:
+        response = post_form(
+            browser,
+            "/initiatives/new",
+            "/initiatives/new",
+            _start_form(cast, co_initiators=f"{numbers}\n"),
+        )
+    refused_in_german(response, 400, 413)
+    assert count_rows(db, Initiative) == 0
+
+
+def test_unicode_texts_are_taken_as_written(cast: Cast, db: Session) -> None:
+    with cast.browser("member") as browser:
+        response = post_form(
+            browser,
+            "/initiatives/new",
+            "/initiatives/new",
+            _start_form(cast, title=FRIENDLY_UNICODE, reasons="Weil 👩\u200d👩\u200d👧 zählen."),
+        )
+    assert response.status_code in {302, 303}, response.text
+    stored = db.scalars(select(Initiative)).one()
+    assert stored.title == FRIENDLY_UNICODE
+    assert stored.reasons == "Weil 👩\u200d👩\u200d👧 zählen."
+
+
+# -- 1. hostile input: signing and withdrawing ---------------------------------------------
+
+
+@pytest.mark.parametrize("action", ["sign", "withdraw"])
+@pytest.mark.parametrize(
+    "extra",
+    [{"member_id": "1"}, {"junk": "x" * MEGABYTE}, {"initiative_id": str(uuid.uuid4())}],
+    ids=["member-id", "megabyte", "other-initiative"],
+)
+def test_sign_and_withdraw_read_nothing_from_the_form(
+    cast: Cast, db: Session, action: str, extra: dict[str, str]
+) -> None:
+    """Whatever the form carries, a signature is the logged-in member's, for the
+    initiative in the path, once: a planted member id signs nobody else."""
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}"
+    extra = {**extra, "member_id": str(cast.members["other"].id)}
+    with cast.browser("member") as browser:
+        first = post_form(browser, page, f"{page}/{action}", extra)
+    db.expire_all()
+    rows = db.scalars(select(Signature).where(Signature.initiative_id == initiative.id)).all()
+    if action == "sign":
+        assert first.status_code in {302, 303}, first.status_code
+        assert [row.member_id for row in rows] == [cast.members["own"].id]
+    else:
+        refused_in_german(first, 409)
+        assert rows == []
+
+
+@pytest.mark.parametrize("action", ["sign", "withdraw"])
+def test_sign_and_withdraw_with_a_deeply_nested_body_change_nothing(
+    cast: Cast, db: Session, action: str
+) -> None:
+    initiative = make_initiative(cast)
+    with cast.browser("member") as browser:
+        response = browser.post(
+            f"/initiatives/{initiative.id}/{action}",
+            content=b"[" * 10_000 + b"]" * 10_000,
+            headers={**PAGE, "content-type": "application/json", "x-csrftoken": csrf(browser)},
+            follow_redirects=False,
+        )
+    refused_in_german(response, 400)
+    assert _signatures(db, initiative.id) == (0, 0)
+
+
+# -- 1. hostile input: paper lists and written withdrawals ---------------------------------
+
+
+_NUMBER_ATTACKS = {
+    "megabyte-line": "9" * MEGABYTE,
+    "megabyte-lines": "1\n" * 400_000,
+    "too-many-lines": "\n".join(str(900_000 + n) for n in range(2_001)),
+    "invisible-only": INVISIBLE_ONLY,
+    "arabic": "٥٠٠٠٠٠",
+    "unknown": "123456789",
+    "emoji": "5000🎉",
+    **HOSTILE_TEXT,
+}
+
+
+@pytest.mark.parametrize("attack", sorted(_NUMBER_ATTACKS))
+def test_hostile_paper_lists_are_refused_whole(cast: Cast, db: Session, attack: str) -> None:
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}/paper"
+    own = cast.members["own"].membership_number
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, page, {"numbers": f"{own}\n{_NUMBER_ATTACKS[attack]}"})
+    refused_in_german(response, 400, 413)
+    assert _signatures(db, initiative.id) == (0, 0)
+
+
+@pytest.mark.parametrize("attack", sorted(_NUMBER_ATTACKS))
+def test_hostile_written_withdrawals_change_nothing(cast: Cast, db: Session, attack: str) -> None:
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}/paper"
+    own = cast.members["own"].membership_number
+    with cast.browser("staff_own") as browser:
+        entered = post_form(browser, page, page, {"numbers": own})
+        assert entered.status_code == 200, entered.status_code
+        response = post_form(
+            browser, page, f"{page}/withdraw", {"number": own + _NUMBER_ATTACKS[attack]}
+        )
+    refused_in_german(response, 400, 413)
+    assert _signatures(db, initiative.id) == (1, 1)
+
+
+@pytest.mark.parametrize("field", ["numbers", "number"])
+@pytest.mark.parametrize("value", ["", "\n\n", "   "])
+def test_an_empty_paper_list_or_withdrawal_changes_nothing(
+    cast: Cast, db: Session, field: str, value: str
+) -> None:
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}/paper"
+    action = page if field == "numbers" else f"{page}/withdraw"
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, action, {field: value})
+    refused_in_german(response, 400)
+    assert _signatures(db, initiative.id) == (0, 0)
+
+
+# -- 1. hostile input: the receipt check ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {"number": "", "salt": ""},
+        {"number": "500000", "salt": "é" * 32},
+        {"number": "500000", "salt": "zz" * 16},
+        {"number": "500000", "salt": "０" * 32},
+        {"number": "500000"},
+        {"leaf": "zz" * 32},
+        {"leaf": "ab" * 31},
+        {"leaf": "٣" * 64},
+        {"leaf": INVISIBLE_ONLY},
+        {"number": "500000", "salt": "00" * 16 + "\x00"},
+        {"leaf": "\u202e" + "ab" * 32},
+    ],
+    ids=[
+        "nothing",
+        "empty",
+        "salt-accents",
+        "salt-not-hex",
+        "salt-fullwidth",
+        "no-salt",
+        "leaf-not-hex",
+        "leaf-short",
+        "leaf-arabic",
+        "leaf-invisible",
+        "salt-nul",
+        "leaf-bidi",
+    ],
+)
+def test_a_malformed_receipt_is_refused_with_a_message(cast: Cast, fields: dict[str, str]) -> None:
+    initiative = make_initiative(cast)
+    decide(cast, initiative.id)
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("anonymous") as browser:
+        response = post_form(browser, page, f"{page}/check", fields)
+    refused_in_german(response, 400)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"number": "9" * MEGABYTE, "salt": "00" * 16},
+        {"number": INVISIBLE_ONLY + "1", "salt": "00" * 16},
+        {"number": FRIENDLY_UNICODE, "salt": "ab" * 16},
+    ],
+    ids=["megabyte-number", "invisible-number", "unicode-number"],
+)
+def test_an_unknown_receipt_is_simply_not_found(cast: Cast, fields: dict[str, str]) -> None:
+    initiative = make_initiative(cast)
+    decide(cast, initiative.id)
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("anonymous") as browser:
+        response = post_form(browser, page, f"{page}/check", fields)
+    assert response.status_code == 200
+    assert 'id="check-result"' in response.text
+    assert "Gefunden" not in response.text
+
+
+def test_the_receipt_check_is_not_open_before_the_deadline(cast: Cast) -> None:
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("anonymous") as browser:
+        response = post_form(browser, page, f"{page}/check", {"leaf": "ab" * 32})
+    refused_in_german(response, 404)
+
+
+# -- 1. hostile input: staff, board, rules, the Entscheid form -----------------------------
+
+
+@pytest.mark.parametrize("attack", ["megabyte", "empty", "invisible-only", "nul", "rtl-override"])
+def test_a_hostile_refusal_reason_is_refused(cast: Cast, db: Session, attack: str) -> None:
+    initiative = make_initiative(cast, InitiativeStatus.SUBMITTED)
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, f"{page}/refuse", {"reason": _TEXT_ATTACKS[attack]})
+    refused_in_german(response, 400, 413)
+    db.expire_all()
+    assert db.get(Initiative, initiative.id).status == InitiativeStatus.SUBMITTED  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("attack", ["megabyte", "nul", "rtl-override", "escape"])
+def test_a_hostile_board_answer_is_refused(cast: Cast, db: Session, attack: str) -> None:
+    add_board(cast)
+    initiative = make_initiative(cast, InitiativeStatus.SUCCEEDED)
+    initiative.board_deadline = initiative.closes_at
+    db.commit()
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("board_own") as browser:
+        response = post_form(browser, page, f"{page}/adopt", {"answer": _TEXT_ATTACKS[attack]})
+    refused_in_german(response, 400, 413)
+    db.expire_all()
+    assert db.get(Initiative, initiative.id).status == InitiativeStatus.SUCCEEDED  # type: ignore[union-attr]
+
+
+def _rules_form(**changes: str) -> dict[str, str]:
+    form = {
+        "valid_from": "2031-01-01",
+        "threshold_percent": "10",
+        "signing_days": "90",
+        "min_initiators": "3",
+        "board_days": "28",
+        "quorum_kind": "turnout",
+        "quorum_percent": "20",
+        "binding_months": "24",
+        "overturn_body": "Parteitag",
+        "overturn_numerator": "2",
+        "overturn_denominator": "3",
+    }
+    return {**form, **changes}
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"threshold_percent": "٣٠"},
+        {"threshold_percent": "²"},
+        {"signing_days": "9" * 5000},
+        {"min_initiators": "-3"},
+        {"valid_from": "٢٠٣١-01-01"},
+        {"valid_from": "2031-02-30"},
+        {"overturn_body": "x" * MEGABYTE},
+        {"overturn_body": INVISIBLE_ONLY},
+        {"overturn_body": "Partei\x00tag"},
+        {"quorum_kind": "\u202eturnout"},
+    ],
+    ids=[
+        "arabic-digits",
+        "superscript",
+        "5000-digits",
+        "negative",
+        "arabic-date",
+        "no-such-day",
+        "megabyte-body",
+        "invisible-body",
+        "nul-body",
+        "bidi-kind",
+    ],
+)
+def test_the_rules_form_refuses_hostile_values(
+    cast: Cast, db: Session, changes: dict[str, str]
+) -> None:
+    unit_id = cast.units["UB1"].id
+    before = count_rows(db, InitiativeRules)
+    page = f"/initiative-rules/{unit_id}"
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, page, _rules_form(**changes))
+    refused_in_german(response, 400, 413)
+    assert count_rows(db, InitiativeRules) == before
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"threshold": "٣"},
+        {"threshold": "9" * 50},
+        {"opens_on": "٢٠٣١-01-01"},
+        {"opens_on": "2031-02-30"},
+        {"trustees": "not-a-uuid"},
+        {"trustees": str(uuid.uuid4())},
+        {"opens_on": "2031-01-01\x00"},
+    ],
+    ids=[
+        "arabic",
+        "50-digits",
+        "arabic-date",
+        "no-such-day",
+        "trustee-junk",
+        "trustee-unknown",
+        "nul",
+    ],
+)
+def test_the_entscheid_form_refuses_hostile_values(
+    cast: Cast, db: Session, changes: dict[str, str]
+) -> None:
+    from ballots.models import Election
+
+    initiative = make_initiative(cast, InitiativeStatus.REFERENDUM_DUE)
+    page = f"/initiatives/{initiative.id}/entscheid"
+    form = {
+        "opens_on": "2031-01-10",
+        "closes_on": "2031-01-24",
+        "threshold": "1",
+        "trustees": str(cast.accounts["commission_own"].id),
+        **changes,
+    }
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, page, form)
+    refused_in_german(response, 400)
+    assert count_rows(db, Election) == 0
+
+
+# -- 1. hostile input: the initiative's discussion -----------------------------------------
+
+
+def _discussion_id(cast: Cast, initiative_id: uuid.UUID) -> uuid.UUID:
+    with cast.browser("anonymous") as browser:
+        assert browser.get(f"/initiatives/{initiative_id}").status_code == 200
+    cast.session.expire_all()
+    found = cast.session.scalar(
+        select(Discussion.id).where(
+            Discussion.kind == "initiative", Discussion.subject_id == initiative_id
+        )
+    )
+    assert found is not None
+    return found
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["x" * MEGABYTE, "", "  ", INVISIBLE_ONLY, "x" * 5_001, *HOSTILE_TEXT.values()],
+    ids=["megabyte", "empty", "blank", "invisible-only", "over-5000", *HOSTILE_TEXT],
+)
+@pytest.mark.parametrize("role", ["member", "guest"])
+def test_hostile_discussion_posts_on_an_initiative_are_refused(
+    cast: Cast, db: Session, role: str, body: str
+) -> None:
+    initiative = make_initiative(cast)
+    discussion_id = _discussion_id(cast, initiative.id)
+    page = f"/discussions/{discussion_id}"
+    with cast.browser(role) as browser:
+        response = post_form(browser, page, f"{page}/posts", {"body": body})
+    refused_in_german(response, 400, 413)
+    assert count_rows(db, Post) == 0
+
+
+def test_a_unicode_discussion_post_is_kept(cast: Cast, db: Session) -> None:
+    initiative = make_initiative(cast)
+    discussion_id = _discussion_id(cast, initiative.id)
+    page = f"/discussions/{discussion_id}"
+    with cast.browser("guest") as browser:
+        response = post_form(browser, page, f"{page}/posts", {"body": FRIENDLY_UNICODE})
+    assert response.status_code in {302, 303}, response.status_code
+    assert db.scalars(select(Post.body)).one() == FRIENDLY_UNICODE
