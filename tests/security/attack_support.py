@@ -26,7 +26,7 @@ from app.accounts.models import Role
 from app.core.db import utcnow
 from motions import rules as rules_service
 from motions import services as initiative_services
-from motions.models import Initiative, InitiativeStatus, Initiator
+from motions.models import COUNT_SHARDS, Initiative, InitiativeCount, InitiativeStatus, Initiator
 from surveys import client, services
 from surveys.definition import read_definition
 from surveys.models import Survey
@@ -92,32 +92,72 @@ def refused_in_german(response: Any, *statuses: int) -> str:
     return message
 
 
-def add_member_other(cast: Cast) -> None:
-    """A logged-in member of OV-C (the other unit): eligible nowhere in UB1."""
-    member = make_member(
-        cast.session, cast.units["OV-C"], "Mara", "Fremd", email="mara@example.org"
-    )
-    cast.members["member_other"] = member
-    cast.accounts["member_other"] = make_account(
+def _person(cast: Cast, role: str, unit: str, given: str, family: str) -> None:
+    member = make_member(cast.session, cast.units[unit], given, family, email=f"{role}@example.org")
+    cast.members[role] = member
+    cast.accounts[role] = make_account(
         cast.session,
         cast.settings,
-        "mara@example.org",
+        f"{role}@example.org",
         TEST_PASSWORD,
-        name="Mara Fremd",
+        name=f"{given} {family}",
         member=member,
     )
+
+
+def add_people(cast: Cast) -> None:
+    """Who ``make_cast`` lacks: ``member_other`` (a member of OV-C, the other unit),
+    ``staff_below`` (staff of OV-A only, below UB1), ``board_own`` (the board of UB1) and
+    ``signer`` (Siggi Signer, a member of OV-B whose signature must stay his secret)."""
+    _person(cast, "member_other", "OV-C", "Mara", "Fremd")
+    _person(cast, "staff_below", "OV-A", "Udo", "Unten")
+    grant(cast.session, cast.accounts["staff_below"], Role.STAFF, cast.units["OV-A"])
+    _person(cast, "board_own", "UB1", "Bert", "Vorstand")
+    grant(cast.session, cast.accounts["board_own"], Role.BOARD, cast.units["UB1"])
+    _person(cast, "signer", "OV-B", "Siggi", "Signer")
     cast.session.commit()
 
 
-def add_board(cast: Cast) -> None:
-    """The board of UB1 (adopts a successful initiative), a member of UB1."""
-    member = make_member(cast.session, cast.units["UB1"], "Bert", "Vorstand")
-    account = make_account(
-        cast.session, cast.settings, "board_own@example.org", TEST_PASSWORD, member=member
+ATTACKERS = (
+    "anonymous",
+    "guest",
+    "member",
+    "member_other",
+    "staff_other",
+    "staff_below",
+    "commission_own",
+    "commission_other",
+    "admin_own",
+    "admin_other",
+)
+"""Everyone but the unit's own staff: none of them may use a staff page of UB1's objects."""
+
+
+def denied(response: Any) -> bool:
+    """Refused at the door: 401/403/404, or sent to the login or second-factor step."""
+    if response.status_code in {401, 403, 404}:
+        return True
+    location = response.headers.get("location", "")
+    return response.status_code in {302, 303, 307} and location.startswith(
+        ("/login", "/account/totp")
     )
-    grant(cast.session, account, Role.BOARD, cast.units["UB1"])
-    cast.accounts["board_own"] = account
-    cast.session.commit()
+
+
+def send(
+    browser: TestClient[Litestar], method: str, path: str, body: Any = None, *, api: bool = False
+) -> Any:
+    """One request as a browser (a form, a page) or as the page's script (``api``: JSON),
+    with the session's CSRF token, never following a redirect."""
+    headers = {"accept": "application/json"} if api else dict(PAGE)
+    kwargs: dict[str, Any] = {}
+    if method != "GET":
+        token = csrf(browser)
+        headers["x-csrftoken"] = token
+        if api:
+            kwargs["json"] = body if body is not None else {}
+        else:
+            kwargs["data"] = {**(body or {}), "_csrf_token": token}
+    return browser.request(method, path, headers=headers, follow_redirects=False, **kwargs)
 
 
 PAGE = {"accept": "text/html,application/xhtml+xml"}
@@ -265,6 +305,11 @@ def make_initiative(
             initiative_id=initiative.id, member_id=cast.members["own"].id, confirmed_at=moment
         )
     )
+    if status == InitiativeStatus.SIGNING:  # the live count's shards, as admitting makes them
+        session.add_all(
+            InitiativeCount(initiative_id=initiative.id, shard=shard, signatures=0)
+            for shard in range(COUNT_SHARDS)
+        )
     session.commit()
     return initiative
 

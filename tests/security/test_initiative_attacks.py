@@ -32,7 +32,7 @@ from tests.security.attack_support import (
     INVISIBLE_ONLY,
     MEGABYTE,
     PAGE,
-    add_board,
+    add_people,
     count_rows,
     csrf,
     decide,
@@ -52,7 +52,7 @@ def _signatures(db: Session, initiative_id: uuid.UUID) -> tuple[int, int]:
     """(signature rows, the live counter): what a refused request must leave alone."""
     db.expire_all()
     rows = len(db.scalars(select(Signature).where(Signature.initiative_id == initiative_id)).all())
-    counter = db.scalar(select(Initiative.signature_count).where(Initiative.id == initiative_id))
+    counter = db.scalar(select(Initiative.live_count).where(Initiative.id == initiative_id))
     return rows, int(counter or 0)
 
 
@@ -345,7 +345,7 @@ def test_a_hostile_refusal_reason_is_refused(cast: Cast, db: Session, attack: st
 
 @pytest.mark.parametrize("attack", ["megabyte", "nul", "rtl-override", "escape"])
 def test_a_hostile_board_answer_is_refused(cast: Cast, db: Session, attack: str) -> None:
-    add_board(cast)
+    add_people(cast)
     initiative = make_initiative(cast, InitiativeStatus.SUCCEEDED)
     initiative.board_deadline = initiative.closes_at
     db.commit()

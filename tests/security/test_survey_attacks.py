@@ -31,13 +31,17 @@ from tests.security.attack_support import (
     HOSTILE_TEXT,
     INVISIBLE_ONLY,
     MEGABYTE,
+    PAGE,
+    add_people,
     count_rows,
     csrf,
+    denied,
     looks_german,
     make_survey,
     post_answer,
     post_form,
     refused_in_german,
+    send,
     signed_line,
     take_credential,
 )
@@ -353,3 +357,312 @@ def test_hostile_free_text_searches_are_refused_before_the_close(cast: Cast, que
             f"/api/surveys/{survey.id}/texts/q9?q={query}", headers={"accept": "application/json"}
         )
     _json_refusal(response, 400, 403)
+
+
+# -- 2. staff pages and actions of an existing survey, tried by everyone else ----------------
+
+SECRET_TEXT = "Geheimort Zwiebelturm"
+"""A free-text answer no one may read before the close, staff included."""
+
+
+def _paper_form() -> dict[str, str]:
+    """A paper line that keeps every rule: three questionnaires, one answer to q1."""
+    return {"questionnaires": "3", "q1.answered": "1", "q1.monat": "1"}
+
+
+def _answered(cast: Cast, app: Litestar) -> Survey:
+    """An open survey (results after the close) two members have answered, one with the
+    secret free text; the board holds both answers (a batch was written)."""
+    from surveys import services
+
+    survey = make_survey(cast)
+    for role, text in (("member", SECRET_TEXT), ("staff_own", "Köln")):
+        answers = good_answers()
+        answers["q9"] = text
+        line = signed_line(survey, take_credential(cast, role, survey), answers)
+        assert post_answer(app, survey, line).status_code == 201
+    services.flush_board(cast.session, cast.settings, survey.id)
+    cast.session.expire_all()
+    return survey
+
+
+def _state(db: Session, survey_id: Any) -> tuple[Any, ...]:
+    """What no refused request may change: the survey's row and how many there are."""
+    db.expire_all()
+    survey = db.get(Survey, survey_id)
+    assert survey is not None
+    return (
+        survey.status,
+        survey.title,
+        survey.definition,
+        survey.results,
+        count_rows(db, Survey),
+        count_rows(db, SurveyPaperLine),
+        count_rows(db, SurveyAnswer),
+    )
+
+
+# (method, path, body kind, body): the staff's own pages and actions of one survey.
+_OPEN_SURVEY_STAFF = [
+    ("GET", "/api/surveys/{id}/preview", "api", None),
+    ("GET", "/api/surveys/{id}/results", "api", None),
+    ("GET", "/surveys/{id}/manage", "page", None),
+    ("GET", "/surveys/{id}/preview", "page", None),
+    ("GET", "/surveys/{id}/edit", "page", None),
+    ("GET", "/surveys/{id}/paper", "page", None),
+    ("GET", "/surveys/{id}/paper/questionnaire.pdf", "page", None),
+    ("POST", "/surveys/{id}/paper/enter", "page", _paper_form()),
+    ("POST", "/surveys/{id}/paper/confirm", "page", _paper_form()),
+    ("POST", "/surveys/{id}/paper/discard", "page", {}),
+    ("POST", "/api/surveys/{id}/copy", "api", "window"),
+    ("POST", "/surveys/{id}/copy", "page", {}),
+    ("POST", "/api/surveys/{id}/close", "api", {}),
+    ("POST", "/surveys/{id}/close", "page", {"confirm": "yes"}),
+]
+_DRAFT_SURVEY_STAFF = [
+    ("GET", "/api/surveys/{id}/preview", "api", None),
+    ("GET", "/surveys/{id}/manage", "page", None),
+    ("GET", "/surveys/{id}/preview", "page", None),
+    ("GET", "/surveys/{id}/edit", "page", None),
+    ("PUT", "/api/surveys/{id}", "api", "definition"),
+    ("POST", "/surveys/{id}/edit", "page", "editor"),
+    ("POST", "/api/surveys/{id}/open", "api", {}),
+    ("POST", "/surveys/{id}/open", "page", {"confirm": "yes"}),
+    ("POST", "/api/surveys/{id}/copy", "api", "window"),
+    ("POST", "/surveys/{id}/copy", "page", {}),
+]
+
+
+def _body(kind: Any) -> Any:
+    from datetime import UTC, datetime, timedelta
+
+    if kind == "window":
+        now = datetime.now(UTC)
+        return {
+            "opens_at": (now + timedelta(days=2)).isoformat(),
+            "closes_at": (now + timedelta(days=9)).isoformat(),
+        }
+    if kind == "definition":
+        return _api_body(title="Übernommen")
+    if kind == "editor":
+        return _editor_form(title="Übernommen")
+    return kind
+
+
+def _attempt(cast: Cast, role: str, survey_id: Any, attempt: tuple[str, str, str, Any]) -> Any:
+    method, path, kind, body = attempt
+    with cast.browser(role) as browser:
+        return send(browser, method, path.format(id=survey_id), _body(body), api=kind == "api")
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "anonymous",
+        "guest",
+        "member",
+        "member_other",
+        "staff_other",
+        "staff_below",
+        "commission_own",
+        "admin_own",
+        "admin_other",
+    ],
+)
+def test_nobody_but_its_staff_reaches_an_open_surveys_staff_pages(
+    cast: Cast, app: Litestar, db: Session, role: str
+) -> None:
+    add_people(cast)
+    survey = _answered(cast, app)
+    before = _state(db, survey.id)
+    wrong = []
+    for attempt in _OPEN_SURVEY_STAFF:
+        response = _attempt(cast, role, survey.id, attempt)
+        if not denied(response) or SECRET_TEXT in response.text:
+            wrong.append(f"{attempt[0]} {attempt[1]}: {response.status_code}")
+    assert not wrong, wrong
+    assert _state(db, survey.id) == before
+    # The control: the unit's staff do get in (the attempts above were not just broken).
+    for method, path, kind, body in _OPEN_SURVEY_STAFF:
+        if method == "GET":
+            response = _attempt(cast, "staff_own", survey.id, (method, path, kind, body))
+            assert not denied(response), (path, response.status_code)
+            assert response.status_code < 500, (path, response.status_code)
+
+
+@pytest.mark.parametrize(
+    "role",
+    [
+        "anonymous",
+        "guest",
+        "member",
+        "member_other",
+        "staff_other",
+        "staff_below",
+        "commission_own",
+        "admin_own",
+    ],
+)
+def test_nobody_but_its_staff_reaches_a_draft(cast: Cast, db: Session, role: str) -> None:
+    add_people(cast)
+    survey = make_survey(cast, opened=False)
+    before = _state(db, survey.id)
+    wrong = []
+    for attempt in _DRAFT_SURVEY_STAFF:
+        response = _attempt(cast, role, survey.id, attempt)
+        if not denied(response) or "Wie oft sollen wir befragen" in response.text:
+            wrong.append(f"{attempt[0]} {attempt[1]}: {response.status_code}")
+    # A draft is nobody's business but its staff's: its public pages do not exist yet.
+    for path in ("/surveys/{id}", "/surveys/{id}/results", "/api/surveys/{id}/client-data"):
+        response = _attempt(cast, role, survey.id, ("GET", path, "page", None))
+        if response.status_code != 404 and not denied(response):
+            wrong.append(f"GET {path}: {response.status_code}")
+    assert not wrong, wrong
+    assert _state(db, survey.id) == before
+
+
+@pytest.mark.parametrize("role", ["staff_other", "staff_below"])
+def test_staff_elsewhere_cannot_make_a_survey_for_the_unit(
+    cast: Cast, db: Session, role: str
+) -> None:
+    """Staff of another unit (or of a unit below) name the unit in the form or the body."""
+    add_people(cast)
+    with cast.browser(role) as browser:
+        page = send(browser, "POST", "/surveys/new", _editor_form(unit_code="UB1"))
+        api = send(browser, "POST", "/api/surveys/", _api_body(), api=True)
+    assert page.status_code == 400, page.status_code  # "Choose one of your units."
+    refused_in_german(page, 400)
+    _json_refusal(api, 403)
+    assert count_rows(db, Survey) == 0
+
+
+@pytest.mark.parametrize("role", ["anonymous", "guest", "member", "staff_other", "staff_own"])
+def test_no_result_figure_or_free_text_before_the_close(
+    cast: Cast, app: Litestar, role: str
+) -> None:
+    """Results are not live: before the close nobody but the unit's staff sees a figure,
+    and nobody at all (staff included) reads a free-text answer or downloads the answers."""
+    survey = _answered(cast, app)
+    sid = survey.id
+    with cast.browser(role) as browser:
+        page = browser.get(f"/surveys/{sid}/results", headers=PAGE)
+        texts_page = browser.get(f"/surveys/{sid}/results?question=q9&q=Zwiebel", headers=PAGE)
+        api = {
+            path: browser.get(f"/api/surveys/{sid}/{path}", headers={"accept": "application/json"})
+            for path in (
+                "results",
+                "texts/q9?q=Zwiebel",
+                "export/answers-csv",
+                "export/aggregates-csv",
+                "export/xlsx",
+                "record.zip",
+            )
+        }
+    assert page.status_code == 200
+    staff = role == "staff_own"
+    assert ('id="results-later"' in page.text) is not staff
+    assert ('class="chart"' in page.text) is staff
+    for response in (page, texts_page, *api.values()):
+        assert SECRET_TEXT.encode() not in response.content
+    assert (api["results"].status_code == 200) is staff
+    for path, response in api.items():
+        if path != "results":
+            _json_refusal(response, 403, 404)
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("anonymous", 401), ("guest", 403), ("member_other", 403), ("staff_other", 403)],
+)
+def test_only_the_audience_gets_a_credential(
+    cast: Cast, db: Session, role: str, status: int
+) -> None:
+    """A guest (members-only survey), a member of another unit, staff of another unit
+    and a visitor without a login ask for the survey's credential."""
+    from surveys import client, services
+
+    add_people(cast)
+    survey = make_survey(cast)
+    issuer = services.issuer_public(survey, "members")
+    request = client.request_credential(issuer, str(survey.id), "members")
+    with cast.browser(role) as browser:
+        response = send(
+            browser,
+            "POST",
+            f"/api/surveys/{survey.id}/credential",
+            {"blinded_msg": request.blinded_msg.hex()},
+            api=True,
+        )
+    _json_refusal(response, status)
+    db.expire_all()
+    issued = db.scalars(select(SurveyRollEntry.credential_issued_on)).all()
+    assert set(issued) == {None}
+
+
+@pytest.mark.parametrize("role", ["member", "member_other", "staff_other", "staff_below", "guest"])
+def test_lists_do_not_show_another_units_draft(cast: Cast, role: str) -> None:
+    add_people(cast)
+    make_survey(cast, opened=False, definition={**_api_body()["definition"], "title": "Entwurf X"})
+    with cast.browser(role) as browser:
+        pages = [
+            browser.get(path, headers=PAGE)
+            for path in ("/surveys/", "/surveys/mine", "/surveys/units/UB1", "/dashboard")
+        ]
+    for page in pages:
+        assert "Entwurf X" not in page.text, page.url
+
+
+# Every route of the survey module and where this file attacks it (or why it is not a
+# staff route). A new route fails `test_every_survey_route_is_accounted_for` until it
+# is added here.
+SURVEY_ROUTES = {
+    "GET /api/surveys/{survey_id:str}/preview": "staff: _OPEN_SURVEY_STAFF, _DRAFT_SURVEY_STAFF",
+    "GET /api/surveys/{survey_id:str}/results": "staff before the close: _OPEN_SURVEY_STAFF",
+    "PUT /api/surveys/{survey_id:str}": "staff: _DRAFT_SURVEY_STAFF",
+    "POST /api/surveys/{survey_id:str}/open": "staff: _DRAFT_SURVEY_STAFF",
+    "POST /api/surveys/{survey_id:str}/close": "staff: _OPEN_SURVEY_STAFF",
+    "POST /api/surveys/{survey_id:str}/copy": "staff: both lists",
+    "POST /api/surveys": "staff of the unit named: test_staff_elsewhere_cannot_make_a_survey",
+    "GET /surveys/new": "staff of any unit; the unit is checked on saving (above)",
+    "POST /surveys/new": "staff of the unit named: test_staff_elsewhere_cannot_make_a_survey",
+    "GET /surveys/{survey_id:uuid}/edit": "staff: both lists",
+    "POST /surveys/{survey_id:uuid}/edit": "staff: _DRAFT_SURVEY_STAFF",
+    "GET /surveys/{survey_id:uuid}/manage": "staff: both lists",
+    "GET /surveys/{survey_id:uuid}/preview": "staff: both lists",
+    "POST /surveys/{survey_id:uuid}/open": "staff: _DRAFT_SURVEY_STAFF",
+    "POST /surveys/{survey_id:uuid}/close": "staff: _OPEN_SURVEY_STAFF",
+    "POST /surveys/{survey_id:uuid}/copy": "staff: both lists",
+    "GET /surveys/{survey_id:uuid}/paper": "staff: _OPEN_SURVEY_STAFF",
+    "GET /surveys/{survey_id:uuid}/paper/questionnaire.pdf": "staff: _OPEN_SURVEY_STAFF",
+    "POST /surveys/{survey_id:uuid}/paper/enter": "staff: _OPEN_SURVEY_STAFF",
+    "POST /surveys/{survey_id:uuid}/paper/confirm": "staff: _OPEN_SURVEY_STAFF",
+    "POST /surveys/{survey_id:uuid}/paper/discard": "staff: _OPEN_SURVEY_STAFF",
+    "GET /surveys/{survey_id:uuid}/results": "public after the close: no figure before it",
+    "GET /api/surveys/{survey_id:str}/texts/{question_id:str}": "after the close: not before",
+    "GET /api/surveys/{survey_id:str}/export/{kind:str}": "after the close: not before",
+    "GET /api/surveys/{survey_id:str}/record.zip": "after the close: not before",
+    "GET /api/surveys/{survey_id:str}/client-data": "public once open; a draft's is 404",
+    "GET /surveys/{survey_id:uuid}": "the answer page, once open; a draft's is 404",
+    "POST /api/surveys/{survey_id:str}/credential": "the audience: test_only_the_audience",
+    "GET /api/surveys/{survey_id:str}/me": "the person's own entry only",
+    "POST /api/surveys/{survey_id:str}/answers": "no login by design: the credential decides",
+    "GET /api/surveys/{survey_id:str}/answers/{answer_hash:str}": "a receipt: public",
+    "GET /surveys": "own lists: test_lists_do_not_show_another_units_draft",
+    "GET /surveys/mine": "own lists: test_lists_do_not_show_another_units_draft",
+    "GET /surveys/units/{code:str}": "own lists: test_lists_do_not_show_another_units_draft",
+}
+
+
+def test_every_survey_route_is_accounted_for(app: Litestar) -> None:
+    """The authorisation matrix (test_authorisation_matrix.py) calls the survey routes
+    with an id that does not exist; the attacks above use real surveys. This keeps the
+    two in step: every survey route is listed with where it is attacked."""
+    from tests.security.matrix_harness import route_keys
+
+    routes = {
+        f"{method} {path}"
+        for method, path in route_keys(app)
+        if path.startswith(("/surveys", "/api/surveys"))
+    }
+    assert routes - SURVEY_ROUTES.keys() == set(), "new survey routes: attack them and list them"
+    assert SURVEY_ROUTES.keys() - routes == set(), "routes listed here no longer exist"
