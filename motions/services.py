@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Account, Role, RoleAssignment
-from app.core.audit import record_event
+from app.core.audit import append_event, record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -613,7 +613,7 @@ def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, d
 def _signed_event(session: Session, initiative_id: uuid.UUID, unit_id: int, action: str) -> None:
     """On record that someone signed or withdrew, not who: who signed is for the
     election commission only, and the audit log is read by admins and staff."""
-    record_event(
+    append_event(
         session, action, object_type=_OBJECT, object_id=initiative_id, scope_unit_id=unit_id
     )
 
