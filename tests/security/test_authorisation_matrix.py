@@ -175,8 +175,9 @@ POLICY: dict[str, frozenset[str]] = {
     # these is in tests/features/discussions/moderation_queue.feature.
     "POST /discussions/{discussion_id:uuid}/moderators/{account_id:uuid}/remove": NOBODY,
     "POST /discussions/{discussion_id:uuid}/bans/{account_id:uuid}/lift": NOBODY,
-    # Surveys: checked against a survey id that does not exist (no survey is built here
-    # yet), so most answer "not found" to everyone; a survey object belongs in Objects.
+    # Surveys: checked against a survey id that does not exist, so most answer "not found"
+    # to everyone; the same routes on real surveys (draft, open, answered) as every role
+    # are in test_survey_attacks.py (SURVEY_ROUTES lists each route and where).
     "GET /api/surveys/{survey_id:str}/answers/{answer_hash:str}": NOBODY,
     "GET /api/surveys/{survey_id:str}/client-data": NOBODY,
     "GET /api/surveys/{survey_id:str}/me": NOBODY,
@@ -215,7 +216,8 @@ POLICY: dict[str, frozenset[str]] = {
     "POST /surveys/{survey_id:uuid}/paper/confirm": NOBODY,
     "POST /surveys/{survey_id:uuid}/paper/discard": NOBODY,
     # Initiatives (motions/pages): the harness has none, so every per-object route is 404;
-    # who may act on one is in tests/features/motions/*.feature.
+    # the same routes on real initiatives in every state as every role are in
+    # test_initiative_attacks.py (INITIATIVE_ROUTES), the stories in features/motions.
     "GET /initiatives": EVERYONE,
     "GET /initiatives/mine": LOGGED_IN,
     "GET /initiatives/new": MEMBERS,
