@@ -76,30 +76,46 @@ def initiative_of(document: Mapping[str, Any]) -> uuid.UUID:
         raise ValueError("the list names no initiative") from error
 
 
-def published(initiative_id: uuid.UUID, leaves: Iterable[bytes], count: int) -> dict[str, Any]:
+def published(
+    initiative_id: uuid.UUID, leaves: Iterable[bytes], count: int, *, root: str | None = None
+) -> dict[str, Any]:
+    """The list as published: ``root`` is the one fixed at the deadline (computed from
+    the leaves if not given)."""
     ordered = sorted(leaves)
-    root = MerkleTree(leaf_hash(item) for item in ordered).root()
+    if root is None:
+        root = MerkleTree(leaf_hash(item) for item in ordered).root().hex()
     return {
         "format": FORMAT,
         "initiative": str(initiative_id),
         "count": count,
-        "root": root.hex(),
+        "root": root,
         "leaves": [item.hex() for item in ordered],
     }
+
+
+def _parts(document: Mapping[str, Any]) -> tuple[list[bytes], bytes, int]:
+    """Leaves, root and count of a list in exactly the published shape, refusing
+    anything else (a count of 7.9 or "7" or true, leaves given as an object); TypeError
+    or ValueError otherwise."""
+    leaves, count = document["leaves"], document["count"]
+    if not isinstance(leaves, list) or not all(isinstance(item, str) for item in leaves):
+        raise TypeError("leaves must be a list of hexadecimal strings")
+    if isinstance(count, bool) or not isinstance(count, int):
+        raise TypeError("the count must be a whole number")
+    return [bytes.fromhex(item) for item in leaves], bytes.fromhex(str(document["root"])), count
 
 
 def check_published(document: Mapping[str, Any]) -> list[tuple[str, bool]]:
     """Each check of a published signature list, named, with its outcome."""
     try:
-        leaves = [bytes.fromhex(str(item)) for item in document["leaves"]]
-        root = bytes.fromhex(str(document["root"]))
-        count = int(document["count"])
+        leaves, root, count = _parts(document)
     except (KeyError, TypeError, ValueError):
         return [(N_("the file is a published signature list"), False)]
     well_formed = all(len(item) == 32 for item in leaves)  # noqa: PLR2004
     sorted_unique = leaves == sorted(set(leaves))
     recomputed = MerkleTree(leaf_hash(item) for item in leaves).root()
     return [
+        (N_("the list is in the published format"), document.get("format") == FORMAT),
         (N_("every leaf is 32 bytes"), well_formed),
         (N_("leaves are sorted and distinct (one per signer)"), sorted_unique),
         (N_("the root matches the leaves"), recomputed == root),
