@@ -372,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     receipt.add_argument("--leaf", help="a signer's receipt code (64 hex): is it in the list?")
     receipt.add_argument("--salt", help="a signer's receipt salt (32 hex), with --number")
     check.add_argument("--number", help="the signer's membership number, with --salt")
+    check.add_argument(
+        "--root", help="the root shown on the initiative's page (64 hex): the list must have it"
+    )
     check.set_defaults(run=cmd_initiative_check)
 
     invite = sub.add_parser("invite-members", help="e-mail activation links to members of a unit")
@@ -410,6 +413,11 @@ def cmd_initiative_check(args: argparse.Namespace) -> int:
         print(f"{args.file} is not a published signature list", file=sys.stderr)
         return 2
     results = check_published(document)
+    if args.root is not None:  # a list forged whole agrees with itself, not with the page
+        root = args.root.strip().lower()
+        results.append(
+            (f"the list's root is the published root {root}", document.get("root") == root)
+        )
     wanted = _receipt_leaf(document, args)
     if wanted is None:
         return 2

@@ -1005,12 +1005,20 @@ def _counted_leaves(session: Session, initiative_id: uuid.UUID) -> list[bytes]:
 
 
 def published_list(session: Session, initiative_id: uuid.UUID) -> dict[str, Any]:
-    """The published signature list (leaves, root, count): only after the deadline."""
+    """The published signature list (leaves, root, count): only after the deadline.
+
+    Root and count are the ones fixed at the deadline (the page shows the same root):
+    a signature changed in the database afterwards makes the list fail its checks for
+    everyone who checks it, instead of giving a new root that agrees with the change.
+    """
     view = get_view(session, initiative_id)
-    if view.initiative.decided_at is None:
+    initiative = view.initiative
+    if initiative.decided_at is None:
         raise NotFound
     leaves = _counted_leaves(session, initiative_id)
-    return commitment.published(initiative_id, leaves, view.initiative.final_count or 0)
+    return commitment.published(
+        initiative_id, leaves, initiative.final_count or 0, root=initiative.commitment_root
+    )
 
 
 @dataclass
