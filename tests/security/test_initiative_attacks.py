@@ -730,3 +730,146 @@ def test_every_initiative_route_is_accounted_for(app: Litestar) -> None:
     }
     assert routes - INITIATIVE_ROUTES.keys() == set(), "new routes: attack them and list them"
     assert INITIATIVE_ROUTES.keys() - routes == set(), "routes listed here no longer exist"
+
+
+# -- 3. signature lists forged to look consistent --------------------------------------------
+
+
+def _published(cast: Cast) -> tuple[Initiative, dict[str, Any], dict[str, str]]:
+    """A decided initiative signed by Siggi online, Olga online and Bert on paper; its
+    list as served, and Siggi's receipt."""
+    from motions import services
+
+    found = _initiatives(cast)
+    services.sign(cast.session, cast.accounts["member"], found.signing.id)
+    receipt = services.receipt(cast.session, cast.accounts["signer"], found.signing.id)
+    assert receipt is not None
+    decide(cast, found.signing.id)
+    with cast.browser("anonymous") as browser:
+        served = browser.get(f"/initiatives/{found.signing.id}/signatures.json")
+    assert served.status_code == 200
+    initiative = cast.session.get(Initiative, found.signing.id)
+    assert initiative is not None
+    return initiative, served.json(), receipt
+
+
+def _check(tmp_path: Path, document: Any, *extra: str) -> Any:
+    """``stimmwerk initiative-check`` as an auditor runs it: a fresh process."""
+    import json
+    import subprocess
+    import sys
+
+    path = tmp_path / f"list-{len(list(tmp_path.iterdir()))}.json"
+    path.write_text(json.dumps(document))
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", "initiative-check", str(path), *extra],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _recomputed(document: dict[str, Any], leaves: list[str]) -> dict[str, Any]:
+    """The list with other leaves, root and count made to agree with them."""
+    from motions.commitment import published
+
+    return published(
+        uuid.UUID(document["initiative"]), [bytes.fromhex(x) for x in leaves], len(leaves)
+    )
+
+
+_LIST_LIES = {
+    "leaf-twice": (
+        lambda d: {**d, "leaves": sorted([*d["leaves"], d["leaves"][0]])},
+        "leaves are sorted and distinct",
+    ),
+    "count-not-the-leaves": (lambda d: {**d, "count": d["count"] + 1}, "the count equals"),
+    "root-of-another-list": (
+        lambda d: {**d, "root": _recomputed(d, d["leaves"][1:])["root"]},
+        "the root matches the leaves",
+    ),
+    "count-as-float": (lambda d: {**d, "count": d["count"] + 0.25}, "published"),
+    "count-as-text": (lambda d: {**d, "count": str(d["count"])}, "published signature list"),
+    "count-as-true": (
+        lambda d: {**_recomputed(d, d["leaves"][:1]), "count": True},
+        "published signature list",
+    ),
+    "leaves-as-object": (
+        lambda d: {**d, "leaves": dict.fromkeys(d["leaves"], 1)},
+        "published signature list",
+    ),
+    "another-format": (lambda d: {**d, "format": "stimmwerk-other/9"}, "published format"),
+    "leaves-unsorted": (
+        lambda d: {**d, "leaves": d["leaves"][::-1]},
+        "leaves are sorted and distinct",
+    ),
+}
+
+
+@pytest.mark.parametrize("lie", sorted(_LIST_LIES))
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_initiative_check_names_the_lie_of_a_forged_list(
+    cast: Cast, tmp_path: Path, lie: str
+) -> None:
+    """Found: a count of 3.25, "3" or true and leaves given as an object passed (read as
+    3, 3, 1 and the object's keys); the format was not checked."""
+    _, document, _ = _published(cast)
+    honest = _check(tmp_path, document)
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    forge, named = _LIST_LIES[lie]
+    done = _check(tmp_path, forge(document))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert any(line.startswith("FAIL") and named in line for line in done.stdout.splitlines())
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_list_forged_whole_fails_against_the_root_on_the_page(cast: Cast, tmp_path: Path) -> None:
+    """A forger drops Siggi's leaf (or swaps it for another) and recomputes root and count:
+    the list agrees with itself. It cannot agree with the root the page showed at the
+    deadline: ``--root`` (new) checks that, and Siggi's receipt is not found in it."""
+    initiative, document, receipt = _published(cast)
+    page_root = str(initiative.commitment_root)
+    mine = receipt["leaf"]
+    dropped = _recomputed(document, [x for x in document["leaves"] if x != mine])
+    swapped = _recomputed(document, sorted([*dropped["leaves"], "00" * 32]))
+    for forged in (dropped, swapped):
+        alone = _check(tmp_path, forged)
+        assert alone.returncode == 0, alone.stdout  # self-consistent: the limit of a list
+        against_page = _check(tmp_path, forged, "--root", page_root.upper())
+        assert against_page.returncode == 1, against_page.stdout
+        assert f"FAIL the list's root is the published root {page_root}" in against_page.stdout
+        by_receipt = _check(
+            tmp_path, forged, "--number", receipt["number"], "--salt", receipt["salt"]
+        )
+        assert by_receipt.returncode == 1
+        assert "FAIL the receipt's leaf" in by_receipt.stdout
+    honest = _check(tmp_path, document, "--root", page_root, "--leaf", mine)
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+
+
+def test_a_signature_changed_in_the_database_after_the_deadline_shows_on_every_check(
+    cast: Cast, db: Session
+) -> None:
+    """Found: the list was recomputed per request, root included, so a salt changed (or a
+    row added) after the deadline gave a new, self-consistent list. Now the list carries
+    the root fixed at the deadline and every check of it fails."""
+    initiative, _, _ = _published(cast)
+    signer = db.scalars(
+        select(Signature).where(
+            Signature.initiative_id == initiative.id,
+            Signature.member_id == cast.members["signer"].id,
+        )
+    ).one()
+    signer.salt = "ff" * 16
+    db.commit()
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("anonymous") as browser:
+        served = browser.get(f"{page}/signatures.json").json()
+        checked = post_form(browser, page, f"{page}/check", {"leaf": served["leaves"][0]})
+    from motions.commitment import check_published
+
+    assert served["root"] == initiative.commitment_root
+    assert ("the root matches the leaves", False) in check_published(served)
+    assert "FEHLGESCHLAGEN" in checked.text or "nicht bestanden" in checked.text
