@@ -229,8 +229,9 @@ def test_results_only_after_the_close_unless_live(
 
 
 def test_the_board_order_is_not_the_arrival_order(
-    db: Session, settings: Settings, world: World
+    db: Session, settings: Settings, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(services, "BATCH_SIZE", 16)  # 17 credentials instead of 65
     extra = [World._account(db, settings, f"x{n}@test.de", world.tree["OV-A"]) for n in range(14)]
     db.commit()
     survey = _open(db, settings, world)
