@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -991,9 +991,13 @@ def flush_board(
     ).one()
     waiting = list(
         session.execute(
-            select(SurveyAnswer.id, SurveyAnswer.leaf_hash, SurveyAnswer.line).where(
-                SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None)
-            )
+            select(
+                SurveyAnswer.id,
+                SurveyAnswer.leaf_hash,
+                SurveyAnswer.line,
+                SurveyAnswer.credential_key,
+                SurveyAnswer.audience,
+            ).where(SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_index.is_(None))
         )
     )
     if len(waiting) < minimum or not waiting:
@@ -1006,22 +1010,46 @@ def flush_board(
     signer = board.signer(origin(survey), seed)
     state = board.BoardState(survey.board_size, survey.board_frontier)
     placed = []
-    for answer_id, leaf, _ in waiting:
+    for answer_id, leaf, line, key, audience in waiting:
         appended = board.append(state, bytes.fromhex(leaf), signer)
-        placed.append({"id": answer_id, "leaf_index": appended.index})
+        placed.append(
+            {
+                "id": answer_id,
+                "survey_id": survey_id,
+                "credential_key": key,
+                "audience": audience,
+                "leaf_hash": leaf,
+                "line": line,
+                "leaf_index": appended.index,
+            }
+        )
         state = appended.state
         survey.checkpoint = appended.note
-    for start in range(0, len(placed), 5000):  # one executemany per 5,000, by primary key
-        session.execute(
-            update(SurveyAnswer).execution_options(synchronize_session=False),
-            placed[start : start + 5000],
-        )
+    _rewrite_in_board_order(session, placed)
     survey.board_size, survey.board_frontier = state.size, state.frontier
     survey.live_tallies = json.dumps(
-        _add_to_live(survey, [line for _, _, line in waiting]), separators=(",", ":")
+        _add_to_live(survey, [row[2] for row in waiting]), separators=(",", ":")
     )
     session.commit()
     return len(waiting)
+
+
+def _rewrite_in_board_order(session: Session, placed: list[dict[str, Any]]) -> None:
+    """Write the batch's answers again, in board order, with their places.
+
+    Deleted and inserted, not updated: an UPDATE leaves a row where it was stored, and
+    the order of storage (SQLite's rowid, for good; PostgreSQL's place in the table) is
+    the order of arrival, which the shuffle is there to hide from anyone who reads the
+    database or a backup of it. One DELETE and one executemany per 5,000 answers.
+    """
+    for start in range(0, len(placed), 5000):
+        chunk = placed[start : start + 5000]
+        session.execute(
+            delete(SurveyAnswer)
+            .where(SurveyAnswer.id.in_([row["id"] for row in chunk]))
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(insert(SurveyAnswer), chunk)
 
 
 # --- running tallies: live results without scanning the answers -------------------------
