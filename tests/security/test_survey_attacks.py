@@ -919,3 +919,171 @@ def test_a_board_rewritten_in_another_order_and_signed_again_is_detected(
 ) -> None:
     done = _verify(tmp_path, forger.board(forger.lines[::-1]))
     assert done.returncode == 1, done.stdout
+
+
+# -- 4. a database reader after members took part --------------------------------------------
+
+ANSWER_COLUMNS = {
+    "id",
+    "survey_id",
+    "credential_key",
+    "audience",
+    "leaf_hash",
+    "line",
+    "leaf_index",
+}
+
+
+def _storage_order(db: Session, survey_id: Any) -> list[str]:
+    """The answers' leaf hashes in the order the database keeps them: what a reader of
+    the database file (or of a backup) sees without any ORDER BY."""
+    from sqlalchemy import text
+
+    position = "rowid" if db.bind is not None and db.bind.dialect.name == "sqlite" else "ctid"
+    rows = db.execute(
+        text(f"SELECT leaf_hash FROM survey_answers WHERE survey_id = :s ORDER BY {position}"),
+        {"s": survey_id.hex if position == "rowid" else str(survey_id)},
+    )
+    return [str(row[0]) for row in rows]
+
+
+def _take_part(cast: Cast, app: Litestar, survey: Survey, roles: list[str]) -> list[str]:
+    """Each role answers through the API as the browser does; the receipts' hashes in
+    the order the answers arrived."""
+    arrived = []
+    for n, role in enumerate(roles):
+        answers = good_answers()
+        answers["q8"] = 20 + n
+        line = signed_line(survey, take_credential(cast, role, survey), answers)
+        response = post_answer(app, survey, line)
+        assert response.status_code == 201, response.text
+        arrived.append(response.json()["receipt"]["answer_hash"])
+    return arrived
+
+
+def _everyone(cast: Cast, count: int) -> list[str]:
+    from tests.factories import make_account, make_member
+
+    roles = []
+    for n in range(count):
+        role = f"voter{n}"
+        member = make_member(
+            cast.session, cast.units["OV-B"], "Vera", f"Votum{n}", email=f"{role}@example.org"
+        )
+        cast.members[role] = member
+        cast.accounts[role] = make_account(
+            cast.session, cast.settings, f"{role}@example.org", "pw-123456789", member=member
+        )
+        roles.append(role)
+    cast.session.commit()
+    return roles
+
+
+def test_the_database_keeps_answers_in_board_order_not_in_arrival_order(
+    cast: Cast, app: Litestar, db: Session
+) -> None:
+    """Found: the batch's answers were placed on the board with an UPDATE, which leaves a
+    row where it was stored; on SQLite the rowid kept the arrival order for good (in the
+    database file and every backup), so anyone who knew when members were active could
+    match them to their answers, the very thing the shuffled batches are to prevent."""
+    from sqlalchemy import inspect
+
+    from surveys import services
+
+    roles = _everyone(cast, 10)
+    survey = make_survey(cast)
+    arrived = _take_part(cast, app, survey, roles)
+    assert _storage_order(db, survey.id) == arrived  # waiting: unavoidable, not published
+    services.flush_board(db, cast.settings, survey.id)
+    db.expire_all()
+    board_order = list(
+        db.scalars(
+            select(SurveyAnswer.leaf_hash)
+            .where(SurveyAnswer.survey_id == survey.id)
+            .order_by(SurveyAnswer.leaf_index)
+        )
+    )
+    assert sorted(board_order) == sorted(arrived)
+    assert board_order != arrived  # shuffled (10! orders: a clash is one in 3.6 million)
+    assert _storage_order(db, survey.id) == board_order
+    columns = {column["name"] for column in inspect(db.bind).get_columns("survey_answers")}
+    assert columns == ANSWER_COLUMNS  # no account, no address, no time
+
+
+def test_no_row_links_an_account_to_an_answer(
+    cast: Cast, app: Litestar, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Members answer as the browser does; then everything the database holds is read:
+    the answers carry no account, no time and no address, the roll only the day of
+    issuance, the audit log nothing about credentials or answers, the published record
+    the board order; and the logs name nobody."""
+    import logging
+    from datetime import date, datetime
+
+    from app.core.audit import AuditEvent
+    from surveys import services
+
+    roles = _everyone(cast, 10)
+    survey = make_survey(cast)
+    audit_before = count_rows(db, AuditEvent)
+    with caplog.at_level(logging.DEBUG):
+        arrived = _take_part(cast, app, survey, roles)
+        services.close_survey(db, cast.settings, cast.accounts["staff_own"], survey.id)
+    db.expire_all()
+    # The roll: that a credential was issued, on which day; nothing finer.
+    issued = db.scalars(
+        select(SurveyRollEntry.credential_issued_on).where(
+            SurveyRollEntry.credential_issued_on.is_not(None)
+        )
+    ).all()
+    assert len(issued) == len(roles)
+    assert all(type(day) is date and not isinstance(day, datetime) for day in issued)
+    # The audit log: the close, and nothing per credential or answer.
+    actions = db.scalars(
+        select(AuditEvent.action).order_by(AuditEvent.id).offset(audit_before)
+    ).all()
+    assert list(actions) == ["survey:closed"]
+    # No address anywhere: the test client's address is "testclient".
+    assert "testclient" not in _every_text(db)
+    # The record: in board order, not in arrival order, no account or member in a line.
+    closed = db.get(Survey, survey.id)
+    assert closed is not None
+    files = services.build_record_files(db, cast.settings, closed)
+    published = [json.loads(raw) for raw in files["answers.jsonl"].splitlines()]
+    from surveys.answer_format import answer_leaf
+
+    order = [answer_leaf(raw).hex() for raw in files["answers.jsonl"].splitlines()]
+    assert sorted(order) == sorted(arrived)
+    assert order != arrived
+    for line in published:
+        assert set(line) <= {
+            "survey",
+            "fingerprint",
+            "audience",
+            "class",
+            "credential",
+            "answers",
+            "signature",
+        }
+    # The logs: no e-mail address, name or membership number of anyone who took part.
+    for role in roles:
+        member = cast.members[role]
+        for secret in (member.membership_number, member.family_name, f"{role}@example.org"):
+            assert secret not in caplog.text, secret
+
+
+def _every_text(db: Session) -> str:
+    """Every text and binary value of every table, as one string (for needles)."""
+    from sqlalchemy import String, Text, inspect, text
+
+    inspector = inspect(db.bind)
+    found = []
+    for table in inspector.get_table_names():
+        columns = [
+            c["name"] for c in inspector.get_columns(table) if isinstance(c["type"], String | Text)
+        ]
+        if columns:
+            quoted = ", ".join(f'"{c}"' for c in columns)
+            for row in db.execute(text(f'SELECT {quoted} FROM "{table}"')):
+                found.extend(str(value) for value in row if value is not None)
+    return "\n".join(found)
