@@ -11,6 +11,7 @@ under attack see exactly what they see in production.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -170,6 +171,22 @@ def post_form(browser: TestClient[Litestar], page: str, action: str, data: dict[
     return browser.post(
         action, data={**data, "_csrf_token": token}, headers=PAGE, follow_redirects=False
     )
+
+
+def app_log(records: list[logging.LogRecord]) -> str:
+    """What the application logged (messages and their exceptions), without the test's
+    own SMTP server (aiosmtpd logs every recipient as ``mail.log``: it stands in for
+    the operator's mail server, not for Stimmwerk)."""
+    own = [r for r in records if not r.name.startswith("mail.log")]
+    return "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in own)
+
+
+def mentions(text: str, secret: str) -> bool:
+    """Whether ``text`` names ``secret``; a number only as a whole number (a membership
+    number inside a timing such as 0.0255001 is no mention)."""
+    if secret.isdigit():
+        return re.search(rf"(?<![\d.]){secret}(?!\d)", text) is not None
+    return secret in text
 
 
 def csrf(client_: TestClient[Litestar]) -> str:

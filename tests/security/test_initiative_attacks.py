@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,11 +37,13 @@ from tests.security.attack_support import (
     MEGABYTE,
     PAGE,
     add_people,
+    app_log,
     count_rows,
     csrf,
     decide,
     denied,
     make_initiative,
+    mentions,
     post_form,
     refused_in_german,
     send,
@@ -755,7 +758,6 @@ def _published(cast: Cast) -> tuple[Initiative, dict[str, Any], dict[str, str]]:
 
 def _check(tmp_path: Path, document: Any, *extra: str) -> Any:
     """``stimmwerk initiative-check`` as an auditor runs it: a fresh process."""
-    import json
     import subprocess
     import sys
 
@@ -873,3 +875,133 @@ def test_a_signature_changed_in_the_database_after_the_deadline_shows_on_every_c
     assert served["root"] == initiative.commitment_root
     assert ("the root matches the leaves", False) in check_published(served)
     assert "FEHLGESCHLAGEN" in checked.text or "nicht bestanden" in checked.text
+
+
+# -- 4. a database and audit-log reader --------------------------------------------------------
+
+
+def _signers(cast: Cast, count: int) -> list[str]:
+    from tests.factories import make_account, make_member
+
+    roles = []
+    for n in range(count):
+        role = f"signer{n}"
+        member = make_member(
+            cast.session, cast.units["OV-B"], "Sina", f"Zeichner{n}", email=f"{role}@example.org"
+        )
+        cast.members[role] = member
+        cast.accounts[role] = make_account(
+            cast.session, cast.settings, f"{role}@example.org", "pw-123456789", member=member
+        )
+        roles.append(role)
+    cast.session.commit()
+    return roles
+
+
+def test_the_published_list_says_nothing_of_who_signed_when(
+    cast: Cast, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Eight members sign online one after the other, staff enter one on paper and record
+    a written withdrawal; then the list is published. The list is sorted (not in signing
+    order) and holds leaves only; the audit log records that signatures came and went,
+    never whose (the written withdrawal names the staff member, not the signer); the logs
+    name nobody."""
+    import logging
+
+    from app.core.audit import AuditEvent
+    from motions import commitment
+
+    add_people(cast)
+    roles = _signers(cast, 8)
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}"
+    audit_before = count_rows(db, AuditEvent)
+    with caplog.at_level(logging.DEBUG):
+        for role in roles:
+            with cast.browser(role) as browser:
+                assert post_form(browser, page, f"{page}/sign", {}).status_code in {302, 303}
+        paper_number = cast.members["board_own"].membership_number
+        with cast.browser("staff_own") as browser:
+            assert (
+                post_form(
+                    browser, f"{page}/paper", f"{page}/paper", {"numbers": paper_number}
+                ).status_code
+                == 200
+            )
+            withdrawn = post_form(
+                browser, f"{page}/paper", f"{page}/paper/withdraw", {"number": paper_number}
+            )
+            assert withdrawn.status_code == 200
+        decide(cast, initiative.id)
+        with cast.browser("anonymous") as browser:
+            listed = browser.get(f"{page}/signatures.json").json()
+    db.expire_all()
+    signed_in_order = [
+        commitment.leaf(initiative.id, cast.members[role].membership_number, salt).hex()
+        for role in roles
+        for salt in db.scalars(
+            select(Signature.salt).where(
+                Signature.initiative_id == initiative.id,
+                Signature.member_id == cast.members[role].id,
+            )
+        )
+    ]
+    assert sorted(listed["leaves"]) == sorted(signed_in_order)
+    assert listed["leaves"] == sorted(listed["leaves"])
+    assert listed["leaves"] != signed_in_order  # 8! orders: a clash is one in 40,320
+    assert set(listed) == {"format", "initiative", "count", "root", "leaves"}
+    events = db.scalars(select(AuditEvent).order_by(AuditEvent.id).offset(audit_before)).all()
+    people = {cast.accounts[role].id for role in [*roles, "board_own"]}
+    numbers = {cast.members[role].membership_number for role in [*roles, "board_own"]}
+    for event in events:
+        assert event.actor_id not in people, event.action
+        details = json.dumps(event.details)
+        assert not any(number in details for number in numbers), event.action
+        assert "member" not in details, (event.action, details)
+    paper_withdrawal = [
+        e for e in events if e.action == "initiative:withdrawn" and e.details.get("on_paper")
+    ]
+    assert len(paper_withdrawal) == 1
+    assert paper_withdrawal[0].actor_id == cast.accounts["staff_own"].id
+    assert paper_withdrawal[0].details == {"on_paper": True}
+    for role in [*roles, "board_own"]:
+        member = cast.members[role]
+        for secret in (member.membership_number, member.family_name, member.email):
+            assert not mentions(app_log(caplog.records), str(secret)), secret
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="open: 'initiative:signed' is recorded with its exact time next to the signer's "
+    "'login:succeeded', so an admin reading the audit log can tell who signed when few "
+    "people were active (who signed is for the commission only); removing the per-signature "
+    "event or coarsening its time is a decision (the signing bench counts these events)",
+)
+def test_the_audit_log_does_not_tie_a_signature_to_the_login_before_it(
+    cast: Cast, db: Session
+) -> None:
+    from datetime import timedelta
+
+    from app.core.audit import AuditEvent
+    from tests.helpers import log_in
+
+    add_people(cast)
+    initiative = make_initiative(cast)
+    page = f"/initiatives/{initiative.id}"
+    with cast.browser("anonymous") as browser:
+        log_in(browser, "signer@example.org", "correct horse battery")
+        assert post_form(browser, page, f"{page}/sign", {}).status_code in {302, 303}
+    with cast.browser("admin_own") as browser:
+        audit = browser.get("/admin/audit", headers=PAGE)
+    assert "initiative:signed" in audit.text  # the admin reads the signature events
+    db.expire_all()
+    signed = db.scalars(select(AuditEvent).where(AuditEvent.action == "initiative:signed")).one()
+    logins = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "login:succeeded",
+            AuditEvent.actor_id == cast.accounts["signer"].id,
+            AuditEvent.occurred_at >= signed.occurred_at - timedelta(minutes=1),
+            AuditEvent.occurred_at <= signed.occurred_at,
+        )
+    ).all()
+    assert logins == [], "the signature's event follows the signer's login within a minute"
