@@ -171,7 +171,10 @@ class SurveyPaperLine(Base):
 
 class SurveyMailMarker(Base):
     """One invitation and one reminder per member and survey (UNIQUE holds it when two
-    schedule runs overlap); written in the transaction that queues the mail."""
+    schedule runs overlap); written in the transaction that queues the member's chunk.
+    ``done_at`` is set by the chunk task in the transaction of the member's mail (NULL:
+    the mail is still to be sent), so a chunk that runs again sends nobody's mail twice
+    (``app.core.mail_batches``)."""
 
     __tablename__ = "survey_mail_markers"
     __table_args__ = (
@@ -183,3 +186,4 @@ class SurveyMailMarker(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

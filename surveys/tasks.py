@@ -8,9 +8,13 @@ activation link that lands on the survey (`app.organisations.activation_invites`
 with the referendums); a member without an e-mail address and without a login is not
 reachable online.
 Mails are queued in chunks of `CHUNK`, each chunk in its own short transaction with its
-markers (``SurveyMailMarker``, UNIQUE per member and kind), so queuing for 400,000
-members never holds one long transaction and overlapping runs send each mail once.
-Members without an e-mail address are not reachable online (`reachability`).
+markers (``SurveyMailMarker``, UNIQUE per member and kind) and ONE Celery message with
+the chunk's member ids (`mail_chunk_task`), which renders and sends the chunk's mails on
+a worker, each in its own short transaction that marks it done
+(``app.core.mail_batches``). So queuing for 400,000 members never holds one long
+transaction, overlapping runs queue each mail once and a chunk that runs again sends
+nobody's mail twice. Members without an e-mail address are not reachable online
+(`reachability`).
 
 Celery beat runs `tick_task` every minute; ``stimmwerk tick`` and the embedded schedule
 of ``stimmwerk serve`` run `close_due` directly. Answers are already refused after the
@@ -26,24 +30,25 @@ from __future__ import annotations
 import enum
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account
 from app.core import i18n
 from app.core.audit import record_event
-from app.core.celery import celery_app
+from app.core.celery import celery_app, enqueue_after_commit
 from app.core.i18n import N_
-from app.core.mail import queue_mail
-from app.core.mail_batches import queue_in_chunks
+from app.core.inputs import single_line_problem
+from app.core.mail import Marker, Outgoing
+from app.core.mail_batches import MailChunkTask, chunk_marker, queue_in_chunks
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
-from app.organisations.activation_invites import queue_activation_invitation
+from app.organisations.activation_invites import Invitee, activation_mails, load_invitees
 from app.organisations.models import Member
 from surveys import services
 from surveys.models import Survey, SurveyMailMarker, SurveyRollEntry, SurveyStatus
@@ -60,8 +65,6 @@ REMINDER_BEFORE: Final = timedelta(hours=48)
 CHUNK: Final = 500
 INVITATION_SUBJECT = N_("Member survey: %(title)s")
 REMINDER_SUBJECT = N_("Reminder: the member survey closes soon: %(title)s")
-Recipient = tuple[int, Account | None, str | None]
-"""Member id, the member's account (None: none yet) and the register's address."""
 
 log = logging.getLogger(__name__)
 
@@ -159,15 +162,13 @@ def send_due_mails(
 
 def _recipients(
     session: Session, survey_id: uuid.UUID, kind: MailKind, after: int = 0
-) -> tuple[list[Recipient], int | None]:
+) -> tuple[list[int], int | None]:
     """Who is due among the next `CHUNK` members of the list after member id ``after``,
     and the last member id looked at (None: the list is done).
 
     Three index range scans, each bounded by the chunk: the next members of the list
     (keyset, where the last chunk ended), which of them already have a marker, their
-    register addresses and accounts. Due: a usable login with an address, or (for the
-    activation mail) no usable login but an address in the register; never a disabled
-    account, nor an account that switched reminders off.
+    register addresses and accounts (`_due`).
 
     One query with ``NOT EXISTS`` over the markers let the planner sort all
     markers on every chunk (and skip everyone marked before), which made queuing for
@@ -194,62 +195,61 @@ def _recipients(
         )
     )
     todo = [member_id for member_id in candidates if member_id not in marked]
-    query = (
-        select(Member.id, Member.email, Account)
-        .outerjoin(Account, Account.member_id == Member.id)
-        .where(Member.id.in_(todo))
-        .order_by(Member.id)
-    )
-    rows: list[Recipient] = [
-        (int(member_id), account, email)
-        for member_id, email, account in session.execute(query)
-        if _due(kind, account, email)
-    ]
-    return rows, candidates[-1]
+    invitees = load_invitees(session, todo)
+    due = [m for m in todo if m in invitees and _due(kind, invitees[m])]
+    return due, candidates[-1]
 
 
-def _due(kind: MailKind, account: Account | None, register_email: str | None) -> bool:
-    if account is not None and (
-        account.is_disabled or (kind == REMINDER and account.referendum_reminders_opt_out)
-    ):
+def _due(kind: MailKind, invitee: Invitee) -> bool:
+    """A usable login with an address, or (for the activation mail) no usable login but
+    an address in the register; never a disabled account, nor an account that switched
+    reminders off."""
+    if invitee.disabled or (kind == REMINDER and invitee.reminders_off):
         return False
-    if account is not None and account.can_log_in:
-        return bool(account.email)
-    return bool(register_email)  # the activation link goes to the register's address
+    if invitee.can_log_in:
+        return bool(invitee.account_email)
+    return bool(invitee.register_email)  # the activation link goes to the register's address
+
+
+def _marker(survey_id: uuid.UUID, kind: MailKind) -> Marker:
+    """The markers of one survey's invitations or reminders (a chunk task's argument)."""
+    return chunk_marker(SurveyMailMarker.__tablename__, survey_id=survey_id, kind=kind.value)
 
 
 def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind) -> int:
-    """Queue ``kind`` for everyone due who has not had it, one chunk per transaction
-    (``app.core.mail_batches``)."""
-
-    current: list[Survey] = []  # read once per chunk by due()
+    """Queue ``kind`` for everyone due who has not had it: markers and one chunk task per
+    transaction (``app.core.mail_batches``); how many were queued."""
+    del settings  # the chunk task reads its own
 
     def due() -> bool:
         survey = session.get(Survey, survey_id, populate_existing=True)
-        current[:] = [survey] if survey is not None else []
-        return survey is not None and survey.status == SurveyStatus.OPEN
+        if survey is None or survey.status != SurveyStatus.OPEN:
+            return False
+        if single_line_problem(survey.title):  # cannot be a subject: nothing is marked
+            log.error("survey %s: its title cannot go into a mail subject", survey_id)
+            return False
+        return True
 
-    def queue_one(row: Recipient) -> None:
-        # no query per mail: the markers go in with the chunk's commit, in one statement
-        member_id, account, _email = row
-        session.add(SurveyMailMarker(survey_id=survey_id, member_id=member_id, kind=kind.value))
-        if account is not None and account.can_log_in:
-            _queue(session, settings, current[0], account, kind)
-        else:
-            _queue_activation(session, settings, current[0], member_id, kind)
+    def mark(member_ids: list[int]) -> None:
+        # one statement for the chunk's markers; a concurrent run's fails on UNIQUE
+        session.execute(
+            insert(SurveyMailMarker),
+            [{"survey_id": survey_id, "member_id": m, "kind": kind.value} for m in member_ids],
+        )
 
-    def after_chunk(count: int) -> None:
+    def after_chunk(member_ids: list[int]) -> None:
         record_event(
             session,
             f"survey:{kind.value}s_sent",
             object_type="survey",
             object_id=survey_id,
-            count=count,
+            count=len(member_ids),
         )
+        enqueue_after_commit(session, mail_chunk_task, _marker(survey_id, kind), member_ids)
 
     cursor = [0]  # the last member id fetched
 
-    def fetch() -> list[Recipient]:
+    def fetch() -> list[int]:
         while True:  # past chunks of the list where nobody is due (all mailed, no address)
             rows, last = _recipients(session, survey_id, kind, after=cursor[0])
             if last is None:
@@ -259,59 +259,76 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
                 return rows
 
     return queue_in_chunks(
-        session,
-        due=due,
-        fetch=fetch,
-        key=lambda row: row[0],
-        queue_one=queue_one,
-        after_chunk=after_chunk,
+        session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
     )
 
 
-def _marker(survey: Survey, member_id: int | None, kind: MailKind) -> dict[str, object]:
-    """The sent-marker a mail deletes if it finally fails: the next run retries."""
-    return {
-        "table": SurveyMailMarker.__tablename__,
-        "where": {"survey_id": str(survey.id), "member_id": member_id, "kind": kind.value},
-    }
+@celery_app.task(base=MailChunkTask, bind=True, name="stimmwerk.surveys.mail_chunk")  # type: ignore[untyped-decorator]
+def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
+    """Send one chunk of a survey's invitations or reminders (member ids only in the
+    message: addresses and names are read here)."""
+    runtime = get_runtime()
+    where = dict(marker.get("where", {}))
+    survey_id, kind = uuid.UUID(str(where["survey_id"])), MailKind(str(where["kind"]))
+    ids = [int(member_id) for member_id in member_ids]
+    with runtime.database.session() as session:
+        compose = _composer(session, runtime.settings, survey_id, kind, ids)
+        task.run_chunk(session, runtime.settings.mail, _marker(survey_id, kind), ids, compose)
 
 
-def _queue_activation(
-    session: Session, settings: Settings, survey: Survey, member_id: int, kind: MailKind
-) -> None:
-    """The invitation or reminder of a member without a usable login: activate, then
-    answer (the link lands on the survey page)."""
-    member = session.get(Member, member_id)
-    if member is None:
-        return
-    queue_activation_invitation(
-        session,
-        settings,
-        member,
-        title=survey.title,
-        subject=INVITATION_SUBJECT if kind == INVITATION else REMINDER_SUBJECT,
-        template=f"emails/survey_{kind.value}_activate.txt",
-        next_path=f"/surveys/{survey.id}",
-        closes_at=survey.closes_at,
-        marker=_marker(survey, member_id, kind),
-        page=f"{settings.base_url}/surveys/{survey.id}",
-    )
-
-
-def _queue(
-    session: Session, settings: Settings, survey: Survey, account: Account, kind: MailKind
-) -> None:
+def _composer(
+    session: Session, settings: Settings, survey_id: uuid.UUID, kind: MailKind, ids: list[int]
+) -> Callable[[Session, int], list[Outgoing]]:
+    """Reads the survey and the chunk's people once; the returned function renders one
+    member's mail (none when the survey is no longer open, the member no longer due, or
+    for a reminder has a credential by now)."""
+    survey = session.get(Survey, survey_id)
+    if survey is None or survey.status != SurveyStatus.OPEN:
+        return lambda _session, _member_id: []
+    title, closes_at = survey.title, survey.closes_at
+    invitees = load_invitees(session, ids)
+    answered: set[int] = set()
+    if kind == REMINDER:
+        answered = set(
+            session.scalars(
+                select(SurveyRollEntry.member_id).where(
+                    SurveyRollEntry.survey_id == survey_id,
+                    SurveyRollEntry.member_id.in_(ids),
+                    SurveyRollEntry.credential_issued_on.is_not(None),
+                )
+            )
+        )
     base = settings.base_url
-    context = {
-        "name": account.display_name,
-        "title": survey.title,
-        "closes_at": survey.closes_at,
-        "link": f"{base}/surveys/{survey.id}",
-        "opt_out": f"{base}/me" if kind == REMINDER else "",
-    }
     subject = INVITATION_SUBJECT if kind == INVITATION else REMINDER_SUBJECT
-    with i18n.using_locale(account.locale):
-        translated = i18n.gettext(subject) % {"title": survey.title}
-    body = render_text(f"emails/survey_{kind.value}.txt", account.locale, base_url=base, **context)
-    marker = _marker(survey, account.member_id, kind)
-    queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)
+
+    def compose(db: Session, member_id: int) -> list[Outgoing]:
+        invitee = invitees.get(member_id)
+        if invitee is None or member_id in answered or not _due(kind, invitee):
+            return []
+        if not invitee.can_log_in:  # activate, then answer (the link lands on the survey)
+            return activation_mails(
+                db,
+                settings,
+                member_id,
+                title=title,
+                subject=subject,
+                template=f"emails/survey_{kind.value}_activate.txt",
+                next_path=f"/surveys/{survey_id}",
+                closes_at=closes_at,
+                page=f"{base}/surveys/{survey_id}",
+            )
+        with i18n.using_locale(invitee.locale):
+            translated = i18n.gettext(subject) % {"title": title}
+        body = render_text(
+            f"emails/survey_{kind.value}.txt",
+            invitee.locale,
+            base_url=base,
+            name=invitee.name,
+            title=title,
+            closes_at=closes_at,
+            link=f"{base}/surveys/{survey_id}",
+            opt_out=f"{base}/me" if kind == REMINDER else "",
+        )
+        return [Outgoing(to=invitee.account_email, subject=translated, body=body)]
+
+    return compose

@@ -3,6 +3,10 @@
 Backends: ``outbox`` (embedded default) writes one RFC 5322 ``.eml`` file per message
 to a folder; ``smtp`` delivers through the configured server. Addresses are never
 logged; failures are logged with the message id only.
+
+Large mailings (invitations to a survey or a referendum) do not go one Celery message
+per mail: ``app.core.mail_batches`` sends one task per chunk of members, which renders
+its mails itself and sends them over one `MailConnection`.
 """
 
 from __future__ import annotations
@@ -11,9 +15,13 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from celery import Task
 from sqlalchemy import Uuid, delete
@@ -42,21 +50,108 @@ def build_message(settings: MailSettings, *, to: str, subject: str, body: str) -
 
 
 def deliver(settings: MailSettings, message: EmailMessage) -> None:
-    if settings.backend == "outbox":
-        settings.outbox_dir.mkdir(parents=True, exist_ok=True)
-        path = settings.outbox_dir / f"{uuid.uuid4().hex}.eml"
-        path.write_bytes(message.as_bytes())
-        path.chmod(0o600)
-        return
-    if settings.backend != "smtp":
-        raise ValueError(f"unknown mail backend {settings.backend!r}")
-    smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
-    with smtp_class(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout) as smtp:
-        if settings.smtp_starttls:
-            smtp.starttls(context=ssl.create_default_context())
-        if settings.smtp_user:
-            smtp.login(settings.smtp_user, settings.smtp_password)
-        smtp.send_message(message)
+    with MailConnection(settings) as connection:
+        connection.send(message)
+
+
+class MailConnection:
+    """Sends many messages over one connection to the mail server (opened on the first
+    message, opened again after a failure); the outbox backend writes files.
+
+    A refusal of one message (``SMTPRecipientsRefused``, ``SMTPDataError``,
+    ``SMTPSenderRefused``: smtplib resets the transaction) leaves the connection usable;
+    any other failure closes it, so the next message starts on a fresh one.
+    """
+
+    def __init__(self, settings: MailSettings) -> None:
+        if settings.backend not in {"outbox", "smtp"}:
+            raise ValueError(f"unknown mail backend {settings.backend!r}")
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def send(self, message: EmailMessage) -> None:
+        settings = self.settings
+        if settings.backend == "outbox":
+            settings.outbox_dir.mkdir(parents=True, exist_ok=True)
+            path = settings.outbox_dir / f"{uuid.uuid4().hex}.eml"
+            path.write_bytes(message.as_bytes())
+            path.chmod(0o600)
+            return
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            self._smtp.send_message(message)
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPSenderRefused):
+            raise
+        except BaseException:
+            self._drop()
+            raise
+
+    def _connect(self) -> smtplib.SMTP:
+        settings = self.settings
+        smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP
+        smtp = smtp_class(settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout)
+        try:
+            if settings.smtp_starttls:
+                smtp.starttls(context=ssl.create_default_context())
+            if settings.smtp_user:
+                smtp.login(settings.smtp_user, settings.smtp_password)
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp = None
+
+    def close(self) -> None:
+        """Say goodbye to the server (QUIT); a server already gone is fine."""
+        if self._smtp is None:
+            return
+        try:
+            self._smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            self._drop()
+
+
+def is_permanent(error: BaseException) -> bool:
+    """A refusal that trying again will not change (an SMTP 5xx answer, a header that
+    cannot be sent), as opposed to a server that is busy or not reachable."""
+    if isinstance(error, MailRefused | ValueError):
+        return True
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _text in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)  # noqa: PLR2004 - SMTP classes
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code) >= 500  # noqa: PLR2004
+    return False
+
+
+def breaks_connection(error: BaseException) -> bool:
+    """The mail server is not reachable (refused, gone, timed out): the rest of a chunk
+    waits for a retry instead of meeting the same failure mail by mail."""
+    if isinstance(error, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return int(error.smtp_code) == 421  # noqa: PLR2004 - "service not available, closing"
+    if isinstance(error, smtplib.SMTPException):  # (an OSError too) one message's answer
+        return False
+    return isinstance(error, OSError)
 
 
 Marker = dict[str, Any]
@@ -145,6 +240,31 @@ def check_header_values(*values: str) -> None:
             raise MailRefused
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """A rendered mail, not yet sent."""
+
+    to: str
+    subject: str
+    body: str
+
+
+_CAPTURE_KEY = "stimmwerk_mail_capture"
+
+
+@contextmanager
+def capturing_mail(session: Session) -> Iterator[list[Outgoing]]:
+    """Within the block, `queue_mail` on ``session`` hands its mails to the caller (the
+    list) instead of queuing them: a chunk task that sends mails itself can use code
+    written to queue one (``MemberAccess.offer_activation``)."""
+    captured: list[Outgoing] = []
+    session.info[_CAPTURE_KEY] = captured
+    try:
+        yield captured
+    finally:
+        session.info.pop(_CAPTURE_KEY, None)
+
+
 def queue_mail(
     session: Session, *, to: str, subject: str, body: str, marker: Marker | None = None
 ) -> None:
@@ -152,9 +272,14 @@ def queue_mail(
 
     ``marker`` names the row that records the mail as sent: if delivery fails for good
     (SMTP refusal after the retries, a broken message), that row is deleted again, so a
-    failed mail is never counted as sent and the next run retries it.
+    failed mail is never counted as sent and the next run retries it. Inside
+    `capturing_mail` the mail goes to the capturing caller instead.
     """
     check_header_values(to, subject)
+    captured = session.info.get(_CAPTURE_KEY)
+    if captured is not None:
+        captured.append(Outgoing(to=to, subject=subject, body=body))
+        return
     if marker is None:
         enqueue_after_commit(session, send_mail_task, to, subject, body)
     else:

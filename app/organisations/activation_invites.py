@@ -5,22 +5,92 @@ the register and never activated an account gets, in the same mail, the link tha
 a password and then lands on the page of the vote or survey. The link stays valid until
 that closes (at least a day). Nothing is linked here: the account becomes the member's
 only when the link from the member's mailbox is used (`MemberAccess.offer_activation`).
+
+The chunk tasks that send these invitations (``app.core.mail_batches``) read the people
+of a chunk once with `load_invitees` and render each activation mail with
+`activation_mails` (the same code, its mail handed back instead of queued).
 """
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.accounts.models import Account
 from app.core import i18n
 from app.core.db import utcnow
+from app.core.mail import Outgoing, capturing_mail
 from app.core.settings import Settings
 from app.organisations.access import MemberAccess
 from app.organisations.models import Member
 
 MIN_VALID = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Invitee:
+    """What an invitation needs to know of one member (plain values: they outlive the
+    transactions of a chunk)."""
+
+    member_id: int
+    register_email: str | None
+    account_id: uuid.UUID | None = None
+    account_email: str = ""
+    name: str = ""
+    locale: str = "de"
+    can_log_in: bool = False
+    disabled: bool = False
+    has_password: bool = False
+    reminders_off: bool = False
+
+
+def load_invitees(session: Session, member_ids: Sequence[int]) -> dict[int, Invitee]:
+    """The members of ``member_ids`` with their accounts, in one query (a chunk's)."""
+    if not member_ids:
+        return {}
+    query = (
+        select(
+            Member.id,
+            Member.email,
+            Account.id,
+            Account.email,
+            Account.display_name,
+            Account.locale,
+            Account.is_disabled,
+            Account.password_hash.is_not(None),
+            Account.email_verified_at.is_not(None),
+            Account.referendum_reminders_opt_out,
+        )
+        .outerjoin(Account, Account.member_id == Member.id)
+        .where(Member.id.in_(list(member_ids)))
+    )
+    found: dict[int, Invitee] = {}
+    for row in session.execute(query):
+        member_id, register, account_id, email, name, locale, disabled, password, verified, off = (
+            row
+        )
+        if account_id is None:
+            found[member_id] = Invitee(member_id=member_id, register_email=register)
+            continue
+        found[member_id] = Invitee(
+            member_id=member_id,
+            register_email=register,
+            account_id=account_id,
+            account_email=email,
+            name=name,
+            locale=locale,
+            can_log_in=bool(password and verified and not disabled),
+            disabled=bool(disabled),
+            has_password=bool(password),
+            reminders_off=bool(off),
+        )
+    return found
 
 
 def queue_activation_invitation(
@@ -33,7 +103,7 @@ def queue_activation_invitation(
     template: str,
     next_path: str,
     closes_at: datetime,
-    marker: dict[str, Any],
+    marker: dict[str, Any] | None = None,
     **context: Any,
 ) -> str:
     """Queue the invitation with an activation link for ``member``; the outcome of
@@ -56,3 +126,18 @@ def queue_activation_invitation(
         mail_marker=marker,
         **context,
     )
+
+
+def activation_mails(
+    session: Session, settings: Settings, member_id: int, **invitation: Any
+) -> list[Outgoing]:
+    """The mail(s) `queue_activation_invitation` would queue for ``member_id``, rendered
+    and handed back (the link's token and a new account are written in ``session``);
+    none when no link goes out (no address, a disabled login, an address that is another
+    member's login). ``invitation``: the arguments of `queue_activation_invitation`."""
+    member = session.get(Member, member_id)
+    if member is None:
+        return []
+    with capturing_mail(session) as mails:
+        queue_activation_invitation(session, settings, member, **invitation)
+    return mails

@@ -3,7 +3,9 @@
 The UNIQUE constraint on ``(election_id, member_id, kind)`` is what makes "one
 invitation, one reminder" hold when two scheduler runs overlap: the second insert
 fails and that run skips the member. A marker is written in the same transaction that
-queues the mail (which is sent only after the commit, ``app.core.celery``).
+queues the member's chunk of mails (sent only after the commit, ``app.core.celery``);
+the chunk task sets ``done_at`` in the transaction of the member's mail, so a chunk
+that runs again sends nobody's mail twice (``app.core.mail_batches``).
 
 The reminder opt-out is the column ``accounts.referendum_reminders_opt_out``
 (`app.accounts.models.Account`): the own-data page toggles it without importing this
@@ -38,3 +40,4 @@ class ReferendumMailMarker(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]

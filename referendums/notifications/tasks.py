@@ -19,8 +19,11 @@ An election whose ceremony is not finished when its window starts stays unopened
 Idempotent under concurrent runs: every step takes the election's row lock
 (`ballots.services` do for their own steps; the mail step takes it itself), and the
 UNIQUE sent-marker per (election, member, kind) stops a second run from mailing
-anybody twice even if the locks were bypassed. Mails are queued after the commit that
-wrote their markers (`app.core.mail.queue_mail`).
+anybody twice even if the locks were bypassed. Mails are queued as the surveys' are
+(``app.core.mail_batches``): chunks of 500 members, each chunk's markers in one short
+transaction and ONE Celery message with its member ids after the commit
+(`mail_chunk_task`, which renders and sends the chunk's mails, each marked done in its
+own transaction, so a chunk that runs again sends nobody's mail twice).
 
 Who gets mail: members on the frozen roll (online voters; postal voters get paper)
 whose member record has an account that is not disabled; the address and language
@@ -36,27 +39,26 @@ import hashlib
 import hmac
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from app.accounts.models import Account
 from app.core import i18n
 from app.core.audit import record_event
-from app.core.celery import celery_app
+from app.core.celery import celery_app, enqueue_after_commit
 from app.core.db import utcnow
 from app.core.errors import DomainError
 from app.core.i18n import N_
-from app.core.mail import queue_mail
+from app.core.inputs import single_line_problem
+from app.core.mail import Marker, Outgoing
+from app.core.mail_batches import CHUNK, MailChunkTask, chunk_marker, queue_in_chunks
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
-from app.organisations.access import MemberAccess
-from app.organisations.models import Member
+from app.organisations.activation_invites import Invitee, activation_mails, load_invitees
 from ballots import services
 from ballots.manifest import format_time
 from ballots.models import Election, ElectionStatus, RollEntry
@@ -67,7 +69,6 @@ log = logging.getLogger(__name__)
 
 REMINDER_BEFORE = timedelta(hours=48)
 TICK_SECONDS = 60.0
-_CHUNK = 500
 _OPT_OUT_PURPOSE = b"stimmwerk/referendum-reminder-opt-out/v1"
 _SIG_BYTES = 16
 
@@ -194,36 +195,59 @@ def _advance(
 
 
 def _recipients(
-    session: Session, election_id: uuid.UUID, kind: MailKind
-) -> list[tuple[int, Account | None]]:
-    already = exists().where(
-        ReferendumMailMarker.election_id == election_id,
-        ReferendumMailMarker.member_id == RollEntry.member_id,
-        ReferendumMailMarker.kind == kind.value,
-    )
-    query = (
-        select(RollEntry.member_id, Account)
-        .outerjoin(Account, Account.member_id == RollEntry.member_id)
-        .join(Member, Member.id == RollEntry.member_id)
-        .where(RollEntry.election_id == election_id, RollEntry.postal.is_(False), ~already)
+    session: Session, election_id: uuid.UUID, kind: MailKind, after: int = 0
+) -> tuple[list[int], int | None]:
+    """Who is due among the next `CHUNK` online voters of the roll after member id
+    ``after``, and the last member id looked at (None: the roll is done). Index range
+    scans bounded by the chunk, as for surveys (``surveys.tasks._recipients``)."""
+    candidates_query = (
+        select(RollEntry.member_id)
+        .where(
+            RollEntry.election_id == election_id,
+            RollEntry.member_id > after,
+            RollEntry.postal.is_(False),
+        )
         .order_by(RollEntry.member_id)
-        .limit(_CHUNK)
+        .limit(CHUNK)
     )
     if kind == MailKind.REMINDER:
-        query = query.where(
-            Account.is_disabled.is_(False),
-            Account.password_hash.is_not(None),
-            RollEntry.credential_issued_on.is_(None),
-            Account.referendum_reminders_opt_out.is_(False),
+        candidates_query = candidates_query.where(RollEntry.credential_issued_on.is_(None))
+    candidates = list(session.scalars(candidates_query))
+    if not candidates:
+        return [], None
+    marked = set(
+        session.scalars(
+            select(ReferendumMailMarker.member_id).where(
+                ReferendumMailMarker.election_id == election_id,
+                ReferendumMailMarker.kind == kind.value,
+                ReferendumMailMarker.member_id.in_(candidates),
+            )
         )
-    else:
-        # Members without a (usable) login are invited too: their mail holds an
-        # activation link that lands on the vote (app.organisations.access).
-        has_address = and_(Member.email.is_not(None), Member.email != "")
-        query = query.where(
-            or_(Account.is_disabled.is_(False), and_(Account.id.is_(None), has_address))
-        )
-    return [(member_id, account) for member_id, account in session.execute(query).all()]
+    )
+    todo = [member_id for member_id in candidates if member_id not in marked]
+    invitees = load_invitees(session, todo)
+    due = [m for m in todo if m in invitees and _due(kind, invitees[m])]
+    return due, candidates[-1]
+
+
+def _due(kind: MailKind, invitee: Invitee) -> bool:
+    """Invitation: a login that is not disabled (a usable one gets the mail, any other
+    the activation link), or no account but an address in the register. Reminder: a
+    login with a password that is not disabled and did not switch reminders off."""
+    if invitee.disabled:
+        return False
+    if kind == MailKind.REMINDER:
+        return invitee.has_password and not invitee.reminders_off
+    if invitee.can_log_in:
+        return bool(invitee.account_email)
+    return bool(invitee.register_email)  # the activation link goes to the register's address
+
+
+def _marker(election_id: uuid.UUID, kind: MailKind) -> Marker:
+    """The markers of one election's invitations or reminders (a chunk task's argument)."""
+    return chunk_marker(
+        ReferendumMailMarker.__tablename__, election_id=election_id, kind=kind.value
+    )
 
 
 def send_mails(
@@ -233,104 +257,132 @@ def send_mails(
     kind: MailKind,
     moment: datetime,
 ) -> int:
-    """Queue the invitation or reminder for everyone due who has not had it; return how many."""
-    sent = 0
-    # A mail that fails gives its marker back (app.core.mail) and is retried by the next
-    # run, not by this one: without this, a refusing server would be asked forever.
-    tried: set[int] = set()
-    while True:
+    """Queue the invitation or reminder for everyone due who has not had it: markers and
+    one chunk task per transaction (``app.core.mail_batches``); how many were queued."""
+    del settings  # the chunk task reads its own
+
+    def due() -> bool:
         take_lock(session, election_id)  # one run at a time per election
         election = services.get_election(session, election_id)
         if election.status != ElectionStatus.OPEN:
-            session.rollback()
-            return sent
-        batch = [row for row in _recipients(session, election_id, kind) if row[0] not in tried]
-        tried.update(member_id for member_id, _ in batch)
-        if not batch:
-            session.rollback()
-            return sent
-        for member_id, account in batch:
-            session.add(
-                ReferendumMailMarker(
-                    election_id=election_id, member_id=member_id, kind=kind.value, sent_at=moment
-                )
-            )
-            if account is None or not account.can_log_in:
-                _queue_activation(session, settings, election, member_id)
-            else:
-                _queue(session, settings, election, account, kind)
+            return False
+        if single_line_problem(election.title):  # cannot be a subject: nothing is marked
+            log.error("election %s: its title cannot go into a mail subject", election_id)
+            return False
+        return True
+
+    def mark(member_ids: list[int]) -> None:
+        session.execute(
+            insert(ReferendumMailMarker),
+            [
+                {"election_id": election_id, "member_id": m, "kind": kind.value, "sent_at": moment}
+                for m in member_ids
+            ],
+        )
+
+    def after_chunk(member_ids: list[int]) -> None:
         record_event(
             session,
             f"referendum:{kind.value}s_sent",
             object_type="election",
             object_id=election_id,
-            count=len(batch),
+            count=len(member_ids),
         )
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent run marked someone first: its mails stand
-            session.rollback()
-            return sent
-        sent += len(batch)
+        enqueue_after_commit(session, mail_chunk_task, _marker(election_id, kind), member_ids)
+
+    cursor = [0]  # the last member id fetched
+
+    def fetch() -> list[int]:
+        while True:  # past chunks of the roll where nobody is due
+            rows, last = _recipients(session, election_id, kind, after=cursor[0])
+            if last is None:
+                return []
+            cursor[0] = last
+            if rows:
+                return rows
+
+    return queue_in_chunks(
+        session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
+    )
 
 
-def _queue_activation(
-    session: Session, settings: Settings, election: Election, member_id: int
-) -> None:
-    """The invitation for a member without a usable login: activate, then vote.
+@celery_app.task(base=MailChunkTask, bind=True, name="stimmwerk.referendums.mail_chunk")  # type: ignore[untyped-decorator]
+def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
+    """Send one chunk of an election's invitations or reminders (member ids only in the
+    message: addresses and names are read here)."""
+    runtime = get_runtime()
+    where = dict(marker.get("where", {}))
+    election_id, kind = uuid.UUID(str(where["election_id"])), MailKind(str(where["kind"]))
+    ids = [int(member_id) for member_id in member_ids]
+    with runtime.database.session() as session:
+        compose = _composer(session, runtime.settings, election_id, kind, ids)
+        task.run_chunk(session, runtime.settings.mail, _marker(election_id, kind), ids, compose)
 
-    The activation link stays valid until the vote closes and, once the member has
-    chosen a password and logged in, lands on the voting page.
+
+def _composer(
+    session: Session, settings: Settings, election_id: uuid.UUID, kind: MailKind, ids: list[int]
+) -> Callable[[Session, int], list[Outgoing]]:
+    """Reads the election and the chunk's people once; the returned function renders one
+    member's mail (none when the vote is no longer open, the member no longer due, or
+    for a reminder has a credential by now).
+
+    A member without a usable login gets the invitation with an activation link that
+    stays valid until the vote closes and, once the member has chosen a password and
+    logged in, lands on the voting page (also in place of a reminder).
     """
-    member = session.get(Member, member_id)
-    if member is None:
-        return
-    base = settings.base_url
-    with i18n.using_locale(settings.default_locale):
-        subject = i18n.gettext(INVITATION_SUBJECT) % {"title": election.title}
-    valid_for = max(election.closes_at - utcnow(), timedelta(days=1))
-    MemberAccess(session, settings).offer_activation(
-        member,
-        next_path=f"/referendums/{election.id}/vote",
-        valid_for=valid_for,
-        template="emails/referendum_invitation_activate.txt",
-        subject=subject,
-        title=election.title,
-        closes_at=format_time(election.closes_at),
-        page=f"{base}/referendums/{election.id}",
-        fingerprint=election.fingerprint or "",
-        mail_marker=_marker(election, member_id, MailKind.INVITATION),
-    )
-
-
-def _marker(election: Election, member_id: int | None, kind: MailKind) -> dict[str, Any]:
-    """The sent-marker a mail deletes if it finally fails: the next run retries."""
-    return {
-        "table": ReferendumMailMarker.__tablename__,
-        "where": {"election_id": str(election.id), "member_id": member_id, "kind": kind.value},
-    }
-
-
-def _queue(
-    session: Session, settings: Settings, election: Election, account: Account, kind: MailKind
-) -> None:
-    base = settings.base_url
-    context = {
-        "name": account.display_name,
-        "title": election.title,
-        "closes_at": format_time(election.closes_at),
-        "link": f"{base}/referendums/{election.id}/vote",
-        "page": f"{base}/referendums/{election.id}",
-        "fingerprint": election.fingerprint or "",
-    }
+    election = session.get(Election, election_id)
+    if election is None or election.status != ElectionStatus.OPEN:
+        return lambda _session, _member_id: []
+    title, closes_at, fingerprint = election.title, election.closes_at, election.fingerprint
+    invitees = load_invitees(session, ids)
+    voted: set[int] = set()
     if kind == MailKind.REMINDER:
-        token = opt_out_token(settings.security.secret_key, account.id)
-        context["opt_out"] = f"{base}/referendums/reminders/opt-out?token={token}"
-    subject = INVITATION_SUBJECT if kind == MailKind.INVITATION else REMINDER_SUBJECT
-    with i18n.using_locale(account.locale):
-        translated = i18n.gettext(subject) % {"title": election.title}
-    body = render_text(
-        f"emails/referendum_{kind.value}.txt", account.locale, base_url=base, **context
-    )
-    marker = _marker(election, account.member_id, kind)
-    queue_mail(session, to=account.email, subject=translated, body=body, marker=marker)
+        voted = set(
+            session.scalars(
+                select(RollEntry.member_id).where(
+                    RollEntry.election_id == election_id,
+                    RollEntry.member_id.in_(ids),
+                    RollEntry.credential_issued_on.is_not(None),
+                )
+            )
+        )
+    base = settings.base_url
+    page = f"{base}/referendums/{election_id}"
+
+    def compose(db: Session, member_id: int) -> list[Outgoing]:
+        invitee = invitees.get(member_id)
+        if invitee is None or member_id in voted or not _due(kind, invitee):
+            return []
+        if not invitee.can_log_in:
+            return activation_mails(
+                db,
+                settings,
+                member_id,
+                title=title,
+                subject=INVITATION_SUBJECT,
+                template="emails/referendum_invitation_activate.txt",
+                next_path=f"/referendums/{election_id}/vote",
+                closes_at=closes_at,
+                page=page,
+                fingerprint=fingerprint or "",
+            )
+        context = {
+            "name": invitee.name,
+            "title": title,
+            "closes_at": format_time(closes_at),
+            "link": f"{page}/vote",
+            "page": page,
+            "fingerprint": fingerprint or "",
+        }
+        if kind == MailKind.REMINDER and invitee.account_id is not None:
+            token = opt_out_token(settings.security.secret_key, invitee.account_id)
+            context["opt_out"] = f"{base}/referendums/reminders/opt-out?token={token}"
+        subject = INVITATION_SUBJECT if kind == MailKind.INVITATION else REMINDER_SUBJECT
+        with i18n.using_locale(invitee.locale):
+            translated = i18n.gettext(subject) % {"title": title}
+        body = render_text(
+            f"emails/referendum_{kind.value}.txt", invitee.locale, base_url=base, **context
+        )
+        return [Outgoing(to=invitee.account_email, subject=translated, body=body)]
+
+    return compose
