@@ -57,15 +57,24 @@ class RateLimiter:
             del self._counts[key]
 
 
-def over_limit(request: Request[Any, Any, Any], limiter: str, route: str, per_minute: int) -> bool:
-    """Count this request against ``route``'s limit for the client address, in the
-    app's limiter ``limiter`` (a key of ``app.state``, one per API, created on first
-    use); True once over it. A limit of 0 switches it off."""
+def over_limit(
+    request: Request[Any, Any, Any],
+    limiter: str,
+    route: str,
+    per_minute: int,
+    *,
+    key: str | None = None,
+) -> bool:
+    """Count this request against ``route``'s limit for the client address (or for
+    ``key``, e.g. an account, where one person is the unit), in the app's limiter
+    ``limiter`` (a key of ``app.state``, one per API, created on first use); True once
+    over it. A limit of 0 switches it off."""
     if per_minute <= 0:
         return False
     state = request.app.state
     counter = state.get(limiter)
     if counter is None:  # one per app (and so per process), created on first use
         counter = state.setdefault(limiter, RateLimiter())
-    address = request.client.host if request.client else ""
-    return not counter.allow(route, address, per_minute)
+    if key is None:
+        key = request.client.host if request.client else ""
+    return not counter.allow(route, key, per_minute)

@@ -98,6 +98,11 @@ class VotingSettings:
     board_batch_wait_seconds: float = 5.0
     cast_per_minute: int = 120
     credential_per_minute: int = 60
+    sign_per_minute: int = 10
+    """Initiative signatures and withdrawals per account (a signer needs one or two)."""
+    lookup_per_minute: int = 60
+    """Costly public look-ups per client address: survey receipts, exports and free-text
+    searches, an initiative's signature list and its receipt check."""
 
 
 @dataclass(frozen=True)
@@ -223,6 +228,8 @@ def load_settings() -> Settings:
             board_batch_wait_seconds=float(_env("BOARD_BATCH_WAIT_SECONDS", "5")),
             cast_per_minute=_env_int("CAST_PER_MINUTE", 120),
             credential_per_minute=_env_int("CREDENTIAL_PER_MINUTE", 60),
+            sign_per_minute=_env_int("SIGN_PER_MINUTE", 10),
+            lookup_per_minute=_env_int("LOOKUP_PER_MINUTE", 60),
         ),
         broker_url=_env("BROKER_URL", IN_PROCESS_BROKER),
         result_backend=_env("RESULT_BACKEND", ""),
