@@ -393,10 +393,14 @@ class SurveyApiController(Controller):
     @get("/{survey_id:str}/answers/{answer_hash:str}", sync_to_thread=True, exclude_from_auth=True)
     def receipt(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         survey_id: FromPath[str],
         answer_hash: FromPath[str],
     ) -> Response[Any]:
+        if _rate_limited(request, "survey-lookup", settings.voting.lookup_per_minute):
+            return _too_many()  # the hash is not indexed: each look-up reads the answers
         try:
             found = services.answer_receipt(db_session, _survey_id(survey_id), answer_hash)
         except NotFound:
@@ -447,10 +451,18 @@ class SurveyApiController(Controller):
 
     @get("/{survey_id:str}/export/{kind:str}", sync_to_thread=True, exclude_from_auth=True)
     def export(
-        self, db_session: NamedDependency[Session], survey_id: FromPath[str], kind: FromPath[str]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        survey_id: FromPath[str],
+        kind: FromPath[str],
     ) -> Response[Any]:
         """After the close: ``export/aggregates-csv``, ``export/answers-csv`` (one row per
-        answer, in the published board order) or ``export/xlsx`` (both as sheets)."""
+        answer, in the published board order) or ``export/xlsx`` (both as sheets); each
+        is built per request from every answer, so they count as costly look-ups."""
+        if _rate_limited(request, "survey-lookup", settings.voting.lookup_per_minute):
+            return _too_many()
         survey, manifest, results, lines = _closed(db_session, survey_id)
         name = f"survey-{survey.id}"
         if kind == "aggregates-csv":
@@ -466,15 +478,20 @@ class SurveyApiController(Controller):
         raise NotFound(NO_SURVEY)
 
     @get("/{survey_id:str}/texts/{question_id:str}", sync_to_thread=True, exclude_from_auth=True)
-    def texts(
+    def texts(  # noqa: PLR0917 - Litestar passes parameters by name
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         survey_id: FromPath[str],
         question_id: FromPath[str],
         q: FromQuery[str] = "",
     ) -> Response[Any]:
         """The free-text answers of one question, after the close only, optionally searched
-        (case-insensitive substring), in board order, per audience."""
+        (case-insensitive substring), in board order, per audience (every answer is read:
+        a costly look-up)."""
+        if _rate_limited(request, "survey-lookup", settings.voting.lookup_per_minute):
+            return _too_many()
         _, manifest, _, lines = _closed(db_session, survey_id)
         try:
             question = manifest.question(question_id)

@@ -35,6 +35,7 @@ from app.core.errors import DomainError, Forbidden, NotFound
 from app.core.form_pages import submit
 from app.core.i18n import N_, gettext
 from app.core.lookup import get_or_404
+from app.core.rate_limit import over_limit
 from app.core.settings import Settings
 from app.organisations.models import Unit
 from app.organisations.units import get_unit
@@ -97,6 +98,11 @@ SURVEY_MESSAGES = {
     "receipt_unknown": N_("No answer with this hash was received in this survey."),
     "receipt_invalid": N_("That is not an answer hash: it has 64 characters 0–9 and a–f."),
 }
+
+
+class TooManyLookups(DomainError):
+    status_code = 429
+    message = N_("Too many requests from your network address. Please wait a minute and try again.")
 
 
 def _messages() -> dict[str, str]:
@@ -506,14 +512,19 @@ class SurveyResultsController(Controller):
     path = "/surveys"
 
     @get("/{survey_id:uuid}/results", sync_to_thread=True)
-    def results(
+    def results(  # noqa: PLR0917 - Litestar passes parameters by name
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         survey_id: FromPath[uuid.UUID],
         question: FromQuery[str] = "",
         q: FromQuery[str] = "",
     ) -> Template:
+        if question and over_limit(
+            request, "survey_rate_limiter", "survey-lookup", settings.voting.lookup_per_minute
+        ):  # listing free texts reads every answer: a costly look-up, as in the API
+            raise TooManyLookups
         account = current_account(db_session, request)
         survey = published_survey(db_session, survey_id)
         unit = services.unit_of(db_session, survey)
