@@ -28,6 +28,7 @@ from app.core.errors import DomainError, Forbidden, NotFound, ValidationFailed
 from app.core.form_pages import flash_redirect
 from app.core.i18n import N_
 from app.core.inputs import parse_whole
+from app.core.rate_limit import over_limit
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import jinja_environment
@@ -42,6 +43,29 @@ from referendums import services as referendum_services
 
 Form = Body(media_type=RequestEncodingType.URL_ENCODED)
 TIMEZONE: Final = referendum_services.TIMEZONE
+_LIMITER: Final = "initiative_rate_limiter"
+"""The key of this module's `app.core.rate_limit.RateLimiter` in ``app.state``."""
+
+
+class TooManyRequests(DomainError):
+    """Over a rate limit (settings ``voting.sign_per_minute``, ``lookup_per_minute``)."""
+
+    status_code = 429
+    message = N_(
+        "Too many requests in a short time. Please wait a minute and try again; nothing has "
+        "been changed."
+    )
+
+
+def _limit(request: Request[Any, Any, Any], route: str, per_minute: int, key: str | None) -> None:
+    """Refuse the request once over ``route``'s limit: per ``key`` (the signer's account:
+    signing and withdrawing in a loop would fill the audit log and hold the initiative's
+    locks) or per client address (``key`` None: the list and the receipt check rebuild the
+    Merkle tree of every signature on each request)."""
+    if over_limit(request, _LIMITER, route, per_minute, key=key):
+        raise TooManyRequests
+
+
 _Data = Annotated[dict[str, Any], Form]
 
 
@@ -386,9 +410,12 @@ class InitiativeController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         initiative_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         account = current_account(db_session, request)
+        if account is not None:
+            _limit(request, "sign", settings.voting.sign_per_minute, str(account.id))
         return self._act(
             db_session,
             account,
@@ -402,9 +429,12 @@ class InitiativeController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         initiative_id: FromPath[uuid.UUID],
     ) -> Response[Any]:
         account = current_account(db_session, request)
+        if account is not None:  # one limit for signing and withdrawing: a loop of both
+            _limit(request, "sign", settings.voting.sign_per_minute, str(account.id))
         return self._act(
             db_session,
             account,
@@ -527,8 +557,13 @@ class InitiativeController(Controller):
 
     @get("/{initiative_id:uuid}/signatures.json", sync_to_thread=True)
     def published(
-        self, db_session: NamedDependency[Session], initiative_id: FromPath[uuid.UUID]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
+        initiative_id: FromPath[uuid.UUID],
     ) -> dict[str, Any]:
+        _limit(request, "lookup", settings.voting.lookup_per_minute, None)
         return services.published_list(db_session, initiative_id)
 
     @post("/{initiative_id:uuid}/check", sync_to_thread=True)
@@ -536,12 +571,14 @@ class InitiativeController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         initiative_id: FromPath[uuid.UUID],
         data: _Data,
     ) -> Template:
         """Is my signature counted? A signer checks their receipt against the published
         list: the leaf is recomputed from membership number and salt (or the code is
         pasted) and proven against the list's root."""
+        _limit(request, "lookup", settings.voting.lookup_per_minute, None)
         view = services.readable(db_session, initiative_id, current_account(db_session, request))
         document = services.published_list(db_session, initiative_id)
         number, salt = _text(data, "number").strip(), _text(data, "salt").strip().lower()
