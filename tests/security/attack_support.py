@@ -202,6 +202,17 @@ def count_rows(session: Session, model: Any) -> int:
 # -- surveys ---------------------------------------------------------------------------------
 
 
+def limited(cast: Cast, database: Any, **limits: int) -> Cast:
+    """The same people and objects, served by an app with the rate limits ``limits``
+    (fields of ``settings.voting``; the tests' settings switch the voting limits off)."""
+    from dataclasses import replace
+
+    from app.server import create_app
+
+    settings = replace(cast.settings, voting=replace(cast.settings.voting, **limits))
+    return replace(cast, settings=settings, app=create_app(settings, database))
+
+
 def make_survey(
     cast: Cast,
     *,

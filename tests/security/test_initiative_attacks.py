@@ -42,6 +42,8 @@ from tests.security.attack_support import (
     csrf,
     decide,
     denied,
+    limited,
+    looks_german,
     make_initiative,
     mentions,
     post_form,
@@ -1005,3 +1007,41 @@ def test_the_audit_log_does_not_tie_a_signature_to_the_login_before_it(
         )
     ).all()
     assert logins == [], "the signature's event follows the signer's login within a minute"
+
+
+# -- 5. rate limits -------------------------------------------------------------------------
+
+
+def test_signing_and_withdrawing_in_a_loop_is_limited_per_account(
+    cast: Cast, database: Any, db: Session
+) -> None:
+    """A member signs, withdraws and signs again faster than allowed: the third request
+    is refused with a German message and changes nothing; another member behind the same
+    address (an office, a carrier's NAT) still signs."""
+    add_people(cast)
+    initiative = make_initiative(cast)
+    fast = limited(cast, database, sign_per_minute=2)
+    page = f"/initiatives/{initiative.id}"
+    with fast.browser("member") as browser:
+        assert send(browser, "POST", f"{page}/sign").status_code in {302, 303}
+        assert send(browser, "POST", f"{page}/withdraw").status_code in {302, 303}
+        refused_in_german(send(browser, "POST", f"{page}/sign"), 429)
+    assert _signatures(db, initiative.id) == (1, 0)  # withdrawn, not signed again
+    with fast.browser("signer") as browser:
+        assert send(browser, "POST", f"{page}/sign").status_code in {302, 303}
+    assert _signatures(db, initiative.id) == (2, 1)
+
+
+def test_the_list_and_the_receipt_check_are_limited_per_address(cast: Cast, database: Any) -> None:
+    """Each request rebuilds the Merkle tree of every counted signature: an address gets
+    ``lookup_per_minute`` of them, then 429 (a page in German, JSON for the list)."""
+    initiative, _, receipt = _published(cast)
+    fast = limited(cast, database, lookup_per_minute=2)
+    page = f"/initiatives/{initiative.id}"
+    with fast.browser("anonymous") as browser:
+        assert browser.get(f"{page}/signatures.json").status_code == 200
+        assert send(browser, "POST", f"{page}/check", {"leaf": receipt["leaf"]}).status_code == 200
+        refused_in_german(send(browser, "POST", f"{page}/check", {"leaf": receipt["leaf"]}), 429)
+        listed = browser.get(f"{page}/signatures.json", headers={"accept": "application/json"})
+    assert listed.status_code == 429
+    assert looks_german(listed.json()["error"])

@@ -37,6 +37,7 @@ from tests.security.attack_support import (
     count_rows,
     csrf,
     denied,
+    limited,
     looks_german,
     make_survey,
     mentions,
@@ -1089,3 +1090,71 @@ def _every_text(db: Session) -> str:
             for row in db.execute(text(f'SELECT {quoted} FROM "{table}"')):
                 found.extend(str(value) for value in row if value is not None)
     return "\n".join(found)
+
+
+# -- 5. rate limits -------------------------------------------------------------------------
+
+
+def _too_many(response: Any) -> None:
+    _json_refusal(response, 429)
+    assert response.headers["retry-after"] == "60"
+
+
+def test_valid_answers_over_the_limit_are_refused_and_not_stored(
+    cast: Cast, database: Any, db: Session
+) -> None:
+    """One address sends valid, signed answers of two members faster than allowed."""
+    survey = make_survey(cast)
+    lines = [
+        signed_line(survey, take_credential(cast, role, survey), good_answers())
+        for role in ("member", "staff_own", "commission_own")
+    ]
+    fast = limited(cast, database, cast_per_minute=2)
+    statuses = [post_answer(fast.app, survey, line).status_code for line in lines[:2]]
+    assert statuses == [201, 201]
+    _too_many(post_answer(fast.app, survey, lines[2]))
+    assert count_rows(db, SurveyAnswer) == 2
+    # The refused credential was not spent: after the minute (a fresh limiter) it answers.
+    assert post_answer(cast.app, survey, lines[2]).status_code == 201
+
+
+def test_credential_requests_over_the_limit_issue_nothing(
+    cast: Cast, database: Any, db: Session
+) -> None:
+    from surveys import client, services
+
+    survey = make_survey(cast)
+    fast = limited(cast, database, credential_per_minute=1)
+    issuer = services.issuer_public(survey, "members")
+    request = client.request_credential(issuer, str(survey.id), "members")
+    path = f"/api/surveys/{survey.id}/credential"
+    with fast.browser("member") as browser:
+        first = send(browser, "POST", path, {"blinded_msg": "zz"}, api=True)
+        second = send(browser, "POST", path, {"blinded_msg": request.blinded_msg.hex()}, api=True)
+    _json_refusal(first, 400)
+    _too_many(second)
+    db.expire_all()
+    assert set(db.scalars(select(SurveyRollEntry.credential_issued_on)).all()) == {None}
+
+
+def test_costly_public_lookups_are_limited_per_address(
+    cast: Cast, app: Litestar, database: Any, db: Session
+) -> None:
+    """Receipt look-ups (the hash is not indexed), exports and free-text searches read
+    every answer: an address gets ``lookup_per_minute`` of them, then 429."""
+    from surveys import services
+
+    survey = _answered(cast, app)
+    services.close_survey(db, cast.settings, cast.accounts["staff_own"], survey.id)
+    fast = limited(cast, database, lookup_per_minute=2)
+    api = f"/api/surveys/{survey.id}"
+    with fast.browser("anonymous") as browser:
+        json_headers = {"accept": "application/json"}
+        assert browser.get(f"{api}/answers/{'ab' * 32}", headers=json_headers).status_code == 404
+        assert browser.get(f"{api}/export/answers-csv").status_code == 200
+        for path in (f"answers/{'ab' * 32}", "export/xlsx", "texts/q9?q=Zwiebel"):
+            _too_many(browser.get(f"{api}/{path}", headers=json_headers))
+        searched = browser.get(f"/surveys/{survey.id}/results?question=q9&q=Z", headers=PAGE)
+        plain = browser.get(f"/surveys/{survey.id}/results", headers=PAGE)
+    refused_in_german(searched, 429)
+    assert plain.status_code == 200  # the results themselves are cached: not limited
