@@ -98,6 +98,12 @@ class MailConnection:
             self._drop()
             raise
 
+    def open(self) -> None:
+        """Connect now (else on the first message): the caller need not wait for the
+        server's greeting inside a transaction."""
+        if self.settings.backend == "smtp" and self._smtp is None:
+            self._smtp = self._connect()
+
     def _connect(self) -> smtplib.SMTP:
         settings = self.settings
         smtp_class = smtplib.SMTP_SSL if settings.smtp_ssl else smtplib.SMTP

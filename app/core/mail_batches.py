@@ -176,6 +176,13 @@ def deliver_chunk(
     outcome = ChunkOutcome()
     session.commit()  # ends what the caller read for compose (commit keeps it loaded)
     with MailConnection(settings) as connection:
+        try:
+            connection.open()  # outside the members' transactions
+        except OSError as error:  # smtplib's errors are OSErrors too
+            log.warning("mail chunk: server not reachable (%s)", type(error).__name__)
+            outcome.later.extend(member_ids)
+            outcome.error = error
+            return outcome
         for index, member_id in enumerate(member_ids):
             claimed = session.execute(
                 update(table)

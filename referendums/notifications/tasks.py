@@ -220,7 +220,10 @@ def _recipients(
             select(ReferendumMailMarker.member_id).where(
                 ReferendumMailMarker.election_id == election_id,
                 ReferendumMailMarker.kind == kind.value,
-                ReferendumMailMarker.member_id.in_(candidates),
+                # a range, not IN (...): PostgreSQL took IN as a filter over all the
+                # election's markers (the index's middle column), per chunk
+                ReferendumMailMarker.member_id > after,
+                ReferendumMailMarker.member_id <= candidates[-1],
             )
         )
     )
