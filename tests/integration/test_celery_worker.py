@@ -6,12 +6,16 @@ execution is covered by every other mail test.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 import redis
@@ -40,7 +44,20 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker(settings: Settings, tmp_path):
+def redis_queue() -> Iterator[None]:
+    """One test at a time owns the Redis database (and its worker): tests on other
+    pytest-xdist workers or in other checkouts would flush it or take each other's
+    tasks (a file lock on this machine)."""
+    with (Path(tempfile.gettempdir()) / "stimmwerk-test-redis.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def worker(settings: Settings, tmp_path, redis_queue):
     redis.Redis.from_url(REDIS_URL).flushdb()
     env = {
         **os.environ,

@@ -48,7 +48,12 @@ from surveys.models import Survey, SurveyMailMarker
 from tests import factories
 from tests.conftest import MailCatcher, free_port, make_settings
 from tests.integration.test_celery_worker import REDIS_URL, _redis_available
-from tests.integration.test_celery_worker import worker as worker  # noqa: PLC0414 - the fixture
+from tests.integration.test_celery_worker import (  # the fixtures
+    redis_queue as redis_queue,  # noqa: PLC0414
+)
+from tests.integration.test_celery_worker import (
+    worker as worker,  # noqa: PLC0414
+)
 from tests.security.support import make_cast
 from tests.support.referendums_world import build_referendum
 from tests.unit.surveys.test_survey_services import DURING, END, World, _credential, _open
