@@ -1334,9 +1334,14 @@ def _paper_survey(session: Session, actor: Account, survey_id: uuid.UUID) -> Sur
 
 def _checked_paper(survey: Survey, line: object) -> dict[str, Any]:
     try:
-        return check_paper_line(manifest_of(survey), line)
+        checked = check_paper_line(manifest_of(survey), line)
     except PaperLineRefused as refused:
         raise PaperLineInvalid(refused.message, refused.question) from refused
+    # The verifier's rule 6 (record §6.2) at its loosest: more questionnaires than
+    # members who may answer would publish a record that fails `stimmwerk verify`.
+    if checked["questionnaires"] > (survey.eligible_members or 0):
+        raise PaperLineInvalid("more questionnaires than eligible members")
+    return checked
 
 
 def enter_paper_line(
