@@ -1158,3 +1158,16 @@ def test_costly_public_lookups_are_limited_per_address(
         plain = browser.get(f"/surveys/{survey.id}/results", headers=PAGE)
     refused_in_german(searched, 429)
     assert plain.status_code == 200  # the results themselves are cached: not limited
+
+
+def test_more_paper_questionnaires_than_members_are_refused(cast: Cast, db: Session) -> None:
+    """Found: staff could enter (and a second staff member confirm) more questionnaires
+    than the survey has eligible members; the record built at the close then failed
+    its own verification (``paper.eligible``)."""
+    survey = make_survey(cast)
+    too_many = str((survey.eligible_members or 0) + 1)
+    page = f"/surveys/{survey.id}/paper"
+    with cast.browser("staff_own") as browser:
+        response = post_form(browser, page, f"{page}/enter", {"questionnaires": too_many})
+    refused_in_german(response, 400)
+    assert count_rows(db, SurveyPaperLine) == 0
