@@ -1,7 +1,8 @@
 """Benchmark: a member survey of 400,000 members in the production setup.
 
 Run: ``.venv/bin/python -m bench.survey_load [--members 400000] [--answers 100000]
-[--rates 200 300 400] [--seconds 10] [--port 8300] [--redis-db 5]``
+[--rates 200 300 400] [--seconds 10] [--port 8300] [--redis-db 5] [--deliver-chunks 20]
+[--only-invitations]``
 
 1. A fresh PostgreSQL database (``cast_load.scratch_postgres``), migrated; a
    Landesverband with 10 Unterbezirke of 5 Ortsvereine, ``--members`` members (birth
@@ -10,8 +11,14 @@ Run: ``.venv/bin/python -m bench.survey_load [--members 400000] [--answers 10000
    10) and open it: the frozen list with its commitment and the classes (one RSA-3072
    issuer key per class) are made then. Timed.
 3. Invitations for every member: ``surveys.tasks.send_mails`` with Celery on Redis
-   (``--redis-db``, emptied afterwards), chunks of 500 in their own transactions. Prints
-   the total time and the longest transaction (engine begin to commit).
+   (``--redis-db``, emptied afterwards): chunks of 500, each chunk's markers in their own
+   transaction and one Celery message per chunk. Prints the queuing time, the number of
+   messages and the longest transaction (engine begin to commit). Then the sending:
+   ``stimmwerk worker --concurrency N`` (``--deliver-concurrency``, own process group)
+   sends the first ``--deliver-chunks`` chunks (0: none) to an SMTP sink (``aiosmtpd``,
+   own process); prints mails/s and the longest transaction seen in
+   ``pg_stat_activity`` meanwhile (sampled every 10 ms). ``--only-invitations`` stops
+   after this step.
 4. ``--answers`` members get their class's credential (blind-signed with the class key,
    as the server does) and make signed answer lines in a process pool: the exact bytes a
    browser sends. Then ``stimmwerk serve --workers 2`` on ``--port`` (own process group)
@@ -227,8 +234,11 @@ def open_survey(url: str, world: dict[str, Any], key_bits: int) -> uuid.UUID:
     return survey_id
 
 
-def invitations(url: str, survey_id: uuid.UUID, redis_db: int) -> None:
-    """Queue the invitation for every member through Redis; the longest transaction."""
+def invitations(
+    url: str, survey_id: uuid.UUID, redis_db: int, deliver_chunks: int, concurrency: int
+) -> None:
+    """Queue the invitation for every member through Redis; the longest transaction.
+    Then a worker sends ``deliver_chunks`` of the queued chunks."""
     import dataclasses
 
     import redis
@@ -267,10 +277,94 @@ def invitations(url: str, survey_id: uuid.UUID, redis_db: int) -> None:
             f"({sent / took:.0f}/s), {len(spans)} transactions, longest "
             f"{max(spans) * 1000:.0f} ms, median {sorted(spans)[len(spans) // 2] * 1000:.0f} ms"
         )
+        if deliver_chunks > 0:
+            target = min(sent, deliver_chunks * tasks.CHUNK)
+            deliver(url, survey_id, broker, target, concurrency)
     finally:
         redis.Redis(db=redis_db).flushdb()  # this benchmark's own Redis database only
         database.dispose()
         configure_celery(celery_app, bench_settings(url, Path(tempfile.gettempdir())))
+
+
+def deliver(url: str, survey_id: uuid.UUID, broker: str, target: int, concurrency: int) -> None:
+    """A worker sends queued chunks to an SMTP sink until ``target`` mails are marked
+    done: mails/s from the first done mail on, and the longest open transaction in the
+    database meanwhile (``pg_stat_activity``, sampled)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    smtp_port = _free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
+         "-c", "aiosmtpd.handlers.Sink"],
+        start_new_session=True,
+    )  # fmt: skip
+    env = {
+        **os.environ,
+        "STIMMWERK_BROKER_URL": broker,
+        "STIMMWERK_DATABASE_URL": url,
+        "STIMMWERK_MAIL_BACKEND": "smtp",
+        "STIMMWERK_SMTP_HOST": "127.0.0.1",
+        "STIMMWERK_SMTP_PORT": str(smtp_port),
+        "STIMMWERK_VAR_DIR": tempfile.gettempdir(),
+    }
+    parsed = make_url(url)
+    watch = psycopg.connect(
+        host=parsed.host, port=parsed.port or 5432, user=parsed.username,
+        password=parsed.password, dbname=parsed.database, autocommit=True,
+    )  # fmt: skip
+    done_query = (
+        "SELECT count(*) FROM survey_mail_markers WHERE survey_id = %s AND done_at IS NOT NULL"
+    )
+    longest_query = (
+        "SELECT extract(epoch FROM clock_timestamp() - xact_start), state, left(query, 70) "
+        "FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL ORDER BY xact_start LIMIT 1"
+    )
+    time.sleep(0.5)  # the sink listens
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "worker", "--concurrency", str(concurrency),
+         "--loglevel", "warning"],
+        env=env, cwd=ROOT, start_new_session=True,
+    )  # fmt: skip
+    longest, longest_what = 0.0, ""
+    first: tuple[float, int] | None = None
+    done = 0
+    deadline = time.monotonic() + 3600
+    try:
+        while done < target and time.monotonic() < deadline and worker.poll() is None:
+            oldest = watch.execute(longest_query).fetchone()
+            if oldest is not None and float(oldest[0]) > longest:
+                longest, longest_what = float(oldest[0]), f"{oldest[1]}: {oldest[2]}"
+            done = int(watch.execute(done_query, (survey_id,)).fetchone()[0])  # type: ignore[index]
+            if first is None and done > 0:
+                first = (time.perf_counter(), done)
+            time.sleep(0.01)
+        end = time.perf_counter()
+    finally:
+        worker.send_signal(signal.SIGTERM)  # warm shutdown: the chunks in hand finish
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            stop_server(worker)
+        stop_server(sink)
+        watch.close()
+    if first is None or done <= first[1]:
+        print(f"delivery: the worker sent {done} mails (worker exit {worker.returncode})")
+        return
+    rate = (done - first[1]) / (end - first[0])
+    print(
+        f"delivery: a worker with {concurrency} processes sent {done} mails "
+        f"({rate:.0f} mails/s after its first), longest open transaction seen "
+        f"{longest * 1000:.0f} ms ({longest_what}); "
+        f"400,000 mails at this rate: {400_000 / rate / 60:.0f} min"
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # -- answers ---------------------------------------------------------------------------
@@ -612,6 +706,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--redis-db", type=int, default=5)
     parser.add_argument("--no-invitations", action="store_true", help="skip step 3")
+    parser.add_argument(
+        "--deliver-chunks", type=int, default=20, help="chunks a worker sends in step 3"
+    )
+    parser.add_argument(
+        "--deliver-concurrency", type=int, default=2, help="worker processes in step 3"
+    )
+    parser.add_argument(
+        "--only-invitations", action="store_true", help="stop after step 3 (invitations)"
+    )
     parser.add_argument("--keep-record", type=Path, help="copy the survey record zip here")
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
     parser.add_argument(
@@ -634,7 +737,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         world = seed(url, args.members, rng)
         survey_id = open_survey(url, world, args.key_bits)
         if not args.no_invitations:
-            invitations(url, survey_id, args.redis_db)
+            invitations(
+                url, survey_id, args.redis_db, args.deliver_chunks, args.deliver_concurrency
+            )
+        if args.only_invitations:
+            print(f"load average after: {load()}")
+            return 0
         answering = world["ids"][: min(args.answers, len(world["ids"]) - 1)]
         lines = make_answers(url, survey_id, answering)
         online = min(len(lines), int(sum(args.rates) * args.seconds))
