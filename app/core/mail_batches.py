@@ -81,7 +81,7 @@ def queue_in_chunks(
     Each round: ``due()`` (still wanted, e.g. the survey is still open; it may lock),
     ``fetch()`` (the next chunk of people without a marker, at most the chunk size),
     ``mark(rows)`` (adds their markers), ``after_chunk(rows)`` (queues the chunk's task
-    after the commit, e.g. with `enqueue_chunk`, and writes one audit event), commit.
+    with ``enqueue_after_commit`` and writes one audit event), commit.
     A row already tried in this run is skipped: a mail that fails gives its marker back
     and is retried by the *next* run, not this one (a refusing mail server would
     otherwise be asked forever). A concurrent run that marked someone first ends this
