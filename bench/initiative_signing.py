@@ -34,9 +34,9 @@ Run: ``.venv/bin/python -m bench.initiative_signing [--members 460000] [--signer
    count and progress bar (``/initiatives/<id>``), one after the other, p50/p95/p99.
 6. Afterwards, from the database: the live counter, the counted signature rows and
    the distinct signers must all equal the signatures accepted minus the withdrawals;
-   no member has two rows; the audit log holds one ``initiative:signed`` per accepted
-   signature. Then the deadline is decided (``run_deadlines``): final count and Merkle
-   root (timed).
+   no member has two rows; the audit log holds no event per online signature or
+   withdrawal (who signed is for the commission only). Then the deadline is decided
+   (``run_deadlines``): final count and Merkle root (timed).
 
 Targets (issue 13): signing >= 200/s sustained with p99 < 200 ms; no signature lost or
 counted twice; the live count page p95 < 50 ms during the run. Prints the machine
@@ -421,7 +421,7 @@ def read_count(base: str, initiative_id: uuid.UUID, stop: Any, results: Any, pau
 # -- the checks ----------------------------------------------------------------------------
 
 
-def check_counts(url: str, initiative_id: uuid.UUID, expected: int, signed: int) -> bool:
+def check_counts(url: str, initiative_id: uuid.UUID, expected: int) -> bool:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
@@ -450,16 +450,12 @@ def check_counts(url: str, initiative_id: uuid.UUID, expected: int, signed: int)
         ).all()
     engine.dispose()
     audited: dict[str, int] = {str(action): int(n) for action, n in events}
-    ok = (
-        counter == counted == expected
-        and distinct == rows
-        and audited.get("initiative:signed", 0) == signed
-    )
+    # No event per online signature or withdrawal (`motions.services.sign`).
+    ok = counter == counted == expected and distinct == rows and not audited
     print(
         f"counts: counter {counter}, counted rows {counted}, distinct signers {distinct} "
-        f"(rows {rows}), expected {expected}; audit: {audited.get('initiative:signed', 0)} "
-        f"signed, {audited.get('initiative:withdrawn', 0)} withdrawn "
-        f"({'ok' if ok else 'MISMATCH'})"
+        f"(rows {rows}), expected {expected}; audit events per signature: "
+        f"{sum(audited.values())} ({'ok' if ok else 'MISMATCH'})"
     )
     return ok
 
@@ -591,6 +587,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server-workers", type=int, default=2)
     parser.add_argument("--read-pause", type=float, default=0.1, help="between count reads")
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
+    parser.add_argument("--redis-db", type=int, default=6, help="broker for the mails")
     args = parser.parse_args(argv)
     if args.signers + 5 > args.members:
         parser.error("--members must exceed --signers by the five initiators")
@@ -606,13 +603,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The services called here (notifications, the deadline) read the settings.
         os.environ["STIMMWERK_DATABASE_URL"] = url
         os.environ["STIMMWERK_VAR_DIR"] = tmp
+        # The mails (new initiative to every member, outcome to every signer) go to a
+        # broker nobody reads, emptied afterwards: sent in-process they took longer than
+        # the signing, and the bench measures signing and the count.
+        broker = f"redis://127.0.0.1:6379/{args.redis_db}"
+        os.environ["STIMMWERK_BROKER_URL"] = broker
         world = seed(url, args.members, args.signers, logins)
         made = bulk_sessions(url, world.signer_accounts[logins:])
         vacuum(url)
         out = run(args, url, scratch, world, made)
         expected = len(out.signed) - len(out.withdrawn & out.signed)
-        ok = check_counts(url, world.initiative_id, expected, len(out.signed)) and not out.errors
+        ok = check_counts(url, world.initiative_id, expected) and not out.errors
         decide(url, world.initiative_id)
+        import redis
+
+        redis.Redis.from_url(broker).flushdb()
     print(f"load average after: {load()}")
     return 0 if ok else 1
 

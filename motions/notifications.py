@@ -97,7 +97,12 @@ def notify_task(initiative_id: str, kind: str) -> None:
     log.info("initiative mails kind=%s sent=%d", kind, sent)
 
 
-def _recipients(session: Session, initiative: Initiative, unit: Unit, kind: str) -> list[Account]:
+def _recipients(
+    session: Session, initiative: Initiative, unit: Unit, kind: str, after: uuid.UUID | None
+) -> list[Account]:
+    """The next chunk due, after the account ``after`` (keyset: each chunk starts where
+    the last ended instead of skipping every account marked so far, which made a
+    federal initiative's 460,000 notices quadratic)."""
     already = exists().where(
         InitiativeMailMarker.initiative_id == initiative.id,
         InitiativeMailMarker.account_id == Account.id,
@@ -115,6 +120,8 @@ def _recipients(session: Session, initiative: Initiative, unit: Unit, kind: str)
         .order_by(Account.id)
         .limit(_CHUNK)
     )
+    if after is not None:
+        query = query.where(Account.id > after)
     if kind == "admitted":
         opted_out = exists().where(InitiativeNoticeOptOut.account_id == Account.id)
         query = query.join(Unit, Unit.id == Member.unit_id).where(
@@ -139,12 +146,13 @@ def _recipients(session: Session, initiative: Initiative, unit: Unit, kind: str)
 def send(session: Session, settings: Settings, initiative_id: uuid.UUID, kind: str) -> int:
     """Queue the mails of ``kind`` for everyone due who has not had it; return how many."""
     sent = 0
+    after: uuid.UUID | None = None
     while True:
         initiative = session.get(Initiative, initiative_id)
         unit = session.get(Unit, initiative.unit_id) if initiative else None
         if initiative is None or unit is None or kind not in SUBJECTS:
             return sent
-        batch = _recipients(session, initiative, unit, kind)
+        batch = _recipients(session, initiative, unit, kind, after)
         if not batch:
             session.rollback()
             return sent
@@ -153,6 +161,7 @@ def send(session: Session, settings: Settings, initiative_id: uuid.UUID, kind: s
                 InitiativeMailMarker(initiative_id=initiative_id, account_id=account.id, kind=kind)
             )
             _queue(session, settings, initiative, account, kind)
+        after = batch[-1].id
         try:
             session.commit()
         except IntegrityError:  # a concurrent run marked someone first

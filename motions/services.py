@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from app.accounts.models import Account, Role, RoleAssignment
-from app.core.audit import append_event, record_event
+from app.core.audit import record_event
 from app.core.db import utcnow
 from app.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.core.i18n import N_
@@ -610,14 +610,6 @@ def _commit_open(session: Session, initiative_id: uuid.UUID, moment: datetime, d
     session.commit()
 
 
-def _signed_event(session: Session, initiative_id: uuid.UUID, unit_id: int, action: str) -> None:
-    """On record that someone signed or withdrew, not who: who signed is for the
-    election commission only, and the audit log is read by admins and staff."""
-    append_event(
-        session, action, object_type=_OBJECT, object_id=initiative_id, scope_unit_id=unit_id
-    )
-
-
 def _deadlocked(error: DBAPIError) -> bool:
     """PostgreSQL broke a deadlock by failing this transaction (SQLSTATE 40P01).
 
@@ -639,6 +631,11 @@ def sign(
 
     A second submission (also a concurrent double click) finds the unique row and is
     refused without changing anything; a member who withdrew may sign again.
+
+    No audit event, as for a ballot or a survey answer: its exact time beside the
+    signer's login event would tell every reader of the log (admins, staff) who signed,
+    which is for the election commission only. The signature row is the record; the
+    commission's viewing of the list is logged, and so is the count at the deadline.
 
     Raises:
         Forbidden: a guest, a member elsewhere, a member who left.
@@ -730,7 +727,6 @@ def _sign(
     except IntegrityError:
         session.rollback()
         return _sign_again(session, initiative_id, state, moment)
-    _signed_event(session, initiative_id, state.unit_id, "initiative:signed")
     _commit_open(session, initiative_id, moment, 1)
     # The row as written (not loaded again: the page only redirects).
     return Signature(id=row_id, **values)
@@ -767,7 +763,6 @@ def _sign_again(
     if changed is None:
         session.rollback()
         raise Refused(ALREADY_SIGNED)
-    _signed_event(session, initiative_id, state.unit_id, "initiative:signed")
     # On paper already: it counted, and counts once (the commission sees both).
     _commit_open(session, initiative_id, moment, 0 if changed.paper_at is not None else 1)
     return _reload(session, initiative_id, member_id)
@@ -810,7 +805,6 @@ def withdraw(
     if done is None:
         session.rollback()
         raise Refused(NOT_SIGNED)
-    _signed_event(session, initiative_id, state.unit_id, "initiative:withdrawn")
     # A paper signature stays counted; an online one no longer counts.
     _commit_open(session, initiative_id, moment, 0 if done.paper_at is not None else -1)
 

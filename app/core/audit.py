@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Select, String, insert, select
+from sqlalchemy import JSON, ForeignKey, Index, Select, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.core.db import Base, utcnow
@@ -98,38 +98,6 @@ def record_event(
     )
     session.add(event)
     return event
-
-
-def append_event(
-    session: Session,
-    action: str,
-    *,
-    object_type: str,
-    object_id: object,
-    scope_unit_id: int,
-    **details: Any,
-) -> None:
-    """`record_event` for a hot path (every signature): one INSERT now, in the caller's
-    transaction, instead of an ORM object flushed with the unit of work (which cost
-    more than the signature's own statements), with the object's unit the caller has
-    at hand instead of the resolver reading it again. Only for events without an
-    actor: the actor's account may still be pending in the caller's session.
-    """
-    session.execute(
-        _APPEND,
-        {
-            "occurred_at": utcnow(),
-            "action": action,
-            "object_type": object_type,
-            "object_id": str(object_id),
-            "details": details,
-            "unit_id": scope_unit_id,
-        },
-        execution_options={"autoflush": False},
-    )
-
-
-_APPEND = insert(AuditEvent)
 
 
 def pseudonym(secret_key: str, value: str) -> str:
