@@ -159,8 +159,8 @@ class Settings:
     debug: bool = False
     web_threads: int = 16
     """Handler threads per web process. Each process has one interpreter lock, so more
-    threads than database connections only queue inside the process and thrash the
-    lock; 16 keeps every pooled connection busy (measured in docs/benchmarks.md)."""
+    threads than the database pool keeps busy (10 + 10 connections) only queue inside
+    the process and contend for the lock (anyio's default is 40)."""
 
     @property
     def tasks_in_process(self) -> bool:
