@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 import pyotp
@@ -41,3 +42,19 @@ def totp_code(secret: str, offset_steps: int = 0) -> str:
     import time
 
     return totp.at(time.time() + offset_steps * totp.interval)
+
+
+def in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
+    """Run ``target`` in a daemon thread; its result as ``value`` or its exception as
+    ``error`` in the returned dict once the thread has ended (race tests pause one side)."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = target()
+        except Exception as error:  # noqa: BLE001 - reported to the test thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome

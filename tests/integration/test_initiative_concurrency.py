@@ -25,6 +25,7 @@ from motions import rules as rules_service
 from motions import services
 from motions.models import COUNT_SHARDS, Initiative, InitiativeCount, InitiativeStatus, Signature
 from tests.factories import make_account, make_member, make_tree
+from tests.helpers import in_thread
 
 MEMBERS = 6
 SUBMISSIONS = 3
@@ -135,20 +136,6 @@ postgres_only = pytest.mark.parametrize("database_url", ["postgres"], indirect=T
 WAIT = 20.0
 
 
-def _in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = target()
-        except Exception as error:  # noqa: BLE001 - reported to the test thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
-
-
 def _closes(database: Database, initiative_id: uuid.UUID) -> Any:
     with database.session() as session:
         initiative = session.get(Initiative, initiative_id)
@@ -181,9 +168,9 @@ def test_a_signature_being_stored_when_the_count_starts_is_counted(
         with database.session() as session:
             return services.run_deadlines(session, now=closes + timedelta(seconds=1))
 
-    signing, signed = _in_thread(sign)
+    signing, signed = in_thread(sign)
     assert written.wait(WAIT)
-    deciding, decided = _in_thread(decide)
+    deciding, decided = in_thread(decide)
     deciding.join(1.0)
     assert deciding.is_alive(), "the count must wait for the signature being stored"
     release.set()
@@ -227,7 +214,7 @@ def test_a_withdrawal_while_the_count_holds_the_initiative_is_refused(
                     session, account, initiative_id, now=closes - timedelta(seconds=1)
                 )
 
-        withdrawing, withdrew = _in_thread(withdraw)  # checked "open" before the count commits
+        withdrawing, withdrew = in_thread(withdraw)  # checked "open" before the count commits
         withdrawing.join(1.0)
         assert withdrawing.is_alive(), "the withdrawal must wait for the count"
         counter.commit()
@@ -267,7 +254,7 @@ def test_signatures_do_not_wait_for_each_other(
     first = threading.Thread(target=sign, args=(0,), name="first", daemon=True)
     first.start()
     assert written.wait(WAIT)
-    second, signed = _in_thread(lambda: sign(1))
+    second, signed = in_thread(lambda: sign(1))
     second.join(WAIT)
     assert not second.is_alive(), "the second signature waited for the first"
     assert "error" not in signed, signed

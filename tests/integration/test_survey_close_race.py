@@ -22,6 +22,7 @@ from app.core.settings import Settings
 from surveys import client, services
 from surveys.definition import read_definition
 from surveys.models import Survey, SurveyAnswer, SurveyStatus
+from tests.helpers import in_thread
 from tests.surveys_support import good_answers
 from tests.unit.surveys.test_survey_services import DURING, World, _credential, _open
 
@@ -37,20 +38,6 @@ def _answer_line(database: Database, settings: Settings) -> tuple[Any, bytes]:
         manifest = read_definition(json.loads(survey.definition))
         line = client.answer_line(manifest, str(survey.fingerprint), credential, good_answers())
         return survey.id, line
-
-
-def _in_thread(target: Any) -> tuple[threading.Thread, dict[str, Any]]:
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = target()
-        except Exception as error:  # noqa: BLE001 - reported to the test thread
-            outcome["error"] = error
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    return thread, outcome
 
 
 @postgres_only
@@ -76,9 +63,9 @@ def test_an_answer_being_stored_when_the_close_starts_is_in_the_record(
         with database.session() as session:
             services.close_survey(session, settings, None, survey_id)
 
-    answering, answered = _in_thread(answer)
+    answering, answered = in_thread(answer)
     assert inserted.wait(WAIT)
-    closing, closed = _in_thread(close)
+    closing, closed = in_thread(close)
     closing.join(1.0)
     assert closing.is_alive(), "the close must wait for the answer being stored"
     release.set()
@@ -117,7 +104,7 @@ def test_an_answer_that_arrives_while_the_close_holds_the_survey_is_refused(
             with database.session() as session:
                 return services.submit_answer(session, settings, survey_id, line, now=DURING)
 
-        answering, answered = _in_thread(answer)  # checked "open" before the close commits
+        answering, answered = in_thread(answer)  # checked "open" before the close commits
         answering.join(1.0)
         assert answering.is_alive(), "the answer's insert must wait for the close"
         closer.commit()
