@@ -24,7 +24,7 @@ Feature: Staff count paper questionnaires as their own line, entered and confirm
     When Sonja confirms the paper answers of 3 questionnaires
     Then the paper answers are refused with status 403, saying "Die Papier-Antworten muss eine andere Person aus der Geschäftsstelle bestätigen."
     And the paper answers are not confirmed
-    When Stefan confirms the paper answers of 4 questionnaires
+    When Stefan confirms the paper answers of 2 questionnaires
     Then the paper answers are refused with status 409, saying "Deine Zahlen weichen von den eingetragenen ab"
     And the paper answers are not confirmed
     When Stefan confirms the paper answers of 3 questionnaires
