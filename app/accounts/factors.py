@@ -21,8 +21,7 @@ from app.accounts.models import (
 
 
 def has_passkey(session: Session, account: Account) -> bool:
-    query = select(Passkey.id).where(Passkey.account_id == account.id).limit(1)
-    return session.scalar(query) is not None
+    return bool(session.scalar(select(_passkey_sql(account.id))))
 
 
 def has_second_factor(session: Session, account: Account) -> bool:
@@ -31,15 +30,7 @@ def has_second_factor(session: Session, account: Account) -> bool:
 
 
 def requires_second_factor_by_role(session: Session, account: Account) -> bool:
-    query = (
-        select(RoleAssignment.id)
-        .where(
-            RoleAssignment.account_id == account.id,
-            RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
-        )
-        .limit(1)
-    )
-    return session.scalar(query) is not None
+    return bool(session.scalar(select(_role_sql(account.id))))
 
 
 def requires_second_factor(session: Session, account: Account) -> bool:
@@ -54,12 +45,20 @@ def passkey_or_role_sql(
     """SQL for the part of `requires_second_factor` that needs the database: a passkey
     is enrolled, or a role asks for a second factor. An expression, so that the session
     loader asks it in the same query as the session (it runs on every request)."""
-    return or_(
-        exists().where(Passkey.account_id == account_id),
-        exists().where(
-            RoleAssignment.account_id == account_id,
-            RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
-        ),
+    return or_(_passkey_sql(account_id), _role_sql(account_id))
+
+
+_AccountId = uuid.UUID | QueryableAttribute[uuid.UUID]
+
+
+def _passkey_sql(account_id: _AccountId) -> ColumnElement[bool]:
+    return exists().where(Passkey.account_id == account_id)
+
+
+def _role_sql(account_id: _AccountId) -> ColumnElement[bool]:
+    return exists().where(
+        RoleAssignment.account_id == account_id,
+        RoleAssignment.role.in_(ROLES_REQUIRING_TOTP),
     )
 
 
