@@ -8,10 +8,12 @@ draws the initiative's page again with the message and changes nothing.
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any, Final
 
+import anyio
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -67,6 +69,44 @@ def _limit(request: Request[Any, Any, Any], route: str, per_minute: int, key: st
 
 
 _Data = Annotated[dict[str, Any], Form]
+
+COUNT_FRESH_SECONDS: Final = 1.0
+
+
+class _FreshCounts:
+    """Live counts read in this process in the last ``seconds``, by initiative.
+
+    Reads and keeps happen on the event loop (`InitiativeController.count`); handler
+    threads only `forget` (one dict operation, atomic under the GIL) after a change
+    made in this process, so a member's next poll shows their own signature. Other
+    processes' counts are at most ``seconds`` old. Only public initiatives get in
+    (`services.live_count` refuses the others), so made-up ids don't fill it; a few
+    dozen are open at a time, the bound is a guard. A dict rather than
+    ``cachetools.TTLCache``: that one is not safe to change from a second thread.
+    """
+
+    MOST: Final = 1024
+
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._kept: dict[uuid.UUID, tuple[float, services.LiveCount]] = {}
+
+    def get(self, initiative_id: uuid.UUID) -> services.LiveCount | None:
+        kept = self._kept.get(initiative_id)
+        if kept is None or kept[0] < time.monotonic():
+            return None
+        return kept[1]
+
+    def keep(self, counted: services.LiveCount) -> None:
+        if len(self._kept) >= self.MOST:
+            self._kept.clear()
+        self._kept[counted.id] = (time.monotonic() + self._seconds, counted)
+
+    def forget(self, initiative_id: uuid.UUID) -> None:
+        self._kept.pop(initiative_id, None)
+
+
+_FRESH_COUNTS: Final = _FreshCounts(COUNT_FRESH_SECONDS)
 
 
 def _text(data: dict[str, Any], key: str) -> str:
@@ -249,15 +289,23 @@ class InitiativeController(Controller):
         view = services.readable(db_session, initiative_id, account)
         return _show(db_session, account, view)
 
-    @get("/{initiative_id:uuid}/count", sync_to_thread=True)
-    def count(
+    @get("/{initiative_id:uuid}/count")
+    async def count(
         self, db_session: NamedDependency[Session], initiative_id: FromPath[uuid.UUID]
     ) -> Template:
-        """The live count (htmx polls it): one row read, no COUNT(*) over the signatures."""
-        view = services.get_view(db_session, initiative_id)
-        if view.initiative.status not in services.PUBLIC:
-            raise NotFound
-        return Template("motions/_count.html", context={"view": view, "i": view.initiative})
+        """The live count, which htmx polls every 15 s on every open initiative page.
+
+        Thousands may watch a federal initiative while it is signed. Each process reads
+        an initiative's count at most once a second (`_FRESH_COUNTS`) and answers the
+        other polls from that, on the event loop: a poll neither waits for a handler
+        thread behind the signatures nor reaches the database. The count shown is at
+        most one second old; a signer's own page is read afresh after signing.
+        """
+        counted = _FRESH_COUNTS.get(initiative_id)
+        if counted is None:
+            counted = await anyio.to_thread.run_sync(services.live_count, db_session, initiative_id)
+            _FRESH_COUNTS.keep(counted)
+        return Template("motions/_count.html", context={"view": counted, "i": counted})
 
     # -- the initiators ---------------------------------------------------------------------
 
@@ -348,6 +396,7 @@ class InitiativeController(Controller):
         context = _paper_context(view)
         try:
             context["result"] = services.enter_paper(db_session, account, initiative_id, numbers)
+            _FRESH_COUNTS.forget(initiative_id)
             context["numbers"] = ""
         except (ValidationFailed, services.Refused) as error:
             db_session.rollback()
@@ -376,6 +425,7 @@ class InitiativeController(Controller):
             db_session.rollback()
             context["withdraw_errors"] = getattr(error, "errors", {}) or {"number": error.message}
             return Template("motions/paper.html", context=context, status_code=error.status_code)
+        _FRESH_COUNTS.forget(initiative_id)
         context["withdraw_number"] = ""
         context["view"] = services.get_view(db_session, initiative_id)
         context["i"] = context["view"].initiative
@@ -478,6 +528,7 @@ class InitiativeController(Controller):
             db_session.rollback()
             view = services.readable(db_session, initiative_id, account)
             return _show(db_session, account, view, error=error)
+        _FRESH_COUNTS.forget(initiative_id)
         return Redirect(f"/initiatives/{initiative_id}{anchor}")
 
     # -- the Entscheid ----------------------------------------------------------------------------

@@ -85,10 +85,47 @@ class InitiativeView:
     @property
     def percent(self) -> float:
         """Progress against the threshold, 0-100 (capped for the bar)."""
-        threshold = self.initiative.threshold or 0
-        if not threshold:
-            return 0.0
-        return min(100.0, 100.0 * self.initiative.live_count / threshold)
+        return _progress(self.initiative.live_count, self.initiative.threshold)
+
+
+def _progress(count: int, threshold: int | None) -> float:
+    if not threshold:
+        return 0.0
+    return min(100.0, 100.0 * count / threshold)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveCount:
+    """What the live count fragment shows (``templates/motions/_count.html``, which
+    reads it both as ``i`` and as ``view``), read from one row."""
+
+    id: uuid.UUID
+    status: InitiativeStatus
+    live_count: int
+    threshold: int | None
+
+    @property
+    def percent(self) -> float:
+        return _progress(self.live_count, self.threshold)
+
+
+# Built once: visitors poll it.
+_LIVE_COUNT = select(
+    Initiative.id, Initiative.status, Initiative.live_count, Initiative.threshold
+).where(Initiative.id == bindparam("initiative_id"))
+
+
+def live_count(session: Session, initiative_id: uuid.UUID) -> LiveCount:
+    """The public count of an initiative now: its counter plus its shards, one row read
+    (no COUNT(*) over the signatures).
+
+    Raises:
+        NotFound: no such initiative, or one that is not public (a draft, one in check).
+    """
+    row = session.execute(_LIVE_COUNT, {"initiative_id": initiative_id}).one_or_none()
+    if row is None or row.status not in PUBLIC:
+        raise NotFound
+    return LiveCount(*row)
 
 
 # -- who may do what ----------------------------------------------------------------------------
