@@ -9,12 +9,13 @@ its proof at no extra cost.
 
 Protects voters against a board that drops or rewrites their ballot: the receipt's
 checkpoint is signed, the path proves the ballot is in it, and every later checkpoint
-must be consistent with it (the verifier recomputes all of them from ``ballots.jsonl``).
+must be consistent with it (the verifier recomputes all of them from ``ballots.jsonl``;
+`check_receipt_on_board` checks one receipt against a published board).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,9 +25,17 @@ from crypto.checkpoints import (
     NoteVerifier,
     open_checkpoint,
     sign_checkpoint,
+    verify_checkpoint_consistency,
     verify_checkpoint_inclusion,
 )
-from crypto.merkle import HASH_SIZE, InclusionProof, RootAccumulator, leaf_hash
+from crypto.merkle import (
+    HASH_SIZE,
+    ConsistencyProof,
+    InclusionProof,
+    MerkleTree,
+    RootAccumulator,
+    leaf_hash,
+)
 from crypto.signing import Ed25519PublicKey, Ed25519SecretKey
 
 
@@ -115,6 +124,33 @@ def append(state: BoardState, leaf: bytes, board_signer: NoteSigner) -> Appended
     return Appended(new_state, state.size, leaf, root, path, note)
 
 
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """The result of appending several leaves under one checkpoint (`append_batch`)."""
+
+    state: BoardState
+    first_index: int
+    root: bytes
+    note: str
+
+
+def append_batch(state: BoardState, leaves: Sequence[bytes], board_signer: NoteSigner) -> Batch:
+    """Append leaf hashes and sign one checkpoint over all of them.
+
+    For a board whose entries wait in batches anyway (surveys): nobody can hold a
+    checkpoint between two leaves of one batch, so one signature per batch is enough.
+    A receipt's inclusion path is then computed against this checkpoint later, from the
+    board's leaves (`crypto.merkle.MerkleTree.inclusion_proof` with its tree size).
+    """
+    accumulator = RootAccumulator.resume(state.size, _split(state.frontier))
+    for leaf in leaves:
+        accumulator.append(leaf)
+    root = accumulator.root()
+    note = sign_checkpoint(Checkpoint(board_signer.name, accumulator.size, root), board_signer)
+    new_state = BoardState(accumulator.size, b"".join(accumulator.frontier))
+    return Batch(new_state, state.size, root, note.decode())
+
+
 def check_receipt(receipt: Receipt, line: bytes, verifier: NoteVerifier, *, origin: str) -> bool:
     """Is the ballot ``line`` in the signed checkpoint of ``receipt`` at its index?"""
     leaf = leaf_hash(line)
@@ -129,3 +165,53 @@ def check_receipt(receipt: Receipt, line: bytes, verifier: NoteVerifier, *, orig
         return False
     proof = InclusionProof(receipt.index, checkpoint.tree_size, path)
     return verify_checkpoint_inclusion(checkpoint, proof, leaf)
+
+
+RECEIPT_CHECKS = ("checkpoint", "inclusion", "place", "consistency")
+"""What `check_receipt_on_board` decides, in order."""
+
+
+def check_receipt_on_board(
+    receipt: Receipt, verifier: NoteVerifier, *, origin: str, leaves: Sequence[bytes]
+) -> dict[str, bool]:
+    """A receipt against a published board (its leaf hashes in board order).
+
+    ``checkpoint``: the receipt's checkpoint is signed by ``verifier`` for ``origin``;
+    ``inclusion``: its path puts the receipt's hash at its index under that checkpoint;
+    ``place``: the board's leaf at that index is the receipt's hash; ``consistency``: the
+    board is an append-only extension of the checkpoint (RFC 9162 §2.1.4 proof from the
+    checkpoint's size to the board's, made from ``leaves``, checked against both roots).
+
+    A board rewritten after the receipt was handed out (reordered, an entry dropped or
+    changed before the receipt's tree size) fails ``consistency`` whoever signed it; this
+    is what lets a receipt holder catch an operator who holds the board key.
+    """
+    outcome = dict.fromkeys(RECEIPT_CHECKS, False)
+    checkpoint = open_checkpoint(receipt.checkpoint.encode(), [verifier], expected_origin=origin)
+    try:
+        leaf = bytes.fromhex(receipt.ballot_hash)
+        path = tuple(bytes.fromhex(h) for h in receipt.path)
+    except ValueError:
+        return outcome
+    if checkpoint is None:
+        return outcome
+    outcome["checkpoint"] = True
+    proof = InclusionProof(receipt.index, checkpoint.tree_size, path)
+    outcome["inclusion"] = verify_checkpoint_inclusion(checkpoint, proof, leaf)
+    index = receipt.index
+    outcome["place"] = 0 <= index < len(leaves) and leaves[index] == leaf
+    outcome["consistency"] = _extended_by(checkpoint, leaves)
+    return outcome
+
+
+def _extended_by(checkpoint: Checkpoint, leaves: Sequence[bytes]) -> bool:
+    if checkpoint.tree_size > len(leaves):
+        return False
+    tree = MerkleTree(leaves)
+    board = Checkpoint(checkpoint.origin, tree.size, tree.root())
+    proof = (
+        tree.consistency_proof(checkpoint.tree_size)
+        if checkpoint.tree_size
+        else ConsistencyProof(0, tree.size, ())
+    )
+    return verify_checkpoint_consistency(checkpoint, board, proof)

@@ -77,6 +77,7 @@ class Survey(UUIDPrimaryKey, Base):
     board_size: Mapped[int] = mapped_column(default=0)
     board_frontier: Mapped[bytes] = mapped_column(LargeBinary, default=b"")
     checkpoint: Mapped[str | None] = mapped_column(Text)
+    """The latest signed checkpoint; every one is also a `SurveyCheckpoint` row."""
     breakdown: Mapped[str | None] = mapped_column(Text)
     """``{"by": [...], "threshold": k}`` (``surveys.breakdown.Spec``) or NULL: none."""
     classes: Mapped[str | None] = mapped_column(Text)
@@ -146,6 +147,23 @@ class SurveyAnswer(UUIDPrimaryKey, Base):
     leaf_hash: Mapped[str] = mapped_column(String(64))
     line: Mapped[str] = mapped_column(Text)
     leaf_index: Mapped[int | None]
+
+
+class SurveyCheckpoint(Base):
+    """A signed checkpoint of the board: one when the survey opens (size 0) and one per
+    batch. All of them go into the record in order (``checkpoints.jsonl``), and a
+    receipt names the one its answer was boarded under, so a board rewritten later (in
+    another order, with an answer less) contradicts signed notes already handed out."""
+
+    __tablename__ = "survey_checkpoints"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "tree_size", name="uq_survey_checkpoints_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
+    tree_size: Mapped[int]
+    note: Mapped[str] = mapped_column(Text)
 
 
 class SurveyPaperLine(Base):

@@ -1,9 +1,10 @@
 """Building the survey record (``docs/surveys/record.md``); pure, no database.
 
 The services collect the inputs (manifest, issuer keys, counts, classes, the frozen
-list's entries, board lines in board order, the final signed checkpoint) and this module
-turns them into the five files, so the writer and the verifier share one definition of
-the format (the verifier recomputes results with the same `expected_results`).
+list's entries, board lines in board order, every signed checkpoint in order) and this
+module turns them into the five files, so the writer and the verifier share one
+definition of the format (the verifier recomputes results with the same
+`expected_results`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def record_files(
     origin: str,
     board_public_key: str,
     lines: Sequence[bytes],
-    checkpoint: str,
+    checkpoints: Sequence[str],
     roll: Mapping[str, Any],
     roll_commitment: str,
     paper: Mapping[str, Any] | None = None,
@@ -44,6 +45,8 @@ def record_files(
     ``classes`` (with ``breakdown``, the settings): class id → unit, unit_name, band,
     eligible, credentials, issuer_spki; the members' issuer key is then per class and
     ``audiences.members.issuer_spki`` is null. ``roll``: ``roll.json`` (record §9).
+    ``checkpoints``: every signed checkpoint of the board by tree size (the empty board's
+    first, the final one last), one line each in ``checkpoints.jsonl`` (record §5.1).
     ``paper``: the confirmed paper line (``check_paper_line`` form) or None; it goes into
     survey.json as entered and into results.json as its own line, never added to members.
     """
@@ -119,7 +122,9 @@ def record_files(
     return {
         "survey.json": canonical_json(survey) + b"\n",
         "answers.jsonl": b"".join(line + b"\n" for line in lines),
-        "checkpoint.txt": checkpoint.encode(),
+        "checkpoints.jsonl": b"".join(
+            canonical_json({"note": note}) + b"\n" for note in checkpoints
+        ),
         "results.json": canonical_json(results) + b"\n",
         "roll.json": canonical_json(dict(roll)) + b"\n",
     }

@@ -20,6 +20,7 @@ import functools
 import hashlib
 import json
 import secrets
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ from ballots import board, issuance
 from crypto.blind_rsa import BlindRsaError, BlindRsaPrivateKey, BlindRsaPublicKey, blind_sign
 from crypto.blind_rsa import verify as verify_blind
 from crypto.canonical import canonical_json
+from crypto.merkle import MerkleTree
 from crypto.signing import Ed25519PublicKey, SigningError, verify
 from surveys import answer_format as fmt
 from surveys import breakdown as bd
@@ -63,6 +65,7 @@ from surveys.definition import (
 from surveys.models import (
     Survey,
     SurveyAnswer,
+    SurveyCheckpoint,
     SurveyGuestEntry,
     SurveyPaperLine,
     SurveyRollEntry,
@@ -412,6 +415,7 @@ def open_survey(
     survey.board_key_encrypted = encrypt_field(secret, BOARD_PURPOSE, seed.hex())
     survey.board_public_key = signer.secret_key.public_key.hex()
     survey.checkpoint = board.sign_empty(signer)
+    session.add(SurveyCheckpoint(survey_id=survey.id, tree_size=0, note=survey.checkpoint))
     survey.manifest_hash = manifest.hash_hex
     survey.eligible_members = eligible
     survey.live_tallies = json.dumps(_empty_live(survey, manifest))
@@ -1008,25 +1012,29 @@ def flush_board(
         decrypt_field(settings.security.secret_key, BOARD_PURPOSE, str(survey.board_key_encrypted))
     )
     signer = board.signer(origin(survey), seed)
-    state = board.BoardState(survey.board_size, survey.board_frontier)
-    placed = []
-    for answer_id, leaf, line, key, audience in waiting:
-        appended = board.append(state, bytes.fromhex(leaf), signer)
-        placed.append(
-            {
-                "id": answer_id,
-                "survey_id": survey_id,
-                "credential_key": key,
-                "audience": audience,
-                "leaf_hash": leaf,
-                "line": line,
-                "leaf_index": appended.index,
-            }
-        )
-        state = appended.state
-        survey.checkpoint = appended.note
+    # One signed checkpoint per batch, kept with the others: receipts name it, and the
+    # record lists every one (record §5), so the board cannot be rewritten unnoticed.
+    batch = board.append_batch(
+        board.BoardState(survey.board_size, survey.board_frontier),
+        [bytes.fromhex(row[1]) for row in waiting],
+        signer,
+    )
+    placed = [
+        {
+            "id": answer_id,
+            "survey_id": survey_id,
+            "credential_key": key,
+            "audience": audience,
+            "leaf_hash": leaf,
+            "line": line,
+            "leaf_index": batch.first_index + offset,
+        }
+        for offset, (answer_id, leaf, line, key, audience) in enumerate(waiting)
+    ]
     _rewrite_in_board_order(session, placed)
-    survey.board_size, survey.board_frontier = state.size, state.frontier
+    session.add(SurveyCheckpoint(survey_id=survey_id, tree_size=batch.state.size, note=batch.note))
+    survey.checkpoint = batch.note
+    survey.board_size, survey.board_frontier = batch.state.size, batch.state.frontier
     survey.live_tallies = json.dumps(
         _add_to_live(survey, [row[2] for row in waiting]), separators=(",", ":")
     )
@@ -1081,7 +1089,14 @@ def _add_to_live(survey: Survey, lines: list[str]) -> dict[str, Any]:
 
 
 def answer_receipt(session: Session, survey_id: uuid.UUID, answer_hash: str) -> dict[str, Any]:
-    """Where an answer is on the board, or that it waits for its batch."""
+    """Where an answer is on the board, or that it waits for its batch.
+
+    On the board, the receipt (record §10) names the signed checkpoint of the answer's
+    batch, the one that was current when the answer was boarded, and the RFC 9162
+    inclusion path of the answer in it. Whoever keeps it can later check the record
+    against it (``stimmwerk verify RECORD --receipt FILE``): the final board must be an
+    append-only extension of that checkpoint, with the answer still at its place.
+    """
     index = session.scalar(
         select(SurveyAnswer.leaf_index).where(
             SurveyAnswer.survey_id == survey_id, SurveyAnswer.leaf_hash == answer_hash
@@ -1097,12 +1112,56 @@ def answer_receipt(session: Session, survey_id: uuid.UUID, answer_hash: str) -> 
         if found is None:
             raise NotFound
         return {"answer_hash": answer_hash, "status": "waiting"}
+    size, note = session.execute(
+        select(SurveyCheckpoint.tree_size, SurveyCheckpoint.note)
+        .where(SurveyCheckpoint.survey_id == survey_id, SurveyCheckpoint.tree_size > index)
+        .order_by(SurveyCheckpoint.tree_size)
+        .limit(1)
+    ).one()
     return {
+        "survey": str(survey_id),
+        "fingerprint": survey.fingerprint,
         "answer_hash": answer_hash,
         "status": "on_board",
         "index": index,
-        "checkpoint": survey.checkpoint,
+        "checkpoint": note,
+        "inclusion_path": [h.hex() for h in _inclusion_path(session, survey_id, index, size)],
     }
+
+
+def _inclusion_path(
+    session: Session, survey_id: uuid.UUID, index: int, size: int
+) -> tuple[bytes, ...]:
+    """PATH(index, D[size]) from the board's leaves (RFC 9162 §2.1.3.1).
+
+    The board's tree is kept per process and only extended by the leaves boarded since
+    the last look-up (the board is append-only and every reader sees a committed prefix
+    of it, as `ballots.services.current_receipt`), so a look-up does not read every leaf
+    again.
+    """
+    with _TREES_LOCK:
+        tree = _TREES.get(survey_id)
+        if tree is None:
+            if len(_TREES) >= _TREES_LIMIT:
+                _TREES.clear()
+            tree = _TREES[survey_id] = MerkleTree()
+        if tree.size < size:
+            for leaf in session.scalars(
+                select(SurveyAnswer.leaf_hash)
+                .where(
+                    SurveyAnswer.survey_id == survey_id,
+                    SurveyAnswer.leaf_index >= tree.size,
+                    SurveyAnswer.leaf_index < size,
+                )
+                .order_by(SurveyAnswer.leaf_index)
+            ):
+                tree.append(bytes.fromhex(leaf))
+        return tree.inclusion_proof(index, size).path
+
+
+_TREES: dict[uuid.UUID, MerkleTree] = {}
+_TREES_LIMIT: Final = 16
+_TREES_LOCK = threading.Lock()
 
 
 # --- closing, results, record -----------------------------------------------------------
@@ -1205,6 +1264,17 @@ def board_lines(session: Session, survey_id: uuid.UUID) -> list[bytes]:
     ]
 
 
+def checkpoint_notes(session: Session, survey_id: uuid.UUID) -> list[str]:
+    """Every signed checkpoint of the board, by tree size (the record's history)."""
+    return list(
+        session.scalars(
+            select(SurveyCheckpoint.note)
+            .where(SurveyCheckpoint.survey_id == survey_id)
+            .order_by(SurveyCheckpoint.tree_size)
+        )
+    )
+
+
 def build_record_files(session: Session, settings: Settings, survey: Survey) -> dict[str, bytes]:
     """The record's files (``docs/surveys/record.md``); ``settings`` decrypts the roll key
     (the frozen list's entries are derived from it)."""
@@ -1239,7 +1309,7 @@ def build_record_files(session: Session, settings: Settings, survey: Survey) -> 
         origin=origin(survey),
         board_public_key=str(survey.board_public_key),
         lines=board_lines(session, survey.id),
-        checkpoint=str(survey.checkpoint),
+        checkpoints=checkpoint_notes(session, survey.id),
         breakdown=spec_of(survey).as_json() if classes else None,
         classes=classes,
         roll=roll.roll_document(session, survey.id, _roll_key(settings, survey)),

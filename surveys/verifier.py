@@ -1,8 +1,9 @@
 """The survey record verifier (``docs/surveys/record.md`` §5), free of the engine.
 
-Imports only the record format (``surveys.definition``, ``surveys.answer_format``) and
-``crypto``: no database, no web app, no survey services (an import-linter contract keeps
-it so), so an auditor runs it on a downloaded record alone. Each check has a name; the
+Imports only the record format (``surveys.definition``, ``surveys.answer_format``), the
+election verifier's checkpoint tracker (``ballots.verifier``, the board's history, §5.1)
+and ``crypto``: no database, no web app, no survey services (an import-linter contract
+keeps it so), so an auditor runs it on a downloaded record alone. Each check has a name; the
 first failure of a check names the answer (board index) it is about.
 """
 
@@ -22,11 +23,12 @@ from typing import Any, Final
 from cryptography.exceptions import UnsupportedAlgorithm
 
 from ballots.rolls import roll_commitment
+from ballots.verifier import CheckpointTracker
 from crypto.blind_rsa import BlindRsaPublicKey
 from crypto.blind_rsa import verify as verify_blind
 from crypto.canonical import CanonicalError, canonical_json
-from crypto.checkpoints import NoteVerifier, open_checkpoint
-from crypto.merkle import root_from_leaf_hashes
+from crypto.checkpoints import NoteVerifier
+from crypto.merkle import RootAccumulator
 from crypto.signing import Ed25519PublicKey, SigningError, verify
 from surveys import answer_format as fmt
 from surveys import breakdown as bd
@@ -43,11 +45,11 @@ from surveys.definition import (
     tally,
 )
 
-RECORD_FORMAT: Final = "stimmwerk-survey-record/2"
+RECORD_FORMAT: Final = "stimmwerk-survey-record/3"
 RECORD_FILES: Final = (
     "survey.json",
     "answers.jsonl",
-    "checkpoint.txt",
+    "checkpoints.jsonl",
     "results.json",
     "roll.json",
 )
@@ -162,25 +164,17 @@ def verify_record(files: Mapping[str, bytes]) -> Report:
     """Run every check of ``docs/surveys/record.md`` §5 on the record's files."""
     report = Report()
     try:
-        survey = _json(files["survey.json"], "survey.json")
         results = _json(files["results.json"], "results.json")
     except (KeyError, ValueError) as error:
         report.fail("record.files", str(error))
         return report
-    try:
-        canonical = canonical_json(survey) + b"\n" == files["survey.json"]
-    except CanonicalError:
-        canonical = False
-    if not report.check("survey.canonical", canonical, "survey.json is not canonical JSON"):
-        return report
-    setup = _setup(survey, report)
+    setup = read_setup(files, report)
     if setup is None:
         return report
-    lines = files["answers.jsonl"].split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
+    survey = json.loads(files["survey.json"])
+    lines = answer_lines(files)
     _roll(setup, files.get("roll.json", b""), report)
-    _board(setup, files["checkpoint.txt"], lines, report)
+    _board(setup, files["checkpoints.jsonl"], lines, report)
     sheets = _answers(setup, lines, report)
     if sheets is None:
         return report
@@ -188,6 +182,30 @@ def verify_record(files: Mapping[str, bytes]) -> Report:
     paper = _paper(setup, survey, sheets, report)
     _results(setup, sheets, results, report, paper)
     return report
+
+
+def read_setup(files: Mapping[str, bytes], report: Report) -> _Setup | None:
+    """survey.json checked (``survey.*``, record §5); None after a failure."""
+    try:
+        survey = _json(files["survey.json"], "survey.json")
+    except (KeyError, ValueError) as error:
+        report.fail("record.files", str(error))
+        return None
+    try:
+        canonical = canonical_json(survey) + b"\n" == files["survey.json"]
+    except CanonicalError:
+        canonical = False
+    if not report.check("survey.canonical", canonical, "survey.json is not canonical JSON"):
+        return None
+    return _setup(survey, report)
+
+
+def answer_lines(files: Mapping[str, bytes]) -> list[bytes]:
+    """answers.jsonl's lines without their newlines (board order)."""
+    lines = files.get("answers.jsonl", b"").split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return lines
 
 
 @dataclass(frozen=True)
@@ -405,23 +423,42 @@ def _entry_list(values: object) -> bool:
     )
 
 
-def _board(setup: _Setup, note: bytes, lines: list[bytes], report: Report) -> None:
-    checkpoint = open_checkpoint(
-        note, [NoteVerifier(setup.origin, setup.board_key)], expected_origin=setup.origin
-    )
-    if not report.check("board.checkpoint", checkpoint is not None, "checkpoint signature invalid"):
+BOARD_CHECKS: Final = (
+    "board.checkpoint_signatures",
+    "board.checkpoint_consistency",
+    "board.final_root",
+)
+
+
+def _board(setup: _Setup, raw: bytes, lines: list[bytes], report: Report) -> None:
+    """Record §5.1, with the election verifier's checkpoint tracker: every checkpoint is
+    signed, sizes grow, each root is the Merkle root of that many answers (so each is an
+    append-only prefix of the next and of the final board), the last covers them all."""
+    if raw and not raw.endswith(b"\n"):
+        report.fail(
+            "board.checkpoint_signatures", "checkpoints.jsonl: the last line has no newline"
+        )
         return
-    assert checkpoint is not None
-    report.check(
-        "board.size",
-        checkpoint.tree_size == len(lines),
-        f"checkpoint has {checkpoint.tree_size} answers, answers.jsonl {len(lines)}",
-    )
-    report.check(
-        "board.root",
-        root_from_leaf_hashes(fmt.answer_leaf(line) for line in lines) == checkpoint.root_hash,
-        "the answers are not the ones the board signed (Merkle root differs)",
-    )
+    verifier = board_verifier(setup.origin, setup.board_key)
+    numbered = enumerate(raw.split(b"\n")[:-1], start=1)  # raw ends in "\n" (or is empty)
+    tracker = CheckpointTracker(numbered, verifier, setup.origin)
+    leaves = RootAccumulator()
+    tracker.advance(leaves)
+    for line in lines:
+        leaves.append(fmt.answer_leaf(line))
+        tracker.advance(leaves)
+    tracker.finish(leaves)
+    failure = tracker.failure
+    for name in BOARD_CHECKS:
+        if failure is not None and failure.check == name:
+            report.fail(name, str(failure.failure))
+            return
+        report.passed.append(name)
+
+
+def board_verifier(origin: str, key: Ed25519PublicKey) -> NoteVerifier:
+    """The board's note key: name = origin (record §5.1)."""
+    return NoteVerifier(origin, key)
 
 
 def _answers(

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -719,16 +720,34 @@ class Forger:
         answers.update(changes)
         return signed_line(self.survey, credential, answers)
 
-    def checkpoint(self, lines: list[bytes]) -> bytes:
-        """A checkpoint over ``lines``, signed with the board's key."""
+    @property
+    def sizes(self) -> list[int]:
+        """The tree sizes of the honest record's checkpoints (the empty board, the batches)."""
+        from crypto.checkpoints import Checkpoint
+
+        return [
+            Checkpoint.from_body(
+                json.loads(line)["note"].split("\n\n")[0].encode() + b"\n"
+            ).tree_size
+            for line in self.files["checkpoints.jsonl"].splitlines()
+        ]
+
+    def history(self, lines: list[bytes], sizes: list[int] | None = None) -> bytes:
+        """checkpoints.jsonl over ``lines``, a checkpoint at each of ``sizes`` (default:
+        the honest record's sizes, the last one moved to the number of lines), every one
+        signed with the board's key."""
         from ballots import board
+        from crypto.canonical import canonical_json
         from surveys.answer_format import answer_leaf
 
-        state, note = board.BoardState.empty(), board.sign_empty(self.signer)
-        for line in lines:
-            appended = board.append(state, answer_leaf(line), self.signer)
-            state, note = appended.state, appended.note
-        return note.encode()
+        sizes = sizes or [*self.sizes[:-1], len(lines)]
+        state, notes = board.BoardState.empty(), [board.sign_empty(self.signer)]
+        for size in sizes[1:]:
+            leaves = [answer_leaf(line) for line in lines[state.size : size]]
+            batch = board.append_batch(state, leaves, self.signer)
+            state = batch.state
+            notes.append(batch.note)
+        return b"".join(canonical_json({"note": note}) + b"\n" for note in notes)
 
     def results(self, lines: list[bytes]) -> bytes:
         """results.json recomputed honestly from ``lines`` (so only the lie shows)."""
@@ -751,12 +770,12 @@ class Forger:
         return canonical_json(expected) + b"\n"
 
     def board(self, lines: list[bytes], *, signed: list[bytes] | None = None) -> dict[str, bytes]:
-        """The record with ``lines`` as answers.jsonl, the checkpoint signed over
+        """The record with ``lines`` as answers.jsonl, every checkpoint signed again over
         ``signed`` (default: the same lines) and results recomputed from ``lines``."""
         return {
             **self.files,
             "answers.jsonl": b"".join(line + b"\n" for line in lines),
-            "checkpoint.txt": self.checkpoint(lines if signed is None else signed),
+            "checkpoints.jsonl": self.history(lines if signed is None else signed),
             "results.json": self.results(lines),
         }
 
@@ -796,15 +815,18 @@ def forger(cast: Cast) -> Forger:
     survey = services.open_survey(session, settings, staff, draft.id, key_bits=2048)
     assert len(services.classes_of(survey)) >= 2
     now = datetime.now(UTC)
-    for account in people:
+    for n, account in enumerate(people, start=1):
         answer_as(session, settings, survey, account, good_answers(), now=now)
+        if n % 5 == 0 and n < len(people):  # three batches: 5, 10 and (at the close) 15
+            services.flush_board(session, settings, survey.id)
     closed = services.close_survey(session, settings, staff, survey.id)
     files = services.build_record_files(session, settings, closed)
     return Forger(cast, closed, files)
 
 
-def _verify(tmp_path: Path, files: dict[str, bytes]) -> Any:
-    """``stimmwerk verify`` on the record, as an auditor runs it: a fresh process."""
+def _verify(tmp_path: Path, files: dict[str, bytes], receipts: Sequence[Path] = ()) -> Any:
+    """``stimmwerk verify`` on the record, as an auditor runs it: a fresh process; with
+    ``receipts``, each checked against the record (``--receipt``)."""
     import subprocess
     import sys
 
@@ -813,7 +835,15 @@ def _verify(tmp_path: Path, files: dict[str, bytes]) -> Any:
     for name, data in files.items():
         (folder / name).write_bytes(data)
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", "verify", "--quiet", str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "verify",
+            "--quiet",
+            str(folder),
+            *[arg for path in receipts for arg in ("--receipt", str(path))],
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -861,7 +891,7 @@ def _root_over_another_list(forger: Forger) -> dict[str, bytes]:
     minted = forger.answer(forger.credential(_class_of(forger.lines[0])))
     return {
         **forger.board(forger.lines),
-        "checkpoint.txt": forger.checkpoint([minted, *forger.lines[1:]]),
+        "checkpoints.jsonl": forger.history([minted, *forger.lines[1:]]),
     }
 
 
@@ -869,12 +899,21 @@ def _count_not_the_leaves(forger: Forger) -> dict[str, bytes]:
     minted = forger.answer(forger.credential(_class_of(forger.lines[0])))
     return {
         **forger.board(forger.lines),
-        "checkpoint.txt": forger.checkpoint([*forger.lines, minted]),
+        "checkpoints.jsonl": forger.history([*forger.lines, minted]),
     }
 
 
 def _checkpoint_over_reordered_leaves(forger: Forger) -> dict[str, bytes]:
     return forger.board(forger.lines, signed=forger.lines[::-1])
+
+
+def _final_checkpoint_over_reordered_leaves(forger: Forger) -> dict[str, bytes]:
+    """The board reordered and its final checkpoint signed again, the batches'
+    checkpoints (which members hold in their receipts) kept as published."""
+    honest = forger.files["checkpoints.jsonl"].splitlines(keepends=True)
+    rewritten = forger.board(forger.lines[::-1])
+    final = rewritten["checkpoints.jsonl"].splitlines(keepends=True)[-1]
+    return {**rewritten, "checkpoints.jsonl": b"".join([*honest[:-1], final])}
 
 
 LIES = {
@@ -886,9 +925,16 @@ LIES = {
     ),
     "breakdown-not-recomputed": (_breakdown_not_recomputed, "results.breakdown"),
     "result-not-the-sum": (_result_not_the_sum, "results.members"),
-    "root-over-another-list": (_root_over_another_list, "board.root"),
-    "count-not-the-leaves": (_count_not_the_leaves, "board.size"),
-    "checkpoint-over-reordered-leaves": (_checkpoint_over_reordered_leaves, "board.root"),
+    "root-over-another-list": (_root_over_another_list, "board.checkpoint_consistency"),
+    "count-not-the-leaves": (_count_not_the_leaves, "board.checkpoint_consistency"),
+    "checkpoint-over-reordered-leaves": (
+        _checkpoint_over_reordered_leaves,
+        "board.checkpoint_consistency",
+    ),
+    "final-checkpoint-over-reordered-leaves": (
+        _final_checkpoint_over_reordered_leaves,
+        "board.checkpoint_consistency",
+    ),
 }
 """Each lie, made with valid signatures, and the check that must name it."""
 
@@ -909,19 +955,98 @@ def test_stimmwerk_verify_names_the_lie_of_a_validly_signed_forgery(
     assert "SURVEY RECORD NOT VERIFIED" in done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="open: the record holds only the final checkpoint, so a board the operator "
-    "rewrote in another order and signed again is self-consistent; every answer is still "
-    "counted, but 'append-only' is not provable from the record (a checkpoint per batch in "
-    "the record, or receipts that keep theirs, would make it so)",
-)
+def _receipts(app: Litestar, forger: Forger) -> list[dict[str, Any]]:
+    """Every answer's receipt as a member saves it: the public look-up, no login."""
+    from litestar.testing import TestClient
+
+    from surveys.answer_format import answer_leaf
+
+    receipts = []
+    with TestClient(app, base_url="https://testserver.local") as anonymous:
+        for line in forger.lines:
+            url = f"/api/surveys/{forger.survey.id}/answers/{answer_leaf(line).hex()}"
+            response = anonymous.get(url, headers={"accept": "application/json"})
+            assert response.status_code == 200, response.text
+            receipts.append(response.json())
+    return receipts
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_board_rewritten_in_another_order_and_signed_again_is_detected(
-    forger: Forger, tmp_path: Path
+    forger: Forger, app: Litestar, tmp_path: Path
 ) -> None:
-    done = _verify(tmp_path, forger.board(forger.lines[::-1]))
+    """The operator rebuilds the board in another order and signs its whole history
+    again: every signature is valid and every answer still counts, so the record alone
+    verifies (nothing in it predates the rewrite). Each member's saved receipt holds the
+    checkpoint signed when their answer was boarded; checked against the rewritten record
+    it fails, naming why; against the honest record it passes."""
+    receipts = _receipts(app, forger)
+    assert {r["receipt"]["checkpoint"].split("\n")[1] for r in receipts} == {"5", "10", "15"}
+    saved = []
+    for n, receipt in enumerate(receipts):
+        path = tmp_path / f"receipt-{n}.json"
+        path.write_text(json.dumps(receipt))
+        saved.append(path)
+    honest = _verify(tmp_path, forger.files, receipts=saved)
+    assert honest.returncode == 0, honest.stdout + honest.stderr
+    assert honest.stdout.count("RECEIPT VERIFIED:") == len(saved)
+    rewritten = forger.board(forger.lines[::-1])
+    alone = _verify(tmp_path, rewritten)
+    assert alone.returncode == 0, alone.stdout  # what a record alone cannot show
+    done = _verify(tmp_path, rewritten, receipts=saved)
     assert done.returncode == 1, done.stdout
+    assert "Traceback" not in done.stderr
+    record, _, rest = done.stdout.partition("SURVEY RECORD VERIFIED\n")
+    assert "FAIL" not in record, done.stdout
+    blocks = rest.split("RECEIPT NOT VERIFIED: ")
+    for n, path in enumerate(saved):
+        failed = {line.split(":")[0] for line in blocks[n].splitlines() if line.startswith("FAIL")}
+        assert blocks[n + 1].startswith(f"{path}\n"), done.stdout
+        # the middle answer keeps its place in the reversed board; the board's history
+        # still contradicts its receipt
+        assert "FAIL receipt.consistency" in failed, done.stdout
+        assert ("FAIL receipt.place" in failed) == (n != len(saved) // 2), done.stdout
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_receipt_does_not_pass_for_another_answer_or_a_forged_checkpoint(
+    forger: Forger, app: Litestar, tmp_path: Path
+) -> None:
+    """The receipt check is not fooled by a receipt edited to fit: another place, a path
+    or checkpoint of someone else, a checkpoint signed by a key that is not the board's."""
+    from ballots import board
+    from crypto.signing import Ed25519SecretKey
+    from surveys import services
+
+    receipts = [r["receipt"] for r in _receipts(app, forger)]
+    first, last = receipts[0], receipts[-1]
+    stranger = board.signer(services.origin(forger.survey), bytes(32))
+    edits = {
+        "index": {**first, "index": last["index"]},
+        "path": {**first, "inclusion_path": last["inclusion_path"]},
+        "checkpoint": {**first, "checkpoint": board.sign_empty(stranger)},
+        "survey": {**first, "fingerprint": "0" * 64},
+        "fields": {**first, "extra": 1},
+    }
+    expected = {
+        "index": "receipt.inclusion",
+        "path": "receipt.inclusion",
+        "checkpoint": "receipt.checkpoint",
+        "survey": "receipt.format",
+        "fields": "receipt.format",
+    }
+    assert Ed25519SecretKey(bytes(32)).public_key.hex() != forger.survey.board_public_key
+    for name, receipt in edits.items():
+        path = tmp_path / f"{name}.json"
+        path.write_text(json.dumps(receipt))
+        done = _verify(tmp_path, forger.files, receipts=[path])
+        assert done.returncode == 1, (name, done.stdout)
+        assert f"FAIL {expected[name]}:" in done.stdout, (name, done.stdout)
+    not_json = tmp_path / "not.json"
+    not_json.write_text("{")
+    done = _verify(tmp_path, forger.files, receipts=[not_json])
+    assert done.returncode == 2, done.stdout
+    assert "Traceback" not in done.stderr
 
 
 # -- 4. a database reader after members took part --------------------------------------------

@@ -107,7 +107,9 @@ def _record_arguments(lines: list[bytes]) -> dict[str, Any]:
         "origin": survey["board"]["origin"],
         "board_public_key": survey["board"]["public_key"],
         "lines": lines,
-        "checkpoint": files["checkpoint.txt"].decode(),
+        "checkpoints": [
+            json.loads(line)["note"] for line in files["checkpoints.jsonl"].splitlines()
+        ],
         "roll": json.loads(files["roll.json"]),
         "roll_commitment": survey["roll"]["commitment"],
     }

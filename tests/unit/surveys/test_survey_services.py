@@ -251,3 +251,55 @@ def test_the_board_order_is_not_the_arrival_order(
     board_order = [h for h, _ in sorted(placed, key=lambda row: row[1])]
     assert board_order != arrival[: services.BATCH_SIZE]
     assert set(board_order) == set(arrival[: services.BATCH_SIZE])
+
+
+def test_a_receipt_keeps_the_checkpoint_of_its_batch_and_checks_against_the_record(
+    db: Session, settings: Settings, world: World
+) -> None:
+    """Each batch is signed once and every checkpoint is kept; a receipt names the one
+    of its answer's batch (the same on every look-up, however the board grows), its
+    inclusion path verifies, and the record lists that checkpoint in its history."""
+    from ballots import board
+    from surveys.models import SurveyCheckpoint
+    from surveys.receipt_check import verify_receipt
+
+    survey = _open(db, settings, world)
+    hashes = []
+    for n, account in enumerate(world.members):
+        hashes.append(_answer(db, settings, survey, _credential(db, settings, survey, account),
+                              good_answers())["answer_hash"])  # fmt: skip
+        if n in (1, 3):
+            services.flush_board(db, settings, survey.id)
+    early = services.answer_receipt(db, survey.id, hashes[0])
+    assert early["status"] == "on_board"
+    assert services.answer_receipt(db, survey.id, hashes[5])["status"] == "waiting"
+    closed = services.close_survey(db, settings, world.staff, survey.id)
+    sizes = db.scalars(
+        select(SurveyCheckpoint.tree_size)
+        .where(SurveyCheckpoint.survey_id == survey.id)
+        .order_by(SurveyCheckpoint.tree_size)
+    ).all()
+    assert list(sizes) == [0, 2, 4, 6]
+    receipts = [services.answer_receipt(db, survey.id, h) for h in hashes]
+    assert receipts[0] == early  # its batch's checkpoint, not the latest one
+    assert [int(r["checkpoint"].split("\n")[1]) for r in receipts] == [2, 2, 4, 4, 6, 6]
+    verifier = board.note_verifier(services.origin(closed), str(closed.board_public_key))
+    for receipt in receipts:
+        kept = board.Receipt(
+            receipt["answer_hash"], receipt["index"], receipt["checkpoint"],
+            tuple(receipt["inclusion_path"]),
+        )  # fmt: skip
+        line = db.scalar(
+            select(SurveyAnswer.line).where(SurveyAnswer.leaf_hash == kept.ballot_hash)
+        )
+        assert board.check_receipt(
+            kept, str(line).encode(), verifier, origin=services.origin(closed)
+        )
+    files = services.build_record_files(db, settings, closed)
+    assert verify_record(files).ok
+    history = [json.loads(line)["note"] for line in files["checkpoints.jsonl"].splitlines()]
+    assert {r["checkpoint"] for r in receipts} <= set(history)
+    for receipt in receipts:
+        report = verify_receipt(files, {"receipt": receipt})
+        assert report.ok, report.failures
+        assert "receipt.consistency" in report.passed

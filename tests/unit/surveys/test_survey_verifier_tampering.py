@@ -1,7 +1,8 @@
 """The survey verifier: an honest record passes; every alteration fails, named.
 
 The record is built as the service builds it: real blind signatures from one issuer
-key per audience, answers signed by the credential keys, a signed board checkpoint.
+key per audience, answers signed by the credential keys, a signed board checkpoint for
+the empty board and one per batch of two answers.
 """
 
 from __future__ import annotations
@@ -56,14 +57,21 @@ def _credential(audience: str) -> client.SurveyCredential:
     return client.finish_credential(key.public_key, request, blind_sign(key, request.blinded_msg))
 
 
-def _checkpoint(lines: list[bytes]) -> str:
+def _checkpoints(lines: list[bytes], batch: int = 2) -> list[str]:
+    """The board's signed checkpoints as the service makes them: empty, then per batch."""
     signer = board.signer(ORIGIN, BOARD_SEED)
     state = board.BoardState.empty()
-    note = board.sign_empty(signer)
-    for line in lines:
-        appended = board.append(state, answer_leaf(line), signer)
-        state, note = appended.state, appended.note
-    return note
+    notes = [board.sign_empty(signer)]
+    for start in range(0, len(lines), batch):
+        leaves = [answer_leaf(line) for line in lines[start : start + batch]]
+        appended = board.append_batch(state, leaves, signer)
+        state = appended.state
+        notes.append(appended.note)
+    return notes
+
+
+def _checkpoint_lines(notes: list[str]) -> bytes:
+    return b"".join(canonical_json({"note": note}) + b"\n" for note in notes)
 
 
 def _files(
@@ -90,7 +98,7 @@ def _files(
         origin=ORIGIN,
         board_public_key=board.signer(ORIGIN, BOARD_SEED).secret_key.public_key.hex(),
         lines=lines,
-        checkpoint=_checkpoint(lines),
+        checkpoints=_checkpoints(lines),
         roll=roll_for(SURVEY, {"members": eligible}, {"members": min(credentials, eligible)})[0],
         roll_commitment=ROLL_COMMITMENT,
     )
@@ -132,7 +140,7 @@ def test_guests_are_counted_apart_from_members() -> None:
 def _resign_board(files: dict[str, bytes], lines: list[bytes]) -> dict[str, bytes]:
     out = dict(files)
     out["answers.jsonl"] = b"".join(line + b"\n" for line in lines)
-    out["checkpoint.txt"] = _checkpoint(lines).encode()
+    out["checkpoints.jsonl"] = _checkpoint_lines(_checkpoints(lines))
     return out
 
 
@@ -143,7 +151,8 @@ def test_an_altered_answer_fails_at_that_answer() -> None:
     lines[2] = canonical_json(line)
     forged = dict(files)
     forged["answers.jsonl"] = b"".join(x + b"\n" for x in lines)
-    assert "board.root" in _failed(forged)
+    # the checkpoint of its batch no longer has the root of the first four answers
+    assert "board.checkpoint_consistency" in _failed(forged)
     # even with the board re-signed by the operator, the credential signature fails
     report = verify_record(_resign_board(files, lines))
     assert report.failures[0][0] == "answers.signature"
@@ -228,7 +237,42 @@ def test_a_changed_manifest_fails() -> None:
 def test_dropping_an_answer_fails() -> None:
     lines, files = _honest()
     forged = dict(files, **{"answers.jsonl": b"".join(x + b"\n" for x in lines[1:])})
-    assert "board.size" in _failed(forged)
+    assert "board.checkpoint_consistency" in _failed(forged)
+
+
+def test_a_board_reordered_under_the_published_checkpoints_fails() -> None:
+    """The final checkpoint signed again over another order, the earlier ones kept: the
+    batch checkpoints members hold no longer have the roots of the board's prefixes."""
+    lines, files = _honest()
+    notes = _checkpoints(lines)
+    reordered = [lines[1], lines[0], *lines[2:]]
+    forged = dict(files)
+    forged["answers.jsonl"] = b"".join(x + b"\n" for x in reordered)
+    forged["checkpoints.jsonl"] = _checkpoint_lines([*notes[:-1], _checkpoints(reordered)[-1]])
+    report = verify_record(forged)
+    assert [check for check, _ in report.failures] == ["board.checkpoint_consistency"]
+    assert "checkpoints.jsonl line 2" in report.failures[0][1]
+
+
+def test_a_history_that_shrinks_or_ends_early_fails() -> None:
+    lines, files = _honest()
+    notes = _checkpoints(lines)
+    shrinks = dict(
+        files, **{"checkpoints.jsonl": _checkpoint_lines([notes[0], notes[2], notes[1], notes[3]])}
+    )
+    assert _failed(shrinks) == ["board.checkpoint_consistency"]
+    early = dict(files, **{"checkpoints.jsonl": _checkpoint_lines(notes[:-1])})
+    assert _failed(early) == ["board.final_root"]
+    none = dict(files, **{"checkpoints.jsonl": b""})
+    assert _failed(none) == ["board.final_root"]
+    other_key = board.signer(ORIGIN, bytes(32))
+    foreign = board.sign_empty(other_key)
+    signed_by_another = dict(
+        files, **{"checkpoints.jsonl": _checkpoint_lines([foreign, *notes[1:]])}
+    )
+    assert _failed(signed_by_another) == ["board.checkpoint_signatures"]
+    no_newline = dict(files, **{"checkpoints.jsonl": _checkpoint_lines(notes)[:-1]})
+    assert _failed(no_newline) == ["board.checkpoint_signatures"]
 
 
 _, HONEST = _honest()
