@@ -61,6 +61,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     if settings.tasks_in_process and not args.no_schedule:
         _start_embedded_schedule(settings)
+    # The worker processes read their settings afresh: a serving process freezes its
+    # long-lived objects (Settings.gc_freeze), unless the operator said otherwise.
+    os.environ.setdefault("STIMMWERK_GC_FREEZE", "1")
     uvicorn.run(
         "app.server:create_app",
         factory=True,

@@ -316,6 +316,8 @@ class Outcome:
     withdrawn: set[int] = field(default_factory=set)
     seconds: float = 0.0
     last_sign_done: float = 0.0
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+    """(due second, latency ms) of every signature and double submission."""
 
     def failed(self, kind: str, body: str) -> None:
         self.errors[kind] = self.errors.get(kind, 0) + 1
@@ -325,6 +327,8 @@ class Outcome:
     def answered(self, job: Job, status: int, answer: bytes, latency: float, at: float) -> None:
         """A redirect is done; a 409 to a signature is the refusal of a second one."""
         self.latencies.setdefault(job.kind, []).append(latency)
+        if job.kind != "withdraw":
+            self.timeline.append((job.due, latency))
         counts = self.answers.setdefault(job.kind, {})
         counts[status] = counts.get(status, 0) + 1
         if status in REDIRECTS:
@@ -504,6 +508,19 @@ def line(kind: str, samples: list[float], target: str = "") -> str:
     )
 
 
+WINDOW_SECONDS = 10
+
+
+def _windows(timeline: list[tuple[float, float]]) -> str:
+    """The p99 of each window of the run, in ms: a tail spread over the whole run is
+    the server's; one in a few windows is a pause (a collection, a checkpoint, another
+    program on the machine)."""
+    windows: dict[int, list[float]] = {}
+    for due, latency in timeline:
+        windows.setdefault(int(due // WINDOW_SECONDS), []).append(latency)
+    return " ".join(f"{_percentiles(windows[w])[2]:.0f}" for w in sorted(windows))
+
+
 def report(out: Outcome, reads: dict[str, list[float]], rate: float) -> None:
     signs = len(out.signed)
     window = out.last_sign_done or out.seconds
@@ -528,6 +545,7 @@ def report(out: Outcome, reads: dict[str, list[float]], rate: float) -> None:
     print(line("sign form (all submissions)", both))
     print(line("sign form (double submissions)", out.latencies.get("double", [])))
     print(line("withdraw form", out.latencies.get("withdraw", [])))
+    print(f"  sign p99 per {WINDOW_SECONDS} s of the run: {_windows(out.timeline)}")
     for kind, samples in reads.items():
         p95 = _percentiles(samples or [0.0])[1]
         verdict = "ok" if p95 < COUNT_P95_TARGET else "MISSED"

@@ -161,6 +161,11 @@ class Settings:
     """Handler threads per web process. Each process has one interpreter lock, so more
     threads than the database pool keeps busy (10 + 10 connections) only queue inside
     the process and contend for the lock (anyio's default is 40)."""
+    gc_freeze: bool = False
+    """Freeze the objects a web process has after startup and after its first minute, so
+    that the cycle collector's full passes don't walk them (`app.server`,
+    ``settle_garbage_collection``). ``stimmwerk serve`` turns it on; the tests' apps,
+    many in one process, leave it off."""
 
     @property
     def tasks_in_process(self) -> bool:
@@ -239,6 +244,7 @@ def load_settings() -> Settings:
         var_dir=var_dir,
         debug=_env_bool("DEBUG", default=False),
         web_threads=max(1, _env_int("WEB_THREADS", 16)),
+        gc_freeze=_env_bool("GC_FREEZE", default=False),
     )
 
 
