@@ -76,6 +76,7 @@ from ballots.simulate import SimulationConfig
 from ballots.simulate._voters import VoterContext, _init_worker, random_choices, vote_batch
 from ballots.simulate._world import UNIT_CODE, _account, _members, _units
 from ballots.verifier import verify_record
+from bench.open_loop import open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -464,16 +465,11 @@ async def _cast_step(
     errors: dict[str, int] = {}
     receipts: list[dict[str, Any]] = []
     gate = asyncio.Semaphore(IN_FLIGHT)
-    start = time.perf_counter()
 
-    async def one(i: int, body: bytes) -> None:
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def one(i: int, due: float) -> None:
         async with gate:
             try:
-                status, answer = await http.post(path, body)
+                status, answer = await http.post(path, ballots[i])
             except (OSError, asyncio.IncompleteReadError, ValueError) as error:
                 errors[type(error).__name__] = errors.get(type(error).__name__, 0) + 1
                 return
@@ -484,7 +480,7 @@ async def _cast_step(
             code = f"{status} {json.loads(answer or b'{}').get('error', '?')}"
             errors[code] = errors.get(code, 0) + 1
 
-    await asyncio.gather(*(one(i, body) for i, body in enumerate(ballots)))
+    start = await open_loop([i / rate for i in range(len(ballots))], one)
     elapsed = time.perf_counter() - start
     step = Step(rate, len(ballots), len(receipts), errors, elapsed, latencies)
     return step, receipts

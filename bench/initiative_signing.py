@@ -71,6 +71,7 @@ import httpx
 
 from bench.cast_load import DEFAULT_PG, IN_FLIGHT, RawHttp, machine, scratch_postgres
 from bench.discussions import PASSWORD, _percentiles, _token, log_in, stop_server
+from bench.open_loop import open_loop
 from bench.survey_load import load, start_server
 
 STATES, LOCALS = 4, 10
@@ -367,13 +368,9 @@ async def run_load(
     http = FormHttp(host, int(port), IN_FLIGHT)
     gate = asyncio.Semaphore(IN_FLIGHT)
     out = Outcome()
-    start = time.perf_counter()
 
-    async def one(number: int, job: Job) -> None:
-        due = start + job.due
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
+    async def one(number: int, due: float) -> None:
+        job = jobs[number]
         token = csrf[number % len(csrf)]
         action = "withdraw" if job.kind == "withdraw" else "sign"
         body = urlencode({"_csrf_token": token}).encode()
@@ -387,10 +384,10 @@ async def run_load(
                 out.failed(f"{job.kind} {type(error).__name__}", str(error))
                 return
         done = time.perf_counter()
-        out.answered(job, status, answer, (done - due) * 1000, done - start)
+        out.answered(job, status, answer, (done - due) * 1000, done - due + job.due)
 
     try:
-        await asyncio.gather(*(one(number, job) for number, job in enumerate(jobs)))
+        start = await open_loop([job.due for job in jobs], one)
     finally:
         await http.close()
     out.seconds = time.perf_counter() - start

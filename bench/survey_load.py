@@ -68,6 +68,7 @@ from bench.cast_load import (
     scratch_postgres,
 )
 from bench.discussions import PASSWORD, _percentiles, _serve_command, log_in, stop_server
+from bench.open_loop import open_loop
 
 ROOT = Path(__file__).resolve().parent.parent
 SUBDISTRICTS, LOCALS = 10, 5
@@ -516,22 +517,17 @@ async def _answer_step(
     bodies: list[str] = []
     accepted = 0
     gate = asyncio.Semaphore(IN_FLIGHT)
-    start = time.perf_counter()
 
     def failed(kind: str, body: str) -> None:
         errors[kind] = errors.get(kind, 0) + 1
         if len(bodies) < 3:
             bodies.append(f"{kind}: {body[:300]}")
 
-    async def one(i: int, body: bytes) -> None:
+    async def one(i: int, due: float) -> None:
         nonlocal accepted
-        due = start + i / rate
-        delay = due - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
         async with gate:
             try:
-                status, answer = await http.post(path, body)
+                status, answer = await http.post(path, lines[i])
             except (OSError, asyncio.IncompleteReadError, ValueError) as error:
                 failed(type(error).__name__, str(error))
                 return
@@ -545,7 +541,7 @@ async def _answer_step(
             kind = f"{status} (not JSON)"
         failed(kind, answer.decode(errors="replace"))
 
-    await asyncio.gather(*(one(i, body) for i, body in enumerate(lines)))
+    start = await open_loop([i / rate for i in range(len(lines))], one)
     return accepted, time.perf_counter() - start, latencies, errors, bodies
 
 
