@@ -139,6 +139,8 @@ class SurveyAnswer(UUIDPrimaryKey, Base):
     __table_args__ = (
         UniqueConstraint("survey_id", "credential_key", name="uq_survey_answers_credential"),
         Index("ix_survey_answers_board", "survey_id", "leaf_index"),
+        # A receipt look-up finds its answer by hash (``answer_receipt``).
+        Index("ix_survey_answers_leaf", "survey_id", "leaf_hash"),
     )
 
     survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
