@@ -647,8 +647,19 @@ PAPER_COUNTED: Final = (SINGLE, YES_NO, MULTIPLE, SCALE, MATRIX)
 """Question types whose paper answers are counted per option; the others only as answered."""
 
 
+def N_(message: str) -> str:  # noqa: N802 - gettext convention
+    """Mark a message id for extraction (``make messages``). The paper line's refusals are
+    translated where they are shown (`surveys.services.PaperLineInvalid`); this module
+    keeps its own marker because it must not import the web app (import contract)."""
+    return message
+
+
 class PaperLineRefused(ValueError):
-    """A paper line breaks one of its arithmetic rules; ``question`` names the question."""
+    """A paper line breaks one of its arithmetic rules; ``question`` names the question.
+
+    ``message`` is a fixed message id (English, marked with ``N_``), so that the page can
+    show it in German; the verifier prints it as it is.
+    """
 
     def __init__(self, question: str | None, message: str) -> None:
         super().__init__(f"{question}: {message}" if question else message)
@@ -656,18 +667,23 @@ class PaperLineRefused(ValueError):
         self.message = message
 
 
-def _paper_count(value: Any, question: str | None, what: str) -> int:
+def _paper_count(value: Any, question: str | None, refusal: str) -> int:
     if type(value) is not int or value < 0 or value > NUMBER_BOUND:
-        raise PaperLineRefused(question, f"{what} must be a whole number ≥ 0")
+        raise PaperLineRefused(question, refusal)
     return value
 
 
 def _paper_counts(raw: Any, keys: Sequence[str], question: str, answered: int) -> dict[str, int]:
     if not isinstance(raw, Mapping) or set(raw) != set(keys):
-        raise PaperLineRefused(question, "counts must name exactly the question's options")
-    counts = {key: _paper_count(raw[key], question, "a count") for key in keys}
+        raise PaperLineRefused(question, N_("the counts must name exactly the question's options"))
+    counts = {
+        key: _paper_count(raw[key], question, N_("each count must be a whole number ≥ 0"))
+        for key in keys
+    }
     if any(count > answered for count in counts.values()):
-        raise PaperLineRefused(question, "no option can have more marks than questionnaires")
+        raise PaperLineRefused(
+            question, N_("no option can have more marks than sheets that answered the question")
+        )
     return counts
 
 
@@ -683,12 +699,16 @@ def check_paper_line(manifest: SurveyManifest, line: Any) -> dict[str, Any]:
     free text carry only ``answered`` (paper answers of these are not counted).
     """
     if not isinstance(line, Mapping) or set(line) != {"questionnaires", "questions"}:
-        raise PaperLineRefused(None, "a paper line holds questionnaires and questions")
-    total = _paper_count(line["questionnaires"], None, "questionnaires")
+        raise PaperLineRefused(None, N_("a paper line holds questionnaires and questions"))
+    total = _paper_count(
+        line["questionnaires"],
+        None,
+        N_("the number of questionnaires must be a whole number ≥ 0"),
+    )
     raw_questions = line["questions"]
     ids = [q.id for q in manifest.questions]
     if not isinstance(raw_questions, Mapping) or set(raw_questions) != set(ids):
-        raise PaperLineRefused(None, "the paper line must name exactly the survey's questions")
+        raise PaperLineRefused(None, N_("the paper line must name exactly the survey's questions"))
     questions = {q.id: _paper_question(q, raw_questions[q.id], total) for q in manifest.questions}
     return {"questionnaires": total, "questions": questions}
 
@@ -697,10 +717,21 @@ def _paper_question(question: Question, raw: Any, total: int) -> dict[str, Any]:
     counted = question.type in PAPER_COUNTED
     expected = {"answered", "counts"} if counted else {"answered"}
     if not isinstance(raw, Mapping) or set(raw) != expected:
-        raise PaperLineRefused(question.id, f"expected exactly {sorted(expected)}")
-    answered = _paper_count(raw["answered"], question.id, "answered")
+        raise PaperLineRefused(
+            question.id,
+            N_("the question must hold exactly the number of sheets that answered and the counts")
+            if counted
+            else N_("the question must hold only the number of sheets that answered"),
+        )
+    answered = _paper_count(
+        raw["answered"],
+        question.id,
+        N_("the number of sheets that answered must be a whole number ≥ 0"),
+    )
     if answered > total:
-        raise PaperLineRefused(question.id, "more answered than questionnaires")
+        raise PaperLineRefused(
+            question.id, N_("more sheets answered the question than questionnaires came back")
+        )
     entry: dict[str, Any] = {"answered": answered}
     if question.type == MATRIX:
         entry["counts"] = _paper_matrix(question, raw["counts"], answered)
@@ -715,9 +746,13 @@ def _paper_question(question: Question, raw: Any, total: int) -> dict[str, Any]:
         if question.type == MULTIPLE:
             low, high = question.min_choices * answered, question.max_choices * answered
             if not low <= marks <= high:
-                raise PaperLineRefused(question.id, "marks outside the allowed number of choices")
+                raise PaperLineRefused(
+                    question.id, N_("the marks are outside the allowed number of choices")
+                )
         elif marks != answered:
-            raise PaperLineRefused(question.id, "the counts must add up to the answered")
+            raise PaperLineRefused(
+                question.id, N_("the counts must add up to the sheets that answered the question")
+            )
         entry["counts"] = counts
     return entry
 
@@ -725,12 +760,14 @@ def _paper_question(question: Question, raw: Any, total: int) -> dict[str, Any]:
 def _paper_matrix(question: Question, raw: Any, answered: int) -> dict[str, Any]:
     scale = [str(v) for v in range(question.low, question.high + 1)]
     if not isinstance(raw, Mapping) or set(raw) != set(question.statement_ids):
-        raise PaperLineRefused(question.id, "counts must name exactly the statements")
+        raise PaperLineRefused(question.id, N_("the counts must name exactly the statements"))
     rows = {}
     for statement in question.statement_ids:
         row = _paper_counts(raw[statement], scale, question.id, answered)
         if sum(row.values()) > answered:
-            raise PaperLineRefused(question.id, "a statement has more marks than answers")
+            raise PaperLineRefused(
+                question.id, N_("a statement has more marks than sheets that answered")
+            )
         rows[statement] = row
     return rows
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account, Role
 from app.core.audit import record_event
 from app.core.errors import Conflict, DomainError, Forbidden, NotFound
-from app.core.i18n import N_
+from app.core.i18n import N_, Deferred
 from app.core.inputs import shows_nothing, single_line_problem
 from app.core.secrets_box import decrypt_field, encrypt_field
 from app.core.settings import Settings
@@ -91,7 +91,9 @@ class _Detailed(DomainError):
     """A refusal with a detail (the rule broken) and the question it is about."""
 
     def __init__(self, detail: str, question: str | None = None) -> None:
-        super().__init__(None, detail=detail, question=question or "")
+        # The detail is translated where the message is shown (a fixed message id, e.g.
+        # the paper line's rules); a detail made up of values stays as it is.
+        super().__init__(None, detail=Deferred(detail), question=question or "")
         self.detail = detail
         self.question = question
 
@@ -1410,7 +1412,7 @@ def _checked_paper(survey: Survey, line: object) -> dict[str, Any]:
     # The verifier's rule 6 (record §6.2) at its loosest: more questionnaires than
     # members who may answer would publish a record that fails `stimmwerk verify`.
     if checked["questionnaires"] > (survey.eligible_members or 0):
-        raise PaperLineInvalid("more questionnaires than eligible members")
+        raise PaperLineInvalid(N_("more questionnaires came back than members may answer"))
     return checked
 
 

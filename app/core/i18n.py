@@ -108,3 +108,18 @@ def pick_locale(cookie_value: str | None, accept_language: str | None) -> str:
 def N_(message: str) -> str:  # noqa: N802 - gettext convention
     """Mark a message id for extraction; it is translated where it is shown."""
     return message
+
+
+class Deferred(str):
+    """A message id translated when it is formatted into another message.
+
+    A refusal's detail is a parameter of its message (``"...: {detail}"``); as a
+    `Deferred` it comes out in the reader's language wherever the message is formatted
+    (the page, the error page, a JSON error) instead of in English. Anywhere else it
+    is the message id itself.
+    """
+
+    __slots__ = ()
+
+    def __format__(self, format_spec: str) -> str:
+        return format(gettext(str(self)), format_spec)

@@ -36,7 +36,7 @@ Feature: Staff count paper questionnaires as their own line, entered and confirm
 
   Scenario: Figures that cannot be right are refused, naming the question, and nothing is stored
     When Sonja enters paper answers where question "q1" has more marks than sheets
-    Then the paper answers are refused with status 400, saying "Die Papier-Antworten wurden nicht angenommen"
+    Then the paper answers are refused with status 400, saying "Die Papier-Antworten wurden nicht angenommen: keine Option kann mehr Kreuze haben, als Bögen die Frage beantwortet haben (Frage q1)"
     And no paper answers are stored
 
   Scenario: A member who is not staff cannot enter paper answers

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from app.core import i18n
 from crypto.canonical import canonical_json
 from surveys.definition import PaperLineRefused, check_paper_line, paper_tally, read_definition
 from surveys.record import record_files, zip_record
@@ -78,6 +79,9 @@ def test_a_paper_line_breaking_a_rule_is_refused_naming_the_question(change, que
     with pytest.raises(PaperLineRefused) as refused:
         check_paper_line(MANIFEST, line)
     assert refused.value.question == question
+    # The rule broken is a fixed message id with a German text, not English made of values.
+    with i18n.using_locale("de"):
+        assert i18n.gettext(refused.value.message) != refused.value.message
 
 
 def test_a_record_with_an_honest_paper_line_verifies_and_counts_it_apart() -> None:
