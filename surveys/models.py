@@ -117,16 +117,22 @@ class SurveyRollEntry(Base):
 
 
 class SurveyGuestEntry(Base):
-    """A guest who obtained a guest credential (guests are not frozen: anyone registered)."""
+    """A guest who obtained a guest credential (guests are not frozen: anyone registered).
+
+    The row is written when the credential is issued, so it has no counter of its own:
+    an autoincrement id would number the guests in the order they asked, a finer time
+    than the day (and the close's `blur_issuance_order` could not blur it). Its key is
+    the survey and the guest's account (a random UUID).
+    """
 
     __tablename__ = "survey_guest_entries"
-    __table_args__ = (
-        UniqueConstraint("survey_id", "account_id", name="uq_survey_guest_entries_account"),
-    )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
-    survey_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"))
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    survey_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("surveys.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
+    )
     credential_issued_on: Mapped[date]
     blinded_request_hash: Mapped[str] = mapped_column(String(64))
     blind_signature: Mapped[bytes] = mapped_column(LargeBinary)
