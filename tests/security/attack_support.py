@@ -14,6 +14,7 @@ import json
 import logging
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -117,6 +118,17 @@ def add_people(cast: Cast) -> None:
     grant(cast.session, cast.accounts["board_own"], Role.BOARD, cast.units["UB1"])
     _person(cast, "signer", "OV-B", "Siggi", "Signer")
     cast.session.commit()
+
+
+def add_members(cast: Cast, prefix: str, given: str, family: str, count: int) -> list[str]:
+    """``count`` members of OV-B with a login (roles ``prefix0``, ``prefix1``, …, family
+    names ``family0``, …): people who act one after the other, so that a test can look
+    for their order, names and numbers where none may be."""
+    roles = [f"{prefix}{n}" for n in range(count)]
+    for n, role in enumerate(roles):
+        _person(cast, role, "OV-B", given, f"{family}{n}")
+    cast.session.commit()
+    return roles
 
 
 ATTACKERS = (
@@ -351,3 +363,20 @@ def decide(cast: Cast, initiative_id: uuid.UUID) -> None:
     session.commit()
     initiative_services.run_deadlines(session)
     session.expire_all()
+
+
+def assert_every_route_listed(
+    app: Litestar, listed: Mapping[str, str], prefixes: tuple[str, ...]
+) -> None:
+    """Every route of ``app`` under ``prefixes`` is in ``listed`` (route → where the
+    attacks cover it), and ``listed`` names no route that is gone.
+
+    The authorisation matrix (test_authorisation_matrix.py) calls every route with an id
+    that does not exist; the attack files use real objects. This keeps the two in step: a
+    new route fails until it is attacked and listed.
+    """
+    from tests.security.matrix_harness import route_keys
+
+    routes = {f"{method} {path}" for method, path in route_keys(app) if path.startswith(prefixes)}
+    assert routes - listed.keys() == set(), "new routes: attack them and list them"
+    assert listed.keys() - routes == set(), "routes listed no longer exist"

@@ -36,8 +36,10 @@ from tests.security.attack_support import (
     INVISIBLE_ONLY,
     MEGABYTE,
     PAGE,
+    add_members,
     add_people,
     app_log,
+    assert_every_route_listed,
     count_rows,
     csrf,
     decide,
@@ -724,17 +726,7 @@ INITIATIVE_ROUTES = {
 
 
 def test_every_initiative_route_is_accounted_for(app: Litestar) -> None:
-    """The authorisation matrix calls these routes with an id that does not exist; the
-    attacks above use real initiatives. Every initiative route must be listed here."""
-    from tests.security.matrix_harness import route_keys
-
-    routes = {
-        f"{method} {path}"
-        for method, path in route_keys(app)
-        if path.startswith(("/initiatives", "/initiative-rules"))
-    }
-    assert routes - INITIATIVE_ROUTES.keys() == set(), "new routes: attack them and list them"
-    assert INITIATIVE_ROUTES.keys() - routes == set(), "routes listed here no longer exist"
+    assert_every_route_listed(app, INITIATIVE_ROUTES, ("/initiatives", "/initiative-rules"))
 
 
 # -- 3. signature lists forged to look consistent --------------------------------------------
@@ -882,24 +874,6 @@ def test_a_signature_changed_in_the_database_after_the_deadline_shows_on_every_c
 # -- 4. a database and audit-log reader --------------------------------------------------------
 
 
-def _signers(cast: Cast, count: int) -> list[str]:
-    from tests.factories import make_account, make_member
-
-    roles = []
-    for n in range(count):
-        role = f"signer{n}"
-        member = make_member(
-            cast.session, cast.units["OV-B"], "Sina", f"Zeichner{n}", email=f"{role}@example.org"
-        )
-        cast.members[role] = member
-        cast.accounts[role] = make_account(
-            cast.session, cast.settings, f"{role}@example.org", "pw-123456789", member=member
-        )
-        roles.append(role)
-    cast.session.commit()
-    return roles
-
-
 def test_the_published_list_says_nothing_of_who_signed_when(
     cast: Cast, db: Session, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -914,7 +888,7 @@ def test_the_published_list_says_nothing_of_who_signed_when(
     from motions import commitment
 
     add_people(cast)
-    roles = _signers(cast, 8)
+    roles = add_members(cast, "signer", "Sina", "Zeichner", 8)
     initiative = make_initiative(cast)
     page = f"/initiatives/{initiative.id}"
     audit_before = count_rows(db, AuditEvent)

@@ -33,8 +33,10 @@ from tests.security.attack_support import (
     INVISIBLE_ONLY,
     MEGABYTE,
     PAGE,
+    add_members,
     add_people,
     app_log,
+    assert_every_route_listed,
     count_rows,
     csrf,
     denied,
@@ -658,18 +660,7 @@ SURVEY_ROUTES = {
 
 
 def test_every_survey_route_is_accounted_for(app: Litestar) -> None:
-    """The authorisation matrix (test_authorisation_matrix.py) calls the survey routes
-    with an id that does not exist; the attacks above use real surveys. This keeps the
-    two in step: every survey route is listed with where it is attacked."""
-    from tests.security.matrix_harness import route_keys
-
-    routes = {
-        f"{method} {path}"
-        for method, path in route_keys(app)
-        if path.startswith(("/surveys", "/api/surveys"))
-    }
-    assert routes - SURVEY_ROUTES.keys() == set(), "new survey routes: attack them and list them"
-    assert SURVEY_ROUTES.keys() - routes == set(), "routes listed here no longer exist"
+    assert_every_route_listed(app, SURVEY_ROUTES, ("/surveys", "/api/surveys"))
 
 
 # -- 3. records forged by the operator: every signature valid, the content lying -------------
@@ -1089,24 +1080,6 @@ def _take_part(cast: Cast, app: Litestar, survey: Survey, roles: list[str]) -> l
     return arrived
 
 
-def _everyone(cast: Cast, count: int) -> list[str]:
-    from tests.factories import make_account, make_member
-
-    roles = []
-    for n in range(count):
-        role = f"voter{n}"
-        member = make_member(
-            cast.session, cast.units["OV-B"], "Vera", f"Votum{n}", email=f"{role}@example.org"
-        )
-        cast.members[role] = member
-        cast.accounts[role] = make_account(
-            cast.session, cast.settings, f"{role}@example.org", "pw-123456789", member=member
-        )
-        roles.append(role)
-    cast.session.commit()
-    return roles
-
-
 def test_the_database_keeps_answers_in_board_order_not_in_arrival_order(
     cast: Cast, app: Litestar, db: Session
 ) -> None:
@@ -1118,7 +1091,7 @@ def test_the_database_keeps_answers_in_board_order_not_in_arrival_order(
 
     from surveys import services
 
-    roles = _everyone(cast, 10)
+    roles = add_members(cast, "voter", "Vera", "Votum", 10)
     survey = make_survey(cast)
     arrived = _take_part(cast, app, survey, roles)
     assert _storage_order(db, survey.id) == arrived  # waiting: unavoidable, not published
@@ -1151,7 +1124,7 @@ def test_no_row_links_an_account_to_an_answer(
     from app.core.audit import AuditEvent
     from surveys import services
 
-    roles = _everyone(cast, 10)
+    roles = add_members(cast, "voter", "Vera", "Votum", 10)
     survey = make_survey(cast)
     audit_before = count_rows(db, AuditEvent)
     with caplog.at_level(logging.DEBUG):
