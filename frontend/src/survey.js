@@ -27,6 +27,17 @@
 //   then { credential } right after it is unblinded, before it is used;
 //   { pending: { line } } just before the answer is sent;
 //   after the receipt only { answered: true, receipt } stays: the secret key is deleted.
+//   receipt is { survey, answer_hash, fingerprint } at first; once the answer is on the
+//   board it is replaced by the full receipt of record §10 (the seven fields of
+//   GET .../answers/{hash}: its batch's signed checkpoint and inclusion path), which the
+//   member also saves as a file ("Beleg speichern") for `stimmwerk verify --receipt`.
+//
+// The receipt to keep (#receipt-keep, document.body.dataset.receiptState "fetching",
+// "waiting", "kept", "mismatch"): after answering, and whenever the answer page or the
+// results page opens in a browser that holds an answer hash of the survey without the
+// full receipt, it is looked up WITHOUT the login, again after RETRY_DELAYS_MS while the
+// answer waits for its batch; then the page says to come back (answers are boarded in
+// batches of 64, at the latest at the close).
 import * as c from "./crypto/index.js";
 import * as f from "./survey/format.js";
 
@@ -39,7 +50,17 @@ const FALLBACK = {
   done: "Your receipt (answer hash):",
   done_before: "You have already answered this survey in this browser.",
   receipt_note: "Answers are published in batches in shuffled order.",
-  save_receipt: "Save receipt",
+  save_receipt: "Save the receipt",
+  receipt_heading: "Your receipt to keep",
+  receipt_fetching: "Fetching your receipt…",
+  receipt_later: "Your answer waits for its batch, so your receipt is not ready yet.",
+  receipt_kept: "Your receipt is ready and kept in this browser. Save it as a file too.",
+  receipt_mismatch: "The receipt the server sent does not fit your answer.",
+  receipt_where: "You can check your answer later on {link}, with the answer hash.",
+  receipt_where_link: "the results page of this survey",
+  receipt_auditors: "For auditors: the file is checked against the survey record with",
+  receipt_command: "stimmwerk verify RECORD --receipt FILE",
+  receipt_file_name: "survey-receipt-{hash}.json",
   failed: "That did not work:",
   network: "The server could not be reached. Check the connection and try again.",
   no_credential: "Your survey credential was already issued, but this browser does not hold it.",
@@ -109,6 +130,12 @@ async function fetchJson(url, options) {
 }
 
 const fill = (text, values) => text.replace(/\{(\w+)\}/g, (all, key) => (key in values ? String(values[key]) : all));
+const paragraphOf = (text, className) => {
+  const p = document.createElement("p");
+  if (className) p.className = className;
+  p.textContent = text;
+  return p;
+};
 const fieldsets = (form) => [...form.querySelectorAll("fieldset.survey-question")];
 const inputsOf = (fieldset, name) => [...fieldset.querySelectorAll(`[data-name="${CSS.escape(name)}"]`)];
 
@@ -175,6 +202,134 @@ function readQuestion(fieldset) {
   }
 }
 
+// --- the receipt to keep (record §10) ----------------------------------------------------
+
+/** Exactly what `stimmwerk verify RECORD --receipt FILE` takes (surveys/receipt_check.py). */
+const RECEIPT_FIELDS = ["survey", "fingerprint", "answer_hash", "status", "index", "checkpoint", "inclusion_path"];
+// Waits before asking again while the answer waits for its batch (25 s in all): with many
+// members answering, a batch of 64 fills within seconds; otherwise the member is told to
+// come back, and the page fetches the receipt then.
+const RETRY_DELAYS_MS = [2000, 4000, 7000, 12000];
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+const isFull = (receipt) => Boolean(receipt && receipt.status === "on_board" && typeof receipt.checkpoint === "string");
+
+/** The tree size and root of a signed checkpoint, unverified (the page holds no board
+ * key; `stimmwerk verify` checks the signature against the record's key). */
+function checkpointBody(note) {
+  const split = note.lastIndexOf("\n\n");
+  return split < 0 ? null : c.parseCheckpointBody(c.utf8(note.slice(0, split + 1)));
+}
+
+/**
+ * The receipt to keep, if `found` (the look-up's answer) is the full receipt of `mine`
+ * ({ survey, answer_hash, fingerprint }) and holds together: same survey, fingerprint
+ * and hash, and its inclusion path leads from the hash at its place to its checkpoint's
+ * root. Only the fields of record §10, so the file verifies as it is. Otherwise null.
+ */
+function fullReceipt(found, mine) {
+  try {
+    if (!isFull(found) || found.survey !== mine.survey || found.answer_hash !== mine.answer_hash) return null;
+    if (found.fingerprint !== mine.fingerprint || !Number.isSafeInteger(found.index) || found.index < 0) return null;
+    const body = checkpointBody(found.checkpoint);
+    const path = found.inclusion_path.map((hash) => c.fromHex(hash, 32));
+    const leaf = c.fromHex(found.answer_hash, 32);
+    if (!body || !c.verifyInclusion(BigInt(found.index), body.treeSize, path, leaf, body.rootHash)) return null;
+    return Object.fromEntries(RECEIPT_FIELDS.map((key) => [key, found[key]]));
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Fills `area` (#receipt-keep) with this browser's receipt of the survey: looks it up
+ * without the login until it is on the board (RETRY_DELAYS_MS), stores the full receipt
+ * in place of the hash and offers it as a file; or says to come back later.
+ */
+function makeKeeper(app, messages, area) {
+  const key = STORAGE_PREFIX + app.dataset.surveyId;
+  const state = (name) => {
+    document.body.dataset.receiptState = name;
+  };
+  const where = () => {
+    const parts = [];
+    if (app.dataset.resultsUrl) {
+      const [before, after = ""] = messages.receipt_where.split("{link}");
+      const link = document.createElement("a");
+      link.href = app.dataset.resultsUrl;
+      link.textContent = messages.receipt_where_link;
+      const p = document.createElement("p");
+      p.append(before, link, after);
+      parts.push(p);
+    }
+    const auditors = paragraphOf(`${messages.receipt_auditors} `, "hint");
+    const command = document.createElement("code");
+    command.textContent = messages.receipt_command;
+    auditors.append(command);
+    parts.push(auditors);
+    return parts;
+  };
+  const offer = (receipt) => {
+    state("kept");
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(new Blob([`${JSON.stringify({ receipt }, null, 2)}\n`], { type: "application/json" }));
+    link.download = fill(messages.receipt_file_name, { hash: receipt.answer_hash.slice(0, 16) });
+    link.className = "button receipt-save";
+    link.id = "save-receipt";
+    link.textContent = messages.save_receipt;
+    const button = document.createElement("p");
+    button.append(link);
+    area.replaceChildren(paragraphOf(messages.receipt_kept), button, ...where());
+  };
+  /** Store `found` if it is the full receipt of this browser's answer; true if so. */
+  const take = (found) => {
+    const stored = storageGet(key);
+    const kept = stored.receipt && fullReceipt(found, stored.receipt);
+    if (!kept) return false;
+    try {
+      storageSet(key, { ...stored, receipt: kept });
+    } catch {
+      // storage full or switched off: the file can still be saved now
+    }
+    offer(kept);
+    return true;
+  };
+  async function run() {
+    const mine = storageGet(key).receipt;
+    if (!mine) return;
+    if (isFull(mine)) {
+      offer(mine);
+      return;
+    }
+    state("fetching");
+    area.replaceChildren(paragraphOf(messages.receipt_fetching));
+    for (const delay of [0, ...RETRY_DELAYS_MS]) {
+      if (delay) await sleep(delay);
+      let found;
+      try {
+        const url = `${app.dataset.answersUrl}/${mine.answer_hash}`;
+        found = (await fetchJson(url, { credentials: "omit", headers: { accept: "application/json" } })).receipt;
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 404) {
+          state("mismatch");
+          area.replaceChildren(paragraphOf(messages.receipt_unknown, "error"));
+          return;
+        }
+        continue; // offline or too many look-ups: ask again after the next wait
+      }
+      if (found.status !== "on_board") continue;
+      if (take(found)) return;
+      state("mismatch");
+      area.replaceChildren(paragraphOf(messages.receipt_mismatch, "error"));
+      return;
+    }
+    state("waiting");
+    area.replaceChildren(paragraphOf(messages.receipt_later), ...where());
+  }
+  return { run, take, answerHash: () => storageGet(key).receipt?.answer_hash };
+}
+
+let keeper = null; // the receipt to keep, once the page shows it
+
 /**
  * The receipt check (#receipt-box: #receipt-hash, #receipt-check, #receipt-result):
  * looks the hash up WITHOUT the login (credentials "omit"), so the server never pairs a
@@ -187,15 +342,29 @@ function wireReceiptCheck(app, messages) {
   const out = document.getElementById("receipt-result");
   if (!box || !input || !button || !out) return;
   const stored = storageGet(STORAGE_PREFIX + app.dataset.surveyId);
-  // On the answer page it appears with the receipt; on the results page at once.
-  box.hidden = !("receiptOnly" in app.dataset || stored.receipt);
+  // On the answer page it appears with the receipt; on the results page at once; on the
+  // answer page of a closed survey (data-receipt-only="mine") if this browser answered.
+  const only = app.dataset.receiptOnly;
+  box.hidden = !((only !== undefined && only !== "mine") || stored.receipt);
   if (stored.receipt && !input.value) input.value = stored.receipt.answer_hash;
-  const show = (text, className) => {
-    const p = document.createElement("p");
-    if (className) p.className = className;
-    p.textContent = text;
-    out.replaceChildren(p);
-  };
+  if (only !== undefined && stored.receipt) {
+    // The results page (and the closed answer page) hand over the receipt to keep, in a
+    // section of its own above the check.
+    const section = document.createElement("section");
+    section.className = "receipt-box";
+    section.setAttribute("aria-labelledby", "h-receipt-keep");
+    const heading = document.createElement("h2");
+    heading.id = "h-receipt-keep";
+    heading.textContent = messages.receipt_heading;
+    const area = document.createElement("div");
+    area.id = "receipt-keep";
+    area.setAttribute("role", "status");
+    section.append(heading, area);
+    box.before(section);
+    keeper = makeKeeper(app, messages, area);
+    keeper.run().catch(() => {});
+  }
+  const show = (text, className) => out.replaceChildren(paragraphOf(text, className));
   button.addEventListener("click", async (event) => {
     event.preventDefault();
     const hash = input.value.trim().toLowerCase();
@@ -209,6 +378,8 @@ function wireReceiptCheck(app, messages) {
       const receipt = answer.receipt;
       if (receipt.status === "on_board") show(fill(messages.receipt_on_board, { place: receipt.index + 1 }));
       else show(messages.receipt_waiting);
+      // This browser's own answer: keep its receipt if the page has not yet.
+      if (keeper && hash === keeper.answerHash() && receipt.status === "on_board") keeper.take(receipt);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) show(messages.receipt_unknown, "error");
       else if (error instanceof TypeError) show(`${messages.failed} ${messages.network}`, "error");
@@ -447,17 +618,11 @@ function init() {
     code.textContent = receipt.answer_hash;
     const note = document.createElement("p");
     note.textContent = messages.receipt_note;
-    const link = document.createElement("a");
-    link.href = URL.createObjectURL(new Blob([`${JSON.stringify(receipt, null, 2)}\n`], { type: "application/json" }));
-    link.download = `befragung-quittung-${receipt.answer_hash.slice(0, 16)}.json`;
-    link.className = "button booth-button";
-    link.id = "save-receipt";
-    link.textContent = messages.save_receipt;
     const hashLine = document.createElement("p");
     hashLine.append(code);
-    const actions = document.createElement("p");
-    actions.append(link);
-    box.append(lead, hashLine, note, actions);
+    const area = document.createElement("div");
+    area.id = "receipt-keep"; // inside #survey-status, which is already a live region
+    box.append(lead, hashLine, note, area);
     status.append(box);
     const lookup = document.getElementById("receipt-hash");
     if (lookup) lookup.value = receipt.answer_hash;
@@ -470,6 +635,8 @@ function init() {
     if (issued) issued.hidden = true;
     document.body.dataset.surveyState = "receipt";
     title.focus();
+    keeper = makeKeeper(app, messages, area);
+    keeper.run().catch(() => {});
   }
 
   async function send() {

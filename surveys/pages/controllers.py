@@ -68,7 +68,7 @@ SURVEY_MESSAGES = {
         "Answers are published in batches in shuffled order; after the close you find "
         "your answer hash in the survey record."
     ),
-    "save_receipt": N_("Save receipt"),
+    "save_receipt": N_("Save the receipt"),
     "failed": N_("That did not work:"),
     "network": N_("The server could not be reached. Check the connection and try again."),
     "no_credential": N_(
@@ -97,6 +97,28 @@ SURVEY_MESSAGES = {
     "receipt_on_board": N_("Your answer is on the board at place {place}."),
     "receipt_unknown": N_("No answer with this hash was received in this survey."),
     "receipt_invalid": N_("That is not an answer hash: it has 64 characters 0–9 and a–f."),
+    # The receipt to keep (record §10): fetched without the login once the answer is on
+    # the board, kept in the browser and offered as a file.
+    "receipt_heading": N_("Your receipt to keep"),
+    "receipt_fetching": N_("Fetching your receipt…"),
+    "receipt_later": N_(
+        "Your answer waits for its batch, so your receipt is not ready yet. It is ready "
+        "once your answer is on the board, at the latest when the survey ends. Open this "
+        "page again in this browser then: it fetches the receipt for you and keeps it."
+    ),
+    "receipt_kept": N_(
+        "Your receipt is ready and kept in this browser. Save it as a file as well: with "
+        "it you can show later that your answer was published and counted unchanged."
+    ),
+    "receipt_mismatch": N_(
+        "The receipt the server sent does not fit your answer. Please note your answer "
+        "hash and tell the people responsible for the survey."
+    ),
+    "receipt_where": N_("After the survey has ended, you can check your answer on {link}."),
+    "receipt_where_link": N_("the results page of this survey"),
+    "receipt_auditors": N_("For auditors: this checks the file against the survey record:"),
+    "receipt_command": N_("stimmwerk verify RECORD --receipt RECEIPT.json"),
+    "receipt_file_name": N_("survey-receipt-{hash}.json"),
 }
 
 
@@ -108,6 +130,13 @@ class TooManyLookups(DomainError):
 def _messages() -> dict[str, str]:
     """The texts survey.js shows, in the request's language."""
     return {key: gettext(text) for key, text in SURVEY_MESSAGES.items()}
+
+
+def _receipt_lookup(settings: Settings, survey: Survey) -> str:
+    """The look-up address without its answer hash, in full: without JavaScript the page
+    tells members to open it (with their hash) in a private window, where it carries no
+    login, and to save what it shows: the receipt (record §10)."""
+    return f"{settings.base_url}/api/surveys/{survey.id}/answers/"
 
 
 def published_survey(db_session: Session, survey_id: uuid.UUID) -> Survey:
@@ -475,6 +504,7 @@ class SurveyPagesController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[Session],
+        settings: NamedDependency[Settings],
         survey_id: FromPath[uuid.UUID],
     ) -> Template:
         """The answer page: the questions, locked until survey.js holds a credential."""
@@ -498,6 +528,7 @@ class SurveyPagesController(Controller):
                     "answers": f"{api}/answers",
                     "results": f"/surveys/{survey.id}/results",
                 },
+                "receipt_lookup": _receipt_lookup(settings, survey),
                 "messages": _messages(),
                 "may_manage": services.is_staff(db_session, account, unit),
             },
@@ -550,6 +581,7 @@ class SurveyResultsController(Controller):
                 "text_question": question,
                 "search": q[:200],
                 "api": f"/api/surveys/{survey.id}",
+                "receipt_lookup": _receipt_lookup(settings, survey),
                 "messages": _messages(),
             },
         )

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from httpx import Response
@@ -27,6 +30,7 @@ from sqlalchemy import func, select
 
 from app.core.audit import AuditEvent
 from app.core.db import Database
+from app.core.settings import Settings
 from crypto.blind_rsa import BlindRsaPublicKey
 from surveys import client
 from surveys.definition import read_definition
@@ -651,6 +655,64 @@ def receipt_says(app: Litestar, survey_id: str, name: str, status: str) -> None:
     else:
         assert status == "it is on the board at place 1"
         assert (receipt["status"], receipt["index"]) == ("on_board", 0)
+
+
+@when(
+    parsers.parse("{name:w} saves his receipt, looked up without a login"),
+    target_fixture="saved_receipt",
+)
+def saves_receipt(app: Litestar, survey_id: str, name: str, tmp_path: Path) -> Path:
+    """What survey.js keeps and offers as a file: the look-up's JSON, as it came."""
+    answer_hash = _receipts[f"{survey_id}/{name}"]
+    with TestClient(app, base_url=BASE_URL) as anonymous:
+        found = anonymous.get(f"/api/surveys/{survey_id}/answers/{answer_hash}")
+    assert found.status_code == 200, found.text
+    assert found.json()["receipt"]["status"] == "on_board"
+    target = tmp_path / f"receipt-{name.lower()}.json"
+    target.write_bytes(found.content)
+    return target
+
+
+@then(parsers.parse("the saved receipt holds nothing about {name:w}"))
+def receipt_anonymous(saved_receipt: Path, people: People, name: str) -> None:
+    receipt = json.loads(saved_receipt.read_text(encoding="utf-8"))["receipt"]
+    assert set(receipt) == {
+        "survey", "fingerprint", "answer_hash", "status", "index", "checkpoint", "inclusion_path",
+    }  # fmt: skip
+    person = people[name]
+    text = saved_receipt.read_text(encoding="utf-8").lower()
+    details = [person.email, *person.full_name.split(), person.membership_number or ""]
+    assert not [d for d in details if d and d.lower() in text], details
+
+
+@then(parsers.parse("the survey record, checked with {name:w}'s saved receipt, verifies"))
+def record_verifies_receipt(
+    browsers: Browsers, survey_id: str, saved_receipt: Path, tmp_path: Path
+) -> None:
+    """``stimmwerk verify RECORD --receipt FILE`` in its own process, as an auditor."""
+    record = browsers.of("visitor").get(f"/api/surveys/{survey_id}/record.zip")
+    assert record.status_code == 200, record.text
+    path = tmp_path / "record.zip"
+    path.write_bytes(record.content)
+    checked = subprocess.run(
+        [sys.executable, "-m", "app.cli", "verify", str(path), "--receipt", str(saved_receipt)],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"RECEIPT VERIFIED: {saved_receipt}" in checked.stdout
+
+
+@then(
+    parsers.parse(
+        "the page tells him, for a browser without JavaScript, where to fetch his receipt"
+    )
+)
+def says_where_without_js(response: Response, survey_id: str, settings: Settings) -> None:
+    assert response.status_code == 200, visible_text(response)[:2000]
+    noscript = response.text.split('id="receipt-by-hand"', 1)[1].split("</noscript>", 1)[0]
+    assert "Ohne JavaScript kannst du deinen Beleg selbst abrufen" in noscript
+    assert "privates Fenster" in noscript
+    assert f"{settings.base_url}/api/surveys/{survey_id}/answers/" in noscript
 
 
 @when(parsers.parse("{name:w} answers the survey on its page"), target_fixture="response")

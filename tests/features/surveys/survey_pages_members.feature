@@ -61,6 +61,16 @@ Feature: Members answer a survey on its page, and everyone reads the results
     And 1 answer is stored
     And Anna's receipt, looked up without a login, says it waits for its batch
 
+  Scenario: A member keeps her receipt, and it checks against the published record
+    When Bernd answers the survey on its page
+    Then Bernd's receipt, looked up without a login, says it waits for its batch
+    When Sonja confirms and closes the survey
+    And Bernd saves his receipt, looked up without a login
+    Then the saved receipt holds nothing about Bernd
+    And the survey record, checked with Bernd's saved receipt, verifies
+    When Bernd opens the survey
+    Then the page tells him, for a browser without JavaScript, where to fetch his receipt
+
   Scenario: Guests answer where they are asked, and are counted apart and labelled
     Given Sonja has built and opened a survey with a condition that also asks guests
     And Gustav is logged in
