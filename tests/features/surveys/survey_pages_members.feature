@@ -91,6 +91,7 @@ Feature: Members answer a survey on its page, and everyone reads the results
     And 1 answer is stored
     When Anna opens the survey
     Then the page says "Diese Befragung ist beendet; Antworten werden nicht mehr angenommen."
+    And the page says "geschlossen am"
     And Bernd's receipt, looked up without a login, says it is on the board at place 1
     When Anna opens the results
     Then the results show 1 member answer with a chart and a table for question 1
