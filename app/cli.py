@@ -129,6 +129,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
     expired sessions, login attempts and link tokens (what beat does hourly)."""
     from app.accounts.purge import purge_expired_data
     from app.discussions.digest import send_digests
+    from motions.notifications import run_mail_schedule
     from motions.services import run_deadlines
     from referendums.notifications.tasks import run_schedule
     from surveys.tasks import close_due, send_due_mails
@@ -139,6 +140,7 @@ def cmd_tick(_: argparse.Namespace) -> int:
         purged = purge_expired_data(session, settings.security)
         digests = send_digests(session, settings)
         initiatives = run_deadlines(session)
+        initiative_mails = run_mail_schedule(session)
         surveys = close_due(session, settings)
         survey_mails = send_due_mails(session, settings)
     print(
@@ -152,7 +154,8 @@ def cmd_tick(_: argparse.Namespace) -> int:
     print(f"discussion digests {digests}")
     print(
         f"initiatives decided {len(initiatives.decided)}, "
-        f"referendums due {len(initiatives.referendum_due)}"
+        f"referendums due {len(initiatives.referendum_due)}, "
+        f"mails queued {initiative_mails}"
     )
     print(
         f"surveys closed {len(surveys.closed)}, waiting for paper {len(surveys.waiting)}, "

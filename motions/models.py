@@ -34,7 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from app.core.db import Base, utcnow
+from app.core.db import Base, pending_mail_index, utcnow
 
 
 class QuorumKind(enum.StrEnum):
@@ -197,21 +197,30 @@ class Signature(Base):
 
 
 class InitiativeMailMarker(Base):
-    """At most one mail of each kind per account and initiative: the UNIQUE constraint
-    keeps two overlapping runs of the batched mail task from mailing anyone twice."""
+    """At most one mail of each kind per member and initiative: the UNIQUE constraint
+    keeps two overlapping runs of the queuing from mailing anyone twice.
+
+    Written with the member's chunk of mails (``motions.notifications``); ``done_at`` is
+    set by the chunk task in the transaction of the member's mail (NULL: still to be
+    sent), so a chunk that runs again sends nobody's mail twice, and a marker pending
+    past ``app.core.mail_batches.LOST_AFTER`` lost its message and is queued again.
+    The key's order (initiative, kind, member) lets the queuing read a chunk's markers
+    as one range."""
 
     __tablename__ = "initiative_mail_markers"
     __table_args__ = (
-        UniqueConstraint("initiative_id", "account_id", "kind", name="uq_initiative_mail"),
+        UniqueConstraint("initiative_id", "kind", "member_id", name="uq_initiative_mail"),
+        pending_mail_index("initiative_mail_markers"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     initiative_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("initiatives.id", ondelete="CASCADE")
     )
-    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     sent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
 
 
 class InitiativeNoticeOptOut(Base):

@@ -1,11 +1,33 @@
-"""Mails about initiatives (issue 13, point 6), sent in batches by a Celery task.
+"""Mails about initiatives (issue 13, point 6), queued in chunk tasks.
 
-- a new admitted initiative: to the members of its unit with a login, unless they
-  opted out (the link in every such mail, signed like the referendum reminders' link);
-- success, failure, the board's adoption and the Entscheid: to initiators and signers.
+- a new admitted initiative (``admitted``): to the members of its unit and the units
+  below with a login, unless they opted out (the link in every such mail, signed like
+  the referendum reminders' link);
+- success and failure at the deadline (``succeeded``, ``failed``), the board's adoption
+  with its answer (``adopted``) and the Entscheid that follows when the board did not
+  adopt (``referendum_due``): to the initiators and to every member whose signature
+  counts (online and not withdrawn, or on paper), if they have a login.
 
-The services only enqueue the task (after their commit); the task mails in chunks of
-500, one marker row per account and kind, so a rerun never mails anyone twice.
+Queued as the invitations to member votes are (``app.core.mail_batches``; a federal
+initiative has ~46,000 signers and ~460,000 members to tell of it): the services
+enqueue `notify_task` after their commit; it walks the recipients in member id order
+(``keyset_fetch``), writes a chunk's markers (`InitiativeMailMarker`, UNIQUE per
+initiative, kind and member) and sends ONE Celery message per chunk with the member
+ids (`mail_chunk_task`), which reads the addresses and renders and sends each mail in
+its own transaction that marks it done. So a rerun or a redelivered chunk never mails
+anyone twice.
+
+The initiatives' schedule (`run_mail_schedule`: beat's ``motions.tasks.tick_task`` and
+``stimmwerk tick``) deletes markers whose chunk message the broker lost, then queues
+again, for `REQUEUE_FOR` after each step, whatever of that step's mailing is missing:
+the lost mails, mails the server refused or that failed after all retries (their
+markers are given back), members who got a login since.
+
+Privacy: who gets the outcome mail says who signed. Nothing outside the database and
+the chunk's message (member ids only) ties a member to the mailing: the logs and the
+retries carry counts and error types (``mail_batches``), no audit event is written per
+chunk, and a mail holds only its recipient's own name and address beside the
+initiative's public facts (title, count, threshold, the board's answer).
 """
 
 from __future__ import annotations
@@ -15,17 +37,28 @@ import hashlib
 import hmac
 import logging
 import uuid
-from typing import TYPE_CHECKING, Final
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Final, NamedTuple
 
-from sqlalchemy import and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Select, and_, exists, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from app.accounts.models import Account
 from app.core import i18n
 from app.core.celery import celery_app, enqueue_after_commit
+from app.core.db import utcnow
 from app.core.i18n import N_
-from app.core.mail import queue_mail
+from app.core.inputs import single_line_problem
+from app.core.mail import Marker, Outgoing
+from app.core.mail_batches import (
+    CHUNK,
+    MailChunkTask,
+    chunk_marker,
+    forget_lost,
+    keyset_fetch,
+    queue_in_chunks,
+)
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
@@ -34,6 +67,7 @@ from motions.models import (
     Initiative,
     InitiativeMailMarker,
     InitiativeNoticeOptOut,
+    InitiativeStatus,
     Initiator,
     Signature,
 )
@@ -42,7 +76,6 @@ if TYPE_CHECKING:
     from motions.services import InitiativeView
 
 log = logging.getLogger(__name__)
-_CHUNK: Final = 500
 _PURPOSE: Final = b"stimmwerk/initiative-notice-opt-out/v1"
 _SIG_BYTES: Final = 16
 SUBJECTS: Final = {
@@ -52,6 +85,24 @@ SUBJECTS: Final = {
     "adopted": N_("The board adopted the members' initiative: %(title)s"),
     "referendum_due": N_("A member referendum follows the initiative: %(title)s"),
 }
+_STANDS: Final = {
+    # the states in which a kind's mail is still true (and still queued)
+    "admitted": {InitiativeStatus.SIGNING},
+    "succeeded": {
+        InitiativeStatus.SUCCEEDED,
+        InitiativeStatus.ADOPTED,
+        InitiativeStatus.REFERENDUM_DUE,
+        InitiativeStatus.REFERENDUM,
+    },
+    "failed": {InitiativeStatus.FAILED},
+    "adopted": {InitiativeStatus.ADOPTED},
+    "referendum_due": {InitiativeStatus.REFERENDUM_DUE, InitiativeStatus.REFERENDUM},
+}
+REQUEUE_FOR: Final = timedelta(days=2)
+"""How long after a step the schedule queues what is missing of its mailing. Longer than
+``mail_batches.LOST_AFTER`` and a chunk's retries (~5 min) by far, so a lost or finally
+failed chunk is queued again; bounded, because each run walks the mailing's list (for
+46,000 signers two index range scans per 500, all marked: see docs/motions/initiatives.md)."""
 
 
 def opt_out_token(secret_key: str, account_id: uuid.UUID) -> str:
@@ -91,102 +142,227 @@ def queue_outcome(session: Session, view: InitiativeView, kind: str) -> None:
 
 @celery_app.task(name="stimmwerk.motions.notify")  # type: ignore[untyped-decorator]
 def notify_task(initiative_id: str, kind: str) -> None:
-    runtime = get_runtime()
-    with runtime.database.session() as session:
-        sent = send(session, runtime.settings, uuid.UUID(initiative_id), kind)
-    log.info("initiative mails kind=%s sent=%d", kind, sent)
+    """Queue a step's mails in chunks (after the step's commit)."""
+    with get_runtime().database.session() as session:
+        queued = send(session, uuid.UUID(initiative_id), kind)
+    log.info("initiative mails kind=%s queued=%d", kind, queued)
 
 
-def _recipients(
-    session: Session, initiative: Initiative, unit: Unit, kind: str, after: uuid.UUID | None
-) -> list[Account]:
-    """The next chunk due, after the account ``after`` (keyset: each chunk starts where
-    the last ended instead of skipping every account marked so far, which made a
-    federal initiative's 460,000 notices quadratic)."""
-    already = exists().where(
-        InitiativeMailMarker.initiative_id == initiative.id,
-        InitiativeMailMarker.account_id == Account.id,
-        InitiativeMailMarker.kind == kind,
-    )
-    query = (
-        select(Account)
-        .join(Member, Member.id == Account.member_id)
-        .where(
-            Account.is_disabled.is_(False),
-            Account.password_hash.is_not(None),
-            Member.status == MemberStatus.ACTIVE,
-            ~already,
+def _marker(initiative_id: uuid.UUID, kind: str) -> Marker:
+    """The markers of one initiative's mails of ``kind`` (a chunk task's argument)."""
+    return chunk_marker(InitiativeMailMarker.__tablename__, initiative_id=initiative_id, kind=kind)
+
+
+def _candidates(
+    initiative_id: uuid.UUID, unit_path: str, kind: str
+) -> Callable[[int], Select[int]]:
+    """The next `CHUNK` members of the kind's list after member id ``after``: the
+    unit's active members (``admitted``), else the initiators and counted signers."""
+
+    def members_after(last: int) -> Select[int]:
+        return (
+            select(Member.id)
+            .join(Unit, Unit.id == Member.unit_id)
+            .where(
+                Unit.path.startswith(unit_path),
+                Member.status == MemberStatus.ACTIVE,
+                Member.id > last,
+            )
+            .order_by(Member.id)
+            .limit(CHUNK)
         )
-        .order_by(Account.id)
-        .limit(_CHUNK)
-    )
-    if after is not None:
-        query = query.where(Account.id > after)
-    if kind == "admitted":
-        opted_out = exists().where(InitiativeNoticeOptOut.account_id == Account.id)
-        query = query.join(Unit, Unit.id == Member.unit_id).where(
-            Unit.path.startswith(unit.path), ~opted_out
+
+    def signers_after(last: int) -> Select[int]:
+        initiators = select(Initiator.member_id.label("member_id")).where(
+            Initiator.initiative_id == initiative_id, Initiator.member_id > last
         )
-    else:
-        initiator = exists().where(
-            Initiator.initiative_id == initiative.id, Initiator.member_id == Member.id
-        )
-        signer = exists().where(
-            Signature.initiative_id == initiative.id,
-            Signature.member_id == Member.id,
+        signers = select(Signature.member_id.label("member_id")).where(
+            Signature.initiative_id == initiative_id,
+            Signature.member_id > last,
             or_(  # counted: on paper, or online and not withdrawn
                 Signature.paper_at.is_not(None),
                 and_(Signature.online_at.is_not(None), Signature.withdrawn_at.is_(None)),
             ),
         )
-        query = query.where(or_(initiator, signer))
-    return list(session.scalars(query))
+        both = union(initiators, signers).subquery()
+        return select(both.c.member_id).order_by(both.c.member_id).limit(CHUNK)
+
+    return members_after if kind == "admitted" else signers_after
 
 
-def send(session: Session, settings: Settings, initiative_id: uuid.UUID, kind: str) -> int:
-    """Queue the mails of ``kind`` for everyone due who has not had it; return how many."""
-    sent = 0
-    after: uuid.UUID | None = None
-    while True:
-        initiative = session.get(Initiative, initiative_id)
-        unit = session.get(Unit, initiative.unit_id) if initiative else None
-        if initiative is None or unit is None or kind not in SUBJECTS:
-            return sent
-        batch = _recipients(session, initiative, unit, kind, after)
-        if not batch:
-            session.rollback()
-            return sent
-        for account in batch:
-            session.add(
-                InitiativeMailMarker(initiative_id=initiative_id, account_id=account.id, kind=kind)
-            )
-            _queue(session, settings, initiative, account, kind)
-        after = batch[-1].id
-        try:
-            session.commit()
-        except IntegrityError:  # a concurrent run marked someone first
-            session.rollback()
-            return sent
-        sent += len(batch)
+class _Recipient(NamedTuple):
+    member_id: int
+    account_id: uuid.UUID
+    email: str
+    name: str
+    locale: str
 
 
-def _queue(
-    session: Session, settings: Settings, initiative: Initiative, account: Account, kind: str
-) -> None:
+def _recipients(session: Session, kind: str, member_ids: list[int]) -> list[_Recipient]:
+    """Those of ``member_ids`` who get the mail: an active member with a login (a
+    password, not disabled) and, for the notice of a new initiative, not opted out."""
+    if not member_ids:
+        return []
+    query = (
+        select(Account.member_id, Account.id, Account.email, Account.display_name, Account.locale)
+        .join(Member, Member.id == Account.member_id)
+        .where(
+            Account.member_id.in_(member_ids),
+            Account.is_disabled.is_(False),
+            Account.password_hash.is_not(None),
+            Member.status == MemberStatus.ACTIVE,
+        )
+        .order_by(Account.member_id)
+    )
+    if kind == "admitted":
+        query = query.where(~exists().where(InitiativeNoticeOptOut.account_id == Account.id))
+    return [
+        _Recipient(int(member_id or 0), account_id, email, name, locale)
+        for member_id, account_id, email, name, locale in session.execute(query)
+    ]
+
+
+def send(session: Session, initiative_id: uuid.UUID, kind: str) -> int:
+    """Queue the mails of ``kind`` for everyone due who has not had them: markers and one
+    chunk task per transaction (``app.core.mail_batches``); how many were queued."""
+    initiative = session.get(Initiative, initiative_id)
+    unit = session.get(Unit, initiative.unit_id) if initiative else None
+    if initiative is None or unit is None or kind not in SUBJECTS:
+        session.rollback()
+        return 0
+    unit_path = unit.path
+    marker = _marker(initiative_id, kind)
+
+    def due() -> bool:
+        current = session.get(Initiative, initiative_id, populate_existing=True)
+        if current is None or current.status not in _STANDS[kind]:
+            return False
+        if single_line_problem(current.title):  # cannot be a subject: nothing is marked
+            log.error("initiative %s: its title cannot go into a mail subject", initiative_id)
+            return False
+        return True
+
+    def keep(member_ids: list[int]) -> list[int]:
+        return [recipient.member_id for recipient in _recipients(session, kind, member_ids)]
+
+    def mark(member_ids: list[int]) -> None:
+        # one statement for the chunk's markers; a concurrent run's fails on UNIQUE
+        session.execute(
+            insert(InitiativeMailMarker),
+            [{"initiative_id": initiative_id, "member_id": m, "kind": kind} for m in member_ids],
+        )
+
+    def after_chunk(member_ids: list[int]) -> None:
+        enqueue_after_commit(session, mail_chunk_task, marker, member_ids)
+
+    fetch = keyset_fetch(session, marker, _candidates(initiative_id, unit_path, kind), keep)
+    return queue_in_chunks(
+        session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
+    )
+
+
+@celery_app.task(base=MailChunkTask, bind=True, name="stimmwerk.motions.mail_chunk")  # type: ignore[untyped-decorator]
+def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
+    """Send one chunk of an initiative's mails (member ids only in the message:
+    addresses and names are read here)."""
+    runtime = get_runtime()
+    where = dict(marker.get("where", {}))
+    initiative_id, kind = uuid.UUID(str(where["initiative_id"])), str(where["kind"])
+    if kind not in SUBJECTS:
+        raise ValueError(f"not a kind of initiative mail: {kind!r}")
+    ids = [int(member_id) for member_id in member_ids]
+    with runtime.database.session() as session:
+        compose = _composer(session, runtime.settings, initiative_id, kind, ids)
+        task.run_chunk(session, runtime.settings.mail, _marker(initiative_id, kind), ids, compose)
+
+
+def _composer(
+    session: Session, settings: Settings, initiative_id: uuid.UUID, kind: str, ids: list[int]
+) -> Callable[[Session, int], list[Outgoing]]:
+    """Reads the initiative and the chunk's people once; the returned function renders
+    one member's mail (none when the step no longer stands, or the member has lost the
+    login or opted out since)."""
+    initiative = session.get(Initiative, initiative_id)
+    if initiative is None or initiative.status not in _STANDS[kind]:
+        return lambda _session, _member_id: []
+    title = initiative.title
     base = settings.base_url
-    context = {
-        "name": account.display_name,
-        "title": initiative.title,
-        "page": f"{base}/initiatives/{initiative.id}",
+    facts = {
+        "title": title,
+        "page": f"{base}/initiatives/{initiative_id}",
         "count": initiative.final_count,
         "threshold": initiative.threshold,
         "answer": initiative.board_answer or "",
-        "opt_out": "",
     }
-    if kind == "admitted":
-        token = opt_out_token(settings.security.secret_key, account.id)
-        context["opt_out"] = f"{base}/initiatives/notices/opt-out?token={token}"
-    with i18n.using_locale(account.locale):
-        subject = i18n.gettext(SUBJECTS[kind]) % {"title": initiative.title}
-    body = render_text(f"emails/initiative_{kind}.txt", account.locale, base_url=base, **context)
-    queue_mail(session, to=account.email, subject=subject, body=body)
+    recipients = {r.member_id: r for r in _recipients(session, kind, ids)}
+
+    def compose(_db: Session, member_id: int) -> list[Outgoing]:
+        recipient = recipients.get(member_id)
+        if recipient is None:
+            return []
+        opt_out = ""
+        if kind == "admitted":
+            token = opt_out_token(settings.security.secret_key, recipient.account_id)
+            opt_out = f"{base}/initiatives/notices/opt-out?token={token}"
+        with i18n.using_locale(recipient.locale):
+            subject = i18n.gettext(SUBJECTS[kind]) % {"title": title}
+        body = render_text(
+            f"emails/initiative_{kind}.txt",
+            recipient.locale,
+            base_url=base,
+            name=recipient.name,
+            opt_out=opt_out,
+            **facts,
+        )
+        return [Outgoing(to=recipient.email, subject=subject, body=body)]
+
+    return compose
+
+
+# -- the schedule's pass ----------------------------------------------------------------------
+
+
+def _steps_since(
+    status: InitiativeStatus,
+    opens_at: datetime | None,
+    decided_at: datetime | None,
+    board_decided_at: datetime | None,
+    since: datetime,
+) -> list[str]:
+    """The kinds of mail of an initiative's steps taken at or after ``since``."""
+    kinds = []
+    if opens_at is not None and opens_at >= since and status in _STANDS["admitted"]:
+        kinds.append("admitted")
+    if decided_at is not None and decided_at >= since:
+        kinds.extend(k for k in ("succeeded", "failed") if status in _STANDS[k])
+    if board_decided_at is not None and board_decided_at >= since:
+        kinds.extend(k for k in ("adopted", "referendum_due") if status in _STANDS[k])
+    return kinds
+
+
+def run_mail_schedule(session: Session, *, now: datetime | None = None) -> int:
+    """Delete the markers of lost chunk messages, then queue again what is missing of
+    the mailings of the steps taken in the last `REQUEUE_FOR`; how many were queued."""
+    forget_lost(session, InitiativeMailMarker.__tablename__)
+    since = (now or utcnow()) - REQUEUE_FOR
+    rows = session.execute(
+        select(
+            Initiative.id,
+            Initiative.status,
+            Initiative.opens_at,
+            Initiative.decided_at,
+            Initiative.board_decided_at,
+        ).where(
+            or_(
+                Initiative.opens_at >= since,
+                Initiative.decided_at >= since,
+                Initiative.board_decided_at >= since,
+            )
+        )
+    ).all()
+    session.rollback()
+    queued = 0
+    for initiative_id, status, opens_at, decided_at, board_decided_at in rows:
+        for kind in _steps_since(status, opens_at, decided_at, board_decided_at, since):
+            queued += send(session, initiative_id, kind)
+    return queued

@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, UUIDPrimaryKey, utcnow
+from app.core.db import Base, UUIDPrimaryKey, pending_mail_index, utcnow
 
 
 class SurveyStatus(enum.StrEnum):
@@ -205,6 +205,7 @@ class SurveyMailMarker(Base):
     __tablename__ = "survey_mail_markers"
     __table_args__ = (
         UniqueConstraint("survey_id", "member_id", "kind", name="uq_survey_mail_markers"),
+        pending_mail_index("survey_mail_markers"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)

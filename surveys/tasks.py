@@ -13,8 +13,9 @@ the chunk's member ids (`mail_chunk_task`), which renders and sends the chunk's 
 a worker, each in its own short transaction that marks it done
 (``app.core.mail_batches``). So queuing for 400,000 members never holds one long
 transaction, overlapping runs queue each mail once and a chunk that runs again sends
-nobody's mail twice. Members without an e-mail address are not reachable online
-(`reachability`).
+nobody's mail twice. Each run first deletes the markers whose chunk message the broker
+lost (pending for ``mail_batches.LOST_AFTER``), so the same run queues those mails again.
+Members without an e-mail address are not reachable online (`reachability`).
 
 Celery beat runs `tick_task` every minute; ``stimmwerk tick`` and the embedded schedule
 of ``stimmwerk serve`` run `close_due` directly. Answers are already refused after the
@@ -35,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.core import i18n
@@ -44,7 +45,13 @@ from app.core.celery import celery_app, enqueue_after_commit
 from app.core.i18n import N_
 from app.core.inputs import single_line_problem
 from app.core.mail import Marker, Outgoing
-from app.core.mail_batches import MailChunkTask, chunk_marker, queue_in_chunks
+from app.core.mail_batches import (
+    MailChunkTask,
+    chunk_marker,
+    forget_lost,
+    keyset_fetch,
+    queue_in_chunks,
+)
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
@@ -77,6 +84,7 @@ class CloseReport:
     waiting: list[uuid.UUID] = field(default_factory=list)
     invitations: int = 0
     reminders: int = 0
+    lost_mails: int = 0  # markers whose chunk message was lost, queued again
 
 
 def close_due(session: Session, settings: Settings, *, now: datetime | None = None) -> CloseReport:
@@ -144,6 +152,8 @@ def send_due_mails(
     """Invitations for every open survey, the reminder where it is due."""
     moment = now or datetime.now(UTC)
     report = CloseReport()
+    # Chunk messages the broker lost: their mails are queued again below.
+    report.lost_mails = forget_lost(session, SurveyMailMarker.__tablename__)
     open_surveys = list(
         session.execute(
             select(Survey.id, Survey.opens_at, Survey.closes_at).where(
@@ -160,48 +170,32 @@ def send_due_mails(
     return report
 
 
-def _recipients(
-    session: Session, survey_id: uuid.UUID, kind: MailKind, after: int = 0
-) -> tuple[list[int], int | None]:
-    """Who is due among the next `CHUNK` members of the list after member id ``after``,
-    and the last member id looked at (None: the list is done).
+def _candidates(survey_id: uuid.UUID, kind: MailKind) -> Callable[[int], Select[int]]:
+    """The next `CHUNK` members of the list after member id ``after`` (keyset: the
+    markers and addresses are then read for that range only,
+    ``app.core.mail_batches.keyset_fetch``); for the reminder only those without a
+    credential."""
 
-    Three index range scans, each bounded by the chunk: the next members of the list
-    (keyset, where the last chunk ended), which of them already have a marker, their
-    register addresses and accounts (`_due`).
-
-    One query with ``NOT EXISTS`` over the markers let the planner sort all
-    markers on every chunk (and skip everyone marked before), which made queuing for
-    400,000 members quadratic; so did ``member_id IN (the chunk)`` on the markers (an
-    index filter over all of the survey's markers, not a range).
-    """
-    candidates_query = (
-        select(SurveyRollEntry.member_id)
-        .where(SurveyRollEntry.survey_id == survey_id, SurveyRollEntry.member_id > after)
-        .order_by(SurveyRollEntry.member_id)
-        .limit(CHUNK)
-    )
-    if kind == REMINDER:
-        candidates_query = candidates_query.where(SurveyRollEntry.credential_issued_on.is_(None))
-    candidates = list(session.scalars(candidates_query))
-    if not candidates:
-        return [], None
-    marked = set(
-        session.scalars(
-            select(SurveyMailMarker.member_id).where(
-                SurveyMailMarker.survey_id == survey_id,
-                SurveyMailMarker.kind == kind.value,
-                # a range, not IN (...): PostgreSQL took IN as a filter over all the
-                # survey's markers (the index's middle column), per chunk
-                SurveyMailMarker.member_id > after,
-                SurveyMailMarker.member_id <= candidates[-1],
-            )
+    def after(last: int) -> Select[int]:
+        query = (
+            select(SurveyRollEntry.member_id)
+            .where(SurveyRollEntry.survey_id == survey_id, SurveyRollEntry.member_id > last)
+            .order_by(SurveyRollEntry.member_id)
+            .limit(CHUNK)
         )
-    )
-    todo = [member_id for member_id in candidates if member_id not in marked]
-    invitees = load_invitees(session, todo)
-    due = [m for m in todo if m in invitees and _due(kind, invitees[m])]
-    return due, candidates[-1]
+        if kind == REMINDER:
+            query = query.where(SurveyRollEntry.credential_issued_on.is_(None))
+        return query
+
+    return after
+
+
+def _keep_due(session: Session, kind: MailKind) -> Callable[[list[int]], list[int]]:
+    def keep(member_ids: list[int]) -> list[int]:
+        invitees = load_invitees(session, member_ids)
+        return [m for m in member_ids if m in invitees and _due(kind, invitees[m])]
+
+    return keep
 
 
 def _due(kind: MailKind, invitee: Invitee) -> bool:
@@ -251,17 +245,9 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
         )
         enqueue_after_commit(session, mail_chunk_task, _marker(survey_id, kind), member_ids)
 
-    cursor = [0]  # the last member id fetched
-
-    def fetch() -> list[int]:
-        while True:  # past chunks of the list where nobody is due (all mailed, no address)
-            rows, last = _recipients(session, survey_id, kind, after=cursor[0])
-            if last is None:
-                return []
-            cursor[0] = last
-            if rows:
-                return rows
-
+    fetch = keyset_fetch(
+        session, _marker(survey_id, kind), _candidates(survey_id, kind), _keep_due(session, kind)
+    )
     return queue_in_chunks(
         session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
     )

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, Uuid, create_engine, event
+from sqlalchemy import DateTime, Index, MetaData, Uuid, create_engine, event, text
 from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -30,6 +30,19 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def pending_mail_index(table_name: str) -> Index:
+    """The index of a ``*_mail_markers`` table's pending markers by age, which
+    ``app.core.mail_batches.forget_lost`` reads on every run of the schedule.
+
+    Partial (``WHERE done_at IS NULL``, PostgreSQL and SQLite): it holds only the mails
+    still to be sent, so it stays small while the table keeps every mail ever sent
+    (millions of rows after a few member votes)."""
+    pending = text("done_at IS NULL")
+    return Index(
+        f"ix_{table_name}_pending", "sent_at", postgresql_where=pending, sqlite_where=pending
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -28,6 +28,20 @@ broker delivered twice) sends nobody's mail twice; only a crash between the serv
 `MailChunkTask` retries with the members still to send (backoff, ``max_retries``); when
 the retries are used up, or the message could not be queued at all, their markers are
 deleted (only those not done), so the next run of the schedule queues them again.
+
+**Lost messages** (`forget_lost`, in each schedule's run before it queues): a chunk
+message the broker lost after the commit (a broker restarted without persistence, a
+queue purged by hand) would leave its markers pending for ever, and those members would
+never be mailed. Markers still pending `LOST_AFTER` after they were queued are deleted,
+so the same run queues those mails again. A message that was only slow cannot mail
+anyone twice this way: there is one marker per member and mailing, and whichever copy
+claims it first sends; the other finds it done (or gone) and skips the member.
+
+Logs and retries name no member: the counts are logged, and a retry or a final failure
+carries `ChunkNotSent` (the error's type only), not the mail server's answer, which
+would hold the recipients' addresses (Celery logs it with the task's name). For an
+initiative's outcome mail a member id or an address beside the task would say who
+signed.
 """
 
 from __future__ import annotations
@@ -37,10 +51,11 @@ import smtplib
 import uuid
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from datetime import timedelta
+from typing import Any, Final, TypeVar
 
 from celery import Task
-from sqlalchemy import Table, Uuid, delete, update
+from sqlalchemy import Select, Table, Uuid, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -62,6 +77,15 @@ log = logging.getLogger(__name__)
 
 Row = TypeVar("Row")
 CHUNK = 500
+LOST_AFTER: Final = timedelta(hours=1)
+"""How long a marker may stay pending before its chunk message counts as lost.
+
+Twice the longest wait measured for a live message: 400,000 invitations (800 chunks)
+queue in ~40 s and two worker processes send them in ~30 min, so the last chunk waits
+~30 min in the broker; a chunk's retries add ~5 min of backoff. A message that is only
+slower than this is not harmed (its markers are queued again and the first copy to
+claim one sends, see the module docstring); it only costs a second message. A lost
+message's members wait up to this long plus one schedule run for their mail."""
 Compose = Callable[[Session, int], Sequence[Outgoing]]
 """The mails for one member id (usually one; none: nothing to send any more). May write
 in the session (committed with the member's marker); raises to refuse the member."""
@@ -108,6 +132,52 @@ def queue_in_chunks(
         sent += len(batch)
 
 
+def keyset_fetch(
+    session: Session,
+    marker: Marker,
+    candidates: Callable[[int], Select[int]],
+    keep: Callable[[list[int]], list[int]],
+) -> Callable[[], list[int]]:
+    """The ``fetch`` of `queue_in_chunks` for a list walked in member id order.
+
+    ``candidates(after)`` selects the next members of the list after member id ``after``
+    (ordered by member id, limited to the chunk size: the caller's list and chunk);
+    ``keep(ids)`` says which of those without a marker of the mailing ``marker`` are due
+    (e.g. have an address). Each call returns the next non-empty chunk of members due,
+    past stretches of the list where nobody is (all mailed, no address); [] at the end.
+
+    Three index range scans, each bounded by the chunk: the next members of the list
+    (keyset, where the last chunk ended), which of them already have a marker, and
+    whatever ``keep`` reads. One query with ``NOT EXISTS`` over the markers let the
+    planner sort all markers on every chunk (and skip everyone marked before), which
+    made queuing for 400,000 members quadratic; so did ``member_id IN (the chunk)`` on
+    the markers (PostgreSQL filtered all of the mailing's markers with it, per chunk),
+    hence the range.
+    """
+    table, conditions = _marker_table(marker)
+    cursor = 0  # the last member id looked at
+
+    def fetch() -> list[int]:
+        nonlocal cursor
+        while True:
+            ids = list(session.scalars(candidates(cursor)))
+            if not ids:
+                return []
+            marked = set(
+                session.scalars(
+                    select(table.c.member_id).where(
+                        *conditions, table.c.member_id > cursor, table.c.member_id <= ids[-1]
+                    )
+                )
+            )
+            cursor = ids[-1]
+            due = keep([member_id for member_id in ids if member_id not in marked])
+            if due:
+                return due
+
+    return fetch
+
+
 # -- the markers of a mailing --------------------------------------------------------------
 
 
@@ -131,6 +201,33 @@ def _marker_table(marker: Marker) -> tuple[Table, list[ColumnElement[bool]]]:
         is_uuid = isinstance(table.c[column].type, Uuid)
         conditions.append(table.c[column] == (uuid.UUID(str(value)) if is_uuid else value))
     return table, conditions
+
+
+def forget_lost(session: Session, table_name: str, *, older_than: timedelta = LOST_AFTER) -> int:
+    """Delete the markers of ``table_name`` still pending ``older_than`` after they were
+    queued (``sent_at``, the wall clock: the age of the chunk's message), so the
+    schedule's next queuing queues those mails again; commits; how many.
+
+    Deleting, not sending the chunk again: the run that follows re-checks everything a
+    mail needs (the vote still open, the member still due) and queues through the one
+    path, and a chunk that was only slow still claims the new marker and sends once.
+    On PostgreSQL a marker being claimed (row locked, ``done_at`` set but not
+    committed) is re-read after that commit and kept; SQLite runs one writer at a time.
+    The look-up reads the table's partial index of pending markers
+    (``app.core.db.pending_mail_index``).
+    """
+    table, _ = _marker_table({"table": table_name})
+    if "sent_at" not in table.c:
+        raise ValueError(f"mail markers without sent_at: {table_name!r}")
+    cutoff = utcnow() - older_than
+    result = session.execute(
+        delete(table).where(table.c.done_at.is_(None), table.c.sent_at < cutoff)
+    )
+    session.commit()
+    lost = int(getattr(result, "rowcount", 0) or 0)
+    if lost:
+        log.warning("%s: %d mails pending since before %s queued again", table_name, lost, cutoff)
+    return lost
 
 
 def forget_pending(session: Session, marker: Marker, member_ids: Sequence[int]) -> int:
@@ -207,16 +304,14 @@ def deliver_chunk(
                     outcome.later.extend(member_ids[index:])
                     outcome.error = error
                     break
-                if is_permanent(error):
-                    log.warning(
-                        "mail chunk: member %s refused (%s)", member_id, type(error).__name__
-                    )
+                if is_permanent(error):  # no member id in the log (module docstring)
+                    log.warning("mail chunk: a mail refused (%s)", type(error).__name__)
                     outcome.refused.append(member_id)
                 elif isinstance(error, smtplib.SMTPException):  # 4xx: busy, try later
                     outcome.later.append(member_id)
                     outcome.error = error
                 else:
-                    log.exception("mail chunk: the mail of member %s failed", member_id)
+                    log.exception("mail chunk: a mail failed")
                     outcome.refused.append(member_id)
                 continue
             session.commit()
@@ -226,6 +321,12 @@ def deliver_chunk(
                 outcome.nothing += 1
     forget_pending(session, marker, outcome.refused)
     return outcome
+
+
+class ChunkNotSent(Exception):
+    """Members of a chunk are still to be sent: what a retry or a final failure carries
+    (and Celery logs), naming the error's type only, never the server's answer (it holds
+    the recipients' addresses)."""
 
 
 class MailChunkTask(Task):  # type: ignore[misc]
@@ -272,7 +373,7 @@ class MailChunkTask(Task):  # type: ignore[misc]
                 args=(marker, outcome.later),
                 kwargs={},
                 countdown=self.retry_delay * 2**retries,
-                exc=outcome.error,
+                exc=ChunkNotSent(type(outcome.error).__name__),
             )
         return outcome
 

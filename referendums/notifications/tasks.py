@@ -23,7 +23,9 @@ anybody twice even if the locks were bypassed. Mails are queued as the surveys' 
 (``app.core.mail_batches``): chunks of 500 members, each chunk's markers in one short
 transaction and ONE Celery message with its member ids after the commit
 (`mail_chunk_task`, which renders and sends the chunk's mails, each marked done in its
-own transaction, so a chunk that runs again sends nobody's mail twice).
+own transaction, so a chunk that runs again sends nobody's mail twice). Each run first
+deletes the markers whose chunk message the broker lost (pending for
+``mail_batches.LOST_AFTER``), so the same run queues those mails again.
 
 Who gets mail: members on the frozen roll (online voters; postal voters get paper)
 whose member record has an account that is not disabled; the address and language
@@ -43,7 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from app.core import i18n
@@ -54,7 +56,14 @@ from app.core.errors import DomainError
 from app.core.i18n import N_
 from app.core.inputs import single_line_problem
 from app.core.mail import Marker, Outgoing
-from app.core.mail_batches import CHUNK, MailChunkTask, chunk_marker, queue_in_chunks
+from app.core.mail_batches import (
+    CHUNK,
+    MailChunkTask,
+    chunk_marker,
+    forget_lost,
+    keyset_fetch,
+    queue_in_chunks,
+)
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
@@ -86,6 +95,7 @@ class TickReport:
     invitations: int = 0
     reminders: int = 0
     commission_mails: int = 0
+    lost_mails: int = 0  # markers whose chunk message was lost, queued again
 
 
 # -- the opt-out link ----------------------------------------------------------------------
@@ -141,6 +151,8 @@ def run_schedule(
     """Do everything that is due at ``now`` for every election not yet closed."""
     moment = now or utcnow()
     report = TickReport()
+    # Chunk messages the broker lost: their mails are queued again below.
+    report.lost_mails = forget_lost(session, ReferendumMailMarker.__tablename__)
     pending = session.scalars(
         select(Election.id).where(
             Election.status.in_(
@@ -194,43 +206,35 @@ def _advance(
         report.reminders += send_mails(session, settings, election_id, MailKind.REMINDER, moment)
 
 
-def _recipients(
-    session: Session, election_id: uuid.UUID, kind: MailKind, after: int = 0
-) -> tuple[list[int], int | None]:
-    """Who is due among the next `CHUNK` online voters of the roll after member id
-    ``after``, and the last member id looked at (None: the roll is done). Index range
-    scans bounded by the chunk, as for surveys (``surveys.tasks._recipients``)."""
-    candidates_query = (
-        select(RollEntry.member_id)
-        .where(
-            RollEntry.election_id == election_id,
-            RollEntry.member_id > after,
-            RollEntry.postal.is_(False),
-        )
-        .order_by(RollEntry.member_id)
-        .limit(CHUNK)
-    )
-    if kind == MailKind.REMINDER:
-        candidates_query = candidates_query.where(RollEntry.credential_issued_on.is_(None))
-    candidates = list(session.scalars(candidates_query))
-    if not candidates:
-        return [], None
-    marked = set(
-        session.scalars(
-            select(ReferendumMailMarker.member_id).where(
-                ReferendumMailMarker.election_id == election_id,
-                ReferendumMailMarker.kind == kind.value,
-                # a range, not IN (...): PostgreSQL took IN as a filter over all the
-                # election's markers (the index's middle column), per chunk
-                ReferendumMailMarker.member_id > after,
-                ReferendumMailMarker.member_id <= candidates[-1],
+def _candidates(election_id: uuid.UUID, kind: MailKind) -> Callable[[int], Select[int]]:
+    """The next `CHUNK` online voters of the roll after member id ``after`` (keyset, as
+    for surveys: ``app.core.mail_batches.keyset_fetch``); for the reminder only those
+    without a credential."""
+
+    def after(last: int) -> Select[int]:
+        query = (
+            select(RollEntry.member_id)
+            .where(
+                RollEntry.election_id == election_id,
+                RollEntry.member_id > last,
+                RollEntry.postal.is_(False),
             )
+            .order_by(RollEntry.member_id)
+            .limit(CHUNK)
         )
-    )
-    todo = [member_id for member_id in candidates if member_id not in marked]
-    invitees = load_invitees(session, todo)
-    due = [m for m in todo if m in invitees and _due(kind, invitees[m])]
-    return due, candidates[-1]
+        if kind == MailKind.REMINDER:
+            query = query.where(RollEntry.credential_issued_on.is_(None))
+        return query
+
+    return after
+
+
+def _keep_due(session: Session, kind: MailKind) -> Callable[[list[int]], list[int]]:
+    def keep(member_ids: list[int]) -> list[int]:
+        invitees = load_invitees(session, member_ids)
+        return [m for m in member_ids if m in invitees and _due(kind, invitees[m])]
+
+    return keep
 
 
 def _due(kind: MailKind, invitee: Invitee) -> bool:
@@ -262,7 +266,7 @@ def send_mails(
 ) -> int:
     """Queue the invitation or reminder for everyone due who has not had it: markers and
     one chunk task per transaction (``app.core.mail_batches``); how many were queued."""
-    del settings  # the chunk task reads its own
+    del settings, moment  # the chunk task reads its own; markers take the wall clock
 
     def due() -> bool:
         take_lock(session, election_id)  # one run at a time per election
@@ -278,7 +282,9 @@ def send_mails(
         session.execute(
             insert(ReferendumMailMarker),
             [
-                {"election_id": election_id, "member_id": m, "kind": kind.value, "sent_at": moment}
+                # sent_at: the wall clock (its default), the age of the chunk's message
+                # for `forget_lost`, not the schedule's moment
+                {"election_id": election_id, "member_id": m, "kind": kind.value}
                 for m in member_ids
             ],
         )
@@ -293,17 +299,12 @@ def send_mails(
         )
         enqueue_after_commit(session, mail_chunk_task, _marker(election_id, kind), member_ids)
 
-    cursor = [0]  # the last member id fetched
-
-    def fetch() -> list[int]:
-        while True:  # past chunks of the roll where nobody is due
-            rows, last = _recipients(session, election_id, kind, after=cursor[0])
-            if last is None:
-                return []
-            cursor[0] = last
-            if rows:
-                return rows
-
+    fetch = keyset_fetch(
+        session,
+        _marker(election_id, kind),
+        _candidates(election_id, kind),
+        _keep_due(session, kind),
+    )
     return queue_in_chunks(
         session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
     )

@@ -56,9 +56,8 @@ def redis_queue() -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-@pytest.fixture
-def worker(settings: Settings, tmp_path, redis_queue):
-    redis.Redis.from_url(REDIS_URL).flushdb()
+def start_worker(settings: Settings, var_dir: Path) -> subprocess.Popen[bytes]:
+    """``stimmwerk worker`` on Redis for ``settings`` (one process), in its own group."""
     env = {
         **os.environ,
         "STIMMWERK_BROKER_URL": REDIS_URL,
@@ -66,22 +65,32 @@ def worker(settings: Settings, tmp_path, redis_queue):
         "STIMMWERK_MAIL_BACKEND": "smtp",
         "STIMMWERK_SMTP_HOST": settings.mail.smtp_host,
         "STIMMWERK_SMTP_PORT": str(settings.mail.smtp_port),
-        "STIMMWERK_VAR_DIR": str(tmp_path / "worker-var"),
+        "STIMMWERK_VAR_DIR": str(var_dir),
         "STIMMWERK_SECRET_KEY": settings.security.secret_key,
     }
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [sys.executable, "-m", "app.cli", "worker", "--concurrency", "1", "--loglevel", "warning"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    yield process
+
+
+def stop_worker(process: subprocess.Popen[bytes]) -> None:
     os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=20)
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def worker(settings: Settings, tmp_path, redis_queue):
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    process = start_worker(settings, tmp_path / "worker-var")
+    yield process
+    stop_worker(process)
 
 
 def test_worker_delivers_password_reset_mail_after_commit(settings, database, db, mailbox, worker):

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 from app.accounts.models import Account
 from app.core.audit import AuditEvent
 from app.core.celery import celery_app, configure_celery
-from app.core.db import Database
+from app.core.db import Database, utcnow
 from app.core.runtime import set_runtime
 from app.core.settings import Settings
 from referendums.notifications import tasks as referendum_tasks
@@ -311,6 +311,32 @@ def test_an_unreachable_server_gives_every_marker_back(
     set_runtime(settings, database)
     tasks.send_due_mails(db, settings, now=DURING)
     assert sorted(m["To"] for m in server.messages) == sorted(audience.due)
+
+
+def test_a_chunk_message_lost_an_hour_ago_is_queued_again_and_a_young_one_waits(
+    db: Session, database: Database, settings: Settings, audience: Audience, server: Picky
+) -> None:
+    """Markers a queuing run left pending (its chunk message lost, or still on its way):
+    the schedule deletes those an hour old and queues their mails; younger ones wait
+    for their own message (without the pass the lost member is never mailed)."""
+    set_runtime(settings, database)
+    lost, slow = audience.world.members[1], audience.world.members[2]
+    for account, age in ((lost, timedelta(minutes=61)), (slow, timedelta(minutes=5))):
+        db.add(
+            SurveyMailMarker(
+                survey_id=audience.survey.id,
+                member_id=account.member_id,
+                kind="invitation",
+                sent_at=utcnow() - age,
+            )
+        )
+    db.commit()
+    report = tasks.send_due_mails(db, settings, now=DURING)
+    assert report.lost_mails == 1
+    assert report.invitations == len(audience.due) - 1
+    assert len(_invitations(server, lost.email)) == 1
+    assert _invitations(server, slow.email) == []
+    assert _markers(db, audience.survey.id, done=False) == 1
 
 
 # -- the real worker on Redis ---------------------------------------------------------------
