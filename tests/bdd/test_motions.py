@@ -35,13 +35,21 @@ from app.core.db import Database, utcnow
 from app.core.settings import Settings
 from app.discussions.models import Discussion, Post
 from ballots.models import Election
-from motions import commitment, entscheid, services
+from motions import commitment, entscheid, notifications, services
 from motions import rules as rules_service
 from motions.models import Initiative, InitiativeRules, InitiativeStatus, Initiator, Signature
 from referendums.models import Referendum
-from tests.bdd.conftest import Browsers, Organisation, People, fresh_session, visible_text
+from tests.bdd.conftest import (
+    Browsers,
+    Organisation,
+    People,
+    body_of,
+    fresh_session,
+    subject_of,
+    visible_text,
+)
 from tests.bdd.initiative_dashboard_steps import *  # noqa: F403 - the overview's steps
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, MailCatcher
 from tests.factories import grant, make_account
 from tests.helpers import submit
 from tests.support.referendums_world import ReferendumWorld, advance
@@ -324,6 +332,46 @@ def deadline_runs(db: Session, database: Database, title: str) -> None:
     with fresh_session(database) as session:
         report = services.run_deadlines(session, now=initiative.closes_at + timedelta(minutes=1))
     assert initiative.id in report.decided
+
+
+@when(parsers.parse("the schedule of the initiatives runs again a minute later"))
+def initiatives_schedule_again(database: Database) -> None:
+    """Beat's next run (``motions.tasks.tick_task``): deadlines, then the mail pass that
+    queues what is missing of recent mailings."""
+    with fresh_session(database) as session:
+        latest = session.scalar(select(func.max(AuditEvent.occurred_at)))
+        moment = (latest or utcnow()) + timedelta(minutes=1)
+        services.run_deadlines(session, now=moment)
+        notifications.run_mail_schedule(session, now=moment)
+
+
+@then(
+    parsers.parse('{name:w} receives exactly one e-mail with the subject "{subject}"'),
+)
+def receives_one_mail(mailbox: MailCatcher, people: People, name: str, subject: str) -> None:
+    subjects = [subject_of(m) for m in mailbox.to(people[name].email)]
+    assert subjects.count(subject) == 1, subjects
+
+
+@then(parsers.parse("the mail to {name:w} names none of {first:w} and {second:w}"))
+def mail_names_nobody_else(
+    mailbox: MailCatcher, people: People, name: str, first: str, second: str
+) -> None:
+    bodies = " ".join(body_of(m) + subject_of(m) for m in mailbox.to(people[name].email))
+    assert bodies
+    for other in (first, second):
+        assert other not in bodies
+        assert people[other].email not in bodies
+
+
+@then(parsers.parse('the mail to {name:w} about the board\'s adoption holds "{text}"'))
+def adoption_mail_holds(mailbox: MailCatcher, people: People, name: str, text: str) -> None:
+    [mail] = [
+        m
+        for m in mailbox.to(people[name].email)
+        if subject_of(m).startswith("Der Vorstand hat das Mitgliederbegehren übernommen")
+    ]
+    assert text in body_of(mail)
 
 
 @when(parsers.parse('{name:w} adopts "{title}" answering "{answer}"'), target_fixture="response")
