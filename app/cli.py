@@ -87,20 +87,17 @@ SCHEDULE_SECONDS = 60
 def _start_embedded_schedule(settings: Settings) -> None:
     """Stand in for Celery beat in the embedded mode (no broker, no worker).
 
-    Without it, `make run` would never open or close a referendum nor send its mails.
-    One daemon thread in the serving process runs the same function beat runs, every
-    minute; it is safe beside other runs (row locks, unique markers). Production runs
-    beat in `stimmwerk worker` instead.
+    Without it, `make run` would never open or close a referendum or a survey, never
+    decide an initiative, nor send their mails. One daemon thread in the serving
+    process runs `run_embedded_schedule` every minute; it is safe beside other runs
+    (row locks, unique markers). Production runs beat in `stimmwerk worker` instead.
     """
     import logging
     import threading
     import time
 
-    from app.accounts.purge import purge_expired_data
     from app.core.db import Database
     from app.core.runtime import set_runtime
-    from referendums.notifications.tasks import run_schedule
-    from surveys.tasks import close_due, send_due_mails
 
     log = logging.getLogger("stimmwerk.schedule")
     database = Database(settings.database.url)
@@ -109,18 +106,34 @@ def _start_embedded_schedule(settings: Settings) -> None:
     def loop() -> None:
         while True:
             try:
-                with database.session() as session:
-                    run_schedule(session, settings)
-                with database.session() as session:
-                    close_due(session, settings)
-                    send_due_mails(session, settings)
-                with database.session() as session:
-                    purge_expired_data(session, settings.security)
+                run_embedded_schedule(database, settings)
             except Exception:  # a bad minute must not stop the schedule
                 log.exception("embedded schedule run failed")
             time.sleep(SCHEDULE_SECONDS)
 
     threading.Thread(target=loop, name="stimmwerk-schedule", daemon=True).start()
+
+
+def run_embedded_schedule(database: Database, settings: Settings) -> None:
+    """One minute of beat's schedule (`app.core.celery.BEAT_SCHEDULE`): referendums,
+    surveys, initiatives (deadlines and their mails), then the purge. Not the discussion
+    digest: beat sends it hourly, and each run mails what is new since the last one."""
+    from app.accounts.purge import purge_expired_data
+    from motions.notifications import run_mail_schedule
+    from motions.services import run_deadlines
+    from referendums.notifications.tasks import run_schedule
+    from surveys.tasks import close_due, send_due_mails
+
+    with database.session() as session:
+        run_schedule(session, settings)
+    with database.session() as session:
+        close_due(session, settings)
+        send_due_mails(session, settings)
+    with database.session() as session:
+        run_deadlines(session)
+        run_mail_schedule(session)
+    with database.session() as session:
+        purge_expired_data(session, settings.security)
 
 
 def cmd_tick(_: argparse.Namespace) -> int:
