@@ -64,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # The worker processes read their settings afresh: a serving process freezes its
     # long-lived objects (Settings.gc_freeze), unless the operator said otherwise.
     os.environ.setdefault("STIMMWERK_GC_FREEZE", "1")
+    os.environ.setdefault("STIMMWERK_SWITCH_INTERVAL_MS", "1")
     uvicorn.run(
         "app.server:create_app",
         factory=True,

@@ -166,6 +166,9 @@ class Settings:
     that the cycle collector's full passes don't walk them (`app.server`,
     ``settle_garbage_collection``). ``stimmwerk serve`` turns it on; the tests' apps,
     many in one process, leave it off."""
+    switch_interval_ms: int = 0
+    """The interpreter's switch interval in a web process (`app.server`,
+    ``shorten_switch_interval``); 0 keeps Python's 5 ms. ``stimmwerk serve`` sets 1."""
 
     @property
     def tasks_in_process(self) -> bool:
@@ -245,6 +248,7 @@ def load_settings() -> Settings:
         debug=_env_bool("DEBUG", default=False),
         web_threads=max(1, _env_int("WEB_THREADS", 16)),
         gc_freeze=_env_bool("GC_FREEZE", default=False),
+        switch_interval_ms=max(0, _env_int("SWITCH_INTERVAL_MS", 0)),
     )
 
 

@@ -1,4 +1,5 @@
-"""A serving process freezes its long-lived objects; the tests' apps don't.
+"""A serving process freezes its long-lived objects and shortens the interpreter's
+switch interval; the tests' apps do neither.
 
 Each case starts the app in a fresh interpreter (freezing is for the whole process,
 and this one runs thousands of apps), through its real startup hooks.
@@ -12,18 +13,19 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
+_SERVING = {"STIMMWERK_GC_FREEZE", "STIMMWERK_SWITCH_INTERVAL_MS"}
 _STARTED = """
-import gc
+import gc, sys
 from litestar.testing import TestClient
 from app.server import create_app
 before = gc.get_freeze_count()
 with TestClient(create_app()) as client:
     assert client.get("/healthz").status_code == 200
-    print(before, gc.get_freeze_count())
+    print(before, gc.get_freeze_count(), sys.getswitchinterval())
 """
 
 
-def _freeze_counts(tmp_path: Path, **env: str) -> tuple[int, int]:
+def _started(tmp_path: Path, **env: str) -> tuple[int, int, float]:
     result = subprocess.run(
         [sys.executable, "-c", _STARTED],
         cwd=ROOT,
@@ -31,7 +33,7 @@ def _freeze_counts(tmp_path: Path, **env: str) -> tuple[int, int]:
         text=True,
         check=False,
         env={
-            **{key: value for key, value in os.environ.items() if key != "STIMMWERK_GC_FREEZE"},
+            **{key: value for key, value in os.environ.items() if key not in _SERVING},
             "STIMMWERK_DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
             "STIMMWERK_VAR_DIR": str(tmp_path),
             **env,
@@ -39,15 +41,18 @@ def _freeze_counts(tmp_path: Path, **env: str) -> tuple[int, int]:
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    before, after = result.stdout.split()
-    return int(before), int(after)
+    before, after, interval = result.stdout.split()
+    return int(before), int(after), float(interval)
 
 
 def test_a_serving_process_freezes_what_it_holds_after_startup(tmp_path: Path) -> None:
-    before, after = _freeze_counts(tmp_path, STIMMWERK_GC_FREEZE="1")
+    before, after, interval = _started(
+        tmp_path, STIMMWERK_GC_FREEZE="1", STIMMWERK_SWITCH_INTERVAL_MS="1"
+    )
     assert before == 0
     assert after > 10_000  # modules, mappers, routes: the collector no longer walks them
+    assert interval == 0.001
 
 
-def test_an_app_without_the_setting_freezes_nothing(tmp_path: Path) -> None:
-    assert _freeze_counts(tmp_path) == (0, 0)
+def test_an_app_without_the_settings_changes_neither(tmp_path: Path) -> None:
+    assert _started(tmp_path) == (0, 0, 0.005)
