@@ -34,6 +34,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Final
 
 from sqlalchemy import Select, func, insert, select
@@ -55,7 +56,12 @@ from app.core.mail_batches import (
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
-from app.organisations.activation_invites import Invitee, activation_mails, load_invitees
+from app.organisations.activation_invites import (
+    Invitee,
+    activation_mails,
+    keep_due,
+    load_invitees,
+)
 from app.organisations.models import Member
 from surveys import services
 from surveys.models import Survey, SurveyMailMarker, SurveyRollEntry, SurveyStatus
@@ -190,14 +196,6 @@ def _candidates(survey_id: uuid.UUID, kind: MailKind) -> Callable[[int], Select[
     return after
 
 
-def _keep_due(session: Session, kind: MailKind) -> Callable[[list[int]], list[int]]:
-    def keep(member_ids: list[int]) -> list[int]:
-        invitees = load_invitees(session, member_ids)
-        return [m for m in member_ids if m in invitees and _due(kind, invitees[m])]
-
-    return keep
-
-
 def _due(kind: MailKind, invitee: Invitee) -> bool:
     """A usable login with an address, or (for the activation mail) no usable login but
     an address in the register; never a disabled account, nor an account that switched
@@ -246,7 +244,10 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
         enqueue_after_commit(session, mail_chunk_task, _marker(survey_id, kind), member_ids)
 
     fetch = keyset_fetch(
-        session, _marker(survey_id, kind), _candidates(survey_id, kind), _keep_due(session, kind)
+        session,
+        _marker(survey_id, kind),
+        _candidates(survey_id, kind),
+        keep_due(session, partial(_due, kind)),
     )
     return queue_in_chunks(
         session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk

@@ -14,7 +14,7 @@ of a chunk once with `load_invitees` and render each activation mail with
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -91,6 +91,18 @@ def load_invitees(session: Session, member_ids: Sequence[int]) -> dict[int, Invi
             reminders_off=bool(off),
         )
     return found
+
+
+def keep_due(session: Session, due: Callable[[Invitee], bool]) -> Callable[[list[int]], list[int]]:
+    """The ``keep`` of `app.core.mail_batches.keyset_fetch` for mailings to members:
+    of a chunk's member ids, those whose invitee (`load_invitees`, one query) is
+    ``due``, in their order."""
+
+    def keep(member_ids: list[int]) -> list[int]:
+        invitees = load_invitees(session, member_ids)
+        return [m for m in member_ids if m in invitees and due(invitees[m])]
+
+    return keep
 
 
 def queue_activation_invitation(

@@ -44,6 +44,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
@@ -67,7 +68,12 @@ from app.core.mail_batches import (
 from app.core.runtime import get_runtime
 from app.core.settings import Settings
 from app.core.templating import render_text
-from app.organisations.activation_invites import Invitee, activation_mails, load_invitees
+from app.organisations.activation_invites import (
+    Invitee,
+    activation_mails,
+    keep_due,
+    load_invitees,
+)
 from ballots import services
 from ballots.manifest import format_time
 from ballots.models import Election, ElectionStatus, RollEntry
@@ -229,14 +235,6 @@ def _candidates(election_id: uuid.UUID, kind: MailKind) -> Callable[[int], Selec
     return after
 
 
-def _keep_due(session: Session, kind: MailKind) -> Callable[[list[int]], list[int]]:
-    def keep(member_ids: list[int]) -> list[int]:
-        invitees = load_invitees(session, member_ids)
-        return [m for m in member_ids if m in invitees and _due(kind, invitees[m])]
-
-    return keep
-
-
 def _due(kind: MailKind, invitee: Invitee) -> bool:
     """Invitation: a login that is not disabled (a usable one gets the mail, any other
     the activation link), or no account but an address in the register. Reminder: a
@@ -303,7 +301,7 @@ def send_mails(
         session,
         _marker(election_id, kind),
         _candidates(election_id, kind),
-        _keep_due(session, kind),
+        keep_due(session, partial(_due, kind)),
     )
     return queue_in_chunks(
         session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
