@@ -1,7 +1,8 @@
 """Benchmark: 46,000 signatures of a Mitgliederbegehren in the production setup.
 
 Run: ``.venv/bin/python -m bench.initiative_signing [--members 460000] [--signers 46000]
-[--rate 250] [--doubles 0.05] [--withdrawals 0.01] [--logins 100] [--port 8400]``
+[--rate 250] [--doubles 0.05] [--withdrawals 0.01] [--logins 100] [--port 8400]
+[--log-slow-ms N]``
 
 1. A fresh PostgreSQL database (``cast_load.scratch_postgres``), migrated; a
    Bundesverband with 4 Landesverbände of 10 Ortsvereine, ``--members`` members with
@@ -32,6 +33,10 @@ Run: ``.venv/bin/python -m bench.initiative_signing [--members 460000] [--signer
 5. During the whole run a separate process reads, as a visitor, the live count
    fragment htmx polls (``/initiatives/<id>/count``) and the initiative page with the
    count and progress bar (``/initiatives/<id>``), one after the other, p50/p95/p99.
+   PostgreSQL's own counters over the run are printed beside the latencies
+   (checkpoints, buffers written, blocks read from outside shared buffers, autovacuum
+   runs): a tail the database causes shows there. ``--log-slow-ms`` makes PostgreSQL
+   log this database's slower statements in its server log.
 6. Afterwards, from the database: the live counter, the counted signature rows and
    the distinct signers must all equal the signatures accepted minus the withdrawals;
    no member has two rows; the audit log holds no event per online signature or
@@ -79,6 +84,8 @@ CHUNK = 5000
 SESSION_COOKIE = "stimmwerk_session"  # sessions.cookie_name with cookie_secure off
 CSRF_COOKIE = "csrftoken"  # app.server.csrf_config with cookie_secure off
 SIGN_TARGET, P99_TARGET, COUNT_P95_TARGET = 200.0, 200.0, 50.0
+HELD = 0.99
+"""Share of the offered rate the server must sustain to have held it."""
 WITHDRAW_AFTER = 2.0
 """Seconds between a signature and its withdrawal (when the signer withdraws)."""
 REDIRECTS, CONFLICT = frozenset({302, 303}), 409
@@ -287,6 +294,62 @@ def csrf_pairs(base: str, initiative_id: uuid.UUID, session_token: str, count: i
             assert browser.cookies[CSRF_COOKIE] == token, "form token is not the cookie"
             tokens.append(token)
     return tokens
+
+
+# -- the database beside the run ---------------------------------------------------------
+
+_ACTIVITY = """
+SELECT (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_bgwriter),
+       (SELECT buffers_checkpoint + buffers_clean + buffers_backend FROM pg_stat_bgwriter),
+       blks_read, blks_hit, temp_files, xact_commit, xact_rollback,
+       (SELECT COALESCE(SUM(autovacuum_count + autoanalyze_count), 0)
+          FROM pg_stat_user_tables)
+FROM pg_stat_database WHERE datname = current_database()
+"""
+_ACTIVITY_NAMES = (
+    "checkpoints",
+    "buffers written",
+    "blocks read (not in shared buffers)",
+    "blocks hit",
+    "temp files",
+    "commits",
+    "rollbacks",
+    "autovacuum/analyze runs",
+)
+
+
+def activity(url: str) -> tuple[int, ...]:
+    """PostgreSQL's own counters (checkpoints, buffer misses, autovacuum): a tail that
+    comes from the database shows here, not in the server."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        row = conn.execute(text(_ACTIVITY)).one()
+    engine.dispose()
+    return tuple(int(value) for value in row)
+
+
+def report_activity(before: tuple[int, ...], after: tuple[int, ...]) -> None:
+    deltas = ", ".join(
+        f"{name} {b - a}" for name, a, b in zip(_ACTIVITY_NAMES, before, after, strict=True)
+    )
+    print(f"  database during the run: {deltas}")
+
+
+def log_slow_statements(url: str, milliseconds: int) -> None:
+    """PostgreSQL logs this database's statements slower than ``milliseconds`` (in its
+    server log) for the rest of the bench; the scratch database is dropped afterwards."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(
+            f'ALTER DATABASE "{name}" SET log_min_duration_statement = {int(milliseconds)}'
+        )
+    engine.dispose()
 
 
 # -- the load -----------------------------------------------------------------------------
@@ -527,11 +590,14 @@ def report(out: Outcome, reads: dict[str, list[float]], rate: float) -> None:
         for kind, counts in sorted(out.answers.items())
     )
     p99 = _percentiles(out.latencies.get("sign", [0.0]) + out.latencies.get("double", []))[2]
-    ok = sustained >= SIGN_TARGET and p99 < P99_TARGET
+    # The window ends with the last signature's answer, so a server that keeps up with
+    # 200/s shows 199.9x/s: held means within 1 % of the offered rate.
+    held = sustained >= HELD * rate
+    ok = rate >= SIGN_TARGET and held and p99 < P99_TARGET
     print(
         f"signing at {rate:.0f}/s offered: {signs} signatures in {window:.1f} s = "
-        f"{sustained:.1f}/s sustained (target >= {SIGN_TARGET:.0f}/s with p99 < "
-        f"{P99_TARGET:.0f} ms: {'ok' if ok else 'MISSED'})"
+        f"{sustained:.1f}/s sustained ({'held' if held else 'NOT held'}; target >= "
+        f"{SIGN_TARGET:.0f}/s held with p99 < {P99_TARGET:.0f} ms: {'ok' if ok else 'MISSED'})"
     )
     print(f"  answers: {answers}")
     listed = ", ".join(f"{k} {v}" for k, v in sorted(out.errors.items())) or "none"
@@ -571,12 +637,15 @@ def run(
             target=read_count, args=(base, world.initiative_id, stop, results, args.read_pause)
         )
         reader.start()
+        before = activity(url)
         out = asyncio.run(run_load(base, world.initiative_id, tokens, csrf, jobs))
+        after = activity(url)
         stop.set()
         reads, seen, read_errors = results.get(timeout=60)
         reader.join(timeout=30)
         print(f"load average at the end of the run: {load()}")
         report(out, reads, args.rate)
+        report_activity(before, after)
         drop = max((a - b for a, b in itertools.pairwise(seen)), default=0)
         print(
             f"  live count seen by the reader: {len(seen)} reads, "
@@ -603,6 +672,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--read-pause", type=float, default=0.1, help="between count reads")
     parser.add_argument("--server-log", type=Path, help="keep the server's output here")
     parser.add_argument("--redis-db", type=int, default=6, help="broker for the mails")
+    parser.add_argument(
+        "--log-slow-ms", type=int, help="PostgreSQL logs statements slower than this"
+    )
     args = parser.parse_args(argv)
     if args.signers + 5 > args.members:
         parser.error("--members must exceed --signers by the five initiators")
@@ -626,6 +698,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         world = seed(url, args.members, args.signers, logins)
         made = bulk_sessions(url, world.signer_accounts[logins:])
         vacuum(url)
+        if args.log_slow_ms is not None:
+            log_slow_statements(url, args.log_slow_ms)
         out = run(args, url, scratch, world, made)
         expected = len(out.signed) - len(out.withdrawn & out.signed)
         ok = check_counts(url, world.initiative_id, expected) and not out.errors
