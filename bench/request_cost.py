@@ -127,15 +127,52 @@ async def _run_all(bodies: Sequence[Any], one: Callable[[Any], Awaitable[bool]])
     return all(await asyncio.gather(*(limited(body) for body in bodies)))
 
 
+STATEMENTS = [0]
+"""Statements sent by any engine of this process (`count_statements`)."""
+
+
+def count_statements() -> None:
+    """Count every statement the app's engine sends (its round trips, with the commits
+    and rollbacks the connection pool sends)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    def counted(*_: Any) -> None:
+        STATEMENTS[0] += 1
+
+    event.listen(Engine, "before_cursor_execute", counted)
+    event.listen(Engine, "commit", counted)
+    event.listen(Engine, "rollback", counted)
+
+
+def transactions(url: str) -> tuple[int, int]:
+    """The database's commits and rollbacks so far (PostgreSQL's statistics)."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        row = conn.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database "
+            "WHERE datname = current_database()"
+        ).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
 async def measure(
-    label: str, database: str, bodies: Sequence[Any], one: Callable[[Any], Awaitable[bool]]
+    label: str,
+    url: str,
+    bodies: Sequence[Any],
+    one: Callable[[Any], Awaitable[bool]],
 ) -> bool:
-    """Warm up, then time ``one`` over the rest; print CPU per request."""
+    """Warm up, then time ``one`` over the rest; print CPU, round trips and
+    transactions per request."""
+    database = url.rsplit("/", 1)[1]
     for body in bodies[:WARM_UP]:
         if not await one(body):
             print(f"{label}: unexpected answer while warming up")
             return False
     rest = bodies[WARM_UP:]
+    xacts_before, statements_before = transactions(url), STATEMENTS[0]
     app_before, db_before = time.process_time(), postgres_cpu(database)
     started = time.perf_counter()
     if not await _run_all(rest, one):
@@ -144,9 +181,16 @@ async def measure(
     app_ms = 1000 * (time.process_time() - app_before) / len(rest)
     db_ms = 1000 * (postgres_cpu(database) - db_before) / len(rest)
     wall_ms = 1000 * (time.perf_counter() - started) / len(rest)
+    # pg_stat_database counts are sent at the end of each transaction, at most every
+    # half second: close enough over a run of thousands.
+    await asyncio.sleep(1.0)
+    commits, rollbacks = (b - a for a, b in zip(xacts_before, transactions(url), strict=True))
+    statements = (STATEMENTS[0] - statements_before) / len(rest)
     print(
         f"{label:<34} n {len(rest):5d}  app {app_ms:5.2f} ms  postgres {db_ms:5.2f} ms  "
-        f"sum {app_ms + db_ms:5.2f} ms  (wall {wall_ms:5.2f} ms, {AT_ONCE[0]} at a time)"
+        f"sum {app_ms + db_ms:5.2f} ms  (wall {wall_ms:5.2f} ms, {AT_ONCE[0]} at a time); "
+        f"per request: {statements:.1f} round trips, {commits / len(rest):.2f} commits, "
+        f"{rollbacks / len(rest):.2f} rollbacks"
     )
     return True
 
@@ -188,7 +232,6 @@ def sign_cost(requests: int, scratch: Path) -> bool:
         tokens = signing.bulk_sessions(url, world.signer_accounts)
         signing.vacuum(url)
         app = _app(url, scratch)
-        database = url.rsplit("/", 1)[1]
         page = f"/initiatives/{world.initiative_id}"
 
         async def run() -> bool:
@@ -211,11 +254,9 @@ def sign_cost(requests: int, scratch: Path) -> bool:
 
             reads = min(requests, 500) + WARM_UP
             return (
-                await measure("sign form (logged in, CSRF)", database, tokens, sign)
-                and await measure(
-                    "count fragment (visitor)", database, [f"{page}/count"] * reads, read
-                )
-                and await measure("initiative page (visitor)", database, [page] * reads, read)
+                await measure("sign form (logged in, CSRF)", url, tokens, sign)
+                and await measure("count fragment (visitor)", url, [f"{page}/count"] * reads, read)
+                and await measure("initiative page (visitor)", url, [page] * reads, read)
             )
 
         return asyncio.run(run())
@@ -231,14 +272,13 @@ def answer_cost(requests: int, scratch: Path) -> bool:
         survey_id = surveys.open_survey(url, world, 3072)
         lines = surveys.make_answers(url, survey_id, world["ids"][: requests + WARM_UP])
         app = _app(url, scratch)
-        database = url.rsplit("/", 1)[1]
         path = f"/api/surveys/{survey_id}/answers"
 
         async def answer(line: bytes) -> bool:
             status, _, _ = await call(app, "POST", path, {"content-type": "application/json"}, line)
             return bool(status == HTTP_CREATED)
 
-        return asyncio.run(measure("survey answer (no login)", database, lines, answer))
+        return asyncio.run(measure("survey answer (no login)", url, lines, answer))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,6 +288,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--at-once", type=int, default=1, help="requests in flight at a time")
     args = parser.parse_args(argv)
     AT_ONCE[0] = max(1, args.at_once)
+    count_statements()
     print(f"machine: {machine()}")
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     ok = True
