@@ -710,7 +710,7 @@ def record_verifies_receipt(
 def says_where_without_js(response: Response, survey_id: str, settings: Settings) -> None:
     assert response.status_code == 200, visible_text(response)[:2000]
     noscript = response.text.split('id="receipt-by-hand"', 1)[1].split("</noscript>", 1)[0]
-    assert "Ohne JavaScript kannst du deinen Beleg selbst abrufen" in noscript
+    assert "Ohne JavaScript kannst du deine Quittung selbst abrufen" in noscript
     assert "privates Fenster" in noscript
     assert f"{settings.base_url}/api/surveys/{survey_id}/answers/" in noscript
 

@@ -3,7 +3,7 @@
 In Chromium, on the real server (``stimmwerk serve``): Anna answers at 320 px; her answer
 waits for its batch, the page asks again without the login, and once the batch is on
 the board it keeps the full receipt (record §10) in the browser and offers it as a file
-("Beleg speichern"). Bernd's answer is still waiting when the page stops asking: the
+("Quittung speichern"). Bernd's answer is still waiting when the page stops asking: the
 page tells him to come back, and after the close the answer page hands him the receipt.
 Both downloaded files verify with ``stimmwerk verify RECORD --receipt FILE`` (a separate
 process) against the record exported after the close, and hold nothing about the
@@ -118,12 +118,12 @@ def _answer(page: Page, world: World) -> str:
 
 
 def _save(page: Page, answer_hash: str, target: Path) -> dict[str, Any]:
-    """Press "Beleg speichern"; the file, checked to be the receipt and nothing more."""
-    button = page.get_by_role("link", name="Beleg speichern")
+    """Press "Quittung speichern"; the file, checked to be the receipt and nothing more."""
+    button = page.get_by_role("link", name="Quittung speichern")
     expect(button).to_have_count(1)
     with page.expect_download() as download:
         button.click()
-    assert download.value.suggested_filename == f"befragung-beleg-{answer_hash[:16]}.json"
+    assert download.value.suggested_filename == f"befragung-quittung-{answer_hash[:16]}.json"
     download.value.save_as(target)
     saved = json.loads(target.read_text(encoding="utf-8"))
     assert set(saved) == {"receipt"}
@@ -161,7 +161,7 @@ def _anna_gets_her_receipt_once_her_batch_is_on_the_board(
     ) as first:
         answer_hash = _answer(page, world)
     assert first.value.json()["receipt"]["status"] == "waiting"
-    expect(page.locator("#receipt-keep")).to_contain_text("Dein Beleg wird geladen")
+    expect(page.locator("#receipt-keep")).to_contain_text("Deine Quittung wird geladen")
     # The batch goes onto the board (as when 64 answers are in); the page asks again.
     with world.database.session() as session:
         assert services.flush_board(session, world.settings, uuid.UUID(world.survey_id)) == 1
@@ -170,11 +170,11 @@ def _anna_gets_her_receipt_once_her_batch_is_on_the_board(
     assert len(lookups) >= 2, "the page did not ask again"
     assert not [h for h in lookups if "cookie" in {k.lower() for k in h}], "a look-up had a cookie"
     keep = page.locator("#receipt-keep")
-    expect(keep).to_contain_text("Dein Beleg ist fertig und in diesem Browser gespeichert.")
+    expect(keep).to_contain_text("Deine Quittung ist fertig und in diesem Browser gespeichert.")
     expect(keep.get_by_role("link", name="der Ergebnisseite dieser Befragung")).to_have_attribute(
         "href", f"/surveys/{world.survey_id}/results"
     )
-    expect(keep.locator("code")).to_have_text("stimmwerk verify PROTOKOLL --receipt BELEG.json")
+    expect(keep.locator("code")).to_have_text("stimmwerk verify PROTOKOLL --receipt QUITTUNG.json")
     receipt = _save(page, answer_hash, world.tmp / "anna.json")
     assert _kept_in_browser(page, world) == receipt
     width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -205,10 +205,10 @@ def _bernd_is_told_to_come_back(browser: Browser, world: World) -> tuple[Page, s
         page.wait_for_timeout(250)
     expect(body).to_have_attribute("data-receipt-state", "waiting")
     expect(page.locator("#receipt-keep")).to_contain_text(
-        "Deine Antwort wartet noch auf ihren Stapel, darum ist dein Beleg noch nicht fertig."
+        "Deine Antwort wartet noch auf ihren Stapel, darum ist deine Quittung noch nicht fertig."
     )
     expect(page.locator("#receipt-keep")).to_contain_text("Öffne diese Seite dann noch einmal")
-    expect(page.get_by_role("link", name="Beleg speichern")).to_have_count(0)
+    expect(page.get_by_role("link", name="Quittung speichern")).to_have_count(0)
     assert _kept_in_browser(page, world)["answer_hash"] == answer_hash
     _no_violations(page)
     return page, answer_hash
@@ -219,7 +219,7 @@ def _bernd_comes_back_after_the_close(page: Page, world: World, answer_hash: str
     later.goto(f"/surveys/{world.survey_id}")
     expect(later.locator("#survey-refusal")).to_contain_text("Diese Befragung ist beendet")
     expect(later.locator("body")).to_have_attribute("data-receipt-state", "kept", timeout=20_000)
-    expect(later.get_by_role("heading", name="Dein Beleg")).to_be_visible()
+    expect(later.get_by_role("heading", name="Deine Quittung zum Aufbewahren")).to_be_visible()
     receipt = _save(later, answer_hash, world.tmp / "bernd.json")
     assert _kept_in_browser(later, world) == receipt
     _no_violations(later)
@@ -233,7 +233,7 @@ def _without_javascript(browser: Browser, world: World, receipt: dict[str, Any])
     log_in(page, "bernd@example.org")
     page.goto(f"/surveys/{world.survey_id}")
     by_hand = page.locator("#receipt-by-hand")
-    expect(by_hand).to_contain_text("Ohne JavaScript kannst du deinen Beleg selbst abrufen")
+    expect(by_hand).to_contain_text("Ohne JavaScript kannst du deine Quittung selbst abrufen")
     address = page.locator("code.receipt-lookup").inner_text().strip()
     assert address == f"{world.base_url}/api/surveys/{world.survey_id}/answers/"
     # As in a private window: no cookie.

@@ -17,31 +17,31 @@ Feature: A member finds on her overview the initiatives she may sign and the one
     Given Ben is logged in
     When Ben opens the initiatives on his overview
     Then the overview lists "Mehr Mitbestimmung" with "0 von"
-    And the overview does not say "Sie haben unterschrieben."
+    And the overview does not say "Du hast unterschrieben."
     When Ben signs "Mehr Mitbestimmung"
     And Ben opens the initiatives on his overview
     Then the overview lists "Mehr Mitbestimmung" with "1 von"
-    And the overview says "Sie haben unterschrieben."
+    And the overview says "Du hast unterschrieben."
 
   Scenario: A withdrawn signature no longer shows as signed
     Given Ben is logged in
     When Ben signs "Mehr Mitbestimmung"
     And Ben withdraws her signature from "Mehr Mitbestimmung"
     And Ben opens the initiatives on his overview
-    Then the overview does not say "Sie haben unterschrieben."
+    Then the overview does not say "Du hast unterschrieben."
 
   Scenario: A member of another unit is not asked to sign it
     Given Carla is logged in
     When Carla opens the initiatives on his overview
     Then the overview does not list "Mehr Mitbestimmung"
-    And the overview says "In Ihren Gliederungen sammelt gerade kein Mitgliederbegehren Unterschriften."
+    And the overview says "In deinen Gliederungen sammelt gerade kein Mitgliederbegehren Unterschriften."
 
   Scenario: A named co-initiator is asked to confirm, and no longer once she has
     Given Anna is logged in
     And Ben is logged in
     When Anna starts the initiative "Direktwahl" in "Unterbezirk Eins" with Ben as co-initiator
     And Ben opens the initiatives on his overview
-    Then the overview lists "Direktwahl" with "Bitte lesen Sie das Mitgliederbegehren und bestätigen Sie es"
+    Then the overview lists "Direktwahl" with "Bitte lies das Mitgliederbegehren und bestätige es"
     When Ben confirms that he is an initiator of "Direktwahl"
     And Ben opens the initiatives on his overview
     Then the overview does not list "Direktwahl"

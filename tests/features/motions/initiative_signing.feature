@@ -25,7 +25,7 @@ Feature: Members of the unit sign online or on paper, once; the count is public 
     When Anna signs "Mehr Mitbestimmung"
     And Anna signs "Mehr Mitbestimmung"
     Then the request is refused with status 409
-    And the page says "Sie haben dieses Mitgliederbegehren bereits unterschrieben; Ihre Unterschrift zählt einmal."
+    And the page says "Du hast dieses Mitgliederbegehren bereits unterschrieben; deine Unterschrift zählt einmal."
     And "Mehr Mitbestimmung" counts 1 signature
 
   Scenario: A guest cannot sign
