@@ -39,7 +39,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 from sqlalchemy import Select, and_, exists, insert, or_, select, union
 from sqlalchemy.orm import Session
@@ -53,6 +53,7 @@ from app.core.inputs import single_line_problem
 from app.core.mail import Marker, Outgoing
 from app.core.mail_batches import (
     CHUNK,
+    Compose,
     MailChunkTask,
     chunk_marker,
     forget_lost,
@@ -265,15 +266,17 @@ def send(session: Session, initiative_id: uuid.UUID, kind: str) -> int:
 def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
     """Send one chunk of an initiative's mails (member ids only in the message:
     addresses and names are read here)."""
-    runtime = get_runtime()
-    where = dict(marker.get("where", {}))
+    task.run_for(marker, member_ids, _chunk)
+
+
+def _chunk(
+    session: Session, settings: Settings, where: dict[str, Any], ids: list[int]
+) -> tuple[Marker, Compose]:
+    """The chunk's mailing (``where`` checked: a UUID and a known kind) and its composer."""
     initiative_id, kind = uuid.UUID(str(where["initiative_id"])), str(where["kind"])
     if kind not in SUBJECTS:
         raise ValueError(f"not a kind of initiative mail: {kind!r}")
-    ids = [int(member_id) for member_id in member_ids]
-    with runtime.database.session() as session:
-        compose = _composer(session, runtime.settings, initiative_id, kind, ids)
-        task.run_chunk(session, runtime.settings.mail, _marker(initiative_id, kind), ids, compose)
+    return _marker(initiative_id, kind), _composer(session, settings, initiative_id, kind, ids)
 
 
 def _composer(

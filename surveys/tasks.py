@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import Final
+from typing import Any, Final
 
 from sqlalchemy import Select, func, insert, select
 from sqlalchemy.orm import Session
@@ -47,6 +47,7 @@ from app.core.i18n import N_
 from app.core.inputs import single_line_problem
 from app.core.mail import Marker, Outgoing
 from app.core.mail_batches import (
+    Compose,
     MailChunkTask,
     chunk_marker,
     forget_lost,
@@ -258,13 +259,15 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
 def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
     """Send one chunk of a survey's invitations or reminders (member ids only in the
     message: addresses and names are read here)."""
-    runtime = get_runtime()
-    where = dict(marker.get("where", {}))
+    task.run_for(marker, member_ids, _chunk)
+
+
+def _chunk(
+    session: Session, settings: Settings, where: dict[str, Any], ids: list[int]
+) -> tuple[Marker, Compose]:
+    """The chunk's mailing (``where`` checked: a UUID and a kind) and its composer."""
     survey_id, kind = uuid.UUID(str(where["survey_id"])), MailKind(str(where["kind"]))
-    ids = [int(member_id) for member_id in member_ids]
-    with runtime.database.session() as session:
-        compose = _composer(session, runtime.settings, survey_id, kind, ids)
-        task.run_chunk(session, runtime.settings.mail, _marker(survey_id, kind), ids, compose)
+    return _marker(survey_id, kind), _composer(session, settings, survey_id, kind, ids)
 
 
 def _composer(

@@ -71,7 +71,7 @@ from app.core.mail import (
     is_permanent,
 )
 from app.core.runtime import get_runtime
-from app.core.settings import MailSettings
+from app.core.settings import MailSettings, Settings
 
 log = logging.getLogger(__name__)
 
@@ -323,6 +323,13 @@ def deliver_chunk(
     return outcome
 
 
+ChunkSetup = Callable[[Session, Settings, dict[str, Any], list[int]], tuple[Marker, Compose]]
+"""What a kind of mailing gives `MailChunkTask.run_for`: from the chunk message's
+``where`` (checked: it came through the broker) the mailing's marker, rebuilt by our own
+code so the table name never comes from the message, and the composer of the chunk's
+members (which reads what they have in common once)."""
+
+
 class ChunkNotSent(Exception):
     """Members of a chunk are still to be sent: what a retry or a final failure carries
     (and Celery logs), naming the error's type only, never the server's answer (it holds
@@ -343,6 +350,17 @@ class MailChunkTask(Task):  # type: ignore[misc]
     max_retries = 5
     retry_delay = 10.0
     acks_late = True
+
+    def run_for(self, marker: Marker, member_ids: Sequence[Any], setup: ChunkSetup) -> ChunkOutcome:
+        """A chunk task's whole body: ``setup`` reads the message's ``where`` into the
+        trusted marker and the composer, in the chunk's database session; then
+        `run_chunk`."""
+        runtime = get_runtime()
+        where = dict(marker.get("where", {}))
+        ids = [int(member_id) for member_id in member_ids]
+        with runtime.database.session() as session:
+            trusted, compose = setup(session, runtime.settings, where, ids)
+            return self.run_chunk(session, runtime.settings.mail, trusted, ids, compose)
 
     def run_chunk(
         self,

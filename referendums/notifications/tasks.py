@@ -45,6 +45,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
@@ -59,6 +60,7 @@ from app.core.inputs import single_line_problem
 from app.core.mail import Marker, Outgoing
 from app.core.mail_batches import (
     CHUNK,
+    Compose,
     MailChunkTask,
     chunk_marker,
     forget_lost,
@@ -312,13 +314,15 @@ def send_mails(
 def mail_chunk_task(task: MailChunkTask, marker: Marker, member_ids: list[int]) -> None:
     """Send one chunk of an election's invitations or reminders (member ids only in the
     message: addresses and names are read here)."""
-    runtime = get_runtime()
-    where = dict(marker.get("where", {}))
+    task.run_for(marker, member_ids, _chunk)
+
+
+def _chunk(
+    session: Session, settings: Settings, where: dict[str, Any], ids: list[int]
+) -> tuple[Marker, Compose]:
+    """The chunk's mailing (``where`` checked: a UUID and a kind) and its composer."""
     election_id, kind = uuid.UUID(str(where["election_id"])), MailKind(str(where["kind"]))
-    ids = [int(member_id) for member_id in member_ids]
-    with runtime.database.session() as session:
-        compose = _composer(session, runtime.settings, election_id, kind, ids)
-        task.run_chunk(session, runtime.settings.mail, _marker(election_id, kind), ids, compose)
+    return _marker(election_id, kind), _composer(session, settings, election_id, kind, ids)
 
 
 def _composer(
