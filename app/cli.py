@@ -115,66 +115,106 @@ def _start_embedded_schedule(settings: Settings) -> None:
     threading.Thread(target=loop, name="stimmwerk-schedule", daemon=True).start()
 
 
-def run_embedded_schedule(database: Database, settings: Settings) -> None:
-    """One minute of beat's schedule (`app.core.celery.BEAT_SCHEDULE`): referendums,
-    surveys, initiatives (deadlines and their mails), then the purge. Not the discussion
-    digest: beat sends it hourly, and each run mails what is new since the last one."""
-    from app.accounts.purge import purge_expired_data
-    from motions.notifications import run_mail_schedule
-    from motions.services import run_deadlines
+@dataclasses.dataclass(frozen=True)
+class ScheduleStep:
+    """A step of the schedule: `stimmwerk tick` runs every step once, the embedded mode
+    those that beat runs every minute (`app.core.celery.BEAT_SCHEDULE`). ``run`` does it
+    in its own session and returns the line ``tick`` prints. One list for both, so a
+    step added for one cannot be missing from the other (the embedded schedule once
+    missed the initiatives)."""
+
+    run: Callable[[Session, Settings], str]
+    every_minute: bool = True
+
+
+def _referendums_step(session: Session, settings: Settings) -> str:
     from referendums.notifications.tasks import run_schedule
-    from surveys.tasks import close_due, send_due_mails
 
-    with database.session() as session:
-        run_schedule(session, settings)
-    with database.session() as session:
-        close_due(session, settings)
-        send_due_mails(session, settings)
-    with database.session() as session:
-        run_deadlines(session)
-        run_mail_schedule(session)
-    with database.session() as session:
-        purge_expired_data(session, settings.security)
-
-
-def cmd_tick(_: argparse.Namespace) -> int:
-    """Run the referendum schedule once (open, close, invitations, reminders), close due
-    surveys, then purge
-    expired sessions, login attempts and link tokens (what beat does hourly)."""
-    from app.accounts.purge import purge_expired_data
-    from app.discussions.digest import send_digests
-    from motions.notifications import run_mail_schedule
-    from motions.services import run_deadlines
-    from referendums.notifications.tasks import run_schedule
-    from surveys.tasks import close_due, send_due_mails
-
-    settings = get_settings()
-    with _session() as session:
-        report = run_schedule(session, settings)
-        purged = purge_expired_data(session, settings.security)
-        digests = send_digests(session, settings)
-        initiatives = run_deadlines(session)
-        initiative_mails = run_mail_schedule(session)
-        surveys = close_due(session, settings)
-        survey_mails = send_due_mails(session, settings)
-    print(
+    report = run_schedule(session, settings)
+    return (
         f"frozen {len(report.frozen)}, opened {len(report.opened)}, closed "
         f"{len(report.closed)}, invitations {report.invitations}, reminders {report.reminders}"
     )
-    print(
+
+
+def _surveys_step(session: Session, settings: Settings) -> str:
+    from surveys.tasks import close_due, send_due_mails
+
+    closed = close_due(session, settings)
+    mails = send_due_mails(session, settings)
+    return (
+        f"surveys closed {len(closed.closed)}, waiting for paper {len(closed.waiting)}, "
+        f"invitations {mails.invitations}, reminders {mails.reminders}"
+    )
+
+
+def _initiatives_step(session: Session, settings: Settings) -> str:
+    from motions.notifications import run_mail_schedule
+    from motions.services import run_deadlines
+
+    del settings  # the services read what they need
+    decided = run_deadlines(session)
+    queued = run_mail_schedule(session)
+    return (
+        f"initiatives decided {len(decided.decided)}, "
+        f"referendums due {len(decided.referendum_due)}, mails queued {queued}"
+    )
+
+
+def _purge_step(session: Session, settings: Settings) -> str:
+    from app.accounts.purge import purge_expired_data
+
+    purged = purge_expired_data(session, settings.security)
+    return (
         f"purged sessions {purged.sessions}, login attempts {purged.attempts}, "
         f"link tokens {purged.tokens}"
     )
-    print(f"discussion digests {digests}")
-    print(
-        f"initiatives decided {len(initiatives.decided)}, "
-        f"referendums due {len(initiatives.referendum_due)}, "
-        f"mails queued {initiative_mails}"
-    )
-    print(
-        f"surveys closed {len(surveys.closed)}, waiting for paper {len(surveys.waiting)}, "
-        f"invitations {survey_mails.invitations}, reminders {survey_mails.reminders}"
-    )
+
+
+def _digests_step(session: Session, settings: Settings) -> str:
+    from app.discussions.digest import send_digests
+
+    return f"discussion digests {send_digests(session, settings)}"
+
+
+SCHEDULE: tuple[ScheduleStep, ...] = (
+    ScheduleStep(_referendums_step),
+    ScheduleStep(_surveys_step),
+    ScheduleStep(_initiatives_step),
+    ScheduleStep(_purge_step),
+    # Beat sends the digest hourly and each run mails what is new since the last one, so
+    # the embedded minute does not; `tick` (cron, as often as the operator sets) does.
+    ScheduleStep(_digests_step, every_minute=False),
+)
+
+
+def run_schedule_steps(database: Database, settings: Settings, *, minute: bool) -> list[str]:
+    """Run the steps of `SCHEDULE` (with ``minute``, only the every-minute ones), each in
+    its own session; the lines of their reports."""
+    lines = []
+    for step in SCHEDULE:
+        if minute and not step.every_minute:
+            continue
+        with database.session() as session:
+            lines.append(step.run(session, settings))
+    return lines
+
+
+def run_embedded_schedule(database: Database, settings: Settings) -> None:
+    """One minute of beat's schedule (the every-minute steps of `SCHEDULE`)."""
+    run_schedule_steps(database, settings, minute=True)
+
+
+def cmd_tick(_: argparse.Namespace) -> int:
+    """Run every step of the schedule once (`SCHEDULE`: referendums, surveys,
+    initiatives, the purge, the discussion digest) and print what each did; for cron
+    where there is no Celery beat."""
+    database = _database()
+    try:
+        for line in run_schedule_steps(database, get_settings(), minute=False):
+            print(line)
+    finally:
+        database.dispose()
     return 0
 
 
