@@ -34,6 +34,7 @@ from app.core.celery import celery_app, configure_celery
 from app.core.db import Database, utcnow
 from app.core.runtime import set_runtime
 from app.core.settings import Settings
+from app.organisations.models import Member
 from motions import notifications, services
 from motions import rules as rules_service
 from motions.models import (
@@ -259,6 +260,54 @@ def test_a_refused_mail_is_queued_again_by_the_schedule(
     )
     db.commit()
     assert notifications.run_mail_schedule(db, now=late) == 0
+
+
+def test_a_run_with_nobody_missing_skips_the_walk_and_a_new_login_is_still_queued(  # noqa: PLR0917
+    db: Session,
+    database: Database,
+    settings: Settings,
+    signers: Signers,
+    server: Picky,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run asks one question first (`_anyone_missing`) and walks the list only when
+    it says yes; it must say yes whenever the walk would queue someone."""
+    set_runtime(settings, database)
+    decided = signers.closes_at + timedelta(minutes=1)
+    services.run_deadlines(db, now=decided)
+    assert sorted({str(m["To"]) for m in server.messages}) == sorted(signers.due)
+    walks: list[str] = []
+    walk = notifications.keyset_fetch
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walks.append("walk")
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "keyset_fetch", counted)
+    later = decided + timedelta(minutes=1)
+    # Everyone with a login has the mail; the signer without one and the disabled one
+    # are never marked, and still nothing is missing: no walk.
+    assert notifications.run_mail_schedule(db, now=later) == 0
+    assert walks == []
+
+    # The signer on paper without a login activates one: missing, walked, queued, sent.
+    no_login = db.scalar(
+        select(Signature.member_id).where(
+            Signature.initiative_id == signers.initiative_id, Signature.salt == "2" * 32
+        )
+    )
+    _account(db, settings, db.get(Member, no_login), "nologin@test.de", "Person Nologin")
+    assert notifications.run_mail_schedule(db, now=later) == 1
+    assert walks == ["walk"]
+    assert _subjects(server, "nologin@test.de") == [SUCCEEDED]
+
+    # The disabled login is enabled again: missing too.
+    db.execute(update(Account).where(Account.email == "disabled@test.de").values(is_disabled=False))
+    db.commit()
+    assert notifications.run_mail_schedule(db, now=later) == 1
+    assert _subjects(server, "disabled@test.de") == [SUCCEEDED]
+    assert notifications.run_mail_schedule(db, now=later) == 0
+    assert walks == ["walk", "walk"]
 
 
 def _pending(db: Session, signers: Signers, addresses: list[str], age: timedelta) -> None:
