@@ -22,7 +22,7 @@ The initiatives' schedule (`run_mail_schedule`: beat's ``motions.tasks.tick_task
 again, for `REQUEUE_FOR` after each step, whatever of that step's mailing is missing:
 the lost mails, mails the server refused or that failed after all retries (their
 markers are given back), members who got a login since.
-It first asks whether anyone is missing at all (`_anyone_missing`, one statement with
+It first asks whether anyone is missing at all (`anyone_missing`, one statement with
 the walk's own conditions) and walks the list only then: the walk read all 460,000
 members of a federal initiative every minute (~5 s) though nearly always nobody was.
 
@@ -107,7 +107,7 @@ REQUEUE_FOR: Final = timedelta(days=2)
 """How long after a step the schedule queues what is missing of its mailing. Longer than
 ``mail_batches.LOST_AFTER`` and a chunk's retries (~5 min) by far, so a lost or finally
 failed chunk is queued again; bounded, because each run asks the database whether
-anyone of the mailing's list is missing (`_anyone_missing`: one anti-join over the list,
+anyone of the mailing's list is missing (`anyone_missing`: one anti-join over the list,
 ~0.2-0.4 s for a federal notice of 460,000 members) and walks the list when so."""
 
 
@@ -197,7 +197,7 @@ def _candidates(
     return members_after if kind == "admitted" else signers_after
 
 
-def _anyone_missing(session: Session, initiative_id: uuid.UUID, unit_path: str, kind: str) -> bool:
+def anyone_missing(session: Session, initiative_id: uuid.UUID, unit_path: str, kind: str) -> bool:
     """Whether anyone the kind's mail is for has no marker of it: one anti-join.
 
     The walk (`keyset_fetch`) reads the whole list in chunks of `CHUNK`, ~5 s for the
@@ -305,7 +305,7 @@ def send(session: Session, initiative_id: uuid.UUID, kind: str) -> int:
     def after_chunk(member_ids: list[int]) -> None:
         enqueue_after_commit(session, mail_chunk_task, marker, member_ids)
 
-    if not _anyone_missing(session, initiative_id, unit_path, kind):
+    if not anyone_missing(session, initiative_id, unit_path, kind):
         session.rollback()
         return 0
     fetch = keyset_fetch(session, marker, _candidates(initiative_id, unit_path, kind), keep)

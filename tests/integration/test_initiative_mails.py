@@ -270,7 +270,7 @@ def test_a_run_with_nobody_missing_skips_the_walk_and_a_new_login_is_still_queue
     server: Picky,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The run asks one question first (`_anyone_missing`) and walks the list only when
+    """The run asks one question first (`anyone_missing`) and walks the list only when
     it says yes; it must say yes whenever the walk would queue someone."""
     set_runtime(settings, database)
     decided = signers.closes_at + timedelta(minutes=1)
