@@ -37,8 +37,9 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any, Final
 
-from sqlalchemy import Select, func, insert, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.core import i18n
 from app.core.audit import record_event
@@ -59,7 +60,9 @@ from app.core.settings import Settings
 from app.core.templating import render_text
 from app.organisations.activation_invites import (
     Invitee,
+    InviteeSql,
     activation_mails,
+    anyone_due,
     keep_due,
     load_invitees,
 )
@@ -177,22 +180,27 @@ def send_due_mails(
     return report
 
 
+def _listed(survey_id: uuid.UUID, kind: MailKind) -> Select[int]:
+    """The kind's list: the survey's roll; for the reminder only those without a
+    credential."""
+    query = select(SurveyRollEntry.member_id).where(SurveyRollEntry.survey_id == survey_id)
+    if kind == REMINDER:
+        query = query.where(SurveyRollEntry.credential_issued_on.is_(None))
+    return query
+
+
 def _candidates(survey_id: uuid.UUID, kind: MailKind) -> Callable[[int], Select[int]]:
     """The next `CHUNK` members of the list after member id ``after`` (keyset: the
     markers and addresses are then read for that range only,
-    ``app.core.mail_batches.keyset_fetch``); for the reminder only those without a
-    credential."""
+    ``app.core.mail_batches.keyset_fetch``)."""
 
     def after(last: int) -> Select[int]:
-        query = (
-            select(SurveyRollEntry.member_id)
-            .where(SurveyRollEntry.survey_id == survey_id, SurveyRollEntry.member_id > last)
+        return (
+            _listed(survey_id, kind)
+            .where(SurveyRollEntry.member_id > last)
             .order_by(SurveyRollEntry.member_id)
             .limit(CHUNK)
         )
-        if kind == REMINDER:
-            query = query.where(SurveyRollEntry.credential_issued_on.is_(None))
-        return query
 
     return after
 
@@ -206,6 +214,20 @@ def _due(kind: MailKind, invitee: Invitee) -> bool:
     if invitee.can_log_in:
         return bool(invitee.account_email)
     return bool(invitee.register_email)  # the activation link goes to the register's address
+
+
+def _due_sql(kind: MailKind) -> ColumnElement[bool]:
+    """`_due` in SQL, for `anyone_due` (the two are checked to agree in every state)."""
+    blocked: ColumnElement[bool] = InviteeSql.disabled
+    if kind == REMINDER:
+        blocked = or_(blocked, InviteeSql.reminders_off)
+    return and_(
+        ~blocked,
+        or_(
+            and_(InviteeSql.can_log_in, InviteeSql.account_email),
+            and_(~InviteeSql.can_log_in, InviteeSql.register_email),
+        ),
+    )
 
 
 def _marker(survey_id: uuid.UUID, kind: MailKind) -> Marker:
@@ -244,6 +266,9 @@ def send_mails(session: Session, settings: Settings, survey_id: uuid.UUID, kind:
         )
         enqueue_after_commit(session, mail_chunk_task, _marker(survey_id, kind), member_ids)
 
+    if not anyone_due(session, _marker(survey_id, kind), _listed(survey_id, kind), _due_sql(kind)):
+        session.rollback()
+        return 0
     fetch = keyset_fetch(
         session,
         _marker(survey_id, kind),

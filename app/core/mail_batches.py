@@ -154,7 +154,7 @@ def keyset_fetch(
     the markers (PostgreSQL filtered all of the mailing's markers with it, per chunk),
     hence the range.
     """
-    table, conditions = _marker_table(marker)
+    table, conditions = marker_table(marker)
     cursor = 0  # the last member id looked at
 
     def fetch() -> list[int]:
@@ -181,7 +181,7 @@ def keyset_fetch(
 # -- the markers of a mailing --------------------------------------------------------------
 
 
-def _marker_table(marker: Marker) -> tuple[Table, list[ColumnElement[bool]]]:
+def marker_table(marker: Marker) -> tuple[Table, list[ColumnElement[bool]]]:
     """The marker table and the conditions that pick the mailing (all but the member).
 
     Only tables named ``*_mail_markers`` with ``member_id`` and ``done_at`` qualify: the
@@ -216,7 +216,7 @@ def forget_lost(session: Session, table_name: str, *, older_than: timedelta = LO
     The look-up reads the table's partial index of pending markers
     (``app.core.db.pending_mail_index``).
     """
-    table, _ = _marker_table({"table": table_name})
+    table, _ = marker_table({"table": table_name})
     if "sent_at" not in table.c:
         raise ValueError(f"mail markers without sent_at: {table_name!r}")
     cutoff = utcnow() - older_than
@@ -235,7 +235,7 @@ def forget_pending(session: Session, marker: Marker, member_ids: Sequence[int]) 
     so the next run of the schedule queues them again; commits; how many."""
     if not member_ids:
         return 0
-    table, conditions = _marker_table(marker)
+    table, conditions = marker_table(marker)
     result = session.execute(
         delete(table).where(
             *conditions, table.c.member_id.in_(list(member_ids)), table.c.done_at.is_(None)
@@ -269,7 +269,7 @@ def deliver_chunk(
 ) -> ChunkOutcome:
     """Send the mails of ``member_ids`` of the mailing ``marker``, each in its own
     transaction of ``session`` that sets the member's ``done_at`` (module docstring)."""
-    table, conditions = _marker_table(marker)
+    table, conditions = marker_table(marker)
     outcome = ChunkOutcome()
     session.commit()  # ends what the caller read for compose (commit keeps it loaded)
     with MailConnection(settings) as connection:

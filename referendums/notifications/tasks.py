@@ -47,8 +47,9 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import Select, insert, select
+from sqlalchemy import Select, and_, insert, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from app.core import i18n
 from app.core.audit import record_event
@@ -72,7 +73,9 @@ from app.core.settings import Settings
 from app.core.templating import render_text
 from app.organisations.activation_invites import (
     Invitee,
+    InviteeSql,
     activation_mails,
+    anyone_due,
     keep_due,
     load_invitees,
 )
@@ -214,25 +217,28 @@ def _advance(
         report.reminders += send_mails(session, settings, election_id, MailKind.REMINDER, moment)
 
 
+def _listed(election_id: uuid.UUID, kind: MailKind) -> Select[int]:
+    """The kind's list: the roll's online voters; for the reminder only those without a
+    credential."""
+    query = select(RollEntry.member_id).where(
+        RollEntry.election_id == election_id, RollEntry.postal.is_(False)
+    )
+    if kind == MailKind.REMINDER:
+        query = query.where(RollEntry.credential_issued_on.is_(None))
+    return query
+
+
 def _candidates(election_id: uuid.UUID, kind: MailKind) -> Callable[[int], Select[int]]:
-    """The next `CHUNK` online voters of the roll after member id ``after`` (keyset, as
-    for surveys: ``app.core.mail_batches.keyset_fetch``); for the reminder only those
-    without a credential."""
+    """The next `CHUNK` members of the list after member id ``after`` (keyset, as for
+    surveys: ``app.core.mail_batches.keyset_fetch``)."""
 
     def after(last: int) -> Select[int]:
-        query = (
-            select(RollEntry.member_id)
-            .where(
-                RollEntry.election_id == election_id,
-                RollEntry.member_id > last,
-                RollEntry.postal.is_(False),
-            )
+        return (
+            _listed(election_id, kind)
+            .where(RollEntry.member_id > last)
             .order_by(RollEntry.member_id)
             .limit(CHUNK)
         )
-        if kind == MailKind.REMINDER:
-            query = query.where(RollEntry.credential_issued_on.is_(None))
-        return query
 
     return after
 
@@ -248,6 +254,19 @@ def _due(kind: MailKind, invitee: Invitee) -> bool:
     if invitee.can_log_in:
         return bool(invitee.account_email)
     return bool(invitee.register_email)  # the activation link goes to the register's address
+
+
+def _due_sql(kind: MailKind) -> ColumnElement[bool]:
+    """`_due` in SQL, for `anyone_due` (the two are checked to agree in every state)."""
+    if kind == MailKind.REMINDER:
+        return and_(~InviteeSql.disabled, InviteeSql.has_password, ~InviteeSql.reminders_off)
+    return and_(
+        ~InviteeSql.disabled,
+        or_(
+            and_(InviteeSql.can_log_in, InviteeSql.account_email),
+            and_(~InviteeSql.can_log_in, InviteeSql.register_email),
+        ),
+    )
 
 
 def _marker(election_id: uuid.UUID, kind: MailKind) -> Marker:
@@ -299,6 +318,10 @@ def send_mails(
         )
         enqueue_after_commit(session, mail_chunk_task, _marker(election_id, kind), member_ids)
 
+    listed = _listed(election_id, kind)
+    if not anyone_due(session, _marker(election_id, kind), listed, _due_sql(kind)):
+        session.rollback()
+        return 0
     fetch = keyset_fetch(
         session,
         _marker(election_id, kind),
