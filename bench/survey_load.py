@@ -17,8 +17,10 @@ Run: ``.venv/bin/python -m bench.survey_load [--members 400000] [--answers 10000
    ``stimmwerk worker --concurrency N`` (``--deliver-concurrency``, own process group)
    sends the first ``--deliver-chunks`` chunks (0: none) to an SMTP sink (``aiosmtpd``,
    own process); prints mails/s and the longest transaction seen in
-   ``pg_stat_activity`` meanwhile (sampled every 10 ms). ``--only-invitations`` stops
-   after this step.
+   ``pg_stat_activity`` meanwhile (sampled every 10 ms). Before the sending, the
+   schedule's run with nobody missing (what every minute of an open survey costs), and
+   the same run walking the roll as before `activation_invites.anyone_due`.
+   ``--only-invitations`` stops after this step.
 4. ``--answers`` members get their class's credential (blind-signed with the class key,
    as the server does) and make signed answer lines in a process pool: the exact bytes a
    browser sends. Then ``stimmwerk serve --workers 2`` on ``--port`` (own process group)
@@ -278,6 +280,7 @@ def invitations(
             f"({sent / took:.0f}/s), {len(spans)} transactions, longest "
             f"{max(spans) * 1000:.0f} ms, median {sorted(spans)[len(spans) // 2] * 1000:.0f} ms"
         )
+        requeue_runs(database, settings, survey_id)
         if deliver_chunks > 0:
             target = min(sent, deliver_chunks * tasks.CHUNK)
             deliver(url, survey_id, broker, target, concurrency)
@@ -285,6 +288,42 @@ def invitations(
         redis.Redis(db=redis_db).flushdb()  # this benchmark's own Redis database only
         database.dispose()
         configure_celery(celery_app, bench_settings(url, Path(tempfile.gettempdir())))
+
+
+def requeue_runs(database: Any, settings: Any, survey_id: uuid.UUID, runs: int = 5) -> None:
+    """The schedule's run every minute while the survey is open, with nobody missing:
+    median of ``runs``, with the first question (`activation_invites.anyone_due`) and,
+    as the baseline in the same run, walking the roll as before it."""
+    import statistics
+    from unittest import mock
+
+    from sqlalchemy import text
+
+    from surveys import tasks
+
+    with database.engine.connect() as conn:  # what autovacuum does after the markers
+        conn.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM ANALYZE survey_mail_markers")
+        )
+
+    def timed() -> float:
+        seconds = []
+        for _ in range(runs):
+            with database.session() as session:
+                began = time.perf_counter()
+                queued = tasks.send_mails(session, settings, survey_id, tasks.INVITATION)
+                seconds.append(time.perf_counter() - began)
+            assert queued == 0, f"a run with nobody missing queued {queued}"
+        return statistics.median(seconds)
+
+    asked = timed()
+    with mock.patch.object(tasks, "anyone_due", return_value=True):
+        walked = timed()
+    print(
+        f"a schedule run with nobody missing (median of {runs}): {asked:.2f} s; walking the "
+        f"roll as before: {walked:.2f} s; at one run a minute {asked * 24:.0f} against "
+        f"{walked * 24:.0f} min a day"
+    )
 
 
 def deliver(url: str, survey_id: uuid.UUID, broker: str, target: int, concurrency: int) -> None:
