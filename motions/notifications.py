@@ -22,9 +22,12 @@ The initiatives' schedule (`run_mail_schedule`: beat's ``motions.tasks.tick_task
 again, for `REQUEUE_FOR` after each step, whatever of that step's mailing is missing:
 the lost mails, mails the server refused or that failed after all retries (their
 markers are given back), members who got a login since.
-It first asks whether anyone is missing at all (`anyone_missing`, one statement with
-the walk's own conditions) and walks the list only then: the walk read all 460,000
-members of a federal initiative every minute (~5 s) though nearly always nobody was.
+It first asks who is missing (`missing_members`, one statement with the walk's own
+conditions): nobody, nearly always, and the run ends; up to a chunk (a refused mail
+given back, a new login), and they are queued as that chunk; more (a step's first
+queuing, lost chunks), and the run walks the list. The walk reads the whole list
+(1.6-3.1 s for the 460,000 members of a federal initiative, `bench/initiative_mails.py`)
+and ran every minute, though nearly always nobody was missing.
 
 Privacy: who gets the outcome mail says who signed. Nothing outside the database and
 the chunk's message (member ids only) ties a member to the mailing: the logs and the
@@ -106,9 +109,9 @@ _STANDS: Final = {
 REQUEUE_FOR: Final = timedelta(days=2)
 """How long after a step the schedule queues what is missing of its mailing. Longer than
 ``mail_batches.LOST_AFTER`` and a chunk's retries (~5 min) by far, so a lost or finally
-failed chunk is queued again; bounded, because each run asks the database whether
-anyone of the mailing's list is missing (`anyone_missing`: one anti-join over the list,
-~0.2-0.4 s for a federal notice of 460,000 members) and walks the list when so."""
+failed chunk is queued again; bounded, because each run asks the database who of the
+mailing's list is missing (`missing_members`: one anti-join over the list, 0.1-0.45 s
+for a federal notice of 460,000 members) and walks the list when more than a chunk are."""
 
 
 def opt_out_token(secret_key: str, account_id: uuid.UUID) -> str:
@@ -197,16 +200,24 @@ def _candidates(
     return members_after if kind == "admitted" else signers_after
 
 
-def anyone_missing(session: Session, initiative_id: uuid.UUID, unit_path: str, kind: str) -> bool:
-    """Whether anyone the kind's mail is for has no marker of it: one anti-join.
+def missing_members(
+    session: Session, initiative_id: uuid.UUID, unit_path: str, kind: str
+) -> list[int] | None:
+    """Who of the kind's list gets its mail and has no marker of it, in member id order,
+    when at most `CHUNK` (all of them: the caller queues them as one chunk); None when
+    more (the caller walks the list).
 
-    The walk (`keyset_fetch`) reads the whole list in chunks of `CHUNK`, ~5 s for the
-    notice of a federal initiative (460,000 members), and the schedule asks again every
-    minute for `REQUEUE_FOR`; members without a login are never marked, so the walk
-    never gets shorter. This asks the same question in one statement (~0.4 s at that
-    size; `bench/initiative_mails.py`), with the walk's own conditions: the list
-    (`_candidates` without the keyset), the recipients (`_recipient_conditions`) and
-    no marker of the mailing. The walk runs only when it says yes.
+    One anti-join with the walk's own conditions: the list (`_candidates` without the
+    keyset), the recipients (`_recipient_conditions`), no marker of the mailing. The
+    schedule asks every minute for `REQUEUE_FOR`, and the walk (`keyset_fetch`) reads
+    the whole list in chunks of `CHUNK` (1.6-3.1 s for the notice of a federal
+    initiative, 460,000 members); members without a login are never marked, so the
+    walk never gets shorter. This costs 0.1-0.2 s at that size when nobody is missing,
+    up to ~0.45 s when one is at the end of the list (`bench/initiative_mails.py`): a
+    refused mail given back, queued again every minute while the server refuses that
+    address, costs no walk each time.
+    The walk stays for more than a chunk (a step's first queuing, lost chunks), where
+    asking again per chunk would read the marked part of the list every time.
     """
     listed: Select[int] | CompoundSelect[int]
     if kind == "admitted":
@@ -229,9 +240,10 @@ def anyone_missing(session: Session, initiative_id: uuid.UUID, unit_path: str, k
         select(Account.member_id)
         .join(Member, Member.id == Account.member_id)
         .where(Account.member_id.in_(listed), *_recipient_conditions(kind), ~marked)
-        .limit(1)
+        .limit(CHUNK + 1)  # no ORDER BY: the plan of the question "anyone?"
     )
-    return session.execute(query).first() is not None
+    found = sorted(int(m or 0) for m in session.scalars(query))
+    return None if len(found) > CHUNK else found
 
 
 class _Recipient(NamedTuple):
@@ -272,6 +284,12 @@ def _recipients(session: Session, kind: str, member_ids: list[int]) -> list[_Rec
     ]
 
 
+def _once(member_ids: list[int]) -> Callable[[], list[int]]:
+    """A ``fetch`` for `queue_in_chunks` that returns ``member_ids`` once, then []."""
+    chunks = [member_ids]
+    return lambda: chunks.pop() if chunks else []
+
+
 def send(session: Session, initiative_id: uuid.UUID, kind: str) -> int:
     """Queue the mails of ``kind`` for everyone due who has not had them: markers and one
     chunk task per transaction (``app.core.mail_batches``); how many were queued."""
@@ -305,10 +323,15 @@ def send(session: Session, initiative_id: uuid.UUID, kind: str) -> int:
     def after_chunk(member_ids: list[int]) -> None:
         enqueue_after_commit(session, mail_chunk_task, marker, member_ids)
 
-    if not anyone_missing(session, initiative_id, unit_path, kind):
+    few = missing_members(session, initiative_id, unit_path, kind)
+    if few == []:
         session.rollback()
         return 0
-    fetch = keyset_fetch(session, marker, _candidates(initiative_id, unit_path, kind), keep)
+    fetch = (
+        keyset_fetch(session, marker, _candidates(initiative_id, unit_path, kind), keep)
+        if few is None
+        else _once(few)
+    )
     return queue_in_chunks(
         session, due=due, fetch=fetch, key=lambda m: m, mark=mark, after_chunk=after_chunk
     )

@@ -262,35 +262,42 @@ def test_a_refused_mail_is_queued_again_by_the_schedule(
     assert notifications.run_mail_schedule(db, now=late) == 0
 
 
-def test_a_run_with_nobody_missing_skips_the_walk_and_a_new_login_is_still_queued(  # noqa: PLR0917
+@pytest.fixture
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """One entry for every walk of a mailing's list (`keyset_fetch`) from here on."""
+    walked: list[str] = []
+    walk = notifications.keyset_fetch
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        walked.append("walk")
+        return walk(*args, **kwargs)
+
+    monkeypatch.setattr(notifications, "keyset_fetch", counted)
+    return walked
+
+
+def test_a_run_asks_who_is_missing_and_queues_a_few_without_walking_the_list(  # noqa: PLR0917
     db: Session,
     database: Database,
     settings: Settings,
     signers: Signers,
     server: Picky,
-    monkeypatch: pytest.MonkeyPatch,
+    walks: list[str],
 ) -> None:
-    """The run asks one question first (`anyone_missing`) and walks the list only when
-    it says yes; it must say yes whenever the walk would queue someone."""
+    """The run asks one question first (`missing_members`): nobody, and it ends; up to a
+    chunk, and it queues them as that chunk. It must find whoever the walk would queue."""
     set_runtime(settings, database)
     decided = signers.closes_at + timedelta(minutes=1)
     services.run_deadlines(db, now=decided)
     assert sorted({str(m["To"]) for m in server.messages}) == sorted(signers.due)
-    walks: list[str] = []
-    walk = notifications.keyset_fetch
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        walks.append("walk")
-        return walk(*args, **kwargs)
-
-    monkeypatch.setattr(notifications, "keyset_fetch", counted)
+    assert walks == ["walk"]  # the step's first queuing: more than a chunk
     later = decided + timedelta(minutes=1)
     # Everyone with a login has the mail; the signer without one and the disabled one
     # are never marked, and still nothing is missing: no walk.
     assert notifications.run_mail_schedule(db, now=later) == 0
-    assert walks == []
+    assert walks == ["walk"]
 
-    # The signer on paper without a login activates one: missing, walked, queued, sent.
+    # The signer on paper without a login activates one: missing, queued, sent.
     no_login = db.scalar(
         select(Signature.member_id).where(
             Signature.initiative_id == signers.initiative_id, Signature.salt == "2" * 32
@@ -298,15 +305,51 @@ def test_a_run_with_nobody_missing_skips_the_walk_and_a_new_login_is_still_queue
     )
     _account(db, settings, db.get(Member, no_login), "nologin@test.de", "Person Nologin")
     assert notifications.run_mail_schedule(db, now=later) == 1
-    assert walks == ["walk"]
     assert _subjects(server, "nologin@test.de") == [SUCCEEDED]
 
-    # The disabled login is enabled again: missing too.
+    # The disabled login is enabled again, and a mail the server refused is given back:
+    # both missing, both queued in one chunk.
     db.execute(update(Account).where(Account.email == "disabled@test.de").values(is_disabled=False))
+    db.execute(
+        InitiativeMailMarker.__table__.delete().where(
+            InitiativeMailMarker.member_id
+            == select(Account.member_id).where(Account.email == "s3@test.de").scalar_subquery()
+        )
+    )
     db.commit()
-    assert notifications.run_mail_schedule(db, now=later) == 1
+    assert notifications.run_mail_schedule(db, now=later) == 2
     assert _subjects(server, "disabled@test.de") == [SUCCEEDED]
+    assert _subjects(server, "s3@test.de") == [SUCCEEDED, SUCCEEDED]
     assert notifications.run_mail_schedule(db, now=later) == 0
+    assert walks == ["walk"]  # none of it walked the list
+
+
+def test_more_missing_than_a_chunk_are_found_by_the_walk(  # noqa: PLR0917
+    db: Session,
+    database: Database,
+    settings: Settings,
+    signers: Signers,
+    server: Picky,
+    walks: list[str],
+    chunk_runs: list[int],
+) -> None:
+    """Mails refused for more members than a chunk holds: the run walks the list and
+    queues them all, chunk by chunk."""
+    set_runtime(settings, database)
+    refused = set(signers.due[1:6])  # five, a chunk holds SMALL_CHUNK
+    server.refuse = set(refused)
+    decided = signers.closes_at + timedelta(minutes=1)
+    services.run_deadlines(db, now=decided)
+    assert _markers(db, signers) == len(signers.due) - len(refused)
+    server.refuse = set()
+    chunk_runs.clear()
+    assert notifications.run_mail_schedule(db, now=decided + timedelta(minutes=1)) == 5
+    assert walks == ["walk", "walk"]
+    assert sum(chunk_runs) == 5
+    assert max(chunk_runs) <= SMALL_CHUNK  # chunks of the walk: the list's, with those due
+    for address in refused:
+        assert _subjects(server, address) == [SUCCEEDED], address
+    assert notifications.run_mail_schedule(db, now=decided + timedelta(minutes=2)) == 0
     assert walks == ["walk", "walk"]
 
 
