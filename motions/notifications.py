@@ -110,7 +110,7 @@ REQUEUE_FOR: Final = timedelta(days=2)
 """How long after a step the schedule queues what is missing of its mailing. Longer than
 ``mail_batches.LOST_AFTER`` and a chunk's retries (~5 min) by far, so a lost or finally
 failed chunk is queued again; bounded, because each run asks the database who of the
-mailing's list is missing (`missing_members`: one anti-join over the list, 0.1-0.45 s
+mailing's list is missing (`missing_members`: one anti-join over the list, 0.1-0.35 s
 for a federal notice of 460,000 members) and walks the list when more than a chunk are."""
 
 
@@ -213,7 +213,7 @@ def missing_members(
     the whole list in chunks of `CHUNK` (1.6-3.1 s for the notice of a federal
     initiative, 460,000 members); members without a login are never marked, so the
     walk never gets shorter. This costs 0.1-0.2 s at that size when nobody is missing,
-    up to ~0.45 s when one is at the end of the list (`bench/initiative_mails.py`): a
+    up to ~0.35 s when one is at the end of the list (`bench/initiative_mails.py`): a
     refused mail given back, queued again every minute while the server refuses that
     address, costs no walk each time.
     The walk stays for more than a chunk (a step's first queuing, lost chunks), where
